@@ -1,0 +1,21 @@
+"""The ``nguon`` command: one click group per capability, mounted here."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    # (module, click command attribute)
+)
+
+
+@click.group()
+@click.version_option(package_name="nguon")
+def main() -> None:
+    """Nguồn — build the source of new Party members."""
+
+
+for _module, _attribute in SUBCOMMANDS:
+    main.add_command(getattr(importlib.import_module(_module), _attribute))

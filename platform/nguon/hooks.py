@@ -1,0 +1,30 @@
+"""Every hookspec of Nguồn, in one module.
+
+Naming follows datasette: ``register_*`` returns a list, ``prepare_*`` mutates its
+argument, ``extra_*`` adds to something, ``firstresult`` only where one answer must win.
+Each hook has a one-line docstring and a test of its own (``tests/test_hooks_documented.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+HOOK_API_VERSION = "1.0"
+
+hookspec = pluggy.HookspecMarker("nguon")
+hookimpl = pluggy.HookimplMarker("nguon")
+
+
+# --- platform -------------------------------------------------------------------------
+
+
+@hookspec
+def register_routes() -> list[Any]:
+    """Return Litestar route handlers or routers to mount in the application."""
+
+
+@hookspec
+def prepare_app_config(app_config: Any) -> None:
+    """Adjust the Litestar ``AppConfig`` before the application is built."""
