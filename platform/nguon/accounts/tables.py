@@ -1,0 +1,21 @@
+"""Users of the portal and API: one tenant each, argon2id password hashes."""
+
+from __future__ import annotations
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from nguon.tenancy.tables import Tenant
+
+
+class User(Table, tablename="app_user"):
+    tenant_id = ForeignKey(Tenant, on_delete=OnDelete.restrict, null=False, index=True)
+    username = Varchar(length=64)
+    full_name = Varchar(length=200)
+    password_hash = Varchar(length=200)
+    is_active = Boolean(default=True)
+    failed_logins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

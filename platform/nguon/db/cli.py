@@ -1,0 +1,47 @@
+"""``nguon db``: create the Postgres roles and database, and migrate."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from nguon.db.migrate import migrate as run_migrate
+from nguon.db.security import RoleNames, setup_database
+from nguon.settings import load_settings
+
+
+@click.group()
+def db() -> None:
+    """Database: set up roles and bring the schema up to date."""
+
+
+@db.command()
+@click.option("--verbose", is_flag=True, help="Show every migration as it runs.")
+def migrate(verbose: bool) -> None:
+    """Apply pending migrations (as NGUON_MIGRATE_DATABASE_URL) and the RLS policies."""
+    settings = load_settings()
+    asyncio.run(run_migrate(settings.migrate_database_url, quiet=not verbose))
+    click.echo("Database is up to date.")
+
+
+@db.command()
+@click.option(
+    "--admin-url",
+    required=True,
+    help="A superuser URL, e.g. postgresql://postgres@127.0.0.1/postgres",
+)
+@click.option("--database", default="nguon", show_default=True)
+@click.option("--owner-role", default="nguon_owner", show_default=True)
+@click.option("--app-role", default="nguon_app", show_default=True)
+@click.option(
+    "--app-password", default=None, help="Password for the app role (omit with trust auth)."
+)
+def setup(
+    admin_url: str, database: str, owner_role: str, app_role: str, app_password: str | None
+) -> None:
+    """Create the owner and app roles and the database (Postgres only; idempotent)."""
+    asyncio.run(
+        setup_database(admin_url, database, RoleNames(owner=owner_role, app=app_role), app_password)
+    )
+    click.echo(f"Database {database} ready: owner {owner_role}, app role {app_role} (NOBYPASSRLS).")

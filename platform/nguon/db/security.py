@@ -1,0 +1,120 @@
+"""Postgres roles, grants and Row-Level Security policies.
+
+The owner role runs migrations and owns every table; the app role owns nothing, has
+NOBYPASSRLS, and sees only the rows of the tenant named by ``nguon.tenant_id``.
+Audit events are append-only for the app role.
+"""
+
+from __future__ import annotations
+
+import re
+
+import asyncpg
+import msgspec
+
+from nguon.db.engine import postgres_config
+
+APPEND_ONLY_TABLES = ("audit_event",)
+READ_ONLY_TABLES = ("tenant", "migration")
+TENANT_MATCH = "tenant_id = NULLIF(current_setting('nguon.tenant_id', true), '')::integer"
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class RoleNames(msgspec.Struct, frozen=True):
+    owner: str = "nguon_owner"
+    app: str = "nguon_app"
+
+
+def _ident(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a safe SQL identifier: {name!r}")
+    return name
+
+
+async def setup_database(
+    admin_url: str, database: str, roles: RoleNames, app_password: str | None = None
+) -> None:
+    """Create the two roles and the database owned by the owner role (idempotent)."""
+    owner, app, db = _ident(roles.owner), _ident(roles.app), _ident(database)
+    admin = await asyncpg.connect(**postgres_config(admin_url))
+    try:
+        existing = {r["rolname"] for r in await admin.fetch("SELECT rolname FROM pg_roles")}
+        if owner not in existing:
+            await admin.execute(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS")
+        if app not in existing:
+            await admin.execute(
+                f"CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+            )
+        await admin.execute(f"ALTER ROLE {app} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
+        if app_password is not None:
+            await admin.execute(f"ALTER ROLE {app} PASSWORD {_literal(app_password)}")
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db):
+            await admin.execute(f"CREATE DATABASE {db} OWNER {owner}")
+    finally:
+        await admin.close()
+
+    admin_config = postgres_config(admin_url)
+    admin_config["database"] = db
+    in_db = await asyncpg.connect(**admin_config)
+    try:
+        await in_db.execute(f"ALTER SCHEMA public OWNER TO {owner}")
+        await in_db.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        await in_db.execute(f"GRANT USAGE ON SCHEMA public TO {app}")
+    finally:
+        await in_db.close()
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+async def apply_security(owner_url: str, roles: RoleNames) -> list[str]:
+    """Grant the app role what it needs and put every tenant table under RLS.
+
+    Run by the owner after each migration; returns the tenant tables it covered.
+    """
+    app = _ident(roles.app)
+    connection = await asyncpg.connect(**postgres_config(owner_url))
+    try:
+        has_app_role = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", app)
+        tables = [
+            r["table_name"]
+            for r in await connection.fetch(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+            )
+        ]
+        tenant_tables = [
+            r["table_name"]
+            for r in await connection.fetch(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name"
+            )
+        ]
+        async with connection.transaction():
+            for table in tenant_tables:
+                t = _ident(table)
+                await connection.execute(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
+                await connection.execute(f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY")
+                await connection.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {t}")
+                await connection.execute(
+                    f"CREATE POLICY tenant_isolation ON {t} "
+                    f"USING ({TENANT_MATCH}) WITH CHECK ({TENANT_MATCH})"
+                )
+            if has_app_role:
+                for table in tables:
+                    t = _ident(table)
+                    await connection.execute(f"REVOKE ALL ON {t} FROM {app}")
+                    if table in READ_ONLY_TABLES:
+                        privileges = "SELECT"
+                    elif table in APPEND_ONLY_TABLES:
+                        privileges = "SELECT, INSERT"
+                    else:
+                        privileges = "SELECT, INSERT, UPDATE, DELETE"
+                    await connection.execute(f"GRANT {privileges} ON {t} TO {app}")
+                await connection.execute(
+                    f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}"
+                )
+        return tenant_tables
+    finally:
+        await connection.close()

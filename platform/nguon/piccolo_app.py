@@ -1,0 +1,23 @@
+"""Piccolo's view of Nguồn: one app holding every table and its migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from nguon.accounts.tables import User
+from nguon.audit.tables import AuditEvent
+from nguon.org.tables import Membership, OrgUnit
+from nguon.people.tables import Candidate, Member
+from nguon.tenancy.tables import Tenant
+
+TABLES = [Tenant, User, OrgUnit, Membership, Candidate, Member, AuditEvent]
+
+APP_CONFIG = AppConfig(
+    app_name="nguon",
+    migrations_folder_path=str(Path(__file__).parent / "db" / "migrations"),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,44 @@
+"""Settings from the environment, read once per process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+DEFAULT_SQLITE_URL = "sqlite:///nguon.sqlite"
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database_url: str
+    migrate_database_url: str
+    secret_key: str
+    redis_url: str | None
+    debug: bool
+
+
+def load_settings() -> Settings:
+    database_url = os.environ.get("NGUON_DATABASE_URL", DEFAULT_SQLITE_URL)
+    return Settings(
+        database_url=database_url,
+        migrate_database_url=os.environ.get("NGUON_MIGRATE_DATABASE_URL", database_url),
+        secret_key=os.environ.get("NGUON_SECRET_KEY") or _working_folder_secret(),
+        redis_url=os.environ.get("NGUON_REDIS_URL") or None,
+        debug=os.environ.get("NGUON_DEBUG", "") in {"1", "true", "yes"},
+    )
+
+
+def _working_folder_secret() -> str:
+    """A development secret kept in ./.nguon/secret_key, created on first use."""
+    folder = Path(".nguon")
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    folder.mkdir(exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,101 @@
+"""Shared fixtures: a migrated SQLite database, and the real Postgres server.
+
+Postgres tests use the server on 127.0.0.1:5432 for real. Where it cannot be reached
+they are skipped on a developer's machine and FAIL when CI=true, so a missing service
+can never pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import asyncpg
+import msgspec
+import pytest
+from piccolo.engine.base import Engine
+
+from nguon.db.binding import bind_engine, using_engine
+from nguon.db.engine import TenantPostgresEngine, make_engine, postgres_config
+from nguon.db.migrate import migrate
+from nguon.db.security import RoleNames, setup_database
+
+ADMIN_URL = os.environ.get("NGUON_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_DATABASE = os.environ.get("NGUON_TEST_DATABASE", "nguon_test")
+TEST_ROLES = RoleNames(owner="nguon_test_owner", app="nguon_test_app")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+class Database(msgspec.Struct):
+    """One database as the tests see it: the app's engine and the owner's."""
+
+    kind: str
+    app: Engine
+    owner: Engine
+
+    def as_owner(self) -> AbstractContextManager[Engine]:
+        return using_engine(self.owner)
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI and is unavailable: {reason}")
+    pytest.skip(f"PostgreSQL unavailable: {reason}")
+
+
+def role_url(role: str, database: str) -> str:
+    config = postgres_config(ADMIN_URL)
+    return f"postgresql://{role}@{config['host']}:{config['port']}/{database}"
+
+
+@pytest.fixture(scope="session")
+async def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    path = Path(tmp_path_factory.mktemp("sqlite")) / "nguon.sqlite"
+    url = f"sqlite:///{path}"
+    await migrate(url)
+    engine = make_engine(url)
+    yield Database(kind="sqlite", app=engine, owner=engine)
+
+
+@pytest.fixture(scope="session")
+async def postgres_database() -> AsyncIterator[Database]:
+    try:
+        admin = await asyncpg.connect(**postgres_config(ADMIN_URL), timeout=5)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+        _unavailable(str(error))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)")
+    finally:
+        await admin.close()
+    await setup_database(ADMIN_URL, TEST_DATABASE, TEST_ROLES)
+    owner_url = role_url(TEST_ROLES.owner, TEST_DATABASE)
+    await migrate(owner_url, TEST_ROLES)
+    app = TenantPostgresEngine(config=postgres_config(role_url(TEST_ROLES.app, TEST_DATABASE)))
+    owner = TenantPostgresEngine(config=postgres_config(owner_url))
+    await app.start_connection_pool(min_size=1, max_size=8)
+    yield Database(kind="postgres", app=app, owner=owner)
+    await app.close_connection_pool()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_database: Database) -> Iterator[Database]:
+    """The app bound to the SQLite database."""
+    bind_engine(sqlite_database.app)
+    yield sqlite_database
+
+
+@pytest.fixture
+def postgres_db(postgres_database: Database) -> Iterator[Database]:
+    """The app bound to Postgres as the NOBYPASSRLS app role."""
+    bind_engine(postgres_database.app)
+    yield postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Run the test once on SQLite and once on Postgres."""
+    database: Database = request.getfixturevalue(f"{request.param}_database")
+    bind_engine(database.app)
+    yield database
