@@ -27,21 +27,22 @@ def migrate(verbose: bool) -> None:
 
 @db.command()
 @click.option(
-    "--admin-url",
-    required=True,
-    help="A superuser URL, e.g. postgresql://postgres@127.0.0.1/postgres",
+    "--admin-url", required=True, help="A superuser URL: postgresql://postgres@127.0.0.1/postgres"
 )
 @click.option("--database", default="nguon", show_default=True)
 @click.option("--owner-role", default="nguon_owner", show_default=True)
 @click.option("--app-role", default="nguon_app", show_default=True)
-@click.option(
-    "--app-password", default=None, help="Password for the app role (omit with trust auth)."
-)
+@click.option("--owner-password", default=None, help="Password for the owner role.")
+@click.option("--app-password", default=None, help="Password for the app role.")
 def setup(
-    admin_url: str, database: str, owner_role: str, app_role: str, app_password: str | None
+    admin_url: str,
+    database: str,
+    owner_role: str,
+    app_role: str,
+    owner_password: str | None,
+    app_password: str | None,
 ) -> None:
     """Create the owner and app roles and the database (Postgres only; idempotent)."""
-    asyncio.run(
-        setup_database(admin_url, database, RoleNames(owner=owner_role, app=app_role), app_password)
-    )
+    roles = RoleNames(owner=owner_role, app=app_role)
+    asyncio.run(setup_database(admin_url, database, roles, app_password, owner_password))
     click.echo(f"Database {database} ready: owner {owner_role}, app role {app_role} (NOBYPASSRLS).")

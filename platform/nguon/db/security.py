@@ -32,7 +32,11 @@ def _ident(name: str) -> str:
 
 
 async def setup_database(
-    admin_url: str, database: str, roles: RoleNames, app_password: str | None = None
+    admin_url: str,
+    database: str,
+    roles: RoleNames,
+    app_password: str | None = None,
+    owner_password: str | None = None,
 ) -> None:
     """Create the two roles and the database owned by the owner role (idempotent)."""
     owner, app, db = _ident(roles.owner), _ident(roles.app), _ident(database)
@@ -48,6 +52,8 @@ async def setup_database(
         await admin.execute(f"ALTER ROLE {app} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
         if app_password is not None:
             await admin.execute(f"ALTER ROLE {app} PASSWORD {_literal(app_password)}")
+        if owner_password is not None:
+            await admin.execute(f"ALTER ROLE {owner} PASSWORD {_literal(owner_password)}")
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db):
             await admin.execute(f"CREATE DATABASE {db} OWNER {owner}")
     finally:
