@@ -26,15 +26,13 @@ def _nguon_invocations(command: str) -> list[list[str]]:
     words = shlex.split(command)
     if words[:2] == ["sh", "-c"]:
         words = shlex.split(words[2])
-    calls: list[list[str]] = []
+    calls: list[list[str]] = [[]]
     for word in words:
-        if word == "nguon":
+        if word == "&&":
             calls.append([])
-        elif word == "&&":
-            continue
-        elif calls:
+        else:
             calls[-1].append(word)
-    return calls
+    return [call[1:] for call in calls if call and call[0] == "nguon"]
 
 
 def test_every_copied_path_exists() -> None:
