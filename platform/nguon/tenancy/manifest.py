@@ -102,6 +102,9 @@ def _validation_problem(error: msgspec.ValidationError, prefix: str) -> str:
     if " - at `$" in message:
         message, _, rest = message.rpartition(" - at `$")
         path = prefix + rest.rstrip("`")
+    unknown = re.fullmatch(r"Object contains unknown field `(.+)`", message)
+    if unknown:
+        return f"{path}.{unknown.group(1)}: unknown field"
     return f"{path}: {message}"
 
 
@@ -204,6 +207,7 @@ def parse_manifest(text: str) -> Manifest:
             raise ManifestError(problems)
         return manifest
     # Something could not be read: still check what could, so every problem shows at once.
+    problems.extend(_header_problems(raw.get("slug"), raw.get("name")))
     package = raw.get("rules_package")
     vocabulary, package_problem = _vocabulary(package if isinstance(package, str) else "", specs)
     if package_problem and isinstance(package, str):
@@ -249,14 +253,7 @@ class ManifestCheck:
 
 def check_manifest(manifest: Manifest, existing: Mapping[str, ExistingUnit]) -> ManifestCheck:
     """Every semantic problem of ``manifest`` against the tenant's ``existing`` units."""
-    problems: list[str] = []
-    if not SLUG_PATTERN.match(manifest.slug):
-        problems.append(
-            f"$.slug: {manifest.slug!r} must be 2–63 lower-case letters, digits or '-', "
-            "starting with a letter"
-        )
-    if not manifest.name.strip():
-        problems.append("$.name: name is empty")
+    problems = _header_problems(manifest.slug, manifest.name)
     specs = list(_unit_specs(manifest.units, None, "$.units"))
     vocabulary, package_problem = _vocabulary(manifest.rules_package, specs)
     if package_problem:
@@ -272,6 +269,18 @@ def check_manifest(manifest: Manifest, existing: Mapping[str, ExistingUnit]) -> 
     known_units = {spec.code for spec in specs} | set(existing)
     problems.extend(_accounts_problems(manifest.admin, manifest.users, known_units))
     return ManifestCheck(problems=problems, units=plan, specs=specs)
+
+
+def _header_problems(slug: Any, name: Any) -> list[str]:
+    problems: list[str] = []
+    if isinstance(slug, str) and not SLUG_PATTERN.match(slug):
+        problems.append(
+            f"$.slug: {slug!r} must be 2–63 lower-case letters, digits or '-', "
+            "starting with a letter"
+        )
+    if isinstance(name, str) and not name.strip():
+        problems.append("$.name: name is empty")
+    return problems
 
 
 def _accounts_problems(
