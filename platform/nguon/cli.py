@@ -9,6 +9,8 @@ import click
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     # (module, click command attribute)
     ("nguon.db.cli", "db"),
+    ("nguon.tenancy.cli", "tenant"),
+    ("nguon.demo.cli", "demo"),
 )
 
 

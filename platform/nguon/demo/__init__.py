@@ -1,0 +1,1 @@
+"""Demo data: a populated Hưng Yên tenant with candidates, helpers and logins at each level."""

@@ -1,0 +1,52 @@
+"""``nguon demo``: a populated Hưng Yên tenant on SQLite, served on this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import click
+
+from nguon.demo.prepare import DEMO_DATABASE_URL, DemoInfo, prepare_demo
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the data and print the logins only.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Prepare a demo database (NGUON_DATABASE_URL or ./nguon-demo.sqlite) and serve it."""
+    database_url = os.environ.get("NGUON_DATABASE_URL", DEMO_DATABASE_URL)
+    migrate_url = os.environ.get("NGUON_MIGRATE_DATABASE_URL")
+    info = asyncio.run(prepare_demo(database_url, migrate_url=migrate_url))
+    _print_info(info, f"http://{host}:{port}/t/{info.tenant_slug}/")
+    if no_serve:
+        return
+    import uvicorn
+
+    # The app reads its database from the environment: point it at the demo database.
+    os.environ["NGUON_DATABASE_URL"] = database_url
+    uvicorn.run("nguon.app:create_app", factory=True, host=host, port=port)
+
+
+def _print_info(info: DemoInfo, url: str) -> None:
+    click.echo(f"Database: {info.database_url}")
+    click.echo(f"Secret key: {info.secret_key}")
+    report = info.onboarding
+    if report.changed:
+        click.echo(f"Tenant {info.tenant_slug}: {len(report.units_created)} units created.")
+        for username, password in report.generated_passwords.items():
+            click.echo(f"  generated password for {username}: {password}  (shown once)")
+    else:
+        click.echo(f"Tenant {info.tenant_slug}: already onboarded, nothing changed.")
+    click.echo(
+        f"Candidates: {info.candidates} ({info.candidates_created} created now); "
+        f"Party members: {info.members}."
+    )
+    click.echo("Demo logins (username / password — role on unit):")
+    for login in info.logins:
+        click.echo(
+            f"  {login.username:<12} {login.password:<18} {login.role} on {login.unit_code} "
+            f"({login.level})"
+        )
+    click.echo(f"Open {url}")

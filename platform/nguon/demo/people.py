@@ -1,0 +1,229 @@
+"""Demo candidates and Party members spread over a tenant's cells, from a seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from nguon.crypto import encrypt_national_id, national_id_lookup_hash
+from nguon.db.binding import current_engine
+from nguon.demo.names import full_name
+from nguon.org.tables import OrgUnit
+from nguon.people.tables import Candidate, Member
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import in_tenant, switch_tenant_in_transaction
+from nguon.text import search_key
+
+CELL_KINDS = ("grassroots_cell", "subordinate_cell")
+BATCH_SIZE = 200
+HUNGYEN_ID_PREFIX = "033"
+"""The province code that starts a Hưng Yên citizen ID (căn cước công dân)."""
+
+EDUCATION = (
+    ("primary", 3),
+    ("lower_secondary", 12),
+    ("upper_secondary", 42),
+    ("intermediate", 9),
+    ("college", 10),
+    ("university", 21),
+    ("postgraduate", 3),
+)
+STAGES = (
+    ("surveyed", 45),
+    ("course_nominee", 20),
+    ("certified", 14),
+    ("admission_source", 11),
+    ("admission_in_progress", 5),
+    ("admitted", 3),
+    ("removed", 2),
+)
+POLITICAL_STANDARD = (("unchecked", 50), ("passed", 45), ("failed", 5))
+OCCUPATIONS = {
+    "commune": ("Nông dân", "Công nhân", "Kinh doanh tự do", "Sinh viên", "Thợ may"),
+    "education": ("Giáo viên", "Nhân viên văn phòng trường"),
+    "health": ("Bác sĩ", "Điều dưỡng", "Dược sĩ", "Kỹ thuật viên xét nghiệm"),
+    "police": ("Chiến sĩ công an",),
+    "military": ("Quân nhân", "Công nhân viên quốc phòng"),
+    "agency": ("Chuyên viên", "Cán sự"),
+    "enterprise": ("Công nhân", "Kỹ sư", "Nhân viên kế toán"),
+    "industrial_zone_enterprise": ("Công nhân", "Kỹ sư", "Tổ trưởng sản xuất"),
+}
+CERTIFIED_STAGES = {"certified", "admission_source", "admission_in_progress", "admitted"}
+
+
+def _pick(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
+    values, weights = zip(*table, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _birth_date(rng: random.Random, today: dt.date, lowest: int, highest: int) -> dt.date:
+    """A date of birth for someone aged ``lowest``…``highest`` full years on ``today``."""
+    days = rng.randint(lowest * 365 + 1, (highest + 1) * 365 - 1)
+    return today - dt.timedelta(days=days)
+
+
+def _age_band(rng: random.Random) -> tuple[int, int]:
+    roll = rng.random()
+    if roll < 0.08:
+        return 16, 17
+    if roll < 0.86:
+        return 18, 35
+    if roll < 0.95:
+        return 36, 59
+    return 61, 66
+
+
+def _education(rng: random.Random, age: int) -> str:
+    if age < 18:
+        return "lower_secondary"
+    education = _pick(rng, EDUCATION)
+    if age < 22 and education in {"university", "postgraduate"}:
+        return "upper_secondary"
+    return education
+
+
+def _national_id(rng: random.Random, birth: dt.date, sex: str) -> str:
+    century = 0 if birth.year < 2000 else 2
+    return (
+        f"{HUNGYEN_ID_PREFIX}{century + (1 if sex == 'female' else 0)}"
+        f"{birth.year % 100:02d}{rng.randint(0, 999_999):06d}"
+    )
+
+
+class Cell(msgspec.Struct, frozen=True):
+    id: int
+    path: str
+    name: str
+    bloc: str | None
+
+
+async def _cells() -> list[Cell]:
+    rows = await (
+        OrgUnit.select(OrgUnit.id, OrgUnit.path, OrgUnit.name, OrgUnit.bloc)
+        .where(in_tenant(OrgUnit), OrgUnit.kind.is_in(list(CELL_KINDS)))
+        .order_by(OrgUnit.id)
+    )
+    return [Cell(**row) for row in rows]
+
+
+def candidate_row(
+    rng: random.Random, tenant_id: int, cell: Cell, today: dt.date, used_ids: set[str]
+) -> dict[str, Any]:
+    sex = rng.choice(("male", "female"))
+    name = full_name(rng, sex)
+    lowest, highest = _age_band(rng)
+    birth = _birth_date(rng, today, lowest, highest)
+    age = (today - birth).days // 365
+    stage = _pick(rng, STAGES)
+    if lowest < 18 and stage != "surveyed":
+        stage = "surveyed"
+    certificate_date = certificate_number = None
+    if stage in CERTIFIED_STAGES:
+        months_ago = rng.choice((3, 8, 14, 22, 30, 41, 50, 58, 63, 70))
+        certificate_date = today - dt.timedelta(days=months_ago * 30 + rng.randint(0, 20))
+        certificate_number = f"{rng.randint(10, 999)}-GCN/TTCT"
+    national_id = None
+    if rng.random() < 0.12:
+        candidate_id = _national_id(rng, birth, sex)
+        if candidate_id not in used_ids:
+            used_ids.add(candidate_id)
+            national_id = candidate_id
+    occupation = rng.choice(OCCUPATIONS.get(cell.bloc or "commune", OCCUPATIONS["commune"]))
+    if age < 18:
+        occupation = "Học sinh"
+    return {
+        "tenant_id": tenant_id,
+        "unit": cell.id,
+        "unit_path": cell.path,
+        "full_name": name,
+        "name_search": search_key(name),
+        "date_of_birth": birth,
+        "sex": sex,
+        "ethnicity": "Kinh" if rng.random() < 0.97 else rng.choice(("Mường", "Tày", "Nùng")),
+        "religion": "Không" if rng.random() < 0.9 else rng.choice(("Công giáo", "Phật giáo")),
+        "home_town": f"{cell.name}, tỉnh Hưng Yên",
+        "residence": cell.name,
+        "education": _education(rng, age),
+        "occupation": occupation,
+        "youth_union_member": age <= 30 and rng.random() < 0.85,
+        "trade_union_member": age >= 18 and cell.bloc != "commune" and rng.random() < 0.6,
+        "hardship_area": rng.random() < 0.05,
+        "political_standard": _pick(rng, POLITICAL_STANDARD),
+        "provincial_consent_over_60": age > 60 and rng.random() < 0.5,
+        "certificate_number": certificate_number,
+        "certificate_date": certificate_date,
+        "stage": stage,
+        "national_id_encrypted": None if national_id is None else encrypt_national_id(national_id),
+        "national_id_hash": None if national_id is None else national_id_lookup_hash(national_id),
+    }
+
+
+async def generate_candidates(
+    tenant_id: int,
+    count: int,
+    seed: int = 2024,
+    today: dt.date | None = None,
+    focus_paths: Sequence[str] = (),
+) -> int:
+    """Insert ``count`` demo candidates spread over the tenant's cells; returns ``count``.
+
+    Cells under one of ``focus_paths`` get eight times the share of the others, so the
+    demo's cell and grassroots logins have full lists to work with.
+    """
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    with tenant_context(None):
+        async with current_engine().transaction():
+            await switch_tenant_in_transaction(tenant_id)
+            cells = await _cells()
+            if not cells:
+                raise LookupError("the tenant has no cells to put candidates in")
+            weights = [8 if cell.path.startswith(tuple(focus_paths)) else 1 for cell in cells]
+            used_ids: set[str] = set()
+            rows = [
+                Candidate(**candidate_row(rng, tenant_id, cell, today, used_ids))
+                for cell in rng.choices(cells, weights=weights, k=count)
+            ]
+            for start in range(0, len(rows), BATCH_SIZE):
+                await Candidate.insert(*rows[start : start + BATCH_SIZE]).run()
+    return count
+
+
+async def generate_members(
+    tenant_id: int, count: int = 30, seed: int = 2024, today: dt.date | None = None
+) -> int:
+    """Insert ``count`` full Party members who can be assigned to help candidates."""
+    rng = random.Random(seed + 1)
+    today = today or dt.date.today()
+    with tenant_context(None):
+        async with current_engine().transaction():
+            await switch_tenant_in_transaction(tenant_id)
+            cells = await _cells()
+            rows = []
+            for _ in range(count):
+                cell = rng.choice(cells)
+                sex = rng.choice(("male", "female"))
+                name = full_name(rng, sex)
+                birth = _birth_date(rng, today, 26, 64)
+                age_days = (today - birth).days
+                admitted = birth + dt.timedelta(days=rng.randint(19 * 365, age_days - 2 * 365))
+                rows.append(
+                    Member(
+                        tenant_id=tenant_id,
+                        unit=cell.id,
+                        unit_path=cell.path,
+                        full_name=name,
+                        name_search=search_key(name),
+                        date_of_birth=birth,
+                        sex=sex,
+                        status="full",
+                        admitted_on=admitted,
+                        official_on=admitted + dt.timedelta(days=365),
+                    )
+                )
+            await Member.insert(*rows).run()
+    return count

@@ -1,0 +1,135 @@
+"""Demo logins at each level of the Hưng Yên hierarchy, with fixed demo passwords."""
+
+from __future__ import annotations
+
+import msgspec
+
+from nguon.accounts.passwords import hash_password, verify_password
+from nguon.accounts.tables import User
+from nguon.audit.service import Actor, record_event
+from nguon.db.binding import current_engine
+from nguon.org.service import unit_by_code
+from nguon.org.tables import Membership
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import in_tenant, switch_tenant_in_transaction
+
+DEMO_ACTOR = Actor(label="cli:demo")
+
+
+class DemoLogin(msgspec.Struct, frozen=True):
+    username: str
+    password: str
+    full_name: str
+    role: str
+    unit_code: str
+    level: str
+
+
+DEMO_LOGINS = (
+    DemoLogin(
+        "demo.chibo",
+        "chibo-demo-2024",
+        "Nguyễn Văn Hùng",
+        "editor",
+        "hy.vanlam.lachong.thon-1",
+        "Bí thư Chi bộ thôn 1, xã Lạc Hồng",
+    ),
+    DemoLogin(
+        "demo.coso",
+        "coso-demo-2024",
+        "Trần Thị Lan",
+        "approver",
+        "hy.vanlam.lachong",
+        "Đảng ủy xã Lạc Hồng",
+    ),
+    DemoLogin(
+        "demo.huyen",
+        "huyen-demo-2024",
+        "Lê Đức Minh",
+        "approver",
+        "hy.vanlam",
+        "Huyện ủy Văn Lâm",
+    ),
+    DemoLogin(
+        "demo.tinh",
+        "tinh-demo-2024",
+        "Phạm Thu Hương",
+        "approver",
+        "hy",
+        "Ban Tổ chức Tỉnh ủy (toàn tỉnh)",
+    ),
+    DemoLogin(
+        "demo.congan",
+        "congan-demo-2024",
+        "Hoàng Quang Sơn",
+        "approver",
+        "hy.ca",
+        "Đảng ủy Công an tỉnh",
+    ),
+    DemoLogin(
+        "demo.admin",
+        "admin-demo-2024",
+        "Vũ Ngọc Anh",
+        "tenant_admin",
+        "hy",
+        "Quản trị hệ thống tỉnh",
+    ),
+)
+
+
+async def create_demo_users(tenant_id: int) -> list[DemoLogin]:
+    """Create (or repair) the demo logins and their roles; returns them with passwords."""
+    with tenant_context(None):
+        async with current_engine().transaction():
+            await switch_tenant_in_transaction(tenant_id)
+            for login in DEMO_LOGINS:
+                await _ensure(tenant_id, login)
+    return list(DEMO_LOGINS)
+
+
+async def _ensure(tenant_id: int, login: DemoLogin) -> None:
+    unit = await unit_by_code(login.unit_code)
+    if unit is None:
+        raise LookupError(f"demo unit {login.unit_code!r} is missing from the tenant")
+    user = await User.objects().where(in_tenant(User), User.username == login.username).first()
+    if user is None:
+        user = User(
+            tenant_id=tenant_id,
+            username=login.username,
+            full_name=login.full_name,
+            password_hash=hash_password(login.password),
+        )
+        await user.save().run()
+        await record_event(
+            DEMO_ACTOR,
+            "create",
+            "user",
+            user.id,
+            after={"username": user.username, "full_name": user.full_name},
+        )
+    elif not verify_password(user.password_hash, login.password):
+        user.password_hash = hash_password(login.password)
+        await user.save([User.password_hash]).run()
+        await record_event(DEMO_ACTOR, "reset_password", "user", user.id)
+    held = await Membership.exists().where(
+        in_tenant(Membership),
+        Membership.user == user.id,
+        Membership.unit == unit.id,
+        Membership.role == login.role,
+    )
+    if not held:
+        membership = Membership(
+            tenant_id=tenant_id,
+            user=user.id,
+            unit=unit.id,
+            role=login.role,
+            valid_from=unit.valid_from,
+        )
+        await membership.save().run()
+        await record_event(
+            DEMO_ACTOR,
+            "create",
+            "membership",
+            membership.id,
+            after={"username": login.username, "unit": login.unit_code, "role": login.role},
+        )

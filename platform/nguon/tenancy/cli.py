@@ -1,0 +1,104 @@
+"""``nguon tenant``: onboard a province, list tenants, import a large hierarchy.
+
+These are operator actions: they run as the database owner (NGUON_MIGRATE_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from nguon.db.binding import using_engine
+from nguon.db.engine import make_engine
+from nguon.org.import_units import UnitImportError, import_units
+from nguon.settings import load_settings
+from nguon.tenancy.manifest import ManifestError
+from nguon.tenancy.onboarding import OnboardingReport, list_tenants, onboard_file
+
+T = TypeVar("T")
+
+
+def run_as_owner(work: Awaitable[T]) -> T:
+    async def runner() -> T:
+        with using_engine(make_engine(load_settings().migrate_database_url)):
+            return await work
+
+    return asyncio.run(runner())
+
+
+def _fail(title: str, problems: list[str]) -> None:
+    click.echo(f"{title} — nothing was written. {len(problems)} problem(s):", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    raise SystemExit(1)
+
+
+@click.group()
+def tenant() -> None:
+    """Tenants (provinces): onboard from a manifest, list, import units."""
+
+
+@tenant.command()
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def onboard(manifest: Path) -> None:
+    """Create or complete a tenant from a MANIFEST (TOML), in one transaction."""
+    try:
+        report = run_as_owner(onboard_file(manifest))
+    except ManifestError as error:
+        _fail(f"{manifest}: cannot onboard", error.problems)
+    _print_report(report)
+
+
+def _print_report(report: OnboardingReport) -> None:
+    if not report.changed:
+        click.echo(
+            f"Tenant {report.slug} already matches the manifest: nothing changed "
+            f"({report.units_unchanged} units, {len(report.users_unchanged)} users, "
+            f"{report.memberships_unchanged} memberships unchanged)."
+        )
+        return
+    verb = "created" if report.tenant_created else "updated"
+    click.echo(f"Tenant {report.slug} {verb} (id {report.tenant_id}).")
+    click.echo(f"  units: {len(report.units_created)} created, {report.units_unchanged} unchanged")
+    click.echo(
+        f"  users: {len(report.users_created)} created, {len(report.users_unchanged)} unchanged"
+    )
+    click.echo(
+        f"  memberships: {report.memberships_created} created, "
+        f"{report.memberships_unchanged} unchanged"
+    )
+    for username, password in report.generated_passwords.items():
+        click.echo(f"  generated password for {username}: {password}  (shown once; store it now)")
+
+
+@tenant.command("list")
+def list_command() -> None:
+    """List tenants with their rules package and sizes."""
+    tenants = run_as_owner(list_tenants())
+    if not tenants:
+        click.echo("No tenants yet.")
+        return
+    for summary in tenants:
+        click.echo(
+            f"{summary.slug:<16} {summary.name:<32} rules={summary.rules_package:<12} "
+            f"units={summary.units:<6} users={summary.users}"
+        )
+
+
+@tenant.command("import-units")
+@click.argument("tenant_slug", metavar="TENANT")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_units_command(tenant_slug: str, file: Path) -> None:
+    """Import units into TENANT from a CSV or XLSX FILE (all rows or none)."""
+    try:
+        report = run_as_owner(import_units(tenant_slug, file))
+    except UnitImportError as error:
+        _fail(f"{file}: cannot import", error.problems)
+    click.echo(
+        f"Imported {file.name} into {report.tenant}: {report.created} units created, "
+        f"{report.unchanged} unchanged ({report.rows} rows)."
+    )

@@ -1,0 +1,110 @@
+"""``nguon tenant …`` as an operator runs it: exit codes and messages."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nguon.cli import main
+from nguon.db.migrate import migrate
+from tests.conftest import TEST_DATABASE, TEST_ROLES, Database, role_url
+from tests.onboarding.conftest import FIXTURES, TENANTS
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    asyncio.run(migrate(url))
+    monkeypatch.chdir(tmp_path)
+    return {"NGUON_DATABASE_URL": url, "NGUON_SECRET_KEY": "cli-test-secret"}
+
+
+def test_onboard_list_and_onboard_again(sqlite_env: dict[str, str]) -> None:
+    runner = CliRunner(env=sqlite_env)
+    first = runner.invoke(main, ["tenant", "onboard", str(TENANTS / "hungyen.toml")])
+    assert first.exit_code == 0, first.output
+    assert "Tenant hungyen created" in first.output
+    assert "units: 251 created, 0 unchanged" in first.output
+    assert "generated password for admin.hungyen:" in first.output
+
+    second = runner.invoke(main, ["tenant", "onboard", str(TENANTS / "hungyen.toml")])
+    assert second.exit_code == 0
+    assert "already matches the manifest: nothing changed" in second.output
+    assert "generated password" not in second.output
+
+    runner.invoke(main, ["tenant", "onboard", str(TENANTS / "thaibinh.toml")])
+    listed = runner.invoke(main, ["tenant", "list"])
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert lines[0].startswith("hungyen") and "units=251" in lines[0]
+    assert lines[1].startswith("thaibinh") and "units=17" in lines[1]
+
+
+def test_onboard_with_a_broken_manifest_fails_and_names_every_key(
+    sqlite_env: dict[str, str],
+) -> None:
+    runner = CliRunner(env=sqlite_env)
+    result = runner.invoke(main, ["tenant", "onboard", str(FIXTURES / "malformed.toml")])
+    assert result.exit_code == 1
+    assert "nothing was written. 14 problem(s)" in result.stderr
+    assert "$.units[0].children[0].children[0].kind: unknown unit kind 'grasroots_cell'" in (
+        result.stderr
+    )
+    assert "$.users[0].memberships[1].role: unknown role 'emperor'" in result.stderr
+    assert runner.invoke(main, ["tenant", "list"]).output == "No tenants yet.\n"
+
+
+def test_import_units_from_the_command_line(sqlite_env: dict[str, str], tmp_path: Path) -> None:
+    runner = CliRunner(env=sqlite_env)
+    runner.invoke(main, ["tenant", "onboard", str(TENANTS / "thaibinh.toml")])
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "code,name,kind,bloc,parent_code,valid_from,valid_to\n"
+        "tb.vuthu.tanlap,Đảng ủy xã Tân Lập,grassroots_committee,commune,tb.vuthu,2020-10-01,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["tenant", "import-units", "thaibinh", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "1 units created, 0 unchanged (1 rows)" in result.output
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "code,name,kind,bloc,parent_code,valid_from,valid_to\n"
+        "tb.vuthu.x,Chi bộ X,grassroots_cell,commune,tb.vuthu,2020-10-01,\n"
+        "tb.vuthu.y,Chi bộ Y,no_such_kind,commune,tb.vuthu,2020-10-01,\n",
+        encoding="utf-8",
+    )
+    failed = runner.invoke(main, ["tenant", "import-units", "thaibinh", str(bad)])
+    assert failed.exit_code == 1
+    assert "line 3, column kind: unknown unit kind 'no_such_kind'" in failed.stderr
+    listed = runner.invoke(main, ["tenant", "list"])
+    assert "units=18" in listed.output
+
+    unknown = runner.invoke(main, ["tenant", "import-units", "nowhere", str(good)])
+    assert unknown.exit_code == 1 and "unknown tenant 'nowhere'" in unknown.stderr
+
+
+@pytest.mark.postgres
+def test_onboard_on_postgres_runs_as_the_owner(postgres_database: Database, tmp_path: Path) -> None:
+    runner = CliRunner(
+        env={
+            "NGUON_DATABASE_URL": role_url(TEST_ROLES.app, TEST_DATABASE),
+            "NGUON_MIGRATE_DATABASE_URL": role_url(TEST_ROLES.owner, TEST_DATABASE),
+            "NGUON_SECRET_KEY": "cli-test-secret",
+        }
+    )
+    text = (TENANTS / "thaibinh.toml").read_text(encoding="utf-8")
+    manifest = tmp_path / "cli-pg-thaibinh.toml"
+    manifest.write_text(text.replace('slug = "thaibinh"', 'slug = "cli-pg-thaibinh"'))
+    result = runner.invoke(main, ["tenant", "onboard", str(manifest)])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(main, ["tenant", "onboard", str(manifest)])
+    assert "nothing changed (17 units" in again.output
+    listed = runner.invoke(main, ["tenant", "list"])
+    assert any(
+        line.startswith("cli-pg-thaibinh") and "units=17" in line
+        for line in listed.output.splitlines()
+    )
