@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -96,6 +97,7 @@ class RulesPackage:
     rules: list[Rule]
     case_files: list[Path] = field(default_factory=list)
     _snapshots: dict[tuple[str, str], RuleSnapshot] = field(default_factory=dict, repr=False)
+    _snapshots_by_day: dict[tuple, RuleSnapshot] = field(default_factory=dict, repr=False)
 
     @property
     def unit_kinds(self) -> dict[str, str]:
@@ -167,13 +169,39 @@ class RulesPackage:
                         tuple(self.form_columns[c] for c in spec.columns))
         raise RulesError(f"package {self.id!r} has no form for step {step!r} at {level_kind!r}")
 
+    @cached_property
+    def dated_thresholds(self) -> tuple[date, ...]:
+        """Days on which outcomes may change for everyone: versions, parameter values and
+        review periods starting."""
+        days = {v.valid_from for v in self.versions}
+        days |= {value.valid_from for p in self.parameters.values() for value in p.values}
+        days |= {value.valid_to for p in self.parameters.values() for value in p.values
+                 if value.valid_to}
+        if self.calendar is not None:
+            first = self.versions[0].valid_from.year
+            last = max(first, date.today().year) + 10
+            for year in range(first, last + 1):
+                days |= {period.opens for period in self.calendar.periods(year)}
+                days |= {period.deadline + timedelta(days=1)
+                         for period in self.calendar.periods(year)}
+        return tuple(sorted(days))
+
     def review_period_fact(self, on: date) -> str:
         return self.calendar.review_period_fact(on) if self.calendar else "none"
 
-    def snapshot(self, on: date) -> RuleSnapshot:
-        """The rules and parameter values in force on ``on`` (cached per distinct content)."""
+    def snapshot(self, on: date, decisions: Iterable[str] | None = None) -> RuleSnapshot:
+        """The rules in force on ``on`` for ``decisions`` (all when None) and the parameter
+        values, cached per distinct content: equal snapshots share one engine ruleset."""
+        day_key = (on, None if decisions is None else tuple(sorted(set(decisions))))
+        cached = self._snapshots_by_day.get(day_key)
+        if cached is not None:
+            return cached
         version = self.version_on(on)
-        rules = tuple(rule for rule in self.rules if rule.active_on(on))
+        wanted = None if decisions is None else set(decisions)
+        rules = tuple(
+            rule for rule in self.rules
+            if rule.active_on(on) and (wanted is None or wanted.intersection(rule.decisions))
+        )
         parameters = self.parameters_on(on)
         digest = hashlib.sha256(
             json.dumps([self.id, version.id, [r.id for r in rules], parameters],
@@ -183,4 +211,5 @@ class RulesPackage:
         if cache_key not in self._snapshots:
             self._snapshots[cache_key] = RuleSnapshot(self.id, version.id, rules, parameters,
                                                       digest)
+        self._snapshots_by_day[day_key] = self._snapshots[cache_key]
         return self._snapshots[cache_key]
