@@ -12,9 +12,6 @@ import random
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from nguon.rules.facts import CandidateFacts, UnitFacts
 from nguon.rules.registry import load_package
@@ -23,7 +20,7 @@ from nguon.rules.service import (
     evaluate,
     evaluate_plain,
 )
-from synthetic import candidates
+from nguon.rules.synthetic import synthetic_candidates as candidates
 
 ON = date(2025, 5, 15)
 UNIT = UnitFacts(kind="grassroots_cell", bloc="commune")

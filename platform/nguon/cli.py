@@ -8,6 +8,7 @@ import click
 
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     # (module, click command attribute)
+    ("nguon.rules.cli", "rules"),
 )
 
 

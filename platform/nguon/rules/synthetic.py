@@ -1,4 +1,5 @@
-"""Synthetic candidates for the rules benchmarks (random, reproducible, some malformed)."""
+"""Synthetic candidates for benchmarks, soak runs and ``nguon rules diff`` (random,
+reproducible; optionally some malformed)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def candidate(rng: random.Random, n: int, on: date, malformed: float = 0.0) -> C
     return facts
 
 
-def candidates(count: int, on: date, seed: int = 7, malformed: float = 0.0) -> list[CandidateFacts]:
+def synthetic_candidates(
+    count: int, on: date, seed: int = 7, malformed: float = 0.0
+) -> list[CandidateFacts]:
     rng = random.Random(seed)
     return [candidate(rng, n, on, malformed) for n in range(count)]
