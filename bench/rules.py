@@ -63,7 +63,9 @@ def main() -> None:
     plain_core = time.perf_counter() - started
     core_mismatches = sum(a != b for a, b in zip(engine_fired, plain_fired, strict=True))
 
-    mismatches = core_mismatches + sum(a != b for a, b in zip(engine_results, plain_results, strict=True))
+    mismatches = core_mismatches + sum(
+        a != b for a, b in zip(engine_results, plain_results, strict=True)
+    )
     print(f"candidates: {count:,}  Step 1 rules in force: {len(snapshot.rules)}")
     print(f"durable-rules adapter: {count / engine_seconds:,.0f} evaluations/s "
           f"({engine_seconds:.2f} s for all)")

@@ -33,7 +33,7 @@ id = "guidance.lists"
 document = "guidance"
 ref = "Lập danh sách"
 verbatim = false
-text = "Chi bộ trực thuộc và chi bộ cơ sở lập danh sách quần chúng và báo cáo cấp ủy cấp trên trực tiếp."
+text = "Chi bộ lập danh sách quần chúng và báo cáo cấp ủy cấp trên trực tiếp."
 """
 
 STRUCTURE = """\

@@ -145,12 +145,15 @@ def fire_plain(snapshot: RuleSnapshot, facts: Sequence[dict[str, Any]]) -> list[
     return [{i for i, test in enumerate(predicates) if test(f)} for f in facts]
 
 
+_Waiting = tuple[RuleSnapshot, list[dict[str, Any]], asyncio.Future]
+
+
 class _Coalescer:
     """Merges evaluate() calls made while the engine thread is busy into one batch per
     ruleset: the engine thread gets batches, never single candidates."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, list[tuple[RuleSnapshot, list[dict[str, Any]], asyncio.Future]]] = {}
+        self._pending: dict[str, list[_Waiting]] = {}
         self._running = False
 
     async def fire(self, snapshot: RuleSnapshot, facts: list[dict[str, Any]]) -> list[set[int]]:
