@@ -68,9 +68,12 @@ def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, 
     unit: dict[str, Any] = {}
     if file is not None:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        if "cases" in raw:  # a cases file: explain its first case
+            raw = raw["cases"][0]
         candidate.update(raw.get("candidate", raw))
         unit.update(raw.get("unit", {}))
-        candidate.pop("unit", None)
+        for key in ("unit", "name", "date", "expect", "period", "chain"):
+            candidate.pop(key, None)
     for option in options:
         key, _, value = option.partition("=")
         parsed = yaml.safe_load(value)
@@ -82,7 +85,7 @@ def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, 
 @rules.command("explain")
 @click.argument("package")
 @click.option("--facts", "facts_file", type=click.Path(exists=True, path_type=Path),
-              help="YAML or JSON with 'candidate' (and optionally 'unit') facts.")
+              help="YAML/JSON with 'candidate' (and 'unit') facts, or a cases file (first case).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A candidate fact (or kind=/bloc= of the unit); repeatable.")
 @click.option("--date", "on", help="Evaluation date (YYYY-MM-DD); today when omitted.")
