@@ -12,14 +12,14 @@ def test_rules_test_passes_for_registered_packages():
     assert "hungyen: package loads; " in result.output
 
 
-def test_rules_test_fails_naming_file_and_case(tmp_path):
+def test_rules_test_fails_naming_file_and_case(tmp_path, monkeypatch):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        assert runner.invoke(main, ["rules", "new", "draft", "--dir", "d"]).exit_code == 0
-        case = Path("d/draft/cases/first.yaml")
-        case.write_text(case.read_text("utf-8").replace("outcome: eligible",
-                                                          "outcome: not_eligible"), "utf-8")
-        result = runner.invoke(main, ["rules", "test", "d/draft"])
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["rules", "new", "draft", "--dir", "d"]).exit_code == 0
+    case = Path("d/draft/cases/first.yaml")
+    case.write_text(case.read_text("utf-8").replace("outcome: eligible",
+                                                      "outcome: not_eligible"), "utf-8")
+    result = runner.invoke(main, ["rules", "test", "d/draft"])
     assert result.exit_code == 1
     assert "first.yaml: case 'Quần chúng đủ điều kiện khảo sát'" in result.output
 

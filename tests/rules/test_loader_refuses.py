@@ -30,3 +30,18 @@ def test_broken_package_is_refused_naming_file_and_item(fixture, expected):
     with pytest.raises(PackageLoadError) as refused:
         load_package(FIXTURES / fixture)
     assert expected in str(refused.value)
+
+
+def test_overriding_a_baseline_rule_needs_the_flag():
+    with pytest.raises(PackageLoadError) as refused:
+        load_package(FIXTURES / "override_unflagged")
+    assert ("rules.toml: rule 'age_below_minimum': exists already: set override = true"
+            in str(refused.value))
+
+
+def test_override_and_disable_are_applied():
+    package = load_package(FIXTURES / "override_ok")
+    rules = {rule.id: rule for rule in package.rules}
+    assert rules["age_below_minimum"].outcome == "needs_review"
+    assert rules["age_below_minimum"].package == "fixture_override_ok"
+    assert "political_standard_unchecked" not in rules
