@@ -13,9 +13,11 @@ from nguon.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
-SETTINGS_VARIABLES = set(
-    re.findall(r"NGUON_[A-Z_]+", (ROOT / "platform/nguon/settings.py").read_text())
-)
+SETTINGS_VARIABLES = {
+    name
+    for source in (ROOT / "platform/nguon").rglob("*.py")
+    for name in re.findall(r"NGUON_[A-Z_]+", source.read_text())
+}
 
 
 def _compose() -> dict:
@@ -73,3 +75,10 @@ def test_nguon_commands_in_compose_exist_with_their_options() -> None:
         for word in words:
             if word.startswith("--"):
                 assert word.split("=")[0] in known, f"nguon {' '.join(call)}: unknown option {word}"
+
+
+def test_image_points_the_rules_root_at_the_copied_packages() -> None:
+    dockerfile = (INFRA / "Dockerfile").read_text()
+    assert "COPY rules /srv/nguon/rules" in dockerfile
+    assert "ENV NGUON_RULES_ROOT=/srv/nguon/rules" in dockerfile
+    assert "NGUON_RULES_ROOT" in SETTINGS_VARIABLES

@@ -11,6 +11,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("nguon.db.cli", "db"),
     ("nguon.tenancy.cli", "tenant"),
     ("nguon.demo.cli", "demo"),
+    ("nguon.rules.cli", "rules"),
 )
 
 

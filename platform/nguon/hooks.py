@@ -28,3 +28,21 @@ def register_routes() -> list[Any]:
 @hookspec
 def prepare_app_config(app_config: Any) -> None:
     """Adjust the Litestar ``AppConfig`` before the application is built."""
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+@hookspec
+def register_rules_packages() -> list[Any]:
+    """Return rules package folders (paths) or loaded ``RulesPackage`` objects to offer."""
+
+
+@hookspec
+def prepare_facts(facts: dict[str, Any], unit: Any, on: Any) -> None:
+    """Add or adjust a candidate's engine facts (a dict) before the rules evaluate them."""
+
+
+@hookspec
+def observe_decisions(decisions: list[Any]) -> None:
+    """Look at a batch of ``CandidateEvaluation`` results after evaluation (no changes)."""

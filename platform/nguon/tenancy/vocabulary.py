@@ -1,17 +1,19 @@
 """The words a tenant's hierarchy may use: unit kinds, blocs, and which kind sits under which.
 
-The rules package of a tenant owns this vocabulary (``nguon.rules.registry``). Until that
-registry is installed, :data:`HUNGYEN_2024_VOCABULARY` — the structure of Hưng Yên before
-the 2025 restructuring, plus the 2025 kinds — stands in for it.
+The rules package of a tenant owns the kinds and blocs (``nguon.rules.registry``); which
+kind may sit under which comes from :data:`HUNGYEN_2024_VOCABULARY`'s placement table.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Protocol
+
+from nguon.rules.errors import RulesError
+from nguon.rules.package import RulesPackage
+from nguon.rules.registry import load_package
 
 MEMBERSHIP_ROLES: Mapping[str, str] = MappingProxyType(
     {
@@ -108,39 +110,23 @@ HUNGYEN_2024_VOCABULARY = Vocabulary(
         }
     ),
 )
-"""The 2024 Hưng Yên vocabulary, used while no rules registry is installed."""
-
-BUILTIN_PACKAGES: Mapping[str, Vocabulary] = MappingProxyType(
-    {"hungyen": HUNGYEN_2024_VOCABULARY, "national": HUNGYEN_2024_VOCABULARY}
-)
+"""The Hưng Yên vocabulary (2024 structure plus the 2025 kinds) and its placement table."""
 
 
 def vocabulary_for(package_id: str) -> UnitVocabulary:
     """The vocabulary of a rules package; :class:`UnknownRulesPackage` if there is none."""
     try:
-        registry = importlib.import_module("nguon.rules.registry")
-    except ImportError:
-        registry = None
-    if registry is None:
-        try:
-            return BUILTIN_PACKAGES[package_id]
-        except KeyError:
-            raise UnknownRulesPackage(package_id) from None
-    try:
-        package = registry.load_package(package_id)
-    except (LookupError, ValueError, OSError) as error:
+        package = load_package(package_id)
+    except (RulesError, OSError) as error:
         raise UnknownRulesPackage(package_id) from error
     return _from_package(package)
 
 
-def _from_package(package: Any) -> Vocabulary:
+def _from_package(package: RulesPackage) -> Vocabulary:
     kinds = dict(package.unit_kinds)
-    parents = getattr(package, "allowed_parents", None)
-    if parents is None:
-        fallback = HUNGYEN_2024_VOCABULARY.allowed_parents
-        parents = {kind: fallback[kind] for kind in kinds if kind in fallback}
+    placement = HUNGYEN_2024_VOCABULARY.allowed_parents
     return Vocabulary(
         kinds=MappingProxyType(kinds),
         blocs=MappingProxyType(dict(package.blocs)),
-        allowed_parents=MappingProxyType({k: frozenset(v) for k, v in parents.items()}),
+        allowed_parents=MappingProxyType({k: placement[k] for k in kinds if k in placement}),
     )

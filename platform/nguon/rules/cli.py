@@ -1,0 +1,237 @@
+"""``nguon rules``: tools for rule authors (test, explain, new, diff)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+import yaml
+
+from nguon.rules.cases import load_cases, run_package_cases
+from nguon.rules.conditions import describe
+from nguon.rules.errors import PackageLoadError, RulesError
+from nguon.rules.facts import CandidateFacts, UnitFacts
+from nguon.rules.package import RulesPackage
+from nguon.rules.registry import available_packages, clear_cache, load_package
+from nguon.rules.scaffold import scaffold_package
+
+
+def _load(package: str) -> RulesPackage:
+    try:
+        return load_package(package)
+    except (PackageLoadError, RulesError) as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _date(value: str | None) -> date:
+    return date.fromisoformat(value) if value else date.today()
+
+
+@click.group("rules")
+def rules() -> None:
+    """Rules packages: test, explain, scaffold and compare them."""
+
+
+@rules.command("test")
+@click.argument("package", required=False)
+def test_command(package: str | None) -> None:
+    """Run load checks and scenario cases of PACKAGE (id or folder; all when omitted)."""
+    targets = [package] if package else available_packages()
+    failed = 0
+    for target in targets:
+        try:
+            loaded = load_package(target)
+        except (PackageLoadError, RulesError) as error:
+            click.echo(f"FAIL {target}: {error}")
+            failed += 1
+            continue
+        results = run_package_cases(loaded)
+        bad = [r for r in results if not r.passed]
+        for result in bad:
+            for failure in result.failures:
+                click.echo(f"FAIL {loaded.id}: {result.file}: case '{result.case}': {failure}")
+        click.echo(
+            f"{loaded.id}: package loads; {len(results) - len(bad)} of {len(results)} cases pass"
+        )
+        failed += len(bad)
+    if failed:
+        sys.exit(1)
+
+
+def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, Any], dict]:
+    candidate: dict[str, Any] = {}
+    unit: dict[str, Any] = {}
+    if file is not None:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        if "cases" in raw:  # a cases file: explain its first case
+            raw = raw["cases"][0]
+        candidate.update(raw.get("candidate", raw))
+        unit.update(raw.get("unit", {}))
+        for key in ("unit", "name", "date", "expect", "period", "chain"):
+            candidate.pop(key, None)
+    for option in options:
+        key, _, value = option.partition("=")
+        parsed = yaml.safe_load(value)
+        target = unit if key in ("kind", "bloc") else candidate
+        target[key] = parsed if not isinstance(parsed, date) else parsed.isoformat()
+    return candidate, unit
+
+
+@rules.command("explain")
+@click.argument("package")
+@click.option(
+    "--facts",
+    "facts_file",
+    type=click.Path(exists=True, path_type=Path),
+    help="YAML/JSON with 'candidate' (and 'unit') facts, or a cases file (first case).",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A candidate fact (or kind=/bloc= of the unit); repeatable.",
+)
+@click.option("--date", "on", help="Evaluation date (YYYY-MM-DD); today when omitted.")
+def explain_command(
+    package: str, facts_file: Path | None, settings: tuple[str, ...], on: str | None
+) -> None:
+    """Show every rule of the version in force, whether it fired, and its clause."""
+    from nguon.rules.engine.thread import get_engine_thread
+    from nguon.rules.service import evaluate_sync, fire_plain, prepare
+
+    loaded = _load(package)
+    day = _date(on)
+    candidate_raw, unit_raw = _facts_from(facts_file, settings)
+    candidate_raw.setdefault("person_ref", "explain")
+    unit_raw.setdefault("kind", "grassroots_cell")
+    try:
+        candidate = msgspec.convert(candidate_raw, CandidateFacts, strict=False)
+        unit = msgspec.convert(unit_raw, UnitFacts, strict=False)
+        batch = prepare(loaded, [candidate], unit, day)
+    except (msgspec.ValidationError, RulesError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    version = batch.snapshot.version
+    click.echo(f"{loaded.id} version {version} on {day}")
+    if batch.problems[0]:
+        click.echo(f"invalid facts: {', '.join(batch.problems[0])}")
+        sys.exit(1)
+    facts = batch.sound_facts[0]
+    click.echo("facts: " + json.dumps(facts, ensure_ascii=False, sort_keys=True))
+    fired = get_engine_thread().submit("fire", batch.snapshot, [facts])[0]
+    if fired != fire_plain(batch.snapshot, [facts])[0]:
+        raise click.ClickException("the engine and the plain-Python reference disagree")
+    for index, rule in enumerate(batch.snapshot.rules):
+        mark = "FIRED" if index in fired else "  -  "
+        clause = loaded.clause(rule.clause)
+        click.echo(
+            f"[{mark}] {rule.id} -> {rule.outcome} ({rule.reason}) for {', '.join(rule.decisions)}"
+        )
+        click.echo(f"         when {describe(rule.condition)}")
+        click.echo(f"         {rule.clause} ({clause.ref}): {clause.text}")
+    click.echo("decisions:")
+    result = evaluate_sync(loaded, [candidate], unit, day)[0]
+    for name, decision in result.decisions.items():
+        reasons = "; ".join(f"{r.code}: {r.message_vi}" for r in decision.reasons)
+        click.echo(f"  {name}: {decision.outcome}" + (f" — {reasons}" if reasons else ""))
+
+
+@rules.command("new")
+@click.argument("province")
+@click.option(
+    "--dir",
+    "root",
+    type=click.Path(path_type=Path),
+    default=Path("rules"),
+    show_default=True,
+    help="Folder that receives the new package folder.",
+)
+@click.option("--title", default=None, help="Title of the package (Vietnamese).")
+def new_command(province: str, root: Path, title: str | None) -> None:
+    """Scaffold a package PROVINCE that extends the national baseline."""
+    try:
+        folder = scaffold_package(province, root, title)
+    except (FileExistsError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created {folder}")
+    click.echo(f"next: nguon rules test {folder}")
+
+
+def _diff_candidates(
+    cases_file: Path | None, synthetic: int, on: date, seed: int
+) -> list[tuple[CandidateFacts, UnitFacts, date]]:
+    if cases_file is not None:
+        from nguon.rules.cases import candidate_from
+
+        return [(candidate_from(c), c.unit, c.on) for c in load_cases(cases_file)]
+    from nguon.rules.synthetic import synthetic_candidates
+
+    unit = UnitFacts(kind="grassroots_cell", bloc="commune")
+    return [(c, unit, on) for c in synthetic_candidates(synthetic, on, seed)]
+
+
+@rules.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--cases",
+    "cases_file",
+    type=click.Path(exists=True, path_type=Path),
+    help="A cases YAML file whose candidates are compared.",
+)
+@click.option(
+    "--synthetic",
+    default=1000,
+    show_default=True,
+    help="Without --cases: how many generated candidates to compare.",
+)
+@click.option("--date", "on", help="Evaluation date for generated candidates.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--show", default=10, show_default=True, help="Changed candidates to list.")
+def diff_command(
+    old: str,
+    new: str,
+    cases_file: Path | None,
+    synthetic: int,
+    on: str | None,
+    seed: int,
+    show: int,
+) -> None:
+    """Show which outcomes change between package OLD and package NEW."""
+    from nguon.rules.service import evaluate_sync
+
+    clear_cache()
+    old_package, new_package = _load(old), _load(new)
+    day = _date(on)
+    changes: Counter[tuple[str, str, str]] = Counter()
+    examples: list[str] = []
+    total = 0
+    for candidate, unit, when in _diff_candidates(cases_file, synthetic, day, seed):
+        try:
+            before = evaluate_sync(old_package, [candidate], unit, when)[0]
+            after = evaluate_sync(new_package, [candidate], unit, when)[0]
+        except RulesError as error:
+            raise click.ClickException(str(error)) from error
+        total += 1
+        for name in sorted(set(before.decisions) | set(after.decisions)):
+            was = before.decisions[name].outcome if name in before.decisions else "absent"
+            now = after.decisions[name].outcome if name in after.decisions else "absent"
+            if was != now:
+                changes[(name, was, now)] += 1
+                if len(examples) < show:
+                    examples.append(f"  {candidate.person_ref} on {when}: {name} {was} -> {now}")
+    click.echo(f"compared {total} candidates: {old_package.id} ({old}) -> {new_package.id} ({new})")
+    if not changes:
+        click.echo("no outcome changes")
+        return
+    for (name, was, now), count in sorted(changes.items()):
+        click.echo(f"{name}: {was} -> {now}: {count}")
+    click.echo("examples:")
+    for line in examples:
+        click.echo(line)

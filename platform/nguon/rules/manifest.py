@@ -1,0 +1,161 @@
+"""The files of a rules package, as msgspec Structs (decoded from TOML)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+import msgspec
+
+Confidence = Literal["H", "M", "L"]
+Outcome = Literal["eligible", "not_eligible", "needs_review"]
+ParameterScalar = int | str | bool
+
+
+class GuidanceDocument(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    number: str
+    title: str
+    date: date | None = None
+    source: str = ""
+    confidence: Confidence = "H"
+
+
+class VersionSpec(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    valid_from: date
+    valid_to: date | None = None  # exclusive; None while in force
+    documents: list[str] = []
+    note: str = ""
+
+
+class ParameterValue(msgspec.Struct, kw_only=True, frozen=True):
+    value: ParameterScalar
+    valid_from: date
+    valid_to: date | None = None
+    reference: str
+    confidence: Confidence
+    note: str = ""
+
+
+class ParameterSpec(msgspec.Struct, kw_only=True, frozen=True):
+    name: str
+    description: str = ""
+    override: bool = False
+    values: list[ParameterValue] = msgspec.field(default_factory=list, name="value")
+
+
+class DecisionSpec(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    label: str
+    groups: list[str] = []
+
+
+class Manifest(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    title: str
+    extends: str | None = None
+    documents: list[GuidanceDocument] = msgspec.field(default_factory=list, name="document")
+    versions: list[VersionSpec] = msgspec.field(default_factory=list, name="version")
+    parameters: list[ParameterSpec] = msgspec.field(default_factory=list, name="parameter")
+    decisions: list[DecisionSpec] = msgspec.field(default_factory=list, name="decision")
+
+
+class ClauseSpec(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    document: str
+    ref: str
+    text: str
+    verbatim: bool = True
+    confidence: Confidence = "H"
+
+
+class ClausesFile(msgspec.Struct, kw_only=True, frozen=True):
+    clauses: list[ClauseSpec] = msgspec.field(default_factory=list, name="clause")
+
+
+class UnitKindSpec(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    label: str
+    versions: list[str] = []  # empty: every version
+
+
+class BlocSpec(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    label: str
+
+
+class ChainSpec(msgspec.Struct, kw_only=True, frozen=True):
+    """How a list made by ``kind`` (for the given blocs) travels up, in one set of versions.
+
+    ``path`` starts at the listing unit kind; the middle kinds aggregate; the last two are
+    the organisation board and the provincial standing committee that receives it.
+    """
+
+    id: str
+    kind: str
+    path: list[str]
+    blocs: list[str] = []  # empty: any bloc, including none
+    versions: list[str] = []
+    confidence: Confidence = "H"
+    clause: str | None = None
+
+
+class StructureFile(msgspec.Struct, kw_only=True, frozen=True):
+    unit_kinds: list[UnitKindSpec] = msgspec.field(default_factory=list, name="unit_kind")
+    blocs: list[BlocSpec] = msgspec.field(default_factory=list, name="bloc")
+    chains: list[ChainSpec] = msgspec.field(default_factory=list, name="chain")
+
+
+class CalendarException(msgspec.Struct, kw_only=True, frozen=True):
+    year: int
+    first_review_quarter: int
+    clause: str | None = None
+
+
+class CalendarSpec(msgspec.Struct, kw_only=True, frozen=True):
+    first_year: int
+    annual_survey_quarter: int = 4
+    supplement_quarters: list[int] = msgspec.field(default_factory=lambda: [1, 2, 3])
+    clause: str | None = None
+    exceptions: list[CalendarException] = msgspec.field(default_factory=list, name="exception")
+
+
+class CalendarFile(msgspec.Struct, kw_only=True, frozen=True):
+    calendar: CalendarSpec
+
+
+class FormColumn(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    header: str
+
+
+class FormSpec(msgspec.Struct, kw_only=True, frozen=True):
+    step: str
+    levels: list[str]
+    title: str
+    columns: list[str]
+    versions: list[str] = []
+
+
+class FormsFile(msgspec.Struct, kw_only=True, frozen=True):
+    columns: list[FormColumn] = msgspec.field(default_factory=list, name="column")
+    forms: list[FormSpec] = msgspec.field(default_factory=list, name="form")
+
+
+class RuleSpec(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    clause: str
+    decisions: list[str]
+    outcome: Outcome
+    message: str
+    when: dict[str, Any]
+    reason: str | None = None  # defaults to the rule id
+    versions: list[str] = []
+    override: bool = False
+    description: str = ""
+
+
+class RulesFile(msgspec.Struct, kw_only=True, frozen=True):
+    rules: list[RuleSpec] = msgspec.field(default_factory=list, name="rule")
+    disable: list[str] = []

@@ -1,0 +1,225 @@
+"""A loaded, checked rules package (a province package merged over its baseline)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+
+from nguon.rules.conditions import Condition, Scalar, to_python
+from nguon.rules.errors import NoVersionInForce, RulesError
+from nguon.rules.manifest import (
+    BlocSpec,
+    ChainSpec,
+    ClauseSpec,
+    DecisionSpec,
+    FormColumn,
+    FormSpec,
+    GuidanceDocument,
+    Outcome,
+    ParameterSpec,
+    UnitKindSpec,
+    VersionSpec,
+)
+from nguon.rules.review_calendar import ReviewCalendar
+
+Period = tuple[date, date | None]
+
+
+def in_period(day: date, period: Period) -> bool:
+    start, end = period
+    return start <= day and (end is None or day < end)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule ready to run: its condition parsed and the dates it applies on."""
+
+    id: str
+    package: str  # the package that declared it
+    clause: str
+    decisions: tuple[str, ...]
+    outcome: Outcome
+    reason: str
+    message: str
+    condition: Condition
+    periods: tuple[Period, ...] = ()  # empty: always
+    description: str = ""
+
+    def active_on(self, day: date) -> bool:
+        return not self.periods or any(in_period(day, p) for p in self.periods)
+
+
+@dataclass(frozen=True)
+class Form:
+    step: str
+    level_kind: str
+    title: str
+    columns: tuple[FormColumn, ...]
+
+
+@dataclass(frozen=True)
+class RuleSnapshot:
+    """The rules and parameter values in force on one date: what one ruleset encodes."""
+
+    package: str
+    version: str
+    rules: tuple[Rule, ...]
+    parameters: dict[str, Scalar]
+    key: str  # stable hash: equal keys compile to the same engine ruleset
+
+    @cached_property
+    def python_predicates(self) -> tuple:
+        return tuple(to_python(rule.condition, self.parameters) for rule in self.rules)
+
+
+@dataclass
+class RulesPackage:
+    id: str
+    title: str
+    folder: Path
+    lineage: tuple[str, ...]  # this package, then the packages it extends
+    documents: dict[str, GuidanceDocument]
+    versions: list[VersionSpec]
+    parameters: dict[str, ParameterSpec]
+    decisions: dict[str, DecisionSpec]
+    clauses: dict[str, ClauseSpec]
+    unit_kind_specs: dict[str, UnitKindSpec]
+    bloc_specs: dict[str, BlocSpec]
+    chains: list[tuple[ChainSpec, tuple[Period, ...]]]
+    calendar: ReviewCalendar | None
+    form_columns: dict[str, FormColumn]
+    forms: list[tuple[FormSpec, tuple[Period, ...]]]
+    rules: list[Rule]
+    case_files: list[Path] = field(default_factory=list)
+    _snapshots: dict[tuple[str, str], RuleSnapshot] = field(default_factory=dict, repr=False)
+    _snapshots_by_day: dict[tuple, RuleSnapshot] = field(default_factory=dict, repr=False)
+
+    @property
+    def unit_kinds(self) -> dict[str, str]:
+        return {code: spec.label for code, spec in self.unit_kind_specs.items()}
+
+    @property
+    def blocs(self) -> dict[str, str]:
+        return {code: spec.label for code, spec in self.bloc_specs.items()}
+
+    def version_on(self, day: date) -> VersionSpec:
+        for version in self.versions:
+            if in_period(day, (version.valid_from, version.valid_to)):
+                return version
+        raise NoVersionInForce(f"package {self.id!r} has no version in force on {day}")
+
+    def version_period(self, version_id: str) -> Period:
+        for version in self.versions:
+            if version.id == version_id:
+                return version.valid_from, version.valid_to
+        raise RulesError(f"package {self.id!r} has no version {version_id!r}")
+
+    def parameter(self, name: str, on: date) -> Scalar:
+        spec = self.parameters.get(name)
+        if spec is None:
+            raise RulesError(f"package {self.id!r} has no parameter {name!r}")
+        for value in spec.values:
+            if in_period(on, (value.valid_from, value.valid_to)):
+                return value.value
+        raise RulesError(f"parameter {name!r} of {self.id!r} has no value on {on}")
+
+    def parameters_on(self, on: date) -> dict[str, Scalar]:
+        return {name: self.parameter(name, on) for name in self.parameters}
+
+    def clause(self, clause_id: str) -> ClauseSpec:
+        try:
+            return self.clauses[clause_id]
+        except KeyError:
+            raise RulesError(f"package {self.id!r} has no clause {clause_id!r}") from None
+
+    def decision_codes(self) -> list[str]:
+        return list(self.decisions)
+
+    def reporting_chain(self, kind: str, bloc: str | None, on: date) -> list[str]:
+        """Unit kinds a list made by ``kind`` travels up through, the lister first."""
+        self.version_on(on)
+        for chain, periods in self.chains:
+            if chain.kind != kind or not (not periods or any(in_period(on, p) for p in periods)):
+                continue
+            if not chain.blocs or (bloc or "") in chain.blocs:
+                return list(chain.path)
+        raise RulesError(f"package {self.id!r} has no reporting chain for {kind}/{bloc} on {on}")
+
+    def reporting_chain_spec(self, kind: str, bloc: str | None, on: date) -> ChainSpec:
+        path = self.reporting_chain(kind, bloc, on)
+        for chain, periods in self.chains:
+            if (
+                chain.path == path
+                and chain.kind == kind
+                and (not periods or any(in_period(on, p) for p in periods))
+            ):
+                return chain
+        raise RulesError("unreachable")  # pragma: no cover
+
+    def form(self, step: str, level_kind: str, on: date | None = None) -> Form:
+        for spec, periods in self.forms:
+            if spec.step != step or level_kind not in spec.levels:
+                continue
+            if on is not None and periods and not any(in_period(on, p) for p in periods):
+                continue
+            return Form(
+                step, level_kind, spec.title, tuple(self.form_columns[c] for c in spec.columns)
+            )
+        raise RulesError(f"package {self.id!r} has no form for step {step!r} at {level_kind!r}")
+
+    @cached_property
+    def dated_thresholds(self) -> tuple[date, ...]:
+        """Days on which outcomes may change for everyone: versions, parameter values and
+        review periods starting."""
+        days = {v.valid_from for v in self.versions}
+        days |= {value.valid_from for p in self.parameters.values() for value in p.values}
+        days |= {
+            value.valid_to for p in self.parameters.values() for value in p.values if value.valid_to
+        }
+        if self.calendar is not None:
+            first = self.versions[0].valid_from.year
+            last = max(first, date.today().year) + 10
+            for year in range(first, last + 1):
+                days |= {period.opens for period in self.calendar.periods(year)}
+                days |= {
+                    period.deadline + timedelta(days=1) for period in self.calendar.periods(year)
+                }
+        return tuple(sorted(days))
+
+    def review_period_fact(self, on: date) -> str:
+        return self.calendar.review_period_fact(on) if self.calendar else "none"
+
+    def snapshot(self, on: date, decisions: Iterable[str] | None = None) -> RuleSnapshot:
+        """The rules in force on ``on`` for ``decisions`` (all when None) and the parameter
+        values, cached per distinct content: equal snapshots share one engine ruleset."""
+        day_key = (on, None if decisions is None else tuple(sorted(set(decisions))))
+        cached = self._snapshots_by_day.get(day_key)
+        if cached is not None:
+            return cached
+        version = self.version_on(on)
+        wanted = None if decisions is None else set(decisions)
+        rules = tuple(
+            rule
+            for rule in self.rules
+            if rule.active_on(on) and (wanted is None or wanted.intersection(rule.decisions))
+        )
+        parameters = self.parameters_on(on)
+        digest = hashlib.sha256(
+            json.dumps(
+                [self.id, version.id, [r.id for r in rules], parameters],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()[:16]
+        cache_key = (version.id, digest)
+        if cache_key not in self._snapshots:
+            self._snapshots[cache_key] = RuleSnapshot(
+                self.id, version.id, rules, parameters, digest
+            )
+        self._snapshots_by_day[day_key] = self._snapshots[cache_key]
+        return self._snapshots[cache_key]

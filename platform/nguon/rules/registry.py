@@ -1,0 +1,83 @@
+"""Find rules packages (entry points ``nguon.rules`` and the register hook) and load them."""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from nguon.rules.errors import RulesError
+from nguon.rules.loader import load_folder
+from nguon.rules.package import RulesPackage
+
+ENTRY_POINT_GROUP = "nguon.rules"
+
+_cache: dict[Path, RulesPackage] = {}
+_lock = threading.RLock()
+
+
+def _as_folder(value: object) -> Path | RulesPackage:
+    if callable(value) and not isinstance(value, Path):
+        value = value()
+    if isinstance(value, RulesPackage):
+        return value
+    if isinstance(value, str | Path):
+        return Path(value)
+    raise RulesError(f"a registered rules package must be a folder path, got {value!r}")
+
+
+def registered_packages() -> dict[str, Path | RulesPackage]:
+    """Every registered package id with its folder (or loaded package)."""
+    found: dict[str, Path | RulesPackage] = {}
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        found[entry_point.name] = _as_folder(entry_point.load())
+    from nguon.plugins import get_plugin_manager
+
+    for registered in get_plugin_manager().hook.register_rules_packages():
+        for item in registered or []:
+            value = _as_folder(item)
+            if isinstance(value, RulesPackage):
+                found[value.id] = value
+            else:
+                found[value.name] = value
+    return found
+
+
+def available_packages() -> list[str]:
+    return sorted(registered_packages())
+
+
+def _resolve_base(base_id: str, beside: Path) -> RulesPackage:
+    sibling = beside.parent / base_id
+    registered = registered_packages()
+    if base_id in registered:
+        return load_package(base_id)
+    if (sibling / "manifest.toml").exists():
+        return load_package(sibling)
+    raise RulesError(f"{beside}: extends '{base_id}', which is neither registered nor a sibling")
+
+
+def load_package(id_or_path: str | Path) -> RulesPackage:
+    """Load a package by registered id or by folder path; loaded packages are cached."""
+    with _lock:
+        target: Path | RulesPackage
+        if isinstance(id_or_path, Path) or "/" in str(id_or_path) or Path(id_or_path).is_dir():
+            target = Path(id_or_path)
+        else:
+            registered = registered_packages()
+            if id_or_path not in registered:
+                raise RulesError(
+                    f"no rules package '{id_or_path}' (registered: {sorted(registered)})"
+                )
+            target = registered[id_or_path]
+        if isinstance(target, RulesPackage):
+            return target
+        folder = target.resolve()
+        if folder not in _cache:
+            _cache[folder] = load_folder(folder, _resolve_base)
+        return _cache[folder]
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nguon.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_rules_test_passes_for_registered_packages():
+    result = CliRunner().invoke(main, ["rules", "test"])
+    assert result.exit_code == 0, result.output
+    assert "hungyen: package loads; " in result.output
+
+
+def test_rules_test_fails_naming_file_and_case(tmp_path, monkeypatch):
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["rules", "new", "draft", "--dir", "d"]).exit_code == 0
+    case = Path("d/draft/cases/first.yaml")
+    case.write_text(
+        case.read_text("utf-8").replace("outcome: eligible", "outcome: not_eligible"), "utf-8"
+    )
+    result = runner.invoke(main, ["rules", "test", "d/draft"])
+    assert result.exit_code == 1
+    assert "first.yaml: case 'Quần chúng đủ điều kiện khảo sát'" in result.output
+
+
+def test_rules_test_refuses_broken_package():
+    result = CliRunner().invoke(main, ["rules", "test", str(FIXTURES / "gap")])
+    assert result.exit_code == 1
+    assert "manifest.toml: version 'b': leaves a gap" in result.output
+
+
+def test_explain_shows_fired_rule_and_clause():
+    result = CliRunner().invoke(
+        main,
+        [
+            "rules",
+            "explain",
+            "hungyen",
+            "--set",
+            "date_of_birth=2007-05-15",
+            "--set",
+            "political_standard=passed",
+            "--date",
+            "2025-05-14",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "[FIRED] age_below_minimum" in result.output
+    assert "đủ 18 tuổi đến đủ 60 tuổi" in result.output
+    assert "survey_list: not_eligible" in result.output

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from nguon.rules.errors import PackageLoadError
+from nguon.rules.registry import load_package
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_good_fixture_loads():
+    assert load_package(FIXTURES / "good").id == "fixture_good"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("gap", "manifest.toml: version 'b': leaves a gap after version 'a'"),
+        ("overlap", "manifest.toml: version 'b': overlaps version 'a'"),
+        ("unknown_clause", "rules.toml: rule 'r1': names clause 'g.99' that does not exist"),
+        (
+            "unknown_unit_kind_chain",
+            "structure.toml: chain 'cell': "
+            "names unit kind 'district_committee' that does not exist",
+        ),
+        (
+            "unknown_unit_kind_rule",
+            "rules.toml: rule 'r1': 'district_committee' is not a known unit_kind code",
+        ),
+        ("unknown_fact", "rules.toml: rule 'r1': unknown fact 'favourite_colour'"),
+        ("parameters_gap", "manifest.toml: parameter 'min_age_months': does not cover version 'b'"),
+    ],
+)
+def test_broken_package_is_refused_naming_file_and_item(fixture, expected):
+    with pytest.raises(PackageLoadError) as refused:
+        load_package(FIXTURES / fixture)
+    assert expected in str(refused.value)
+
+
+def test_overriding_a_baseline_rule_needs_the_flag():
+    with pytest.raises(PackageLoadError) as refused:
+        load_package(FIXTURES / "override_unflagged")
+    assert "rules.toml: rule 'age_below_minimum': exists already: set override = true" in str(
+        refused.value
+    )
+
+
+def test_override_and_disable_are_applied():
+    package = load_package(FIXTURES / "override_ok")
+    rules = {rule.id: rule for rule in package.rules}
+    assert rules["age_below_minimum"].outcome == "needs_review"
+    assert rules["age_below_minimum"].package == "fixture_override_ok"
+    assert "political_standard_unchecked" not in rules
