@@ -19,9 +19,10 @@ import os
 import re
 from collections.abc import AsyncIterator
 
+import httpx
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
 
 from nguon.accounts.passwords import hash_password
 from nguon.accounts.tables import User
@@ -140,14 +141,35 @@ def test_settings() -> Settings:
     )
 
 
+class AppClient(httpx.AsyncClient):
+    """An httpx client talking to the app in this event loop (the Postgres pool's loop).
+
+    Litestar's AppClient runs the app on a portal thread with its own loop, which
+    an asyncpg pool made on the test loop cannot serve.
+    """
+
+    def __init__(self, app: Litestar) -> None:
+        # Redirects are part of what the tests check; never follow them silently.
+        super().__init__(
+            transport=httpx.ASGITransport(app=app), base_url=BASE_URL, follow_redirects=False
+        )
+        self.app = app
+
+
 @pytest.fixture
-async def client(db: Database) -> AsyncIterator[AsyncTestClient]:
+async def client(db: Database) -> AsyncIterator[AppClient]:
     app = create_app(test_settings(), engine=db.app)
-    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+    # Litestar's lifespan() runs a task group that pytest-asyncio would enter and exit
+    # in different tasks; the app's own hooks take no arguments, so call them directly.
+    for hook in app.on_startup:
+        await hook()
+    async with AppClient(app) as test_client:
         yield test_client
+    for hook in app.on_shutdown:
+        await hook()
 
 
-async def token_for(client: AsyncTestClient, slug: str, username: str) -> dict[str, str]:
+async def token_for(client: AppClient, slug: str, username: str) -> dict[str, str]:
     response = await client.post(
         f"/t/{slug}/api/v1/auth/token", json={"username": username, "password": PASSWORD}
     )
@@ -161,7 +183,7 @@ def csrf_token_in(html: str) -> str:
     return match.group(1)
 
 
-async def portal_login(client: AsyncTestClient, slug: str, username: str) -> None:
+async def portal_login(client: AppClient, slug: str, username: str) -> None:
     page = await client.get(f"/t/{slug}/login")
     response = await client.post(
         f"/t/{slug}/login",
