@@ -9,7 +9,6 @@ import msgspec
 from litestar import Litestar, MediaType, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -22,6 +21,7 @@ from nguon.accounts.tokens import TokenSigner
 from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.logs import logging_config
 from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
+from nguon.api.sessions import DropEmptySessionMiddleware, session_config
 from nguon.api.tenant import TenantCache
 from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
@@ -30,7 +30,6 @@ from nguon.settings import Settings, load_settings
 from nguon.tenancy.tables import Tenant
 
 PORTAL = Path(__file__).parent / "portal"
-SESSION_MAX_AGE = 8 * 60 * 60
 
 logger = logging.getLogger("nguon.app")
 
@@ -83,14 +82,7 @@ def create_app(
         if owns_engine and is_postgres(app_engine):
             await app_engine.close_connection_pool()
 
-    sessions = ServerSideSessionConfig(
-        key="nguon_session",
-        max_age=SESSION_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        exclude=[CSRF_EXEMPT_PATTERN],
-    )
+    sessions = session_config(secure)
     csrf = CSRFConfig(
         secret=derive_key("csrf", settings.secret_key).hex(),
         cookie_name="nguon_csrf",
@@ -107,7 +99,7 @@ def create_app(
         ],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        middleware=[sessions.middleware],
+        middleware=[sessions.middleware, DropEmptySessionMiddleware],
         csrf_config=csrf,
         stores={"sessions": MemoryStore()},
         template_config=TemplateConfig(directory=PORTAL / "templates", engine=JinjaTemplateEngine),

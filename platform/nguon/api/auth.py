@@ -18,6 +18,7 @@ from nguon.api.tenant import tenant_of
 UNAUTHENTICATED_MESSAGE = (
     "Cần đăng nhập, hoặc phiên đã hết hạn. / Authentication required, or it has expired."
 )
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 SESSION_USER = "user_id"
 SESSION_TENANT = "tenant_id"
 
@@ -30,17 +31,17 @@ async def api_access(request: Request[Any, Any, Any]) -> Access:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE)
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
     signer: TokenSigner = request.app.state.token_signer
     try:
         claims = signer.verify(token.strip())
     except InvalidToken as error:
-        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE) from error
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE) from error
     if claims.tenant_id != tenant_of(request.scope).id:
-        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE)
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
     access = await access_for_user(claims.user_id)
     if access is None:
-        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE)
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
     return access
 
 

@@ -35,6 +35,7 @@ _STATUS: dict[type[DomainError], int] = {
     InvalidInput: HTTP_400_BAD_REQUEST,
 }
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
 _PORTAL_TITLES = {
     400: "Yêu cầu không hợp lệ",
     401: "Cần đăng nhập",
@@ -90,8 +91,12 @@ def _field_path(entry: dict[str, Any]) -> str:
     """``full_name`` or ``items[0].name`` from Litestar's key and msgspec's message."""
     message = str(entry.get("message", ""))
     match = _MSGSPEC_PATH.search(message)
-    if match and match.group("path"):
-        return match.group("path").lstrip(".")
+    path = match.group("path").lstrip(".") if match else ""
+    named = _NAMED_FIELD.search(message)
+    if named:
+        return f"{path}.{named.group('name')}" if path else named.group("name")
+    if path:
+        return path
     key = str(entry.get("key", ""))
     return key.removeprefix("data.") if key != "data" else ""
 
@@ -106,6 +111,8 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
         field = _field_path(entry)
         if not field and entry.get("key") == "data":
             field = "body"
+            if message == "'data'":
+                message = "Thiếu nội dung yêu cầu / The request body is missing"
         errors.append(FieldError(field=field or str(entry.get("key", "")), message=message))
     if errors:
         detail = "Dữ liệu không hợp lệ / Invalid input: " + "; ".join(
@@ -119,7 +126,11 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    response = _answer(request, ErrorBody(status_code=exc.status_code, detail=exc.detail))
+    body = ErrorBody(status_code=exc.status_code, detail=exc.detail)
+    if exc.status_code == HTTP_400_BAD_REQUEST:
+        body.detail = f"Dữ liệu không hợp lệ / Invalid input: body: {exc.detail}"
+        body.errors = [FieldError(field="body", message=exc.detail)]
+    response = _answer(request, body)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
