@@ -131,7 +131,7 @@ async def build_world(db: Database, prefix: str = "tinh") -> World:
     return World(tenant_id=tenant.id, slug=slug, units=units, users=users)
 
 
-def test_settings() -> Settings:
+def app_settings() -> Settings:
     return Settings(
         database_url="unused://the-test-engine-is-passed-in",
         migrate_database_url="unused://",
@@ -158,7 +158,7 @@ class AppClient(httpx.AsyncClient):
 
 @pytest.fixture
 async def client(db: Database) -> AsyncIterator[AppClient]:
-    app = create_app(test_settings(), engine=db.app)
+    app = create_app(app_settings(), engine=db.app)
     # Litestar's lifespan() runs a task group that pytest-asyncio would enter and exit
     # in different tasks; the app's own hooks take no arguments, so call them directly.
     for hook in app.on_startup:
