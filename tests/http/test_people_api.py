@@ -6,6 +6,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from nguon.app import create_app
 from nguon.audit.tables import AuditEvent
 from nguon.people.tables import Candidate
 from nguon.tenancy.context import tenant_context
@@ -13,6 +14,7 @@ from tests.conftest import Database
 from tests.http.conftest import (
     AppClient,
     World,
+    app_settings,
     build_world,
     candidate_body,
     member_body,
@@ -105,9 +107,6 @@ def _json(value: object) -> dict:
 async def test_a_bad_candidate_body_is_a_400_naming_the_field(
     sqlite_db: Database, change: dict, field: str
 ) -> None:
-    from nguon.app import create_app
-    from tests.http.conftest import app_settings
-
     world = await build_world(sqlite_db, "bad-body")
     async with AppClient(create_app(app_settings(), engine=sqlite_db.app)) as client:
         headers = await token_for(client, world.slug, "cell_x_editor")
