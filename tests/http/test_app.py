@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
+import msgspec
+
+from nguon.api.logs import JsonFormatter
 from tests.conftest import Database
 from tests.http.conftest import AppClient
 
@@ -32,3 +37,14 @@ async def test_the_stylesheet_is_served(db: Database, client: AppClient) -> None
     response = await client.get("/static/portal.css")
     assert response.status_code == 200
     assert "text/css" in response.headers["content-type"]
+
+
+def test_log_lines_are_json_and_keep_secrets_out() -> None:
+    record = logging.LogRecord("nguon.accounts", logging.INFO, __file__, 1, "login", None, None)
+    record.__dict__.update(
+        {"user_id": 7, "password": "mật khẩu", "access_token": "abc", "national_id": "0342"}
+    )
+    line = msgspec.json.decode(JsonFormatter().format(record))
+    assert line["message"] == "login"
+    assert line["user_id"] == 7
+    assert line["password"] == line["access_token"] == line["national_id"] == "[redacted]"
