@@ -1,0 +1,104 @@
+"""What a user may see and do: roles held on units, each covering the unit's subtree.
+
+A grant's ``path`` is the unit's materialised path; ``tenant_admin`` covers the whole
+tenant (path ``""``, the prefix of every path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+from piccolo.columns import Column
+from piccolo.columns.combination import Or, Where
+
+from nguon.org.tables import Membership
+from nguon.tenancy.scoped import in_tenant
+
+Role = Literal["viewer", "editor", "approver", "unit_admin", "tenant_admin"]
+ROLES: tuple[Role, ...] = ("viewer", "editor", "approver", "unit_admin", "tenant_admin")
+RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
+
+READ: Role = "viewer"
+WRITE: Role = "editor"
+
+WHOLE_TENANT = ""
+
+
+class Grant(msgspec.Struct, frozen=True):
+    unit_id: int | None
+    path: str
+    role: Role
+
+
+class Access(msgspec.Struct, frozen=True):
+    """A signed-in user of one tenant and the grants valid today."""
+
+    user_id: int
+    tenant_id: int
+    username: str
+    full_name: str
+    grants: tuple[Grant, ...]
+
+    def role_on(self, path: str) -> Role | None:
+        """The strongest role covering the unit with this path, or None."""
+        roles = [g.role for g in self.grants if path.startswith(g.path)]
+        return max(roles, key=RANK.__getitem__) if roles else None
+
+    def can(self, path: str, role: Role) -> bool:
+        held = self.role_on(path)
+        return held is not None and RANK[held] >= RANK[role]
+
+    def can_see(self, path: str) -> bool:
+        return self.role_on(path) is not None
+
+    def visible_prefixes(self) -> list[str]:
+        """The smallest set of path prefixes that covers every unit the user may see."""
+        prefixes: list[str] = []
+        for path in sorted({g.path for g in self.grants}, key=len):
+            if not any(path.startswith(p) for p in prefixes):
+                prefixes.append(path)
+        return prefixes
+
+    def visibility(self, path_column: Column) -> Where | Or | None:
+        """A WHERE clause restricting ``path_column`` to visible subtrees; None if nothing."""
+        clauses = [path_column.like(f"{prefix}%") for prefix in self.visible_prefixes()]
+        if not clauses:
+            return None
+        clause: Where | Or = clauses[0]
+        for other in clauses[1:]:
+            clause = clause | other
+        return clause
+
+
+async def load_access(user_id: int, tenant_id: int, username: str, full_name: str) -> Access:
+    """Read the user's memberships valid today (the tenant must be set)."""
+    today = dt.date.today()
+    rows = await (
+        Membership.select(Membership.role, Membership.unit, Membership.unit.path)
+        .where(
+            in_tenant(Membership),
+            Membership.unit.tenant_id == tenant_id,
+            Membership.user == user_id,
+            Membership.valid_from <= today,
+            (Membership.valid_to.is_null()) | (Membership.valid_to >= today),
+        )
+        .run()
+    )
+    grants: list[Grant] = []
+    for row in rows:
+        role = row["role"]
+        if role not in RANK:
+            continue
+        if role == "tenant_admin":
+            grants.append(Grant(unit_id=None, path=WHOLE_TENANT, role=role))
+        else:
+            grants.append(Grant(unit_id=row["unit"], path=row["unit.path"], role=role))
+    return Access(
+        user_id=user_id,
+        tenant_id=tenant_id,
+        username=username,
+        full_name=full_name,
+        grants=tuple(grants),
+    )

@@ -1,0 +1,56 @@
+"""Who is calling: a bearer token for the JSON API, a server-side session for the portal.
+
+Both are bound to one tenant: a token or session of tenant A is not valid under /t/B/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException
+
+from nguon.accounts.permissions import Access
+from nguon.accounts.service import access_for_user
+from nguon.accounts.tokens import InvalidToken, TokenSigner
+from nguon.api.tenant import tenant_of
+
+UNAUTHENTICATED_MESSAGE = (
+    "Cần đăng nhập, hoặc phiên đã hết hạn. / Authentication required, or it has expired."
+)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+SESSION_USER = "user_id"
+SESSION_TENANT = "tenant_id"
+
+
+class LoginRequired(Exception):
+    """A portal page was asked for without a valid session of this tenant."""
+
+
+async def api_access(request: Request[Any, Any, Any]) -> Access:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
+    signer: TokenSigner = request.app.state.token_signer
+    try:
+        claims = signer.verify(token.strip())
+    except InvalidToken as error:
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE) from error
+    if claims.tenant_id != tenant_of(request.scope).id:
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
+    access = await access_for_user(claims.user_id)
+    if access is None:
+        raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
+    return access
+
+
+async def portal_access(request: Request[Any, Any, Any]) -> Access:
+    session = request.session if "session" in request.scope else {}
+    user_id = session.get(SESSION_USER)
+    if not isinstance(user_id, int) or session.get(SESSION_TENANT) != tenant_of(request.scope).id:
+        raise LoginRequired
+    access = await access_for_user(user_id)
+    if access is None:
+        raise LoginRequired
+    return access

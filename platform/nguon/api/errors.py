@@ -1,0 +1,163 @@
+"""Errors as callers see them: JSON naming the field for the API, a page for the portal.
+
+Nothing unexpected leaks: an unhandled error is logged (without the request body) and
+answered with a plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from nguon.api.auth import LoginRequired
+from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+logger = logging.getLogger("nguon.http")
+
+_STATUS: dict[type[DomainError], int] = {
+    NotFound: HTTP_404_NOT_FOUND,
+    Forbidden: HTTP_403_FORBIDDEN,
+    Conflict: HTTP_409_CONFLICT,
+    InvalidInput: HTTP_400_BAD_REQUEST,
+}
+_MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
+_PORTAL_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Cần đăng nhập",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Không được phép",
+    409: "Dữ liệu đã thay đổi",
+    500: "Lỗi hệ thống",
+}
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ErrorBody(msgspec.Struct):
+    status_code: int
+    detail: str
+    errors: list[FieldError] = []
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return "/api/" in request.url.path or request.url.path.startswith("/schema")
+
+
+def _portal_page(request: Request[Any, Any, Any], status: int, detail: str) -> Template:
+    return Template(
+        template_name="error.html",
+        context={
+            "status_code": status,
+            "title": _PORTAL_TITLES.get(status, "Lỗi"),
+            "detail": detail,
+            "tenant": request.scope.get("state", {}).get("nguon_tenant"),
+        },
+        status_code=status,
+    )
+
+
+def _answer(request: Request[Any, Any, Any], body: ErrorBody) -> Response[Any]:
+    if _is_api(request):
+        return Response(content=body, status_code=body.status_code, media_type=MediaType.JSON)
+    return _portal_page(request, body.status_code, body.detail)
+
+
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = _STATUS.get(type(exc), HTTP_400_BAD_REQUEST)
+    errors = [FieldError(field=exc.field, message=exc.message)] if exc.field else []
+    return _answer(request, ErrorBody(status_code=status, detail=exc.message, errors=errors))
+
+
+def _field_path(entry: dict[str, Any]) -> str:
+    """``full_name`` or ``items[0].name`` from Litestar's key and msgspec's message."""
+    message = str(entry.get("message", ""))
+    match = _MSGSPEC_PATH.search(message)
+    path = match.group("path").lstrip(".") if match else ""
+    named = _NAMED_FIELD.search(message)
+    if named:
+        return f"{path}.{named.group('name')}" if path else named.group("name")
+    if path:
+        return path
+    key = str(entry.get("key", ""))
+    return key.removeprefix("data.") if key != "data" else ""
+
+
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors: list[FieldError] = []
+    for entry in extra:
+        if not isinstance(entry, dict):
+            continue
+        message = _MSGSPEC_PATH.sub("", str(entry.get("message", ""))).strip()
+        field = _field_path(entry)
+        if not field and entry.get("key") == "data":
+            field = "body"
+            if message == "'data'":
+                message = "Thiếu nội dung yêu cầu / The request body is missing"
+        errors.append(FieldError(field=field or str(entry.get("key", "")), message=message))
+    if errors:
+        detail = "Dữ liệu không hợp lệ / Invalid input: " + "; ".join(
+            f"{e.field}: {e.message}" for e in errors
+        )
+    else:
+        detail = f"Dữ liệu không hợp lệ / Invalid input: {exc.detail}"
+    return _answer(
+        request, ErrorBody(status_code=HTTP_400_BAD_REQUEST, detail=detail, errors=errors)
+    )
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    body = ErrorBody(status_code=exc.status_code, detail=exc.detail)
+    if exc.status_code == HTTP_400_BAD_REQUEST:
+        body.detail = f"Dữ liệu không hợp lệ / Invalid input: body: {exc.detail}"
+        body.errors = [FieldError(field="body", message=exc.detail)]
+    response = _answer(request, body)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:
+    tenant = request.scope["state"]["nguon_tenant"]
+    return Redirect(path=f"/t/{tenant.slug}/login?next={quote(request.url.path)}")
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"method": request.method, "path": request.url.path},
+    )
+    body = ErrorBody(
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        detail="Lỗi hệ thống, vui lòng thử lại sau. / Internal error, please try again later.",
+    )
+    return _answer(request, body)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    LoginRequired: login_required,
+    Exception: unexpected_error,
+}

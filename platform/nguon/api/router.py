@@ -1,0 +1,43 @@
+"""Everything under ``/t/{tenant}/``: the versioned JSON API and the portal pages."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from nguon.accounts.routes import issue_token, login_page, login_submit, logout
+from nguon.api.auth import api_access, portal_access
+from nguon.api.tenant import TenantMiddleware
+from nguon.org.routes import UnitController
+from nguon.people.routes import CandidateController, MemberController
+from nguon.portal.routes import home, unit_page
+
+API_PREFIX = "/api/v1"
+TENANT_PREFIX = "/t/{tenant:str}"
+# The JSON API authenticates with bearer tokens, never cookies, so it needs no CSRF token.
+CSRF_EXEMPT_PATTERN = r"^/t/[^/]+/api/"
+
+
+def api_router() -> Router:
+    return Router(
+        path=API_PREFIX,
+        route_handlers=[issue_token, UnitController, CandidateController, MemberController],
+        dependencies={"access": Provide(api_access)},
+    )
+
+
+def portal_router() -> Router:
+    return Router(
+        path="/",
+        route_handlers=[login_page, login_submit, logout, home, unit_page],
+        dependencies={"access": Provide(portal_access)},
+        include_in_schema=False,
+    )
+
+
+def tenant_router() -> Router:
+    return Router(
+        path=TENANT_PREFIX,
+        route_handlers=[api_router(), portal_router()],
+        middleware=[TenantMiddleware],
+    )

@@ -1,0 +1,72 @@
+"""Resolve ``/t/{tenant}/`` to a tenant and run the rest of the request inside it.
+
+A route-level middleware (it runs after routing, so the path parameter is parsed) sets
+the ``current_tenant_id`` ContextVar before any dependency or handler runs; everything
+awaited below it — including Postgres connections taken from the pool, which copy the
+setting into ``nguon.tenant_id`` for Row-Level Security — sees the tenant.
+"""
+
+from __future__ import annotations
+
+import time
+
+import msgspec
+from litestar.exceptions import NotFoundException
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.tables import Tenant
+
+CACHE_SECONDS = 60.0
+SCOPE_KEY = "nguon_tenant"
+
+
+class TenantRef(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+
+
+class TenantCache:
+    """Slug → tenant, kept a minute; unknown slugs are never cached."""
+
+    def __init__(self, ttl: float = CACHE_SECONDS) -> None:
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, TenantRef]] = {}
+
+    async def resolve(self, slug: str) -> TenantRef | None:
+        now = time.monotonic()
+        cached = self._entries.get(slug)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        row = (
+            await Tenant.select(Tenant.id, Tenant.slug, Tenant.name)
+            .where(Tenant.slug == slug)
+            .first()
+            .run()
+        )
+        if row is None:
+            self._entries.pop(slug, None)
+            return None
+        ref = TenantRef(id=row["id"], slug=row["slug"], name=row["name"])
+        self._entries[slug] = (now + self._ttl, ref)
+        return ref
+
+
+class TenantMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        slug = scope.get("path_params", {}).get("tenant", "")
+        cache: TenantCache = scope["litestar_app"].state.tenant_cache
+        tenant = await cache.resolve(slug) if slug else None
+        if tenant is None:
+            raise NotFoundException("Không tìm thấy đơn vị sử dụng / Unknown tenant")
+        scope.setdefault("state", {})[SCOPE_KEY] = tenant
+        with tenant_context(tenant.id):
+            await self.app(scope, receive, send)
+
+
+def tenant_of(scope: Scope) -> TenantRef:
+    return scope["state"][SCOPE_KEY]

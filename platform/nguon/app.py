@@ -1,0 +1,118 @@
+"""The web application: ``uvicorn --factory nguon.app:create_app``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import msgspec
+from litestar import Litestar, MediaType, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.stores.memory import MemoryStore
+from litestar.template.config import TemplateConfig
+from piccolo.engine.base import Engine
+
+from nguon.accounts.tokens import TokenSigner
+from nguon.api.errors import EXCEPTION_HANDLERS
+from nguon.api.logs import logging_config
+from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
+from nguon.api.sessions import DropEmptySessionMiddleware, session_config
+from nguon.api.tenant import TenantCache
+from nguon.crypto import derive_key
+from nguon.db.binding import bind_engine
+from nguon.db.engine import is_postgres, make_engine
+from nguon.settings import Settings, load_settings
+from nguon.tenancy.tables import Tenant
+
+PORTAL = Path(__file__).parent / "portal"
+
+logger = logging.getLogger("nguon.app")
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: bool
+
+
+@get("/health", summary="Liveness and database reachability", tags=["operations"])
+async def health() -> Response[Health]:
+    try:
+        await Tenant.raw("SELECT 1").run()
+        reachable = True
+    except Exception as error:  # any failure means "not reachable"; the reason is logged
+        logger.warning("database unreachable", extra={"error": type(error).__name__})
+        reachable = False
+    return Response(
+        Health(status="ok" if reachable else "degraded", database=reachable),
+        status_code=HTTP_200_OK if reachable else HTTP_503_SERVICE_UNAVAILABLE,
+        media_type=MediaType.JSON,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    secure_cookies: bool | None = None,
+) -> Litestar:
+    """Build the app.
+
+    ``engine``: an engine the caller has already set up (tests); the app binds it but
+    leaves its pool alone. Without it the app makes one from ``settings.database_url``
+    and starts/stops the Postgres pool itself. ``secure_cookies`` defaults to on unless
+    ``settings.debug`` (plain-http development on localhost).
+    """
+    settings = settings or load_settings()
+    owns_engine = engine is None
+    app_engine = engine or make_engine(settings.database_url)
+    secure = (not settings.debug) if secure_cookies is None else secure_cookies
+
+    async def on_startup() -> None:
+        bind_engine(app_engine)
+        if owns_engine and is_postgres(app_engine):
+            await app_engine.start_connection_pool()
+        logger.info("started", extra={"engine": app_engine.engine_type})
+
+    async def on_shutdown() -> None:
+        if owns_engine and is_postgres(app_engine):
+            await app_engine.close_connection_pool()
+
+    sessions = session_config(secure)
+    csrf = CSRFConfig(
+        secret=derive_key("csrf", settings.secret_key).hex(),
+        cookie_name="nguon_csrf",
+        cookie_secure=secure,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        exclude=[CSRF_EXEMPT_PATTERN, "^/health$", "^/schema", "^/static/"],
+    )
+    return Litestar(
+        route_handlers=[
+            health,
+            tenant_router(),
+            create_static_files_router(path="/static", directories=[PORTAL / "static"]),
+        ],
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        middleware=[sessions.middleware, DropEmptySessionMiddleware],
+        csrf_config=csrf,
+        stores={"sessions": MemoryStore()},
+        template_config=TemplateConfig(directory=PORTAL / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Nguồn API",
+            version="1",
+            description="Tenant-scoped JSON API: units, candidates, members.",
+            path="/schema",
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=logging_config(settings.debug),
+        state=State(
+            {"tenant_cache": TenantCache(), "token_signer": TokenSigner(settings.secret_key)}
+        ),
+        debug=settings.debug,
+    )

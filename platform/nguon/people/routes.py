@@ -1,0 +1,98 @@
+"""Candidates and members over the JSON API."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from nguon.accounts.permissions import Access
+from nguon.api.transaction import atomic
+from nguon.people import service
+from nguon.people.schemas import (
+    CandidateCreate,
+    CandidateOut,
+    CandidatePage,
+    CandidateUpdate,
+    MemberCreate,
+    MemberOut,
+    MemberPage,
+)
+
+Query = Annotated[
+    str | None,
+    QueryParameter(description="Name to search, diacritics optional", max_length=200),
+]
+UnitFilter = Annotated[int | None, QueryParameter(description="Only this unit and its subtree")]
+PageNumber = Annotated[int, QueryParameter(ge=1)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=service.MAX_PAGE_SIZE)]
+
+
+class CandidateController(Controller):
+    path = "/candidates"
+    tags: ClassVar[list[str]] = ["candidates"]
+
+    @post("/", summary="Add a candidate to a unit's list")
+    async def create_candidate(
+        self, access: NamedDependency[Access], data: JSONBody[CandidateCreate]
+    ) -> CandidateOut:
+        async with atomic():
+            return await service.create_candidate(access, data)
+
+    @get("/", summary="Search candidates in the caller's units")
+    async def search_candidates(
+        self,
+        access: NamedDependency[Access],
+        q: Query = None,
+        unit_id: UnitFilter = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+    ) -> CandidatePage:
+        return await service.search_candidates(access, q, unit_id, page, page_size)
+
+    @get("/{candidate_id:int}", summary="One candidate")
+    async def get_candidate(
+        self, access: NamedDependency[Access], candidate_id: FromPath[int]
+    ) -> CandidateOut:
+        return await service.get_candidate(access, candidate_id)
+
+    @patch("/{candidate_id:int}", summary="Change a candidate (send the version you read)")
+    async def update_candidate(
+        self,
+        access: NamedDependency[Access],
+        candidate_id: FromPath[int],
+        data: JSONBody[CandidateUpdate],
+    ) -> CandidateOut:
+        async with atomic():
+            return await service.update_candidate(access, candidate_id, data)
+
+
+class MemberController(Controller):
+    path = "/members"
+    tags: ClassVar[list[str]] = ["members"]
+
+    @post("/", summary="Record a Party member who may help candidates")
+    async def create_member(
+        self, access: NamedDependency[Access], data: JSONBody[MemberCreate]
+    ) -> MemberOut:
+        async with atomic():
+            return await service.create_member(access, data)
+
+    @get("/", summary="Search members in the caller's units")
+    async def search_members(
+        self,
+        access: NamedDependency[Access],
+        q: Query = None,
+        unit_id: UnitFilter = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+    ) -> MemberPage:
+        return await service.search_members(access, q, unit_id, page, page_size)
+
+    @get("/{member_id:int}", summary="One member")
+    async def get_member(
+        self, access: NamedDependency[Access], member_id: FromPath[int]
+    ) -> MemberOut:
+        return await service.get_member(access, member_id)

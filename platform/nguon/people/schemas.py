@@ -1,0 +1,161 @@
+"""Request and response bodies for candidates and members.
+
+Every request type forbids unknown fields, so a misspelt field is an error naming it
+rather than a silently ignored value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Place = Annotated[str, msgspec.Meta(max_length=300)]
+ShortText = Annotated[str, msgspec.Meta(max_length=64)]
+Notes = Annotated[str, msgspec.Meta(max_length=4000)]
+NationalId = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^\s*(\d{9}|\d{12})\s*$",
+        description="Citizen ID (12 digits) or old ID card number (9 digits).",
+    ),
+]
+Sex = Literal["male", "female"]
+Education = Literal[
+    "none",
+    "primary",
+    "lower_secondary",
+    "upper_secondary",
+    "intermediate",
+    "college",
+    "university",
+    "postgraduate",
+]
+PoliticalStandard = Literal["unchecked", "passed", "failed"]
+Stage = Literal[
+    "surveyed",
+    "course_nominee",
+    "certified",
+    "admission_source",
+    "admission_in_progress",
+    "admitted",
+    "removed",
+]
+MemberStatus = Literal["probationary", "full"]
+
+
+class CandidateCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    unit_id: int
+    full_name: Name
+    date_of_birth: dt.date
+    sex: Sex
+    education: Education
+    ethnicity: ShortText = "Kinh"
+    religion: ShortText = "Không"
+    home_town: Place = ""
+    residence: Place = ""
+    occupation: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    youth_union_member: bool = False
+    trade_union_member: bool = False
+    hardship_area: bool = False
+    political_standard: PoliticalStandard = "unchecked"
+    provincial_consent_over_60: bool = False
+    certificate_number: ShortText | None = None
+    certificate_date: dt.date | None = None
+    stage: Stage = "surveyed"
+    national_id: NationalId | None = None
+    notes: Notes = ""
+
+
+class CandidateUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A partial update: only the fields present change. ``version`` is the one read."""
+
+    version: int
+    unit_id: int | UnsetType = UNSET
+    full_name: Name | UnsetType = UNSET
+    date_of_birth: dt.date | UnsetType = UNSET
+    sex: Sex | UnsetType = UNSET
+    education: Education | UnsetType = UNSET
+    ethnicity: ShortText | UnsetType = UNSET
+    religion: ShortText | UnsetType = UNSET
+    home_town: Place | UnsetType = UNSET
+    residence: Place | UnsetType = UNSET
+    occupation: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    youth_union_member: bool | UnsetType = UNSET
+    trade_union_member: bool | UnsetType = UNSET
+    hardship_area: bool | UnsetType = UNSET
+    political_standard: PoliticalStandard | UnsetType = UNSET
+    provincial_consent_over_60: bool | UnsetType = UNSET
+    certificate_number: ShortText | UnsetType | None = UNSET
+    certificate_date: dt.date | UnsetType | None = UNSET
+    stage: Stage | UnsetType = UNSET
+    national_id: NationalId | UnsetType | None = UNSET
+    notes: Notes | UnsetType = UNSET
+
+
+class CandidateOut(msgspec.Struct, kw_only=True):
+    id: int
+    unit_id: int
+    full_name: str
+    date_of_birth: dt.date
+    sex: str
+    ethnicity: str
+    religion: str
+    home_town: str
+    residence: str
+    education: str
+    occupation: str
+    youth_union_member: bool
+    trade_union_member: bool
+    hardship_area: bool
+    political_standard: str
+    is_party_member: bool
+    provincial_consent_over_60: bool
+    certificate_number: str | None
+    certificate_date: dt.date | None
+    stage: str
+    national_id_masked: str | None
+    notes: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CandidatePage(msgspec.Struct, kw_only=True):
+    items: list[CandidateOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class MemberCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    unit_id: int
+    full_name: Name
+    date_of_birth: dt.date
+    sex: Sex
+    admitted_on: dt.date
+    status: MemberStatus = "full"
+    official_on: dt.date | None = None
+
+
+class MemberOut(msgspec.Struct, kw_only=True):
+    id: int
+    unit_id: int
+    full_name: str
+    date_of_birth: dt.date
+    sex: str
+    status: str
+    admitted_on: dt.date
+    official_on: dt.date | None
+    version: int
+    created_at: dt.datetime
+
+
+class MemberPage(msgspec.Struct, kw_only=True):
+    items: list[MemberOut]
+    total: int
+    page: int
+    page_size: int

@@ -1,0 +1,387 @@
+"""Candidates and members: create, update, read and search, scoped to the tenant and to
+the subtrees the caller may see.
+
+Anything outside the caller's view (another tenant, a sibling cell) is NotFound; a
+unit in view where the caller's role is too weak is Forbidden. National ID numbers are
+stored encrypted with a keyed lookup hash and only ever leave here masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from nguon.accounts.permissions import READ, WRITE, Access
+from nguon.audit.service import Actor, changed_fields, record_event
+from nguon.crypto import decrypt_national_id, encrypt_national_id, national_id_lookup_hash
+from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nguon.org.tables import OrgUnit
+from nguon.org.visibility import PEOPLE_HOLDING_KINDS
+from nguon.people.schemas import (
+    CandidateCreate,
+    CandidateOut,
+    CandidatePage,
+    CandidateUpdate,
+    MemberCreate,
+    MemberOut,
+    MemberPage,
+)
+from nguon.people.tables import Candidate, Member
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+from nguon.text import nfc, search_key
+
+MAX_PAGE_SIZE = 100
+_TEXT_FIELDS = ("full_name", "ethnicity", "religion", "home_town", "residence", "occupation")
+# Fields a candidate's audit diff and API output share (the national ID is handled apart).
+_CANDIDATE_FIELDS = (
+    "unit",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "religion",
+    "home_town",
+    "residence",
+    "education",
+    "occupation",
+    "youth_union_member",
+    "trade_union_member",
+    "hardship_area",
+    "political_standard",
+    "provincial_consent_over_60",
+    "certificate_number",
+    "certificate_date",
+    "stage",
+    "notes",
+)
+
+
+def actor_of(access: Access) -> Actor:
+    return Actor(label=access.username, user_id=access.user_id)
+
+
+def mask_national_id(national_id: str) -> str:
+    return "*" * (len(national_id) - 4) + national_id[-4:]
+
+
+def _clean_national_id(value: str) -> str:
+    return "".join(value.split())
+
+
+async def _unit_for_people(access: Access, unit_id: int, field: str = "unit_id") -> dict[str, Any]:
+    """A unit the caller may edit and that holds people; errors name ``field``."""
+    unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit_id).first().run()
+    if unit is None or not access.can_see(unit["path"]):
+        raise InvalidInput(f"Đơn vị không tồn tại / Unknown unit: {field}", field=field)
+    if not access.can(unit["path"], WRITE):
+        raise Forbidden("Bạn không có quyền sửa ở đơn vị này / Your role cannot edit this unit")
+    if unit["kind"] not in PEOPLE_HOLDING_KINDS:
+        raise InvalidInput(
+            f"Đơn vị loại {unit['kind']} không quản lý quần chúng / "
+            f"A unit of kind {unit['kind']} does not hold people: {field}",
+            field=field,
+        )
+    if unit["valid_to"] is not None and unit["valid_to"] < dt.date.today():
+        raise InvalidInput(f"Đơn vị đã giải thể / The unit no longer exists: {field}", field=field)
+    return unit
+
+
+def _check_dates(values: dict[str, Any]) -> None:
+    today = dt.date.today()
+    for field in ("date_of_birth", "certificate_date", "admitted_on", "official_on"):
+        value = values.get(field)
+        if isinstance(value, dt.date) and value > today:
+            raise InvalidInput(
+                f"Ngày không được ở tương lai / Date is in the future: {field}", field=field
+            )
+
+
+def candidate_out(row: dict[str, Any]) -> CandidateOut:
+    encrypted = row["national_id_encrypted"]
+    return CandidateOut(
+        id=row["id"],
+        unit_id=row["unit"],
+        **{f: row[f] for f in _CANDIDATE_FIELDS if f != "unit"},
+        is_party_member=row["is_party_member"],
+        national_id_masked=mask_national_id(decrypt_national_id(encrypted)) if encrypted else None,
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _audit_state(row: dict[str, Any]) -> dict[str, Any]:
+    state = {f: row[f] for f in _CANDIDATE_FIELDS}
+    # The hash stands in for the number: the audit writer redacts it, so a diff shows
+    # that the ID changed without showing it.
+    state["national_id"] = row["national_id_hash"]
+    return state
+
+
+async def _candidate_row(access: Access, candidate_id: int) -> dict[str, Any]:
+    clause = access.visibility(Candidate.unit_path)
+    if clause is None:
+        raise NotFound("candidate")
+    row = await (
+        Candidate.select()
+        .where(in_tenant(Candidate), Candidate.id == candidate_id, clause)
+        .first()
+        .run()
+    )
+    if row is None:
+        raise NotFound("candidate")
+    return row
+
+
+async def _ensure_national_id_free(national_id_hash: str, except_id: int | None = None) -> None:
+    query = Candidate.select(Candidate.id).where(
+        in_tenant(Candidate), Candidate.national_id_hash == national_id_hash
+    )
+    if except_id is not None:
+        query = query.where(Candidate.id != except_id)
+    if await query.first().run() is not None:
+        raise Conflict(
+            "Số định danh đã có trong hệ thống / This national ID is already recorded: national_id",
+            field="national_id",
+        )
+
+
+async def create_candidate(access: Access, data: CandidateCreate) -> CandidateOut:
+    unit = await _unit_for_people(access, data.unit_id)
+    values = msgspec.structs.asdict(data)
+    values.pop("unit_id")
+    national_id = values.pop("national_id")
+    _check_dates(values)
+    for field in _TEXT_FIELDS:
+        values[field] = nfc(values[field])
+    if not values["full_name"]:
+        raise InvalidInput("Họ tên không được để trống / full_name is empty", field="full_name")
+    if national_id is not None:
+        national_id = _clean_national_id(national_id)
+        values["national_id_hash"] = national_id_lookup_hash(national_id)
+        values["national_id_encrypted"] = encrypt_national_id(national_id)
+        await _ensure_national_id_free(values["national_id_hash"])
+    candidate = Candidate(
+        tenant_id=require_tenant(),
+        unit=unit["id"],
+        unit_path=unit["path"],
+        name_search=search_key(values["full_name"]),
+        **values,
+    )
+    await candidate.save().run()
+    row = await _candidate_row(access, candidate.id)
+    await record_event(actor_of(access), "create", "candidate", row["id"], None, _audit_state(row))
+    return candidate_out(row)
+
+
+async def get_candidate(access: Access, candidate_id: int) -> CandidateOut:
+    return candidate_out(await _candidate_row(access, candidate_id))
+
+
+async def update_candidate(
+    access: Access, candidate_id: int, data: CandidateUpdate
+) -> CandidateOut:
+    current = await _candidate_row(access, candidate_id)
+    if not access.can(current["unit_path"], WRITE):
+        raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    version = changes.pop("version")
+    if version != current["version"]:
+        raise Conflict(_stale_message(current["version"]), field="version")
+    _check_dates(changes)
+    values: dict[str, Any] = {}
+    if "unit_id" in changes:
+        unit_id = changes.pop("unit_id")
+        if unit_id != current["unit"]:
+            unit = await _unit_for_people(access, unit_id)
+            values["unit"] = unit["id"]
+            values["unit_path"] = unit["path"]
+    if "national_id" in changes:
+        national_id = changes.pop("national_id")
+        if national_id is None:
+            values["national_id_hash"] = None
+            values["national_id_encrypted"] = None
+        else:
+            national_id = _clean_national_id(national_id)
+            lookup = national_id_lookup_hash(national_id)
+            if lookup != current["national_id_hash"]:
+                await _ensure_national_id_free(lookup, except_id=candidate_id)
+                values["national_id_hash"] = lookup
+                values["national_id_encrypted"] = encrypt_national_id(national_id)
+    for field, value in changes.items():
+        values[field] = nfc(value) if field in _TEXT_FIELDS else value
+    if "full_name" in values:
+        if not values["full_name"]:
+            raise InvalidInput("Họ tên không được để trống / full_name is empty", field="full_name")
+        values["name_search"] = search_key(values["full_name"])
+    values["version"] = current["version"] + 1
+    values["updated_at"] = dt.datetime.now(dt.UTC)
+    updated = await (
+        Candidate.update(values)
+        .where(
+            in_tenant(Candidate),
+            Candidate.id == candidate_id,
+            Candidate.version == current["version"],
+        )
+        .returning(Candidate.id)
+        .run()
+    )
+    if not updated:
+        latest = await _candidate_row(access, candidate_id)
+        raise Conflict(_stale_message(latest["version"]), field="version")
+    row = await _candidate_row(access, candidate_id)
+    before, after = changed_fields(_audit_state(current), _audit_state(row))
+    await record_event(actor_of(access), "update", "candidate", candidate_id, before, after)
+    return candidate_out(row)
+
+
+def _stale_message(latest: int) -> str:
+    return (
+        f"Hồ sơ đã được người khác sửa (phiên bản hiện tại {latest}); hãy tải lại. / "
+        f"The record was changed by someone else (current version {latest}); reload it: version"
+    )
+
+
+def _name_clause(table: type[Candidate] | type[Member], q: str | None) -> Any:
+    if not q:
+        return None
+    key = "".join(ch for ch in search_key(q) if ch not in "%_\\")
+    return table.name_search.like(f"%{key}%") if key else None
+
+
+async def search_candidates(
+    access: Access,
+    q: str | None = None,
+    unit_id: int | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> CandidatePage:
+    page_size = min(page_size, MAX_PAGE_SIZE)
+    where = await _people_scope(access, Candidate, unit_id)
+    if where is None:
+        return CandidatePage(items=[], total=0, page=page, page_size=page_size)
+    name = _name_clause(Candidate, q)
+    if name is not None:
+        where.append(name)
+    total = await Candidate.count().where(*where).run()
+    rows = await (
+        Candidate.select()
+        .where(*where)
+        .order_by(Candidate.name_search, Candidate.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .run()
+    )
+    return CandidatePage(
+        items=[candidate_out(r) for r in rows], total=total, page=page, page_size=page_size
+    )
+
+
+async def _people_scope(
+    access: Access, table: type[Candidate] | type[Member], unit_id: int | None
+) -> list[Any] | None:
+    """WHERE clauses for a list: the tenant, the visible subtrees, optionally one unit's."""
+    clause = access.visibility(table.unit_path)
+    if clause is None:
+        return None
+    where: list[Any] = [in_tenant(table), clause]
+    if unit_id is not None:
+        unit = (
+            await OrgUnit.select(OrgUnit.path)
+            .where(in_tenant(OrgUnit), OrgUnit.id == unit_id)
+            .first()
+            .run()
+        )
+        if unit is None or not access.can(unit["path"], READ):
+            raise NotFound("unit")
+        where.append(table.unit_path.like(f"{unit['path']}%"))
+    return where
+
+
+def member_out(row: dict[str, Any]) -> MemberOut:
+    return MemberOut(
+        id=row["id"],
+        unit_id=row["unit"],
+        full_name=row["full_name"],
+        date_of_birth=row["date_of_birth"],
+        sex=row["sex"],
+        status=row["status"],
+        admitted_on=row["admitted_on"],
+        official_on=row["official_on"],
+        version=row["version"],
+        created_at=row["created_at"],
+    )
+
+
+async def _member_row(access: Access, member_id: int) -> dict[str, Any]:
+    clause = access.visibility(Member.unit_path)
+    if clause is None:
+        raise NotFound("member")
+    row = await (
+        Member.select().where(in_tenant(Member), Member.id == member_id, clause).first().run()
+    )
+    if row is None:
+        raise NotFound("member")
+    return row
+
+
+async def create_member(access: Access, data: MemberCreate) -> MemberOut:
+    unit = await _unit_for_people(access, data.unit_id)
+    values = msgspec.structs.asdict(data)
+    values.pop("unit_id")
+    _check_dates(values)
+    values["full_name"] = nfc(values["full_name"])
+    if not values["full_name"]:
+        raise InvalidInput("Họ tên không được để trống / full_name is empty", field="full_name")
+    if values["official_on"] is not None and values["official_on"] < values["admitted_on"]:
+        raise InvalidInput(
+            "Ngày chính thức trước ngày kết nạp / official_on is before admitted_on",
+            field="official_on",
+        )
+    member = Member(
+        tenant_id=require_tenant(),
+        unit=unit["id"],
+        unit_path=unit["path"],
+        name_search=search_key(values["full_name"]),
+        **values,
+    )
+    await member.save().run()
+    row = await _member_row(access, member.id)
+    after = {k: row[k] for k in ("unit", *values.keys())}
+    await record_event(actor_of(access), "create", "member", row["id"], None, after)
+    return member_out(row)
+
+
+async def get_member(access: Access, member_id: int) -> MemberOut:
+    return member_out(await _member_row(access, member_id))
+
+
+async def search_members(
+    access: Access,
+    q: str | None = None,
+    unit_id: int | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> MemberPage:
+    page_size = min(page_size, MAX_PAGE_SIZE)
+    where = await _people_scope(access, Member, unit_id)
+    if where is None:
+        return MemberPage(items=[], total=0, page=page, page_size=page_size)
+    name = _name_clause(Member, q)
+    if name is not None:
+        where.append(name)
+    total = await Member.count().where(*where).run()
+    rows = await (
+        Member.select()
+        .where(*where)
+        .order_by(Member.name_search, Member.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .run()
+    )
+    return MemberPage(
+        items=[member_out(r) for r in rows], total=total, page=page, page_size=page_size
+    )

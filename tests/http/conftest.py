@@ -1,0 +1,218 @@
+"""A small province per test: tenant, unit tree, users with roles, and an app client.
+
+Tree of every world (ids differ per tenant):
+
+    province (Tỉnh ủy)
+    ├── district_1 (Huyện ủy Văn Lâm)
+    │   └── commune_1 (Đảng ủy xã Lạc Hồng, grassroots committee)
+    │       ├── cell_x (Chi bộ thôn Ngọc Đà)
+    │       └── cell_y (Chi bộ thôn Đình Dù)
+    └── district_2 (Huyện ủy Ân Thi)
+        └── cell_z (Chi bộ cơ sở Trường THPT Ân Thi)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import msgspec
+import pytest
+from litestar import Litestar
+
+from nguon.accounts.passwords import hash_password
+from nguon.accounts.tables import User
+from nguon.app import create_app
+from nguon.org.tables import Membership, OrgUnit
+from nguon.settings import Settings
+from nguon.tenancy.scoped import switch_tenant_in_transaction
+from nguon.tenancy.tables import Tenant
+from tests.conftest import Database
+
+os.environ.setdefault("NGUON_SECRET_KEY", "test-secret-key-for-the-http-suite")
+
+PASSWORD = "mật-khẩu-đủ-dài-2024"
+BASE_URL = "https://testserver.local"
+_counter = itertools.count()
+_CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+# Passwords are hashed once: argon2 is deliberately slow.
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+class World(msgspec.Struct):
+    tenant_id: int
+    slug: str
+    units: dict[str, int]
+    users: dict[str, int]
+
+
+def unique_slug(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{next(_counter)}"
+
+
+async def _add_unit(
+    tenant_id: int, code: str, name: str, kind: str, parent: OrgUnit | None
+) -> OrgUnit:
+    unit = OrgUnit(
+        tenant_id=tenant_id,
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent.id if parent else None,
+        path="",
+        depth=(parent.depth + 1) if parent else 0,
+        valid_from=dt.date(2020, 1, 1),
+    )
+    await unit.save().run()
+    unit.path = f"{parent.path if parent else ''}{unit.id}."
+    await unit.save([OrgUnit.path]).run()
+    return unit
+
+
+async def build_world(db: Database, prefix: str = "tinh") -> World:
+    """Create a tenant with the tree above and one user per role/unit (as the owner)."""
+    slug = unique_slug(prefix)
+    with db.as_owner():
+        async with db.owner.transaction():
+            tenant = Tenant(slug=slug, name=f"Tỉnh {slug}", rules_package="hungyen")
+            await tenant.save().run()
+            await switch_tenant_in_transaction(tenant.id)
+            t = tenant.id
+            province = await _add_unit(t, "TU", "Tỉnh ủy Hưng Yên", "province_committee", None)
+            d1 = await _add_unit(t, "VL", "Huyện ủy Văn Lâm", "district_committee", province)
+            c1 = await _add_unit(t, "LH", "Đảng ủy xã Lạc Hồng", "grassroots_committee", d1)
+            x = await _add_unit(t, "ND", "Chi bộ thôn Ngọc Đà", "subordinate_cell", c1)
+            y = await _add_unit(t, "DD", "Chi bộ thôn Đình Dù", "subordinate_cell", c1)
+            d2 = await _add_unit(t, "AT", "Huyện ủy Ân Thi", "district_committee", province)
+            z = await _add_unit(t, "THPT", "Chi bộ Trường THPT Ân Thi", "grassroots_cell", d2)
+            units = {
+                "province": province.id,
+                "district_1": d1.id,
+                "commune_1": c1.id,
+                "cell_x": x.id,
+                "cell_y": y.id,
+                "district_2": d2.id,
+                "cell_z": z.id,
+            }
+            grants = {
+                "admin": ("province", "tenant_admin"),
+                "district_1_editor": ("district_1", "editor"),
+                "cell_x_editor": ("cell_x", "editor"),
+                "cell_y_editor": ("cell_y", "editor"),
+                "cell_x_viewer": ("cell_x", "viewer"),
+                "district_2_editor": ("district_2", "editor"),
+            }
+            users: dict[str, int] = {}
+            for username, (unit_key, role) in grants.items():
+                user = User(
+                    tenant_id=t,
+                    username=username,
+                    full_name=f"Người dùng {username}",
+                    password_hash=_PASSWORD_HASH,
+                )
+                await user.save().run()
+                users[username] = user.id
+                await (
+                    Membership(
+                        tenant_id=t,
+                        user=user.id,
+                        unit=units[unit_key],
+                        role=role,
+                        valid_from=dt.date(2020, 1, 1),
+                    )
+                    .save()
+                    .run()
+                )
+    return World(tenant_id=tenant.id, slug=slug, units=units, users=users)
+
+
+def app_settings() -> Settings:
+    return Settings(
+        database_url="unused://the-test-engine-is-passed-in",
+        migrate_database_url="unused://",
+        secret_key=os.environ["NGUON_SECRET_KEY"],
+        redis_url=None,
+        debug=False,
+    )
+
+
+class AppClient(httpx.AsyncClient):
+    """An httpx client talking to the app in this event loop (the Postgres pool's loop).
+
+    Litestar's AppClient runs the app on a portal thread with its own loop, which
+    an asyncpg pool made on the test loop cannot serve.
+    """
+
+    def __init__(self, app: Litestar) -> None:
+        # Redirects are part of what the tests check; never follow them silently.
+        super().__init__(
+            transport=httpx.ASGITransport(app=app), base_url=BASE_URL, follow_redirects=False
+        )
+        self.app = app
+
+
+@pytest.fixture
+async def client(db: Database) -> AsyncIterator[AppClient]:
+    app = create_app(app_settings(), engine=db.app)
+    # Litestar's lifespan() runs a task group that pytest-asyncio would enter and exit
+    # in different tasks; the app's own hooks take no arguments, so call them directly.
+    for hook in app.on_startup:
+        await hook()
+    async with AppClient(app) as test_client:
+        yield test_client
+    for hook in app.on_shutdown:
+        await hook()
+
+
+async def token_for(client: AppClient, slug: str, username: str) -> dict[str, str]:
+    response = await client.post(
+        f"/t/{slug}/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def csrf_token_in(html: str) -> str:
+    match = _CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+async def portal_login(client: AppClient, slug: str, username: str) -> None:
+    page = await client.get(f"/t/{slug}/login")
+    response = await client.post(
+        f"/t/{slug}/login",
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "_csrf_token": csrf_token_in(page.text),
+        },
+    )
+    assert response.status_code == 303, response.text
+
+
+def candidate_body(unit_id: int, full_name: str = "Nguyễn Văn An", **extra: object) -> dict:
+    return {
+        "unit_id": unit_id,
+        "full_name": full_name,
+        "date_of_birth": "2002-05-17",
+        "sex": "male",
+        "education": "upper_secondary",
+        **extra,
+    }
+
+
+def member_body(unit_id: int, full_name: str = "Trần Thị Bình") -> dict:
+    return {
+        "unit_id": unit_id,
+        "full_name": full_name,
+        "date_of_birth": "1980-03-02",
+        "sex": "female",
+        "admitted_on": "2005-09-02",
+        "official_on": "2006-09-02",
+    }
