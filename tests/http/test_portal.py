@@ -144,3 +144,42 @@ async def test_portal_login_helper_works_for_every_role(db: Database, client: Ap
     for username in world.users:
         await portal_login(client, world.slug, username)
         assert (await client.get(f"/t/{world.slug}/")).status_code == 200
+
+
+async def test_signing_in_never_keeps_a_session_id_the_browser_brought(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "portal-fixation")
+    planted = "a" * 64
+    page = await client.get(f"/t/{world.slug}/login")
+    response = await client.post(
+        f"/t/{world.slug}/login",
+        data={"username": "admin", "password": PASSWORD, "_csrf_token": csrf_token_in(page.text)},
+        headers={"cookie": f"nguon_session={planted}; nguon_csrf={client.cookies['nguon_csrf']}"},
+    )
+    assert response.status_code == 303
+    issued = next(
+        c.split(";")[0].split("=", 1)[1]
+        for c in response.headers.get_list("set-cookie")
+        if c.startswith("nguon_session=")
+    )
+    assert issued != planted
+    with_planted = await client.get(
+        f"/t/{world.slug}/", headers={"cookie": f"nguon_session={planted}"}
+    )
+    assert with_planted.status_code in {302, 303}
+    with_issued = await client.get(
+        f"/t/{world.slug}/", headers={"cookie": f"nguon_session={issued}"}
+    )
+    assert with_issued.status_code == 200
+
+
+async def test_signing_in_again_ends_the_previous_session(db: Database, client: AppClient) -> None:
+    world = await build_world(db, "portal-resign")
+    await portal_login(client, world.slug, "admin")
+    first = client.cookies.get("nguon_session")
+    await portal_login(client, world.slug, "admin")
+    second = client.cookies.get("nguon_session")
+    assert second != first
+    old = await client.get(f"/t/{world.slug}/", headers={"cookie": f"nguon_session={first}"})
+    assert old.status_code in {302, 303}

@@ -15,6 +15,7 @@ from nguon.accounts.schemas import LoginForm, TokenRequest, TokenResponse
 from nguon.accounts.service import LOGIN_FAILED_MESSAGE, authenticate
 from nguon.accounts.tokens import TokenSigner
 from nguon.api.auth import SESSION_TENANT, SESSION_USER
+from nguon.api.session_rotation import rotate_session_id
 from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
 
@@ -70,6 +71,7 @@ async def login_submit(
     if user is None:
         return _login_page(request, error=LOGIN_FAILED_MESSAGE, next_path=data.next, status=401)
     request.clear_session()
+    rotate_session_id(request)
     request.set_session({SESSION_USER: user.user_id, SESSION_TENANT: tenant.id})
     return Redirect(path=_safe_next(tenant.slug, data.next), status_code=303)
 

@@ -7,18 +7,51 @@ the store.
 
 from __future__ import annotations
 
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.empty import Empty
 
 from nguon.api.router import CSRF_EXEMPT_PATTERN
+from nguon.api.session_rotation import ROTATE_SESSION
 
 SESSION_COOKIE = "nguon_session"
 SESSION_MAX_AGE = 8 * 60 * 60
 
 
+class RotatingSessionBackend(ServerSideSessionBackend):
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        scope = connection.scope
+        if scope.get(ROTATE_SESSION):  # type: ignore[misc]
+            fresh = scope.get("nguon_fresh_session_id")  # type: ignore[misc]
+            if fresh is None:
+                fresh = self.generate_session_id()
+                scope["nguon_fresh_session_id"] = fresh  # type: ignore[typeddict-unknown-key]
+            return fresh
+        return super().get_session_id(connection)
+
+    async def store_in_message(
+        self, scope_session: Any, message: Message, connection: ASGIConnection
+    ) -> None:
+        previous = connection.cookies.get(self.config.key)
+        if connection.scope.get(ROTATE_SESSION) and previous:  # type: ignore[misc]
+            await self.delete(previous, store=self.config.get_store_from_app(connection.app))
+        await super().store_in_message(scope_session, message, connection)
+
+
+@dataclass
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend
+
+
 def session_config(secure: bool) -> ServerSideSessionConfig:
-    return ServerSideSessionConfig(
+    return RotatingSessionConfig(
         key=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
         httponly=True,
