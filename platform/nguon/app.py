@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from litestar import Litestar, MediaType, Response, get
+from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
@@ -26,6 +30,7 @@ from nguon.api.tenant import TenantCache
 from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
+from nguon.plugins import get_plugin_manager
 from nguon.settings import Settings, load_settings
 from nguon.tenancy.tables import Tenant
 
@@ -52,6 +57,24 @@ async def health() -> Response[Health]:
         status_code=HTTP_200_OK if reachable else HTTP_503_SERVICE_UNAVAILABLE,
         media_type=MediaType.JSON,
     )
+
+
+def session_store(settings: Settings) -> Store:
+    """Redis when configured, so every server process shares the same sessions."""
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace="nguon_sessions")
+    return MemoryStore()
+
+
+def register_plugin_routes() -> list[Any]:
+    return [
+        handler for handlers in get_plugin_manager().hook.register_routes() for handler in handlers
+    ]
+
+
+def prepare_config(app_config: AppConfig) -> AppConfig:
+    get_plugin_manager().hook.prepare_app_config(app_config=app_config)
+    return app_config
 
 
 def create_app(
@@ -96,12 +119,14 @@ def create_app(
             health,
             tenant_router(),
             create_static_files_router(path="/static", directories=[PORTAL / "static"]),
+            *register_plugin_routes(),
         ],
+        on_app_init=[prepare_config],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         middleware=[sessions.middleware, DropEmptySessionMiddleware],
         csrf_config=csrf,
-        stores={"sessions": MemoryStore()},
+        stores={"sessions": session_store(settings)},
         template_config=TemplateConfig(directory=PORTAL / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Nguồn API",

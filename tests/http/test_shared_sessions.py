@@ -1,0 +1,56 @@
+"""With Redis configured, two server processes share portal sessions."""
+
+from __future__ import annotations
+
+import os
+
+import msgspec
+import pytest
+import redis.asyncio as redis
+
+from nguon.app import create_app
+from tests.conftest import IN_CI, Database
+from tests.http.conftest import AppClient, app_settings, build_world, portal_login
+
+REDIS_URL = os.environ.get("NGUON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, redis.RedisError) as error:
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI and is unavailable: {error}")
+        pytest.skip(f"Redis unavailable: {error}")
+    finally:
+        await client.aclose()
+    return REDIS_URL
+
+
+async def test_a_session_made_by_one_server_is_valid_on_another(
+    sqlite_db: Database, redis_url: str
+) -> None:
+    world = await build_world(sqlite_db, "shared-sessions")
+    settings = msgspec.structs.replace(app_settings(), redis_url=redis_url)
+    first = create_app(settings, engine=sqlite_db.app)
+    second = create_app(settings, engine=sqlite_db.app)
+    async with AppClient(first) as one, AppClient(second) as two:
+        await portal_login(one, world.slug, "admin")
+        two.cookies.set("nguon_session", one.cookies["nguon_session"])
+        home = await two.get(f"/t/{world.slug}/")
+        assert home.status_code == 200
+
+        still_valid = await one.get(f"/t/{world.slug}/")
+        assert still_valid.status_code == 200
+
+
+async def test_without_redis_sessions_are_per_process(sqlite_db: Database) -> None:
+    world = await build_world(sqlite_db, "local-sessions")
+    first = create_app(app_settings(), engine=sqlite_db.app)
+    second = create_app(app_settings(), engine=sqlite_db.app)
+    async with AppClient(first) as one, AppClient(second) as two:
+        await portal_login(one, world.slug, "admin")
+        two.cookies.set("nguon_session", one.cookies["nguon_session"])
+        assert (await two.get(f"/t/{world.slug}/")).status_code in {302, 303}
