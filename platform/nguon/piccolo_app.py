@@ -10,9 +10,39 @@ from nguon.accounts.tables import User
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit
 from nguon.people.tables import Candidate, Member
+from nguon.pipeline.tables import (
+    AdmissionPlan,
+    CandidateDecision,
+    CandidateList,
+    Course,
+    CourseEnrolment,
+    HelperAssignment,
+    ListEntry,
+    ListTransition,
+    Resolution,
+    StageChange,
+)
 from nguon.tenancy.tables import Tenant
 
-TABLES = [Tenant, User, OrgUnit, Membership, Candidate, Member, AuditEvent]
+TABLES = [
+    Tenant,
+    User,
+    OrgUnit,
+    Membership,
+    Candidate,
+    Member,
+    AuditEvent,
+    CandidateList,
+    ListEntry,
+    Resolution,
+    ListTransition,
+    CandidateDecision,
+    Course,
+    CourseEnrolment,
+    HelperAssignment,
+    AdmissionPlan,
+    StageChange,
+]
 
 APP_CONFIG = AppConfig(
     app_name="nguon",

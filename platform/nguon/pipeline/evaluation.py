@@ -1,0 +1,61 @@
+"""Stored candidates in, decisions of the tenant's rules package out.
+
+The bridge between the tables and ``nguon.rules``: facts are built from rows, candidates
+are grouped by the unit that considers them (the engine takes one unit per batch), and
+results come back keyed by candidate id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from nguon.rules.decisions import CandidateEvaluation
+from nguon.rules.facts import CandidateFacts, UnitFacts
+from nguon.rules.registry import load_package
+from nguon.rules.service import evaluate
+
+
+def candidate_facts(row: Mapping[str, Any], helper_assigned: bool = False) -> CandidateFacts:
+    return CandidateFacts(
+        person_ref=str(row["id"]),
+        date_of_birth=row["date_of_birth"],
+        sex=row["sex"],
+        ethnicity=row["ethnicity"],
+        education=row["education"],
+        hardship_area=bool(row["hardship_area"]),
+        political_standard=row["political_standard"],
+        is_party_member=bool(row["is_party_member"]),
+        youth_union_member=bool(row["youth_union_member"]),
+        trade_union_member=bool(row["trade_union_member"]),
+        provincial_consent_over_60=bool(row["provincial_consent_over_60"]),
+        certificate_date=row["certificate_date"],
+        stage=row["stage"],
+        helper_assigned=helper_assigned,
+    )
+
+
+def unit_facts(unit: Mapping[str, Any]) -> UnitFacts:
+    return UnitFacts(kind=unit["kind"], bloc=unit["bloc"])
+
+
+async def evaluate_candidates(
+    package_id: str,
+    candidates: Iterable[Mapping[str, Any]],
+    units: Mapping[int, Mapping[str, Any]],
+    on: date,
+    decisions: list[str] | None = None,
+    helpers: frozenset[int] = frozenset(),
+) -> dict[int, CandidateEvaluation]:
+    """Evaluate candidates, each in the unit that holds them; ``helpers``: ids with a helper."""
+    package = load_package(package_id)
+    by_unit: dict[int, list[CandidateFacts]] = defaultdict(list)
+    for row in candidates:
+        by_unit[row["unit"]].append(candidate_facts(row, helper_assigned=row["id"] in helpers))
+    results: dict[int, CandidateEvaluation] = {}
+    for unit_id, facts in by_unit.items():
+        for evaluation in await evaluate(package, facts, unit_facts(units[unit_id]), on, decisions):
+            results[int(evaluation.person_ref)] = evaluation
+    return results
