@@ -46,3 +46,26 @@ def prepare_facts(facts: dict[str, Any], unit: Any, on: Any) -> None:
 @hookspec
 def observe_decisions(decisions: list[Any]) -> None:
     """Look at a batch of ``CandidateEvaluation`` results after evaluation (no changes)."""
+
+
+# --- pipeline -------------------------------------------------------------------------
+
+
+@hookspec
+def register_list_renderers() -> list[Any]:
+    """Return ``ListRenderer``s that turn a ``ListDocument`` into a file (e.g. XLSX)."""
+
+
+@hookspec
+def list_submitted(candidate_list: Any, actor: Any) -> None:
+    """Called after a list was submitted up the reporting chain."""
+
+
+@hookspec
+def list_returned(candidate_list: Any, actor: Any, comment: str) -> None:
+    """Called after a list was returned to the unit below with a comment."""
+
+
+@hookspec
+def list_accepted(candidate_list: Any, actor: Any) -> None:
+    """Called after a list was accepted by the level that received it."""
