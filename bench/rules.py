@@ -85,6 +85,22 @@ def main() -> None:
     )
     print(f"mismatches: {mismatches}")
 
+    # The same full run across processes, one engine thread in each (DESIGN.md).
+    from nguon.rules.parallel import ParallelEvaluator
+
+    with ParallelEvaluator("hungyen") as pool:
+        pool.evaluate(people[:10_000], UNIT, ON, DECISIONS)  # start and warm the workers
+        started = time.perf_counter()
+        parallel_results = pool.evaluate(people, UNIT, ON, DECISIONS)
+        parallel_seconds = time.perf_counter() - started
+    parallel_mismatches = sum(a != b for a, b in zip(parallel_results, plain_results, strict=True))
+    mismatches += parallel_mismatches
+    print(
+        f"{pool.processes} processes:           {count / parallel_seconds:,.0f} evaluations/s "
+        f"({parallel_seconds:.2f} s for all; {engine_seconds / parallel_seconds:.2f}x one "
+        f"process; mismatches {parallel_mismatches})"
+    )
+
     # Next day: 1% of the candidates changed; only they and crossed thresholds go again.
     tomorrow = ON + timedelta(days=1)
     rng = random.Random(3)
