@@ -16,6 +16,8 @@ class Settings(msgspec.Struct, frozen=True):
     secret_key: str
     redis_url: str | None
     debug: bool
+    app_role: str = "nguon_app"
+    """The Postgres role the web processes connect as; migrations grant it what it needs."""
 
 
 def load_settings() -> Settings:
@@ -26,6 +28,7 @@ def load_settings() -> Settings:
         secret_key=os.environ.get("NGUON_SECRET_KEY") or _working_folder_secret(),
         redis_url=os.environ.get("NGUON_REDIS_URL") or None,
         debug=os.environ.get("NGUON_DEBUG", "") in {"1", "true", "yes"},
+        app_role=os.environ.get("NGUON_APP_ROLE", "nguon_app"),
     )
 
 

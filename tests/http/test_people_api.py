@@ -8,6 +8,7 @@ import pytest
 
 from nguon.app import create_app
 from nguon.audit.tables import AuditEvent
+from nguon.crypto import _fernet
 from nguon.people.tables import Candidate
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
@@ -228,3 +229,24 @@ async def test_members_are_created_read_searched_and_audited(
     refused = await client.post(base, json=backwards, headers=headers)
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["field"] == "official_on"
+
+
+async def test_a_national_id_sealed_with_another_key_is_shown_fully_masked(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "people-oldkey")
+    headers = await token_for(client, world.slug, "district_1_editor")
+    created = await client.post(
+        f"/t/{world.slug}/api/v1/candidates",
+        json=candidate_body(world.units["cell_x"], national_id="033203004567"),
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    sealed_elsewhere = _fernet("another-deployment-key").encrypt(b"033203009999").decode()
+    with tenant_context(world.tenant_id):
+        await Candidate.update({Candidate.national_id_encrypted: sealed_elsewhere}).where(
+            Candidate.id == created.json()["id"], Candidate.tenant_id == world.tenant_id
+        )
+    listing = await client.get(f"/t/{world.slug}/api/v1/candidates", headers=headers)
+    assert listing.status_code == 200
+    assert [c["national_id_masked"] for c in listing.json()["items"]] == ["************"]

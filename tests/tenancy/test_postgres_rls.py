@@ -9,6 +9,7 @@ import pytest
 
 from nguon.audit.tables import AuditEvent
 from nguon.db.engine import postgres_config
+from nguon.db.migrate import migrate
 from nguon.org.tables import OrgUnit
 from nguon.piccolo_app import TABLES
 from nguon.tenancy.context import tenant_context
@@ -108,3 +109,21 @@ async def test_app_role_is_not_owner_superuser_or_bypassrls(postgres_db: Databas
         if any(c._meta.name == "tenant_id" for c in t._meta.columns)
     }
     assert tenant_tables >= {"org_unit", "candidate", "audit_event", "app_user", "membership"}
+
+
+@pytest.mark.postgres
+async def test_migrate_grants_the_configured_app_role(
+    postgres_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner_url = role_url(TEST_ROLES.owner, TEST_DATABASE)
+    admin = await asyncpg.connect(**postgres_config(role_url("postgres", TEST_DATABASE)))
+    try:
+        await admin.execute(f"REVOKE ALL ON tenant FROM {TEST_ROLES.app}")
+        monkeypatch.setenv("NGUON_APP_ROLE", TEST_ROLES.app)
+        await migrate(owner_url)
+        granted = await admin.fetchval(
+            "SELECT has_table_privilege($1, 'tenant', 'SELECT')", TEST_ROLES.app
+        )
+    finally:
+        await admin.close()
+    assert granted

@@ -10,6 +10,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from nguon.db.binding import bind_engine, current_engine
 from nguon.db.engine import is_postgres, make_engine
 from nguon.db.security import RoleNames, apply_security
+from nguon.settings import load_settings
 
 
 class MigrationFailed(RuntimeError):
@@ -27,6 +28,6 @@ async def migrate(owner_url: str, roles: RoleNames | None = None, quiet: bool = 
         if not result.success:
             raise MigrationFailed(result.message)
         if is_postgres(engine):
-            await apply_security(owner_url, roles or RoleNames())
+            await apply_security(owner_url, roles or RoleNames(app=load_settings().app_role))
     finally:
         bind_engine(previous)

@@ -9,9 +9,11 @@ stored encrypted with a keyed lookup hash and only ever leave here masked.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import msgspec
+from cryptography.fernet import InvalidToken
 
 from nguon.accounts.permissions import READ, WRITE, Access
 from nguon.audit.service import Actor, changed_fields, record_event
@@ -58,6 +60,8 @@ _CANDIDATE_FIELDS = (
     "notes",
 )
 
+logger = logging.getLogger("nguon.people")
+
 
 def actor_of(access: Access) -> Actor:
     return Actor(label=access.username, user_id=access.user_id)
@@ -65,6 +69,20 @@ def actor_of(access: Access) -> Actor:
 
 def mask_national_id(national_id: str) -> str:
     return "*" * (len(national_id) - 4) + national_id[-4:]
+
+
+UNREADABLE_NATIONAL_ID = "************"
+
+
+def masked_stored_national_id(encrypted: str | None) -> str | None:
+    """The masked number, or all stars when it cannot be decrypted (the key changed)."""
+    if not encrypted:
+        return None
+    try:
+        return mask_national_id(decrypt_national_id(encrypted))
+    except InvalidToken:
+        logger.warning("a national ID number cannot be decrypted; was NGUON_SECRET_KEY changed?")
+        return UNREADABLE_NATIONAL_ID
 
 
 def _clean_national_id(value: str) -> str:
@@ -100,13 +118,12 @@ def _check_dates(values: dict[str, Any]) -> None:
 
 
 def candidate_out(row: dict[str, Any]) -> CandidateOut:
-    encrypted = row["national_id_encrypted"]
     return CandidateOut(
         id=row["id"],
         unit_id=row["unit"],
         **{f: row[f] for f in _CANDIDATE_FIELDS if f != "unit"},
         is_party_member=row["is_party_member"],
-        national_id_masked=mask_national_id(decrypt_national_id(encrypted)) if encrypted else None,
+        national_id_masked=masked_stored_national_id(row["national_id_encrypted"]),
         version=row["version"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],

@@ -1,0 +1,147 @@
+"""Shared pieces of the HTTP benchmarks: a realistic tenant on Postgres, a real server,
+and wrk measuring our endpoints beside a trivial Litestar endpoint served by the same
+process in the same run. Figures are ratios; absolute numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import msgspec
+
+from nguon.db.engine import postgres_config
+from nguon.db.security import RoleNames, setup_database
+from nguon.demo.prepare import prepare_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("NGUON_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DATABASE = "nguon_bench"
+ROLES = RoleNames(owner="nguon_bench_owner", app="nguon_bench_app")
+SECRET = "bench-secret-key-not-for-production-0123456789"
+
+
+class Measurement(msgspec.Struct):
+    name: str
+    requests_per_second: float
+    p99_ms: float
+    errors: int
+
+
+def _url(role: str) -> str:
+    config = postgres_config(ADMIN_URL)
+    return f"postgresql://{role}@{config['host']}:{config['port']}/{DATABASE}"
+
+
+async def prepare_tenant(candidates: int) -> None:
+    """A fresh database with Hưng Yên onboarded and ``candidates`` generated people."""
+    admin = await asyncpg.connect(**postgres_config(ADMIN_URL))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    finally:
+        await admin.close()
+    await setup_database(ADMIN_URL, DATABASE, ROLES)
+    os.environ["NGUON_APP_ROLE"] = ROLES.app
+    os.environ["NGUON_SECRET_KEY"] = SECRET
+    await prepare_demo(_url(ROLES.app), migrate_url=_url(ROLES.owner), candidates=candidates)
+    owner = await asyncpg.connect(**postgres_config(_url(ROLES.owner)))
+    try:
+        await owner.execute("ANALYZE")  # as after autovacuum on a live system
+    finally:
+        await owner.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(factory: str = "bench.app:create_bench_app") -> Iterator[str]:
+    """One uvicorn worker serving the app as the NOBYPASSRLS app role."""
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        NGUON_DATABASE_URL=_url(ROLES.app),
+        NGUON_SECRET_KEY=SECRET,
+        NGUON_DEBUG="1",
+        PYTHONPATH=str(ROOT),
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def wrk(
+    name: str, url: str, headers: dict[str, str], seconds: int, connections: int
+) -> Measurement:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99_value, p99_unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", output).groups()
+    p99 = float(p99_value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99_unit]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    return Measurement(name=name, requests_per_second=rps, p99_ms=p99, errors=errors)
+
+
+def report(measurements: list[Measurement], baseline: str = "trivial") -> None:
+    base = next(m for m in measurements if m.name == baseline)
+    print(f"{'endpoint':<34} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'errors':>7}")
+    for m in measurements:
+        ratio = m.requests_per_second / base.requests_per_second
+        print(
+            f"{m.name:<34} {m.requests_per_second:>9,.0f} {m.p99_ms:>8.1f} "
+            f"{ratio:>7.2f} {m.errors:>7}"
+        )
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(coroutine)
