@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from nguon.rules.facts import Education, PoliticalStandard, Sex, Stage
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Place = Annotated[str, msgspec.Meta(max_length=300)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
@@ -22,27 +24,6 @@ NationalId = Annotated[
         pattern=r"^\s*(\d{9}|\d{12})\s*$",
         description="Citizen ID (12 digits) or old ID card number (9 digits).",
     ),
-]
-Sex = Literal["male", "female"]
-Education = Literal[
-    "none",
-    "primary",
-    "lower_secondary",
-    "upper_secondary",
-    "intermediate",
-    "college",
-    "university",
-    "postgraduate",
-]
-PoliticalStandard = Literal["unchecked", "passed", "failed"]
-Stage = Literal[
-    "surveyed",
-    "course_nominee",
-    "certified",
-    "admission_source",
-    "admission_in_progress",
-    "admitted",
-    "removed",
 ]
 MemberStatus = Literal["probationary", "full"]
 

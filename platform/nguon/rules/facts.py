@@ -9,11 +9,11 @@ from __future__ import annotations
 import calendar
 import unicodedata
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
-EDUCATION_LEVELS: tuple[str, ...] = (
+Education = Literal[
     "none",
     "primary",
     "lower_secondary",
@@ -22,20 +22,8 @@ EDUCATION_LEVELS: tuple[str, ...] = (
     "college",
     "university",
     "postgraduate",
-)
-POLITICAL_STANDARDS: tuple[str, ...] = ("unchecked", "passed", "failed")
-STAGES: tuple[str, ...] = (
-    "surveyed",
-    "course_nominee",
-    "certified",
-    "admission_source",
-    "admission_in_progress",
-    "admitted",
-    "removed",
-)
-SEXES: tuple[str, ...] = ("male", "female")
-REVIEW_PERIOD_KINDS: tuple[str, ...] = ("survey", "first_review", "supplement", "none")
-
+]
+PoliticalStandard = Literal["unchecked", "passed", "failed"]
 Stage = Literal[
     "surveyed",
     "course_nominee",
@@ -45,6 +33,13 @@ Stage = Literal[
     "admitted",
     "removed",
 ]
+Sex = Literal["male", "female"]
+
+EDUCATION_LEVELS: tuple[str, ...] = get_args(Education)
+POLITICAL_STANDARDS: tuple[str, ...] = get_args(PoliticalStandard)
+STAGES: tuple[str, ...] = get_args(Stage)
+SEXES: tuple[str, ...] = get_args(Sex)
+REVIEW_PERIOD_KINDS: tuple[str, ...] = ("survey", "first_review", "supplement", "none")
 
 
 class CandidateFacts(msgspec.Struct, kw_only=True, frozen=True):
