@@ -10,6 +10,9 @@ from nguon.api.auth import api_access, portal_access
 from nguon.api.tenant import TenantMiddleware
 from nguon.org.routes import UnitController
 from nguon.people.routes import CandidateController, MemberController
+from nguon.pipeline.course_routes import CertificateController, CourseController
+from nguon.pipeline.helper_routes import AdmissionController, HelperController
+from nguon.pipeline.plan_routes import PlanController
 from nguon.portal.routes import home, unit_page
 
 API_PREFIX = "/api/v1"
@@ -21,7 +24,17 @@ CSRF_EXEMPT_PATTERN = r"^/t/[^/]+/api/"
 def api_router() -> Router:
     return Router(
         path=API_PREFIX,
-        route_handlers=[issue_token, UnitController, CandidateController, MemberController],
+        route_handlers=[
+            issue_token,
+            UnitController,
+            CandidateController,
+            MemberController,
+            CourseController,
+            CertificateController,
+            HelperController,
+            AdmissionController,
+            PlanController,
+        ],
         dependencies={"access": Provide(api_access)},
     )
 

@@ -107,6 +107,7 @@ class Course(Table, tablename="course"):
     title = Varchar(length=300)
     opens_on = Date()
     closes_on = Date()
+    sessions_total = Integer(default=0)
     state = Varchar(length=16, default="open")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -122,6 +123,7 @@ class CourseEnrolment(Table, tablename="course_enrolment"):
     certificate_number = Varchar(length=64, null=True, default=None)
     certificate_date = Date(null=True, default=None)
     certificate_valid_until = Date(null=True, default=None)
+    version = Integer(default=1)
 
 
 class HelperAssignment(Table, tablename="helper_assignment"):
@@ -133,6 +135,7 @@ class HelperAssignment(Table, tablename="helper_assignment"):
     resolution = ForeignKey(Resolution, on_delete=OnDelete.restrict, null=True, default=None)
     assigned_on = Date()
     ended_on = Date(null=True, default=None)
+    end_reason = Text(default="")
 
 
 class AdmissionPlan(Table, tablename="admission_plan"):

@@ -1,0 +1,86 @@
+"""Request and response bodies for helper assignments, proposals for admission and
+stage decisions. Request types forbid unknown fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+Number = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=100000)]
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class ResolutionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The cell's resolution (nghị quyết) that assigns the helper."""
+
+    number: Number
+    adopted_on: dt.date
+    members_total: Annotated[int, msgspec.Meta(ge=1, le=100000)]
+    members_present: Count
+    members_agreeing: Count
+    notes: Text = ""
+
+
+class HelperAssign(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    candidate_id: int
+    member_id: int
+    candidate_version: int
+    resolution: ResolutionIn
+
+
+class HelperEnd(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    ended_on: dt.date
+    reason: Reason
+
+
+class HelperOut(msgspec.Struct, kw_only=True):
+    id: int
+    candidate_id: int
+    member_id: int
+    member_name: str
+    resolution_id: int | None
+    resolution_number: str | None
+    assigned_on: dt.date
+    ended_on: dt.date | None
+    end_reason: str
+
+
+class HelperList(msgspec.Struct, kw_only=True):
+    items: list[HelperOut]
+
+
+class ProposeAdmission(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Start the admission procedure; ``introducer_member_ids``: the official members
+    who introduce the candidate (the rules count them)."""
+
+    version: int
+    introducer_member_ids: Annotated[list[int], msgspec.Meta(max_length=10)]
+    on: dt.date | None = None
+    note: Text = ""
+
+
+class StageDecision(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Record the outcome of the admission procedure, or take someone off the lists."""
+
+    version: int
+    to_stage: Literal["admitted", "removed"]
+    reason: Reason
+    on: dt.date | None = None
+
+
+class StageChangeOut(msgspec.Struct, kw_only=True):
+    id: int
+    from_stage: str
+    to_stage: str
+    changed_on: dt.date
+    reason: str
+    actor: str
+    at: dt.datetime
+
+
+class StageHistory(msgspec.Struct, kw_only=True):
+    items: list[StageChangeOut]

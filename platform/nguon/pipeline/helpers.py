@@ -1,0 +1,299 @@
+"""Helpers (đảng viên giúp đỡ): a cell's resolution assigns an official member to help
+each certified candidate, who thereby becomes an admission source (Step 3).
+
+Who may help: a full (official) member of the cell that holds the candidate or of a
+unit under it; at most ``max_candidates_per_helper`` candidates at once when the
+tenant's package sets that parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from nguon.accounts.permissions import WRITE, Access
+from nguon.audit.service import record_event
+from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nguon.people.tables import Member
+from nguon.pipeline.helper_schemas import HelperAssign, HelperEnd, HelperList, HelperOut
+from nguon.pipeline.stages import (
+    StageRefused,
+    actor_of,
+    change_stage,
+    evaluate_rows,
+    stale_message,
+    tenant_package_id,
+    visible_candidate,
+)
+from nguon.pipeline.tables import HelperAssignment, Resolution
+from nguon.rules.registry import load_package
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+from nguon.text import nfc
+
+RESOLUTION_KIND = "assign_helpers"
+LIMIT_PARAMETER = "max_candidates_per_helper"
+CERTIFICATE_REASONS = frozenset({"certificate_missing", "certificate_expired"})
+# Stages that already count as an admission source: a new helper replaces an ended one.
+SOURCE_STAGES = ("admission_source", "admission_in_progress")
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _in_force(on: dt.date) -> Any:
+    return HelperAssignment.ended_on.is_null() | (HelperAssignment.ended_on > on)
+
+
+async def visible_member(access: Access, member_id: int) -> dict[str, Any]:
+    clause = access.visibility(Member.unit_path)
+    if clause is None:
+        raise NotFound("member")
+    row = await (
+        Member.select().where(in_tenant(Member), Member.id == member_id, clause).first().run()
+    )
+    if row is None:
+        raise NotFound("member")
+    return row
+
+
+def require_official(member: dict[str, Any], field: str) -> None:
+    if member["status"] != "full":
+        raise InvalidInput(
+            f"Đảng viên {member['full_name']} chưa là đảng viên chính thức / "
+            f"The member is not a full (official) member: {field}",
+            field=field,
+        )
+
+
+async def _check_limit(member: dict[str, Any], on: dt.date) -> None:
+    package = load_package(await tenant_package_id())
+    if LIMIT_PARAMETER not in package.parameters:
+        return
+    limit = int(package.parameter(LIMIT_PARAMETER, on))
+    helping = await HelperAssignment.count().where(
+        in_tenant(HelperAssignment), HelperAssignment.member == member["id"], _in_force(on)
+    )
+    if helping >= limit:
+        raise InvalidInput(
+            f"Đảng viên {member['full_name']} đã giúp đỡ {helping} quần chúng (tối đa {limit}) / "
+            "The member already helps the most candidates allowed: member_id",
+            field="member_id",
+        )
+
+
+def _check_resolution(data: HelperAssign) -> None:
+    resolution = data.resolution
+    if resolution.members_present > resolution.members_total:
+        raise InvalidInput(
+            "Số đảng viên có mặt nhiều hơn tổng số đảng viên / "
+            "More members present than in the cell: resolution.members_present",
+            field="resolution.members_present",
+        )
+    if resolution.members_agreeing > resolution.members_present:
+        raise InvalidInput(
+            "Số đảng viên tán thành nhiều hơn số có mặt / "
+            "More members agreeing than present: resolution.members_agreeing",
+            field="resolution.members_agreeing",
+        )
+    if resolution.members_agreeing * 2 <= resolution.members_present:
+        raise InvalidInput(
+            "Nghị quyết chưa được quá nửa số đảng viên có mặt tán thành / "
+            "Not more than half of the members present agreed: resolution.members_agreeing",
+            field="resolution.members_agreeing",
+        )
+    if resolution.adopted_on > _today():
+        raise InvalidInput(
+            "Ngày nghị quyết ở tương lai / Date is in the future: resolution.adopted_on",
+            field="resolution.adopted_on",
+        )
+
+
+async def _refuse_without_valid_certificate(candidate: dict[str, Any], on: dt.date) -> None:
+    decision = "admission_source_list"
+    evaluation = (await evaluate_rows([candidate], on, [decision]))[candidate["id"]]
+    reasons = [r for r in evaluation.decisions[decision].reasons if r.code in CERTIFICATE_REASONS]
+    if reasons:
+        raise StageRefused("admission_source", "not_eligible", reasons)
+
+
+async def helper_out(row: dict[str, Any]) -> HelperOut:
+    member = await (
+        Member.select(Member.full_name).where(in_tenant(Member), Member.id == row["member"]).first()
+    ).run()
+    number = None
+    if row["resolution"] is not None:
+        resolution = await (
+            Resolution.select(Resolution.number)
+            .where(in_tenant(Resolution), Resolution.id == row["resolution"])
+            .first()
+            .run()
+        )
+        number = resolution["number"] if resolution else None
+    return HelperOut(
+        id=row["id"],
+        candidate_id=row["candidate"],
+        member_id=row["member"],
+        member_name=member["full_name"] if member else "",
+        resolution_id=row["resolution"],
+        resolution_number=number,
+        assigned_on=row["assigned_on"],
+        ended_on=row["ended_on"],
+        end_reason=row["end_reason"],
+    )
+
+
+async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
+    """Record the resolution and the assignment; a certified candidate becomes an
+    admission source if the rules allow it."""
+    candidate = await visible_candidate(access, data.candidate_id)
+    if not access.can(candidate["unit_path"], WRITE):
+        raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
+    if data.candidate_version != candidate["version"]:
+        raise Conflict(stale_message("candidate"), field="candidate_version")
+    _check_resolution(data)
+    on = data.resolution.adopted_on
+    member = await visible_member(access, data.member_id)
+    require_official(member, "member_id")
+    if not member["unit_path"].startswith(candidate["unit_path"]):
+        raise InvalidInput(
+            f"Đảng viên {member['full_name']} không sinh hoạt ở chi bộ của quần chúng / "
+            "The member does not belong to the candidate's cell: member_id",
+            field="member_id",
+        )
+    current = await HelperAssignment.count().where(
+        in_tenant(HelperAssignment),
+        HelperAssignment.candidate == candidate["id"],
+        _in_force(on),
+    )
+    if current:
+        raise Conflict(
+            "Quần chúng đã có đảng viên giúp đỡ; hãy kết thúc phân công cũ trước / "
+            "The candidate already has a helper; end that assignment first: candidate_id",
+            field="candidate_id",
+        )
+    await _check_limit(member, on)
+    actor = actor_of(access)
+    number = nfc(data.resolution.number).strip()
+    if candidate["stage"] in SOURCE_STAGES:
+        await _refuse_without_valid_certificate(candidate, on)
+    else:
+        await change_stage(
+            actor,
+            candidate,
+            "admission_source",
+            on,
+            reason=f"Nghị quyết số {number} phân công đảng viên {member['full_name']} giúp đỡ",
+        )
+    resolution = Resolution(
+        tenant_id=require_tenant(),
+        unit=candidate["unit"],
+        kind=RESOLUTION_KIND,
+        number=number,
+        adopted_on=on,
+        members_total=data.resolution.members_total,
+        members_present=data.resolution.members_present,
+        members_agreeing=data.resolution.members_agreeing,
+        notes=nfc(data.resolution.notes),
+        created_by=access.user_id,
+    )
+    await resolution.save().run()
+    await record_event(
+        actor,
+        "create",
+        "resolution",
+        resolution.id,
+        None,
+        {
+            "kind": RESOLUTION_KIND,
+            "unit": candidate["unit"],
+            "number": number,
+            "adopted_on": on,
+            "members_total": data.resolution.members_total,
+            "members_present": data.resolution.members_present,
+            "members_agreeing": data.resolution.members_agreeing,
+        },
+    )
+    assignment = HelperAssignment(
+        tenant_id=require_tenant(),
+        candidate=candidate["id"],
+        member=member["id"],
+        resolution=resolution.id,
+        assigned_on=on,
+    )
+    await assignment.save().run()
+    await record_event(
+        actor,
+        "assign",
+        "helper_assignment",
+        assignment.id,
+        None,
+        {"candidate": candidate["id"], "member": member["id"], "resolution": resolution.id},
+    )
+    return await helper_out(await _assignment_row(access, assignment.id))
+
+
+async def _assignment_row(access: Access, assignment_id: int) -> dict[str, Any]:
+    row = await (
+        HelperAssignment.select()
+        .where(in_tenant(HelperAssignment), HelperAssignment.id == assignment_id)
+        .first()
+        .run()
+    )
+    if row is None:
+        raise NotFound("helper assignment")
+    await visible_candidate(access, row["candidate"])
+    return row
+
+
+async def end_helper(access: Access, assignment_id: int, data: HelperEnd) -> HelperOut:
+    row = await _assignment_row(access, assignment_id)
+    candidate = await visible_candidate(access, row["candidate"])
+    if not access.can(candidate["unit_path"], WRITE):
+        raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
+    if row["ended_on"] is not None:
+        raise Conflict(
+            "Phân công này đã kết thúc / The assignment has already ended: ended_on",
+            field="ended_on",
+        )
+    if data.ended_on < row["assigned_on"] or data.ended_on > _today():
+        raise InvalidInput(
+            "Ngày kết thúc phải từ ngày phân công đến hôm nay / "
+            "ended_on must be between the assignment and today: ended_on",
+            field="ended_on",
+        )
+    reason = nfc(data.reason).strip()
+    updated = await (
+        HelperAssignment.update({"ended_on": data.ended_on, "end_reason": reason})
+        .where(
+            in_tenant(HelperAssignment),
+            HelperAssignment.id == assignment_id,
+            HelperAssignment.ended_on.is_null(),
+        )
+        .returning(HelperAssignment.id)
+        .run()
+    )
+    if not updated:
+        raise Conflict(stale_message("helper assignment"), field="ended_on")
+    await record_event(
+        actor_of(access),
+        "end",
+        "helper_assignment",
+        assignment_id,
+        {"ended_on": None},
+        {"ended_on": data.ended_on, "end_reason": reason},
+    )
+    return await helper_out(await _assignment_row(access, assignment_id))
+
+
+async def list_helpers(access: Access, candidate_id: int) -> HelperList:
+    """The candidate's helper assignments, current and past, oldest first."""
+    await visible_candidate(access, candidate_id)
+    rows = await (
+        HelperAssignment.select()
+        .where(in_tenant(HelperAssignment), HelperAssignment.candidate == candidate_id)
+        .order_by(HelperAssignment.id)
+        .run()
+    )
+    return HelperList(items=[await helper_out(r) for r in rows])

@@ -1,0 +1,249 @@
+"""A candidate's stage changes only here: the tenant's rules decide whether it may,
+and every change leaves a StageChange row and an audit event.
+
+The rules decide with ``stage_to_<stage>``: ``not_eligible`` refuses with the rules'
+Vietnamese reasons and clause ids; ``needs_review`` refuses unless the caller gives a
+justification (an accepted list, a resolution) that is recorded with the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import msgspec
+
+from nguon.accounts.permissions import Access
+from nguon.audit.service import Actor, record_event
+from nguon.errors import Conflict, InvalidInput, NotFound
+from nguon.org.tables import OrgUnit
+from nguon.people.tables import Candidate
+from nguon.pipeline.evaluation import candidate_facts, unit_facts
+from nguon.pipeline.tables import HelperAssignment, StageChange
+from nguon.rules.decisions import CandidateEvaluation, Reason
+from nguon.rules.registry import load_package
+from nguon.rules.service import evaluate
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+from nguon.tenancy.tables import Tenant
+
+STAGE_LABELS: dict[str, str] = {
+    "surveyed": "Khảo sát nguồn",
+    "course_nominee": "Giới thiệu học lớp bồi dưỡng nhận thức về Đảng",
+    "certified": "Đã có giấy chứng nhận",
+    "admission_source": "Nguồn kết nạp đảng viên",
+    "admission_in_progress": "Đang làm thủ tục kết nạp",
+    "admitted": "Đã kết nạp",
+    "removed": "Đưa ra khỏi danh sách",
+}
+STAGE_DECISIONS: dict[str, str] = {
+    stage: f"stage_to_{stage}" for stage in STAGE_LABELS if stage != "surveyed"
+}
+
+
+class StageRefused(InvalidInput):
+    """The rules do not allow the change; ``reasons`` are theirs, clause ids included."""
+
+    def __init__(self, to_stage: str, outcome: str, reasons: list[Reason]) -> None:
+        self.to_stage = to_stage
+        self.outcome = outcome
+        self.reasons = reasons
+        detail = "; ".join(describe_reason(r) for r in reasons) or outcome
+        review = " (cần xem xét và nêu lý do)" if outcome == "needs_review" else ""
+        super().__init__(
+            f"Không thể chuyển sang «{STAGE_LABELS.get(to_stage, to_stage)}»{review}: {detail} / "
+            f"The rules do not allow the change to {to_stage}: stage",
+            field="stage",
+        )
+
+
+def describe_reason(reason: Reason) -> str:
+    clause = f" [{reason.clause_id}]" if reason.clause_id else ""
+    return f"{reason.message_vi}{clause}"
+
+
+def actor_of(access: Access) -> Actor:
+    return Actor(label=access.username, user_id=access.user_id)
+
+
+async def tenant_package_id() -> str:
+    row = await (
+        Tenant.select(Tenant.rules_package).where(Tenant.id == require_tenant()).first().run()
+    )
+    if row is None:
+        raise NotFound("tenant")
+    return row["rules_package"]
+
+
+async def visible_candidate(access: Access, candidate_id: int) -> dict[str, Any]:
+    """The candidate's row, if it is in the tenant and in the caller's view."""
+    clause = access.visibility(Candidate.unit_path)
+    if clause is None:
+        raise NotFound("candidate")
+    row = await (
+        Candidate.select()
+        .where(in_tenant(Candidate), Candidate.id == candidate_id, clause)
+        .first()
+        .run()
+    )
+    if row is None:
+        raise NotFound("candidate")
+    return row
+
+
+async def candidates_with_helper(candidate_ids: Iterable[int], on: dt.date) -> frozenset[int]:
+    """Which of these candidates have a helper assignment in force on ``on``."""
+    ids = list(candidate_ids)
+    if not ids:
+        return frozenset()
+    rows = await (
+        HelperAssignment.select(HelperAssignment.candidate)
+        .where(
+            in_tenant(HelperAssignment),
+            HelperAssignment.candidate.is_in(ids),
+            HelperAssignment.assigned_on <= on,
+            HelperAssignment.ended_on.is_null() | (HelperAssignment.ended_on > on),
+        )
+        .run()
+    )
+    return frozenset(row["candidate"] for row in rows)
+
+
+async def evaluate_rows(
+    rows: Iterable[Mapping[str, Any]],
+    on: dt.date,
+    decisions: list[str],
+    introducers: Mapping[int, int] | None = None,
+) -> dict[int, CandidateEvaluation]:
+    """Evaluate stored candidate rows with the tenant's package, each in its own unit,
+    with whether a helper is assigned looked up and introducers counted as given."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    package = load_package(await tenant_package_id())
+    helpers = await candidates_with_helper((r["id"] for r in rows), on)
+    unit_ids = {r["unit"] for r in rows}
+    units = {
+        u["id"]: u
+        for u in await OrgUnit.select(OrgUnit.id, OrgUnit.kind, OrgUnit.bloc)
+        .where(in_tenant(OrgUnit), OrgUnit.id.is_in(list(unit_ids)))
+        .run()
+    }
+    by_unit: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        facts = candidate_facts(row, helper_assigned=row["id"] in helpers)
+        if introducers and row["id"] in introducers:
+            facts = msgspec.structs.replace(facts, introducers=introducers[row["id"]])
+        by_unit[row["unit"]].append(facts)
+    results: dict[int, CandidateEvaluation] = {}
+    for unit_id, facts_list in by_unit.items():
+        unit = unit_facts(units[unit_id])
+        for evaluation in await evaluate(package, facts_list, unit, on, decisions):
+            results[int(evaluation.person_ref)] = evaluation
+    return results
+
+
+def refusal(evaluation: CandidateEvaluation, decision: str, to_stage: str) -> StageRefused | None:
+    """The refusal a decision's outcome calls for, or None when it is eligible."""
+    outcome = evaluation.decisions[decision]
+    if outcome.outcome == "eligible":
+        return None
+    return StageRefused(to_stage, outcome.outcome, list(outcome.reasons))
+
+
+async def change_stage(
+    actor: Actor,
+    candidate: Mapping[str, Any],
+    to_stage: str,
+    on: dt.date,
+    *,
+    reason: str = "",
+    justification: str | None = None,
+    introducers: int | None = None,
+    also_check: tuple[str, ...] = (),
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Move a candidate (a row read in this transaction) to ``to_stage`` if the rules allow.
+
+    ``values`` are other candidate fields changed with the stage (a certificate); the
+    rules judge the candidate as it will be. ``also_check`` names further decisions that
+    must be eligible too. Returns the updated row; the version goes up by one.
+    """
+    decision = STAGE_DECISIONS.get(to_stage)
+    if decision is None:
+        raise InvalidInput(f"Giai đoạn không hợp lệ / Unknown stage: {to_stage}", field="stage")
+    extra = dict(values or {})
+    future = {**candidate, **extra}
+    counts = {candidate["id"]: introducers} if introducers is not None else None
+    decisions = [decision, *also_check]
+    evaluation = (await evaluate_rows([future], on, decisions, counts))[candidate["id"]]
+    for name in decisions:
+        refused = refusal(evaluation, name, to_stage)
+        if refused is None:
+            continue
+        if refused.outcome == "needs_review" and justification:
+            continue
+        raise refused
+    now = dt.datetime.now(dt.UTC)
+    updated = await (
+        Candidate.update(
+            {
+                **extra,
+                "stage": to_stage,
+                "version": candidate["version"] + 1,
+                "updated_at": now,
+            }
+        )
+        .where(
+            in_tenant(Candidate),
+            Candidate.id == candidate["id"],
+            Candidate.version == candidate["version"],
+        )
+        .returning(Candidate.id)
+        .run()
+    )
+    if not updated:
+        raise Conflict(stale_message("candidate"), field="version")
+    note = "; ".join(part for part in (reason, justification or "") if part)
+    await StageChange.insert(
+        StageChange(
+            tenant_id=require_tenant(),
+            candidate=candidate["id"],
+            from_stage=candidate["stage"],
+            to_stage=to_stage,
+            changed_on=on,
+            reason=note,
+            actor_id=actor.user_id,
+            actor=actor.label,
+        )
+    ).run()
+    before = {"stage": candidate["stage"], **{k: candidate.get(k) for k in extra}}
+    after = {"stage": to_stage, **extra, "changed_on": on, "reason": note}
+    await record_event(actor, "stage_change", "candidate", candidate["id"], before, after)
+    row = await (
+        Candidate.select()
+        .where(in_tenant(Candidate), Candidate.id == candidate["id"])
+        .first()
+        .run()
+    )
+    if row is None:
+        raise NotFound("candidate")
+    return row
+
+
+def stale_message(entity: str) -> str:
+    return (
+        f"Dữ liệu đã được người khác sửa; hãy tải lại. / "
+        f"The {entity} was changed by someone else; reload it: version"
+    )
+
+
+async def stage_history(candidate_id: int) -> list[dict[str, Any]]:
+    return await (
+        StageChange.select()
+        .where(in_tenant(StageChange), StageChange.candidate == candidate_id)
+        .order_by(StageChange.id)
+        .run()
+    )
