@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from datetime import date
 from io import BytesIO
 
-from nguon.pipeline.documents import ListDocument
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from nguon.pipeline.documents import ListDocument
 
 PARTY_HEADING = "ĐẢNG CỘNG SẢN VIỆT NAM"
 FONT_NAME = "Times New Roman"
@@ -49,7 +50,7 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def place_and_date(place: str, day: date) -> str:
-    """"Lạc Hồng, ngày 05 tháng 3 năm 2025": days 1–9 and months 1–2 get a leading zero.
+    """ "Lạc Hồng, ngày 05 tháng 3 năm 2025": days 1–9 and months 1–2 get a leading zero.
 
     That is the convention of the Party's own guidance (36-HD/VPTW is dated "ngày 03
     tháng 4 năm 2018") and of state documents (Nghị định 30/2020/NĐ-CP): a zero in front
@@ -99,9 +100,7 @@ def _check_shape(document: ListDocument) -> None:
     width = len(document.columns)
     for number, row in enumerate(document.rows):
         if len(row) != width:
-            raise ValueError(
-                f"ListDocument.rows[{number}]: {len(row)} values for {width} columns"
-            )
+            raise ValueError(f"ListDocument.rows[{number}]: {len(row)} values for {width} columns")
 
 
 def _header_blocks(columns: int) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nguon.hooks import hookimpl
 from nguon.pipeline.documents import ListRenderer
-
 from nguon_list_forms_xlsx.layout import render_workbook
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
