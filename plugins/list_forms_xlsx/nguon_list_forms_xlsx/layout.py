@@ -101,6 +101,12 @@ def _check_shape(document: ListDocument) -> None:
     for number, row in enumerate(document.rows):
         if len(row) != width:
             raise ValueError(f"ListDocument.rows[{number}]: {len(row)} values for {width} columns")
+        for index, value in enumerate(row):
+            if not isinstance(value, str):
+                raise ValueError(
+                    f"ListDocument.rows[{number}][{index}] ({document.columns[index].code}):"
+                    f" {type(value).__name__} where text is expected"
+                )
 
 
 def _header_blocks(columns: int) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -202,6 +202,12 @@ def test_a_row_of_the_wrong_length_is_refused_naming_it() -> None:
         render_workbook(document(rows=rows))
 
 
+def test_a_value_that_is_not_text_is_refused_naming_it() -> None:
+    rows = (ROWS[0], (*ROWS[1][:2], None, *ROWS[1][3:]))
+    with pytest.raises(ValueError, match=r"rows\[1\]\[2\] \(date_of_birth\): NoneType"):
+        render_workbook(document(rows=rows))
+
+
 def test_a_document_without_columns_is_refused() -> None:
     with pytest.raises(ValueError, match="columns"):
         render_workbook(document(columns=(), rows=()))
