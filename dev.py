@@ -4,8 +4,9 @@
     python3 dev.py demo     the portal on SQLite with the Hưng Yên tenant, http://127.0.0.1:8000
     python3 dev.py test     ruff, then the whole test suite (Postgres tests included)
 
-Both create ./.venv and install the project into it the first time (and again whenever
-pyproject.toml changes). Extra arguments go to the command (``dev.py test -k onboarding``).
+Both create ./.venv and install the project and every plugin under plugins/ into it the
+first time (and again whenever a pyproject.toml of them changes). Extra arguments go to the
+command (``dev.py test -k onboarding``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".nguon-installed"
+PLUGINS = ROOT / "plugins"
 
 
 def _run(*command: str | os.PathLike[str]) -> None:
@@ -33,7 +35,11 @@ def ensure_environment() -> None:
     if sys.version_info[:2] not in {(3, 11), (3, 12)}:
         found = sys.version.split()[0]
         sys.exit(f"Nguồn needs Python 3.11 or 3.12 (durable-rules does not build on {found}).")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    plugins = sorted(p.parent.relative_to(ROOT) for p in PLUGINS.glob("*/pyproject.toml"))
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    for plugin in plugins:
+        digest.update(f"\0{plugin}\0".encode() + (ROOT / plugin / "pyproject.toml").read_bytes())
+    wanted = digest.hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not (BIN / "python").exists():
@@ -41,7 +47,8 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing Nguồn and its dependencies into .venv …", flush=True)
     _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    editables = [arg for plugin in plugins for arg in ("-e", plugin)]
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]", *editables)
     STAMP.write_text(wanted)
 
 

@@ -1,0 +1,1 @@
+"""List-forms export: each candidate list as an XLSX laid out like the official Party form."""
