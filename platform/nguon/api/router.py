@@ -10,6 +10,7 @@ from nguon.api.auth import api_access, portal_access
 from nguon.api.tenant import TenantMiddleware
 from nguon.org.routes import UnitController
 from nguon.people.routes import CandidateController, MemberController
+from nguon.pipeline.routes import ROUTE_HANDLERS as PIPELINE_HANDLERS
 from nguon.portal.routes import home, unit_page
 
 API_PREFIX = "/api/v1"
@@ -21,7 +22,13 @@ CSRF_EXEMPT_PATTERN = r"^/t/[^/]+/api/"
 def api_router() -> Router:
     return Router(
         path=API_PREFIX,
-        route_handlers=[issue_token, UnitController, CandidateController, MemberController],
+        route_handlers=[
+            issue_token,
+            UnitController,
+            CandidateController,
+            MemberController,
+            *PIPELINE_HANDLERS,
+        ],
         dependencies={"access": Provide(api_access)},
     )
 
