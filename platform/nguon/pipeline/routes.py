@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
 from nguon.errors import InvalidInput
@@ -29,7 +29,7 @@ from nguon.pipeline.schemas import (
 
 IfMatch = Annotated[
     str | None,
-    Parameter(header="If-Match", description="The list version read (instead of `version`)"),
+    HeaderParameter(name="If-Match", description="The list version read (instead of `version`)"),
 ]
 
 
