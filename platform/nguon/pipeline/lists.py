@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import msgspec
-
 from nguon.accounts.permissions import RANK, WRITE, Access
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -388,7 +386,8 @@ async def _prefill_from_rules(
         .run()
     )
     decision = STEP_DECISIONS[list_row["step"]]
-    outcomes = await decide(package, candidates, {unit["id"]: unit}, on, decision, stats)
+    facts_unit = {**unit, "bloc": await chain.effective_bloc(unit)}
+    outcomes = await decide(package, candidates, {unit["id"]: facts_unit}, on, decision, stats)
     tenant_id = require_tenant()
     entries = [
         ListEntry(
@@ -616,10 +615,10 @@ async def _add(
         )
     candidate = await _candidate_in_scope(row, item.candidate_id, f"{field}.candidate_id")
     unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == candidate["unit"]).run()
+    facts_unit = {**unit[0], "bloc": await chain.effective_bloc(unit[0])}
     decision = STEP_DECISIONS[row["step"]]
-    result = (await decide(package, [candidate], {candidate["unit"]: unit[0]}, on, decision))[
-        candidate["id"]
-    ]
+    outcomes = await decide(package, [candidate], {candidate["unit"]: facts_unit}, on, decision)
+    result = outcomes[candidate["id"]]
     justification = nfc(item.override_justification or "").strip() or None
     if result.outcome == "not_eligible":
         reasons = "; ".join(r.message_vi for r in result.reasons)
@@ -818,10 +817,6 @@ async def accept_list(
         )
     )
     return await get_list(access, list_id)
-
-
-def summary_of(detail: ListDetail) -> dict[str, Any]:
-    return msgspec.to_builtins(detail.list)
 
 
 __all__ = [
