@@ -224,6 +224,7 @@ async def test_lists_walk_up_every_chain_with_a_return_and_aggregates_at_each_le
         events = await (
             AuditEvent.select()
             .where(in_tenant(AuditEvent), AuditEvent.entity_type == "candidate_list")
+            .order_by(AuditEvent.id)
             .run()
         )
     y_events = [(e["action"], e["actor"]) for e in events if e["entity_id"] == y_id]

@@ -189,3 +189,23 @@ async def test_stored_decisions_are_reused_until_the_candidates_facts_change(
     assert (second.evaluated, second.reused) == (0, 3)
     assert (third.evaluated, third.reused) == (1, 2)
     assert outcomes[rows[0]["id"]].outcome == "not_eligible"
+
+
+async def test_the_openapi_document_describes_the_list_routes(
+    db: Database, client: AppClient
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    paths = document["paths"]
+    base = "/t/{tenant}/api/v1"
+    assert set(paths[f"{base}/lists"]) >= {"get", "post"}
+    assert set(paths[f"{base}/lists/{{list_id}}"]) >= {"get", "patch"}
+    for action in ("adopt", "submit", "return", "accept"):
+        assert "post" in paths[f"{base}/lists/{{list_id}}/{action}"]
+    assert "get" in paths[f"{base}/lists/{{list_id}}/export"]
+    assert "get" in paths[f"{base}/lists/inbox"] and "get" in paths[f"{base}/periods"]
+    patch_parameters = {
+        p["name"] for p in paths[f"{base}/lists/{{list_id}}"]["patch"]["parameters"]
+    }
+    assert "If-Match" in patch_parameters
+    detail = document["components"]["schemas"]["ListDetail"]["properties"]
+    assert {"list", "entries", "refused", "removed", "counts_by_unit", "may_act"} <= set(detail)

@@ -282,7 +282,7 @@ async def _detail(access: Access, row: dict[str, Any]) -> ListDetail:
     )
     included = [_entry_out(e) for e in entries if e["included"]]
     return ListDetail(
-        list=list_out(row, len(included)),
+        summary=list_out(row, len(included)),
         entries=included,
         refused=[_entry_out(e) for e in entries if not e["included"] and not e["removal_reason"]],
         removed=[_entry_out(e) for e in entries if not e["included"] and e["removal_reason"]],

@@ -145,7 +145,7 @@ class ListOut(msgspec.Struct, kw_only=True):
 
 
 class ListDetail(msgspec.Struct, kw_only=True):
-    list: ListOut
+    summary: ListOut = msgspec.field(name="list")
     entries: list[EntryOut]
     """The people on the list (included)."""
     refused: list[EntryOut]
