@@ -51,7 +51,9 @@ async def _seed_people(client: AppClient, world: World, name: str) -> dict[str, 
 
 # Routes that change a list's state: with A's own ids a step may be refused (wrong state
 # or version after an earlier step, no renderer), but only B's ids may give 404.
-_STATE_DEPENDENT = re.compile(r"/lists/\{list_id:int\}(/(adopt|submit|return|accept|export))?$")
+_STATE_DEPENDENT = re.compile(
+    r"/lists/\{list_id:int\}(/(adopt|submit|return|accept|export|refresh))?$"
+)
 _LIST_BODIES = {
     "adopt": {
         "version": 1,
@@ -64,6 +66,7 @@ _LIST_BODIES = {
         },
     },
     "submit": {"version": 1},
+    "refresh": {"version": 1},
     "return": {"version": 1, "comment": "Trả lại"},
     "accept": {"version": 1},
 }

@@ -158,10 +158,11 @@ class Driver:
             self._tokens[username] = await token_for(self.client, self.world.slug, username)
         return self._tokens[username]
 
-    async def call(self, username: str, method: str, path: str, **kwargs: object) -> httpx.Response:
-        return await self.client.request(
-            method, self.world.api(path), headers=await self.headers(username), **kwargs
-        )
+    async def call(
+        self, username: str, method: str, path: str, headers: dict | None = None, **kwargs: object
+    ) -> httpx.Response:
+        sent = {**await self.headers(username), **(headers or {})}
+        return await self.client.request(method, self.world.api(path), headers=sent, **kwargs)
 
     async def ok(self, username: str, method: str, path: str, **kwargs: object) -> dict:
         response = await self.call(username, method, path, **kwargs)

@@ -209,3 +209,38 @@ async def test_the_openapi_document_describes_the_list_routes(
     assert "If-Match" in patch_parameters
     detail = document["components"]["schemas"]["ListDetail"]["properties"]
     assert {"list", "entries", "refused", "removed", "counts_by_unit", "may_act"} <= set(detail)
+
+
+async def test_after_a_data_correction_refresh_applies_the_rules_and_keeps_users_choices(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_chain_world(db, "refresh")
+    drive = Driver(client, world)
+    wrong = await drive.candidate("cell_x", "Nguyễn Văn An", education="primary")
+    kept_out = await drive.candidate("cell_x", "Trần Thị Bình")
+    created = await drive.create("x_editor", "cell_x")
+    list_id = created["list"]["id"]
+    assert [e["candidate_id"] for e in created["refused"]] == [wrong]
+    assert created["refused"][0]["reasons"][0]["code"] == "education_below_minimum"
+    await drive.ok(
+        "x_editor",
+        "PATCH",
+        f"/lists/{list_id}",
+        json={"version": 1, "remove": [{"candidate_id": kept_out, "reason": "Đi học xa"}]},
+    )
+    await drive.ok(
+        "admin",
+        "PATCH",
+        f"/candidates/{wrong}",
+        json={"version": 1, "education": "upper_secondary"},
+    )
+    late = await drive.candidate("cell_x", "Lê Văn Cường")
+    refreshed = await drive.ok(
+        "x_editor", "POST", f"/lists/{list_id}/refresh", headers={"If-Match": "2"}, json={}
+    )
+    assert refreshed["list"]["version"] == 3
+    assert {e["candidate_id"] for e in refreshed["entries"]} == {wrong, late}
+    assert refreshed["refused"] == []
+    assert [e["candidate_id"] for e in refreshed["removed"]] == [kept_out]
+    viewer = await drive.call("x_viewer", "POST", f"/lists/{list_id}/refresh", json={"version": 3})
+    assert viewer.status_code == 403

@@ -667,6 +667,80 @@ async def _add(
     }
 
 
+async def refresh_list(
+    access: Access, list_id: int, version: int | None, stats: DecisionStats | None = None
+) -> ListDetail:
+    """Apply the rules again after candidates' data was corrected: the rules' own entries
+    follow the new outcomes and new candidates appear; users' additions and removals stay."""
+    row = await _editable(access, list_id)
+    _require_state(row, EDITABLE, "cập nhật")
+    expected = _require_version(version)
+    new_version = await _bump(row, expected)
+    package = await tenant_package()
+    on = evaluation_day(row["period_opens"], row["period_deadline"])
+    unit = (await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == row["unit"]).run())[0]
+    candidates = await (
+        Candidate.select()
+        .where(
+            in_tenant(Candidate),
+            Candidate.unit == unit["id"],
+            Candidate.is_party_member == False,  # noqa: E712
+        )
+        .run()
+    )
+    facts_unit = {**unit, "bloc": await chain.effective_bloc(unit)}
+    outcomes = await decide(
+        package, candidates, {unit["id"]: facts_unit}, on, STEP_DECISIONS[row["step"]], stats
+    )
+    entries = {
+        e["candidate"]: e
+        for e in await ListEntry.select()
+        .where(in_tenant(ListEntry), ListEntry.candidate_list == list_id)
+        .run()
+    }
+    changed: list[int] = []
+    for candidate_id, result in sorted(outcomes.items()):
+        values = {
+            ListEntry.outcome: result.outcome,
+            ListEntry.reasons: reasons_to_json(result.reasons),
+            ListEntry.included: result.outcome == "eligible",
+            ListEntry.inputs_hash: result.inputs_hash,
+        }
+        entry = entries.get(candidate_id)
+        if entry is None:
+            await ListEntry.insert(
+                ListEntry(
+                    tenant_id=require_tenant(),
+                    candidate_list=list_id,
+                    candidate=candidate_id,
+                    source="rules",
+                    **{column._meta.name: value for column, value in values.items()},
+                )
+            ).run()
+            changed.append(candidate_id)
+        elif (
+            entry["source"] == "rules"
+            and entry["removal_reason"] is None
+            and entry["override_justification"] is None
+            and (entry["outcome"], entry["inputs_hash"]) != (result.outcome, result.inputs_hash)
+        ):
+            await (
+                ListEntry.update(values)
+                .where(in_tenant(ListEntry), ListEntry.id == entry["id"])
+                .run()
+            )
+            changed.append(candidate_id)
+    await record_event(
+        actor_of(access),
+        "list_refreshed",
+        "candidate_list",
+        list_id,
+        {"version": expected},
+        {"version": new_version, "changed": changed},
+    )
+    return await get_list(access, list_id)
+
+
 def _summary(row: dict[str, Any], state: str, version: int) -> ListSummary:
     return ListSummary(
         id=row["id"],
@@ -828,6 +902,7 @@ __all__ = [
     "create_list",
     "get_list",
     "inbox",
+    "refresh_list",
     "resolve_period",
     "return_list",
     "search_lists",

@@ -86,6 +86,18 @@ class ListController(Controller):
         async with pipeline_transaction():
             return await lists.change_list(access, list_id, data)
 
+    @post("/{list_id:int}/refresh", summary="Apply the rules again", status_code=200)
+    async def refresh_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[SubmitBody],
+        if_match: IfMatch = None,
+    ) -> ListDetail:
+        version = version_from(data.version, if_match)
+        async with pipeline_transaction():
+            return await lists.refresh_list(access, list_id, version)
+
     @post("/{list_id:int}/adopt", summary="Adopt the list by a resolution", status_code=200)
     async def adopt_list(
         self,
