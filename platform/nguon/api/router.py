@@ -13,6 +13,7 @@ from nguon.people.routes import CandidateController, MemberController
 from nguon.pipeline.course_routes import CertificateController, CourseController
 from nguon.pipeline.helper_routes import AdmissionController, HelperController
 from nguon.pipeline.plan_routes import PlanController
+from nguon.pipeline.routes import ROUTE_HANDLERS as PIPELINE_HANDLERS
 from nguon.portal.routes import home, unit_page
 
 API_PREFIX = "/api/v1"
@@ -34,6 +35,7 @@ def api_router() -> Router:
             HelperController,
             AdmissionController,
             PlanController,
+            *PIPELINE_HANDLERS,
         ],
         dependencies={"access": Provide(api_access)},
     )

@@ -1,0 +1,153 @@
+"""Decisions of the rules for stored candidates, kept in ``CandidateDecision``.
+
+A stored decision is reused while it is still true: same package version, same inputs
+hash, and the day is before its ``next_check``. Only the others go to the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from nguon.pipeline.evaluation import candidate_facts, evaluate_candidates, unit_facts
+from nguon.pipeline.tables import CandidateDecision, HelperAssignment
+from nguon.rules.decisions import CandidateEvaluation, Decision, Reason
+from nguon.rules.package import RulesPackage
+from nguon.rules.service import due_for_reevaluation
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+
+
+class Outcome(msgspec.Struct, kw_only=True, frozen=True):
+    outcome: str
+    reasons: list[Reason]
+    inputs_hash: str
+
+
+class DecisionStats(msgspec.Struct, kw_only=True):
+    reused: int = 0
+    evaluated: int = 0
+
+
+def reasons_to_json(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
+    return [msgspec.to_builtins(r) for r in reasons]
+
+
+def reasons_from_json(value: Any) -> list[Reason]:
+    if isinstance(value, str):
+        value = msgspec.json.decode(value or "[]")
+    return msgspec.convert(value or [], list[Reason])
+
+
+async def helpers_assigned(candidate_ids: Sequence[int], on: dt.date) -> frozenset[int]:
+    """Candidates with an official member assigned to help them on ``on``."""
+    if not candidate_ids:
+        return frozenset()
+    rows = await (
+        HelperAssignment.select(HelperAssignment.candidate)
+        .where(
+            in_tenant(HelperAssignment),
+            HelperAssignment.candidate.is_in(list(candidate_ids)),
+            HelperAssignment.assigned_on <= on,
+            HelperAssignment.ended_on.is_null() | (HelperAssignment.ended_on > on),
+        )
+        .run()
+    )
+    return frozenset(row["candidate"] for row in rows)
+
+
+def _previous(row: dict[str, Any], decision: str) -> CandidateEvaluation:
+    return CandidateEvaluation(
+        person_ref=str(row["candidate"]),
+        package=row["package"],
+        version=row["package_version"],
+        on=row["evaluated_on"],
+        inputs_hash=row["inputs_hash"],
+        decisions={
+            decision: Decision(outcome=row["outcome"], reasons=reasons_from_json(row["reasons"]))
+        },
+        next_check=row["next_check"],
+    )
+
+
+async def decide(
+    package: RulesPackage,
+    candidates: Sequence[Mapping[str, Any]],
+    units: Mapping[int, Mapping[str, Any]],
+    on: dt.date,
+    decision: str,
+    stats: DecisionStats | None = None,
+) -> dict[int, Outcome]:
+    """One decision for each candidate row on ``on``, from the store when still valid."""
+    stats = stats if stats is not None else DecisionStats()
+    ids = [row["id"] for row in candidates]
+    if not ids:
+        return {}
+    helpers = await helpers_assigned(ids, on)
+    stored = {
+        row["candidate"]: row
+        for row in await CandidateDecision.select()
+        .where(
+            in_tenant(CandidateDecision),
+            CandidateDecision.candidate.is_in(ids),
+            CandidateDecision.decision == decision,
+        )
+        .run()
+    }
+    results: dict[int, Outcome] = {}
+    stale: list[Mapping[str, Any]] = []
+    for row in candidates:
+        previous = stored.get(row["id"])
+        if previous is not None and previous["package"] == package.id:
+            facts = candidate_facts(row, helper_assigned=row["id"] in helpers)
+            unit = unit_facts(units[row["unit"]])
+            if previous["evaluated_on"] <= on and not due_for_reevaluation(
+                _previous(previous, decision), package, facts, unit, on
+            ):
+                results[row["id"]] = Outcome(
+                    outcome=previous["outcome"],
+                    reasons=reasons_from_json(previous["reasons"]),
+                    inputs_hash=previous["inputs_hash"],
+                )
+                continue
+        stale.append(row)
+    stats.reused += len(results)
+    stats.evaluated += len(stale)
+    if not stale:
+        return results
+    evaluations = await evaluate_candidates(package.id, stale, units, on, [decision], helpers)
+    tenant_id = require_tenant()
+    for candidate_id, evaluation in evaluations.items():
+        result = evaluation.decisions[decision]
+        results[candidate_id] = Outcome(
+            outcome=result.outcome, reasons=list(result.reasons), inputs_hash=evaluation.inputs_hash
+        )
+        previous = stored.get(candidate_id)
+        values = {
+            CandidateDecision.outcome: result.outcome,
+            CandidateDecision.reasons: reasons_to_json(result.reasons),
+            CandidateDecision.package: package.id,
+            CandidateDecision.package_version: evaluation.version,
+            CandidateDecision.inputs_hash: evaluation.inputs_hash,
+            CandidateDecision.evaluated_on: on,
+            CandidateDecision.next_check: evaluation.next_check,
+        }
+        if previous is None:
+            await CandidateDecision.insert(
+                CandidateDecision(
+                    tenant_id=tenant_id,
+                    candidate=candidate_id,
+                    decision=decision,
+                    **{column._meta.name: value for column, value in values.items()},
+                )
+            ).run()
+        elif previous["evaluated_on"] <= on:
+            await (
+                CandidateDecision.update(values)
+                .where(in_tenant(CandidateDecision), CandidateDecision.id == previous["id"])
+                .run()
+            )
+    return results

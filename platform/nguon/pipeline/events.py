@@ -1,0 +1,83 @@
+"""List events for plugins (submitted, returned, accepted), called after the commit.
+
+Services ``emit`` inside a ``pipeline_transaction()``; the hooks run only once the
+transaction has committed, so a plugin never sees a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Literal
+
+import msgspec
+
+from nguon.api.transaction import atomic
+from nguon.audit.service import Actor
+from nguon.plugins import get_plugin_manager
+
+logger = logging.getLogger("nguon.pipeline")
+
+EventKind = Literal["submitted", "returned", "accepted"]
+
+
+class ListSummary(msgspec.Struct, kw_only=True, frozen=True):
+    """What a list-event hook receives as ``candidate_list``."""
+
+    id: int
+    tenant_id: int
+    unit_id: int
+    step: str
+    period: str
+    state: str
+    version: int
+    receiver_unit_id: int | None
+
+
+class ListEvent(msgspec.Struct, kw_only=True, frozen=True):
+    kind: EventKind
+    candidate_list: ListSummary
+    actor: Actor
+    comment: str = ""
+
+
+_pending: ContextVar[list[ListEvent] | None] = ContextVar("nguon_pipeline_events", default=None)
+
+
+def emit(event: ListEvent) -> None:
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("list events are emitted inside pipeline_transaction()")
+    pending.append(event)
+
+
+def dispatch(event: ListEvent) -> None:
+    hook = get_plugin_manager().hook
+    if event.kind == "submitted":
+        hook.list_submitted(candidate_list=event.candidate_list, actor=event.actor)
+    elif event.kind == "returned":
+        hook.list_returned(
+            candidate_list=event.candidate_list, actor=event.actor, comment=event.comment
+        )
+    else:
+        hook.list_accepted(candidate_list=event.candidate_list, actor=event.actor)
+
+
+@asynccontextmanager
+async def pipeline_transaction() -> AsyncIterator[None]:
+    """One transaction for a pipeline change; its list events fire after it commits."""
+    pending: list[ListEvent] = []
+    token = _pending.set(pending)
+    try:
+        async with atomic():
+            yield
+    finally:
+        _pending.reset(token)
+    for event in pending:
+        try:
+            dispatch(event)
+        except Exception:
+            # The change is committed; a failing plugin must not turn it into an error.
+            logger.exception("list_%s hook failed for list %s", event.kind, event.candidate_list.id)

@@ -1,0 +1,127 @@
+"""Resolutions (nghị quyết) of a cell or committee, checked against the package's thresholds.
+
+A list is adopted by one; so are the quarterly additions and removals, and the
+assignment of helpers (``record_resolution`` with another ``kind``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Any
+
+from nguon.audit.service import Actor, record_event
+from nguon.errors import InvalidInput
+from nguon.pipeline.schemas import ResolutionIn, ResolutionOut
+from nguon.pipeline.tables import Resolution
+from nguon.rules.package import RulesPackage
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+from nguon.text import nfc
+
+QUORUM_PARAMETER = "resolution_quorum_share"
+APPROVAL_PARAMETER = "resolution_approval_share"
+
+KINDS = frozenset({"list_adoption", "quarterly_review", "helper_assignment", "admission_proposal"})
+
+
+def _share(package: RulesPackage, name: str, on: dt.date) -> Fraction:
+    return Fraction(str(package.parameter(name, on)))
+
+
+def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
+    """Refuse a resolution whose counts are impossible or below the package's thresholds."""
+    if not nfc(data.number).strip():
+        raise InvalidInput("Số nghị quyết không được để trống / number is empty", field="number")
+    if data.adopted_on > dt.date.today():
+        raise InvalidInput(
+            "Ngày thông qua không được ở tương lai / adopted_on is in the future",
+            field="adopted_on",
+        )
+    if data.members_total < 1:
+        raise InvalidInput(
+            "Tổng số đảng viên chính thức phải lớn hơn 0 / members_total must be positive",
+            field="members_total",
+        )
+    if not 0 <= data.members_present <= data.members_total:
+        raise InvalidInput(
+            "Số có mặt phải từ 0 đến tổng số / members_present must be between 0 and the total",
+            field="members_present",
+        )
+    if not 0 <= data.members_agreeing <= data.members_present:
+        raise InvalidInput(
+            "Số tán thành không được vượt quá số có mặt / "
+            "members_agreeing must be between 0 and those present",
+            field="members_agreeing",
+        )
+    quorum = _share(package, QUORUM_PARAMETER, data.adopted_on)
+    if Fraction(data.members_present, data.members_total) <= quorum:
+        raise InvalidInput(
+            f"Không đủ số đảng viên dự họp: có mặt {data.members_present}/{data.members_total}, "
+            f"cần nhiều hơn {quorum} tổng số. / "
+            f"Not enough members present: members_present must exceed {quorum} of the total",
+            field="members_present",
+        )
+    approval = _share(package, APPROVAL_PARAMETER, data.adopted_on)
+    if Fraction(data.members_agreeing, data.members_total) < approval:
+        raise InvalidInput(
+            f"Nghị quyết không được thông qua: {data.members_agreeing}/{data.members_total} "
+            f"đảng viên chính thức tán thành, cần ít nhất {approval} tổng số. / "
+            f"Not adopted: members_agreeing must be at least {approval} of the total",
+            field="members_agreeing",
+        )
+
+
+def resolution_out(row: dict[str, Any]) -> ResolutionOut:
+    return ResolutionOut(
+        id=row["id"],
+        kind=row["kind"],
+        number=row["number"],
+        adopted_on=row["adopted_on"],
+        members_total=row["members_total"],
+        members_present=row["members_present"],
+        members_agreeing=row["members_agreeing"],
+        notes=row["notes"],
+    )
+
+
+async def record_resolution(
+    package: RulesPackage,
+    actor: Actor,
+    unit_id: int,
+    kind: str,
+    data: ResolutionIn,
+    candidate_list_id: int | None = None,
+) -> ResolutionOut:
+    """Check and store a resolution of ``unit_id`` (the caller checked the unit's rights)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"Loại nghị quyết không hợp lệ / Unknown kind: {kind}", field="kind")
+    check_thresholds(package, data)
+    resolution = Resolution(
+        tenant_id=require_tenant(),
+        unit=unit_id,
+        candidate_list=candidate_list_id,
+        kind=kind,
+        number=nfc(data.number).strip(),
+        adopted_on=data.adopted_on,
+        members_total=data.members_total,
+        members_present=data.members_present,
+        members_agreeing=data.members_agreeing,
+        notes=nfc(data.notes),
+        created_by=actor.user_id,
+    )
+    await resolution.save().run()
+    row = await Resolution.select().where(in_tenant(Resolution), Resolution.id == resolution.id)
+    out = resolution_out(row[0])
+    await record_event(actor, "create", "resolution", out.id, None, {"kind": kind, "unit": unit_id})
+    return out
+
+
+async def resolutions_of_list(list_id: int) -> list[ResolutionOut]:
+    rows = await (
+        Resolution.select()
+        .where(in_tenant(Resolution), Resolution.candidate_list == list_id)
+        .order_by(Resolution.id)
+        .run()
+    )
+    return [resolution_out(r) for r in rows]

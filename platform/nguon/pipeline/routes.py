@@ -1,0 +1,195 @@
+"""Lists, their reporting up the chain, and the review periods over the JSON API."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from litestar import Controller, Response, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+
+from nguon.accounts.permissions import Access
+from nguon.errors import InvalidInput
+from nguon.pipeline import lists
+from nguon.pipeline.documents_build import build_list_document, list_renderers
+from nguon.pipeline.events import pipeline_transaction
+from nguon.pipeline.schemas import (
+    AcceptBody,
+    AdoptBody,
+    ListChange,
+    ListCreate,
+    ListDetail,
+    ListPage,
+    PeriodOut,
+    PeriodPage,
+    ReturnBody,
+    Step,
+    SubmitBody,
+)
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(name="If-Match", description="The list version read (instead of `version`)"),
+]
+
+
+def version_from(body_version: int | None, if_match: str | None) -> int | None:
+    """The version the caller read: the body's, else the If-Match header's (``"3"``, ``W/"3"``)."""
+    if body_version is not None:
+        return body_version
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput("If-Match phải là số phiên bản / If-Match must be a version", "version")
+    return int(value)
+
+
+class ListController(Controller):
+    path = "/lists"
+    tags: ClassVar[list[str]] = ["lists"]
+
+    @post("/", summary="Create a unit's list for a step and period, prefilled from the rules")
+    async def create_list(
+        self, access: NamedDependency[Access], data: JSONBody[ListCreate]
+    ) -> ListDetail:
+        async with pipeline_transaction():
+            return await lists.create_list(access, data)
+
+    @get("/", summary="Lists of the caller's units")
+    async def search_lists(
+        self,
+        access: NamedDependency[Access],
+        unit_id: Annotated[int | None, QueryParameter(description="Only this unit's lists")] = None,
+        step: Annotated[Step | None, QueryParameter()] = None,
+        period: Annotated[str | None, QueryParameter(max_length=32)] = None,
+    ) -> ListPage:
+        return await lists.search_lists(access, unit_id, step, period)
+
+    @get("/inbox", summary="Lists submitted to units where the caller may return or accept")
+    async def inbox(self, access: NamedDependency[Access]) -> ListPage:
+        return await lists.inbox(access)
+
+    @get("/{list_id:int}", summary="A list: its people, those refused with reasons, history")
+    async def get_list(self, access: NamedDependency[Access], list_id: FromPath[int]) -> ListDetail:
+        return await lists.get_list(access, list_id)
+
+    @patch("/{list_id:int}", summary="Add and remove people (send the version you read)")
+    async def change_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[ListChange],
+        if_match: IfMatch = None,
+    ) -> ListDetail:
+        data.version = version_from(data.version, if_match)
+        async with pipeline_transaction():
+            return await lists.change_list(access, list_id, data)
+
+    @post("/{list_id:int}/refresh", summary="Apply the rules again", status_code=200)
+    async def refresh_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[SubmitBody],
+        if_match: IfMatch = None,
+    ) -> ListDetail:
+        version = version_from(data.version, if_match)
+        async with pipeline_transaction():
+            return await lists.refresh_list(access, list_id, version)
+
+    @post("/{list_id:int}/adopt", summary="Adopt the list by a resolution", status_code=200)
+    async def adopt_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[AdoptBody],
+        if_match: IfMatch = None,
+    ) -> ListDetail:
+        version = version_from(data.version, if_match)
+        async with pipeline_transaction():
+            return await lists.adopt_list(access, list_id, data.resolution, version)
+
+    @post("/{list_id:int}/submit", summary="Submit up the reporting chain", status_code=200)
+    async def submit_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[SubmitBody],
+        if_match: IfMatch = None,
+    ) -> ListDetail:
+        version = version_from(data.version, if_match)
+        async with pipeline_transaction():
+            return await lists.submit_list(access, list_id, version)
+
+    @post("/{list_id:int}/return", summary="Return it with a comment", status_code=200)
+    async def return_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[ReturnBody],
+        if_match: IfMatch = None,
+    ) -> ListDetail:
+        version = version_from(data.version, if_match)
+        async with pipeline_transaction():
+            return await lists.return_list(access, list_id, data.comment, version)
+
+    @post("/{list_id:int}/accept", summary="Accept into the receiver's own list", status_code=200)
+    async def accept_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[AcceptBody],
+        if_match: IfMatch = None,
+    ) -> ListDetail:
+        version = version_from(data.version, if_match)
+        async with pipeline_transaction():
+            return await lists.accept_list(access, list_id, version, data.comment)
+
+    @get("/{list_id:int}/export", summary="The list as a file, through a renderer plugin")
+    async def export_list(
+        self,
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        format: Annotated[str, QueryParameter(max_length=16)] = "xlsx",
+    ) -> Response[bytes]:
+        document = await build_list_document(access, list_id)
+        renderers = list_renderers()
+        renderer = renderers.get(format)
+        if renderer is None:
+            available = ", ".join(sorted(renderers)) or "—"
+            raise InvalidInput(
+                f"Không có định dạng xuất «{format}»; có: {available} / "
+                f"Unknown export format: format (available: {available})",
+                field="format",
+            )
+        filename = f"danh-sach-{document.list_id}-{document.period_code}.{renderer.file_extension}"
+        return Response(
+            content=renderer.render(document),
+            media_type=renderer.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+@get("/periods", summary="Review periods of a year (package calendar)", tags=["lists"])
+async def list_periods(
+    access: NamedDependency[Access],
+    year: Annotated[int, QueryParameter(ge=2000, le=2100)],
+) -> PeriodPage:
+    package = await lists.tenant_package()
+    return PeriodPage(
+        items=[
+            PeriodOut(
+                code=p.code,
+                opens=p.opens,
+                deadline=p.deadline,
+                kind=p.kind,
+                for_year=p.for_year,
+                first_review=p.first_review,
+            )
+            for p in lists.periods_of_year(package, year)
+        ]
+    )
+
+
+ROUTE_HANDLERS = [ListController, list_periods]
