@@ -159,13 +159,16 @@ def test_resolution_thresholds_are_the_packages_more_than_half_present_two_third
     check_thresholds(package, _resolution(present=6, agreeing=6))
     with pytest.raises(InvalidInput) as quorum:
         check_thresholds(package, _resolution(present=4, agreeing=4, total=8))
-    assert quorum.value.field == "members_present" and "dự họp" in quorum.value.message
+    assert quorum.value.field == "resolution.members_present" and "dự họp" in quorum.value.message
     with pytest.raises(InvalidInput) as approval:
         check_thresholds(package, _resolution(present=9, agreeing=5))
-    assert approval.value.field == "members_agreeing" and "tán thành" in approval.value.message
+    assert (
+        approval.value.field == "resolution.members_agreeing"
+        and "tán thành" in approval.value.message
+    )
     with pytest.raises(InvalidInput) as impossible:
         check_thresholds(package, _resolution(present=5, agreeing=6))
-    assert impossible.value.field == "members_agreeing"
+    assert impossible.value.field == "resolution.members_agreeing"
 
 
 async def test_stored_decisions_are_reused_until_the_candidates_facts_change(

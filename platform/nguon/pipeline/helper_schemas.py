@@ -8,21 +8,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from nguon.pipeline.schemas import ResolutionIn
+
 Number = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=100000)]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-
-
-class ResolutionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """The cell's resolution (nghị quyết) that assigns the helper."""
-
-    number: Number
-    adopted_on: dt.date
-    members_total: Annotated[int, msgspec.Meta(ge=1, le=100000)]
-    members_present: Count
-    members_agreeing: Count
-    notes: Text = ""
 
 
 class HelperAssign(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

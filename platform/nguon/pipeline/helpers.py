@@ -15,7 +15,9 @@ from nguon.accounts.permissions import WRITE, Access
 from nguon.audit.service import record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.people.tables import Member
+from nguon.pipeline.evaluation import tenant_package
 from nguon.pipeline.helper_schemas import HelperAssign, HelperEnd, HelperList, HelperOut
+from nguon.pipeline.resolutions import check_thresholds, record_resolution
 from nguon.pipeline.stages import (
     StageRefused,
     actor_of,
@@ -31,7 +33,7 @@ from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import nfc
 
-RESOLUTION_KIND = "assign_helpers"
+RESOLUTION_KIND = "helper_assignment"
 LIMIT_PARAMETER = "max_candidates_per_helper"
 CERTIFICATE_REASONS = frozenset({"certificate_missing", "certificate_expired"})
 # Stages that already count as an admission source: a new helper replaces an ended one.
@@ -83,33 +85,6 @@ async def _check_limit(member: dict[str, Any], on: dt.date) -> None:
         )
 
 
-def _check_resolution(data: HelperAssign) -> None:
-    resolution = data.resolution
-    if resolution.members_present > resolution.members_total:
-        raise InvalidInput(
-            "Số đảng viên có mặt nhiều hơn tổng số đảng viên / "
-            "More members present than in the cell: resolution.members_present",
-            field="resolution.members_present",
-        )
-    if resolution.members_agreeing > resolution.members_present:
-        raise InvalidInput(
-            "Số đảng viên tán thành nhiều hơn số có mặt / "
-            "More members agreeing than present: resolution.members_agreeing",
-            field="resolution.members_agreeing",
-        )
-    if resolution.members_agreeing * 2 <= resolution.members_present:
-        raise InvalidInput(
-            "Nghị quyết chưa được quá nửa số đảng viên có mặt tán thành / "
-            "Not more than half of the members present agreed: resolution.members_agreeing",
-            field="resolution.members_agreeing",
-        )
-    if resolution.adopted_on > _today():
-        raise InvalidInput(
-            "Ngày nghị quyết ở tương lai / Date is in the future: resolution.adopted_on",
-            field="resolution.adopted_on",
-        )
-
-
 async def _refuse_without_valid_certificate(candidate: dict[str, Any], on: dt.date) -> None:
     decision = "admission_source_list"
     evaluation = (await evaluate_rows([candidate], on, [decision]))[candidate["id"]]
@@ -152,7 +127,8 @@ async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
         raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
     if data.candidate_version != candidate["version"]:
         raise Conflict(stale_message("candidate"), field="candidate_version")
-    _check_resolution(data)
+    package = await tenant_package()
+    check_thresholds(package, data.resolution)
     on = data.resolution.adopted_on
     member = await visible_member(access, data.member_id)
     require_official(member, "member_id")
@@ -186,34 +162,8 @@ async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
             on,
             reason=f"Nghị quyết số {number} phân công đảng viên {member['full_name']} giúp đỡ",
         )
-    resolution = Resolution(
-        tenant_id=require_tenant(),
-        unit=candidate["unit"],
-        kind=RESOLUTION_KIND,
-        number=number,
-        adopted_on=on,
-        members_total=data.resolution.members_total,
-        members_present=data.resolution.members_present,
-        members_agreeing=data.resolution.members_agreeing,
-        notes=nfc(data.resolution.notes),
-        created_by=access.user_id,
-    )
-    await resolution.save().run()
-    await record_event(
-        actor,
-        "create",
-        "resolution",
-        resolution.id,
-        None,
-        {
-            "kind": RESOLUTION_KIND,
-            "unit": candidate["unit"],
-            "number": number,
-            "adopted_on": on,
-            "members_total": data.resolution.members_total,
-            "members_present": data.resolution.members_present,
-            "members_agreeing": data.resolution.members_agreeing,
-        },
+    resolution = await record_resolution(
+        package, actor, candidate["unit"], RESOLUTION_KIND, data.resolution
     )
     assignment = HelperAssignment(
         tenant_id=require_tenant(),

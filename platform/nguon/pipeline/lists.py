@@ -21,6 +21,7 @@ from nguon.org.tables import Membership, OrgUnit
 from nguon.people.tables import Candidate
 from nguon.pipeline import aggregation, chain
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
+from nguon.pipeline.evaluation import tenant_package
 from nguon.pipeline.events import ListEvent, ListSummary, emit
 from nguon.pipeline.resolutions import record_resolution, resolutions_of_list
 from nguon.pipeline.schemas import (
@@ -38,11 +39,9 @@ from nguon.pipeline.schemas import (
 from nguon.pipeline.tables import CandidateList, ListEntry, ListTransition
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage
-from nguon.rules.registry import load_package
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
-from nguon.tenancy.tables import Tenant
 from nguon.text import nfc
 
 STEP_DECISIONS = {
@@ -58,15 +57,6 @@ SENT = frozenset({"submitted", "returned", "accepted"})
 
 def actor_of(access: Access) -> Actor:
     return Actor(label=access.username, user_id=access.user_id)
-
-
-async def tenant_package() -> RulesPackage:
-    row = await (
-        Tenant.select(Tenant.rules_package).where(Tenant.id == require_tenant()).first().run()
-    )
-    if row is None:
-        raise NotFound("tenant")
-    return load_package(row["rules_package"])
 
 
 def periods_of_year(package: RulesPackage, year: int) -> list[Period]:

@@ -22,6 +22,9 @@ from nguon.text import nfc
 QUORUM_PARAMETER = "resolution_quorum_share"
 APPROVAL_PARAMETER = "resolution_approval_share"
 
+FIELD = "resolution"
+"""Where a resolution sits in every request body that carries one."""
+
 KINDS = frozenset({"list_adoption", "quarterly_review", "helper_assignment", "admission_proposal"})
 
 
@@ -32,27 +35,29 @@ def _share(package: RulesPackage, name: str, on: dt.date) -> Fraction:
 def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
     """Refuse a resolution whose counts are impossible or below the package's thresholds."""
     if not nfc(data.number).strip():
-        raise InvalidInput("Số nghị quyết không được để trống / number is empty", field="number")
+        raise InvalidInput(
+            "Số nghị quyết không được để trống / number is empty", field=f"{FIELD}.number"
+        )
     if data.adopted_on > dt.date.today():
         raise InvalidInput(
             "Ngày thông qua không được ở tương lai / adopted_on is in the future",
-            field="adopted_on",
+            field=f"{FIELD}.adopted_on",
         )
     if data.members_total < 1:
         raise InvalidInput(
             "Tổng số đảng viên chính thức phải lớn hơn 0 / members_total must be positive",
-            field="members_total",
+            field=f"{FIELD}.members_total",
         )
     if not 0 <= data.members_present <= data.members_total:
         raise InvalidInput(
             "Số có mặt phải từ 0 đến tổng số / members_present must be between 0 and the total",
-            field="members_present",
+            field=f"{FIELD}.members_present",
         )
     if not 0 <= data.members_agreeing <= data.members_present:
         raise InvalidInput(
             "Số tán thành không được vượt quá số có mặt / "
             "members_agreeing must be between 0 and those present",
-            field="members_agreeing",
+            field=f"{FIELD}.members_agreeing",
         )
     quorum = _share(package, QUORUM_PARAMETER, data.adopted_on)
     if Fraction(data.members_present, data.members_total) <= quorum:
@@ -60,7 +65,7 @@ def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
             f"Không đủ số đảng viên dự họp: có mặt {data.members_present}/{data.members_total}, "
             f"cần nhiều hơn {quorum} tổng số. / "
             f"Not enough members present: members_present must exceed {quorum} of the total",
-            field="members_present",
+            field=f"{FIELD}.members_present",
         )
     approval = _share(package, APPROVAL_PARAMETER, data.adopted_on)
     if Fraction(data.members_agreeing, data.members_total) < approval:
@@ -68,7 +73,7 @@ def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
             f"Nghị quyết không được thông qua: {data.members_agreeing}/{data.members_total} "
             f"đảng viên chính thức tán thành, cần ít nhất {approval} tổng số. / "
             f"Not adopted: members_agreeing must be at least {approval} of the total",
-            field="members_agreeing",
+            field=f"{FIELD}.members_agreeing",
         )
 
 

@@ -20,14 +20,13 @@ from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
-from nguon.pipeline.evaluation import candidate_facts, unit_facts
+from nguon.pipeline.evaluation import candidate_facts, tenant_package_id, unit_facts
 from nguon.pipeline.tables import HelperAssignment, StageChange
 from nguon.rules.decisions import CandidateEvaluation, Reason
 from nguon.rules.registry import load_package
 from nguon.rules.service import evaluate
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
-from nguon.tenancy.tables import Tenant
 
 STAGE_LABELS: dict[str, str] = {
     "surveyed": "Khảo sát nguồn",
@@ -66,15 +65,6 @@ def describe_reason(reason: Reason) -> str:
 
 def actor_of(access: Access) -> Actor:
     return Actor(label=access.username, user_id=access.user_id)
-
-
-async def tenant_package_id() -> str:
-    row = await (
-        Tenant.select(Tenant.rules_package).where(Tenant.id == require_tenant()).first().run()
-    )
-    if row is None:
-        raise NotFound("tenant")
-    return row["rules_package"]
 
 
 async def visible_candidate(access: Access, candidate_id: int) -> dict[str, Any]:
