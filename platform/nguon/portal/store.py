@@ -99,11 +99,12 @@ class DatabaseStore(NamespacedStore):
 
     async def delete_all(self) -> None:
         """Everything in this namespace and the namespaces under it."""
+        # In LIKE "_" matches any one character, so "ns_%" also covers child namespaces.
         await (
             KeyValue.delete()
             .where(
                 (KeyValue.key.like(f"{self.namespace}:%"))
-                | (KeyValue.key.like(f"{self.namespace}\\_%"))
+                | (KeyValue.key.like(f"{self.namespace}_%:%"))
             )
             .run()
         )
