@@ -42,6 +42,14 @@ STAGE_LABELS = {
 }
 
 
+def period_label(period: Any) -> str:
+    """``2025-annual`` → "khảo sát năm 2025", ``2025-Q2`` → "quý 2/2025"."""
+    year, _, part = period.code.partition("-")
+    if part.startswith("Q"):
+        return f"quý {part[1:]}/{year}"
+    return f"khảo sát năm {year}"
+
+
 def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) -> dict[str, Any]:
     return {
         "tenant": tenant_of(request.scope),
@@ -49,5 +57,6 @@ def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) 
         "kind_labels": UNIT_KIND_LABELS,
         "role_labels": ROLE_LABELS,
         "stage_labels": STAGE_LABELS,
+        "period_label": period_label,
         **extra,
     }
