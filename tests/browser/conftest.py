@@ -7,7 +7,6 @@ are skipped on a developer's machine and FAIL when CI=true.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -37,7 +36,7 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[object]:
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+    if not Path(CHROMIUM).exists():
         message = f"Chromium is not installed at {CHROMIUM}"
         if IN_CI:
             pytest.fail(message)
