@@ -16,11 +16,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
+from nguon.accounts.routes import LOGIN_ATTEMPTS_STORE
 from nguon.accounts.tokens import TokenSigner
 from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.logs import logging_config
@@ -31,6 +30,8 @@ from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
 from nguon.plugins import get_plugin_manager
+from nguon.portal.jobs import JOBS_STORE
+from nguon.portal.store import shared_store
 from nguon.settings import Settings, load_settings
 from nguon.tenancy.tables import Tenant
 
@@ -60,10 +61,16 @@ async def health() -> Response[Health]:
 
 
 def session_store(settings: Settings) -> Store:
-    """Redis when configured, so every server process shares the same sessions."""
-    if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace="nguon_sessions")
-    return MemoryStore()
+    """Redis when configured, else the database: every server process shares sessions."""
+    return shared_store(settings.redis_url, "nguon_sessions")
+
+
+def shared_stores(settings: Settings) -> dict[str, Store]:
+    return {
+        "sessions": session_store(settings),
+        LOGIN_ATTEMPTS_STORE: shared_store(settings.redis_url, "nguon_login"),
+        JOBS_STORE: shared_store(settings.redis_url, "nguon_jobs"),
+    }
 
 
 def register_plugin_routes() -> list[Any]:
@@ -126,7 +133,7 @@ def create_app(
         on_shutdown=[on_shutdown],
         middleware=[sessions.middleware, DropEmptySessionMiddleware],
         csrf_config=csrf,
-        stores={"sessions": session_store(settings)},
+        stores=shared_stores(settings),
         template_config=TemplateConfig(directory=PORTAL / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Nguồn API",

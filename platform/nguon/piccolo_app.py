@@ -22,6 +22,7 @@ from nguon.pipeline.tables import (
     Resolution,
     StageChange,
 )
+from nguon.portal.tables import KeyValue
 from nguon.tenancy.tables import Tenant
 
 TABLES = [
@@ -42,6 +43,7 @@ TABLES = [
     HelperAssignment,
     AdmissionPlan,
     StageChange,
+    KeyValue,
 ]
 
 APP_CONFIG = AppConfig(

@@ -69,6 +69,7 @@ async def test_five_failures_lock_the_account(db: Database, client: AppClient) -
         response = await client.post(url, json={"username": "admin", "password": "sai"})
         assert response.status_code == 401
     locked = await client.post(url, json={"username": "admin", "password": PASSWORD})
-    assert locked.status_code == 401
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) > 14 * 60
     other_user = await client.post(url, json={"username": "cell_x_editor", "password": PASSWORD})
     assert other_user.status_code == 200

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.exceptions import NotAuthorizedException
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_429_TOO_MANY_REQUESTS
 
-from nguon.accounts.schemas import LoginForm, TokenRequest, TokenResponse
-from nguon.accounts.service import LOGIN_FAILED_MESSAGE, authenticate
+from nguon.accounts.permissions import Access
+from nguon.accounts.schemas import LoginForm, PasswordForm, TokenRequest, TokenResponse
+from nguon.accounts.service import (
+    LOGIN_FAILED_MESSAGE,
+    MIN_PASSWORD_LENGTH,
+    SignedInUser,
+    authenticate,
+    change_password,
+)
+from nguon.accounts.throttle import LockedOut, LoginGuard, TooManyAttempts
 from nguon.accounts.tokens import TokenSigner
 from nguon.api.auth import SESSION_TENANT, SESSION_USER
 from nguon.api.session_rotation import rotate_session_id
@@ -21,6 +31,49 @@ from nguon.api.transaction import atomic
 
 logger = logging.getLogger("nguon.accounts")
 
+LOGIN_ATTEMPTS_STORE = "login_attempts"
+
+
+def login_guard(request: Request[Any, Any, Any]) -> LoginGuard:
+    return LoginGuard(request.app.stores.get(LOGIN_ATTEMPTS_STORE))
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The peer address as the server sees it (behind a proxy, run uvicorn with
+    ``--proxy-headers --forwarded-allow-ips`` so this is the user's address)."""
+    return request.client.host if request.client else "unknown"
+
+
+class WrongPassword(Exception):
+    """A wrong password; ``locked_until`` when this failure starts a lock-out."""
+
+    def __init__(self, locked_until: dt.datetime | None) -> None:
+        super().__init__(locked_until)
+        self.locked_until = locked_until
+
+    @property
+    def message(self) -> str:
+        if self.locked_until is None:
+            return LOGIN_FAILED_MESSAGE
+        return f"{LOGIN_FAILED_MESSAGE} {LockedOut(self.locked_until).message}"
+
+
+async def sign_in(request: Request[Any, Any, Any], username: str, password: str) -> SignedInUser:
+    """Check the rate limits and lock-out, then the password.
+
+    Raises ``TooManyAttempts``/``LockedOut`` when refused without checking the password,
+    ``WrongPassword`` for a wrong password (saying so when it starts a lock-out).
+    """
+    tenant_id = tenant_of(request.scope).id
+    guard = login_guard(request)
+    await guard.before_attempt(tenant_id, client_address(request), username)
+    async with atomic():
+        user = await authenticate(username, password)
+    if user is None:
+        raise WrongPassword(await guard.failed(tenant_id, client_address(request), username))
+    await guard.succeeded(tenant_id, username)
+    return user
+
 
 @post(
     "/auth/token", status_code=HTTP_200_OK, summary="Exchange a username and password for a token"
@@ -28,10 +81,14 @@ logger = logging.getLogger("nguon.accounts")
 async def issue_token(
     request: Request[Any, Any, Any], data: JSONBody[TokenRequest]
 ) -> TokenResponse:
-    async with atomic():
-        user = await authenticate(data.username, data.password)
-    if user is None:
-        raise NotAuthorizedException(LOGIN_FAILED_MESSAGE)
+    try:
+        user = await sign_in(request, data.username, data.password)
+    except (TooManyAttempts, LockedOut) as refused:
+        raise TooManyRequestsException(
+            refused.message, headers={"Retry-After": str(refused.retry_after)}
+        ) from None
+    except WrongPassword as wrong:
+        raise NotAuthorizedException(wrong.message) from None
     signer: TokenSigner = request.app.state.token_signer
     token, expires = signer.issue(user.user_id, tenant_of(request.scope).id)
     return TokenResponse(access_token=token, expires_at=expires)
@@ -66,10 +123,16 @@ async def login_submit(
     data: URLEncodedBody[LoginForm],
 ) -> Template | Redirect:
     tenant = tenant_of(request.scope)
-    async with atomic():
-        user = await authenticate(data.username, data.password)
-    if user is None:
-        return _login_page(request, error=LOGIN_FAILED_MESSAGE, next_path=data.next, status=401)
+    try:
+        user = await sign_in(request, data.username, data.password)
+    except (TooManyAttempts, LockedOut) as refused:
+        page = _login_page(
+            request, error=refused.message, next_path=data.next, status=HTTP_429_TOO_MANY_REQUESTS
+        )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
+    except WrongPassword as wrong:
+        return _login_page(request, error=wrong.message, next_path=data.next, status=401)
     request.clear_session()
     rotate_session_id(request)
     request.set_session({SESSION_USER: user.user_id, SESSION_TENANT: tenant.id})
@@ -80,3 +143,68 @@ async def login_submit(
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
     request.clear_session()
     return Redirect(path=f"/t/{tenant_of(request.scope).slug}/login", status_code=303)
+
+
+def _password_page(
+    request: Request[Any, Any, Any],
+    access: Access,
+    errors: dict[str, str] | None = None,
+    done: bool = False,
+    status: int = 200,
+) -> Template:
+    return Template(
+        template_name="password.html",
+        context={
+            "tenant": tenant_of(request.scope),
+            "user": access,
+            "errors": errors or {},
+            "done": done,
+            "min_length": MIN_PASSWORD_LENGTH,
+        },
+        status_code=status,
+    )
+
+
+@get("/account/password", summary="Change one's password", include_in_schema=False)
+async def password_page(
+    request: Request[Any, Any, Any], access: NamedDependency[Access]
+) -> Template:
+    return _password_page(request, access)
+
+
+@post(
+    "/account/password",
+    summary="Change one's password",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def password_submit(
+    request: Request[Any, Any, Any],
+    access: NamedDependency[Access],
+    data: URLEncodedBody[PasswordForm],
+) -> Template:
+    tenant_id = tenant_of(request.scope).id
+    guard = login_guard(request)
+    try:
+        await guard.before_attempt(tenant_id, client_address(request), access.username)
+    except (TooManyAttempts, LockedOut) as refused:
+        page = _password_page(
+            request,
+            access,
+            {"current_password": refused.message},
+            status=HTTP_429_TOO_MANY_REQUESTS,
+        )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
+    async with atomic():
+        errors = await change_password(
+            access, data.current_password, data.new_password, data.confirm_password
+        )
+    if "current_password" in errors:
+        # A stolen session must not become a way to guess the password.
+        until = await guard.failed(tenant_id, client_address(request), access.username)
+        if until is not None:
+            errors["current_password"] = LockedOut(until).message
+    if errors:
+        return _password_page(request, access, errors, status=400)
+    return _password_page(request, access, done=True)

@@ -23,3 +23,9 @@ class LoginForm(msgspec.Struct):
     username: str = ""
     password: str = ""
     next: str = ""
+
+
+class PasswordForm(msgspec.Struct):
+    current_password: str = ""
+    new_password: str = ""
+    confirm_password: str = ""

@@ -5,7 +5,14 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from nguon.accounts.routes import issue_token, login_page, login_submit, logout
+from nguon.accounts.routes import (
+    issue_token,
+    login_page,
+    login_submit,
+    logout,
+    password_page,
+    password_submit,
+)
 from nguon.api.auth import api_access, portal_access
 from nguon.api.tenant import TenantMiddleware
 from nguon.org.routes import UnitController
@@ -14,7 +21,14 @@ from nguon.pipeline.course_routes import CertificateController, CourseController
 from nguon.pipeline.helper_routes import AdmissionController, HelperController
 from nguon.pipeline.plan_routes import PlanController
 from nguon.pipeline.routes import ROUTE_HANDLERS as PIPELINE_HANDLERS
-from nguon.portal.routes import home, unit_page
+from nguon.portal.candidates import (
+    candidate_page,
+    edit_candidate_page,
+    edit_candidate_submit,
+    new_candidate_page,
+    new_candidate_submit,
+)
+from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
 
 API_PREFIX = "/api/v1"
 TENANT_PREFIX = "/t/{tenant:str}"
@@ -44,7 +58,23 @@ def api_router() -> Router:
 def portal_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[login_page, login_submit, logout, home, unit_page],
+        route_handlers=[
+            login_page,
+            login_submit,
+            logout,
+            password_page,
+            password_submit,
+            home,
+            unit_page,
+            dashboard,
+            reevaluate,
+            job_page,
+            new_candidate_page,
+            new_candidate_submit,
+            candidate_page,
+            edit_candidate_page,
+            edit_candidate_submit,
+        ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,
     )

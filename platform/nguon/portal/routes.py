@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK
 
-from nguon.accounts.permissions import Access
+from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
+from nguon.errors import Forbidden, NotFound
+from nguon.org.tables import OrgUnit
 from nguon.org.visibility import (
     PEOPLE_HOLDING_KINDS,
     get_visible_unit,
@@ -18,57 +22,102 @@ from nguon.org.visibility import (
     visible_units,
 )
 from nguon.people.service import search_candidates
+from nguon.pipeline.tables import CandidateList
+from nguon.portal.charts import Bar, bar_chart
+from nguon.portal.context import STAGE_LABELS, page_context
+from nguon.portal.evaluations import tenant_package
+from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
+from nguon.portal.progress import (
+    STAGES,
+    by_bloc,
+    by_child,
+    current_and_previous,
+    period_status,
+    quarters,
+    stage_counts_by_unit,
+    subtree_units,
+)
+from nguon.rules.registry import load_package
+from nguon.tenancy.scoped import in_tenant
 
-UNIT_KIND_LABELS = {
-    "province_committee": "Tỉnh ủy",
-    "organisation_board": "Ban Tổ chức",
-    "district_committee": "Huyện ủy, Thị ủy, Thành ủy",
-    "police_committee": "Đảng ủy Công an",
-    "military_committee": "Đảng ủy Quân sự",
-    "bloc_committee": "Đảng ủy Khối",
-    "political_training_centre": "Trung tâm chính trị",
-    "grassroots_committee": "Đảng ủy cơ sở",
-    "grassroots_cell": "Chi bộ cơ sở",
-    "subordinate_cell": "Chi bộ trực thuộc",
-    "commune_committee": "Đảng ủy xã, phường",
-    "party_agencies_committee": "Đảng bộ các cơ quan Đảng",
-    "people_committee_party_committee": "Đảng bộ UBND",
+PAGE_SIZE = 20
+STEP_LABELS = {
+    "survey": "Danh sách khảo sát",
+    "course_nominees": "Danh sách dự kiến học lớp nhận thức",
+    "admission_sources": "Danh sách nguồn kết nạp",
 }
-ROLE_LABELS = {
-    "viewer": "Xem",
-    "editor": "Cập nhật",
-    "approver": "Phê duyệt",
-    "unit_admin": "Quản trị đơn vị",
-    "tenant_admin": "Quản trị tỉnh",
-}
-STAGE_LABELS = {
-    "surveyed": "Khảo sát",
-    "course_nominee": "Dự kiến học lớp nhận thức",
-    "certified": "Đã có giấy chứng nhận",
-    "admission_source": "Nguồn kết nạp",
-    "admission_in_progress": "Đang làm thủ tục kết nạp",
-    "admitted": "Đã kết nạp",
-    "removed": "Đã đưa ra khỏi danh sách",
+PERIOD_KIND_LABELS = {"survey": "Khảo sát hằng năm", "supplement": "Bổ sung hằng quý"}
+LIST_STATE_LABELS = {
+    "none": "chưa lập",
+    "draft": "đang soạn",
+    "adopted": "đã thông qua, chưa nộp",
+    "submitted": "đã nộp",
+    "returned": "bị trả lại",
+    "accepted": "đã tiếp nhận",
 }
 
 
-def _context(
-    request: Request[Any, Any, Any], access: NamedDependency[Access], **extra: Any
-) -> dict[str, Any]:
-    return {
-        "tenant": tenant_of(request.scope),
-        "user": access,
-        "kind_labels": UNIT_KIND_LABELS,
-        "role_labels": ROLE_LABELS,
-        "stage_labels": STAGE_LABELS,
-        **extra,
-    }
+async def lists_waiting_for(access: Access) -> list[dict[str, Any]]:
+    """Submitted lists addressed to a unit the user holds a role on (the top units for
+    a tenant administrator)."""
+    receivers = {g.unit_id for g in access.grants if g.unit_id is not None}
+    if any(g.unit_id is None for g in access.grants):
+        tops = await OrgUnit.select(OrgUnit.id).where(
+            in_tenant(OrgUnit),
+            (OrgUnit.parent.is_null()) | (OrgUnit.kind == "organisation_board"),
+        )
+        receivers |= {row["id"] for row in tops}
+    if not receivers:
+        return []
+    return await (
+        CandidateList.select(
+            CandidateList.id,
+            CandidateList.step,
+            CandidateList.period_code,
+            CandidateList.submitted_at,
+            CandidateList.unit.name.as_alias("unit_name"),
+            CandidateList.receiver_unit.name.as_alias("receiver_name"),
+        )
+        .where(
+            in_tenant(CandidateList),
+            CandidateList.state == "submitted",
+            CandidateList.receiver_unit.is_in(sorted(receivers)),
+        )
+        .order_by(CandidateList.submitted_at)
+        .limit(50)
+        .run()
+    )
 
 
-@get("/", summary="The user's units", include_in_schema=False)
+@get("/", summary="The user's units, the period's deadline, lists waiting", include_in_schema=False)
 async def home(request: Request[Any, Any, Any], access: NamedDependency[Access]) -> Template:
     units = await granted_units(access)
-    return Template(template_name="home.html", context=_context(request, access, units=units))
+    today = dt.date.today()
+    package_id = await tenant_package()
+    current, previous = current_and_previous(package_id, today)
+    statuses = []
+    for unit in units:
+        if not access.can(unit.path, WRITE):
+            continue
+        for period in (current, previous):
+            if period is not None:
+                statuses.append((unit, await period_status(unit.path, period)))
+    waiting = await lists_waiting_for(access)
+    return Template(
+        template_name="home.html",
+        context=page_context(
+            request,
+            access,
+            units=units,
+            today=today,
+            current=current,
+            statuses=statuses,
+            waiting=waiting,
+            step_labels=STEP_LABELS,
+            period_kind_labels=PERIOD_KIND_LABELS,
+            state_labels=LIST_STATE_LABELS,
+        ),
+    )
 
 
 @get(
@@ -82,17 +131,123 @@ async def unit_page(
     page: Annotated[int, QueryParameter(ge=1)] = 1,
 ) -> Template:
     unit = await get_visible_unit(access, unit_id)
+    candidates = await search_candidates(access, q or None, unit.id, page, PAGE_SIZE)
+    pages = max(1, -(-candidates.total // PAGE_SIZE))
+    context = page_context(
+        request, access, unit=unit, candidates=candidates, q=q, page=page, pages=pages
+    )
+    if request.headers.get("hx-request") == "true":
+        return Template(template_name="unit_candidates.html", context=context)
     children = await visible_units(access, parent_id=unit.id)
-    candidates = await search_candidates(access, q or None, unit.id, page, 20)
     return Template(
         template_name="unit.html",
-        context=_context(
+        context={
+            **context,
+            "children": children,
+            "holds_people": unit.kind in PEOPLE_HOLDING_KINDS,
+            "can_write": access.can(unit.path, WRITE),
+        },
+    )
+
+
+@get("/units/{unit_id:int}/dashboard", summary="A subtree's progress", include_in_schema=False)
+async def dashboard(
+    request: Request[Any, Any, Any],
+    access: NamedDependency[Access],
+    unit_id: FromPath[int],
+    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+) -> Template:
+    unit = await get_visible_unit(access, unit_id)
+    today = dt.date.today()
+    year = year or today.year
+    package_id = await tenant_package()
+    package = load_package(package_id)
+    units = await subtree_units(unit.path)
+    row = next(u for u in units if u["id"] == unit.id)
+    counts = await stage_counts_by_unit(unit.path)
+    totals = {s: sum(c.get(s, 0) for c in counts.values()) for s in STAGES}
+    children = by_child(row, units, counts)
+    blocs = by_bloc(units, counts, package.blocs)
+    quarter_rows = await quarters(unit.path, year, unit.id)
+    current, previous = current_and_previous(package_id, today)
+    statuses = [await period_status(unit.path, p) for p in (current, previous) if p is not None]
+    charts = {
+        "stages": bar_chart(
+            "Số quần chúng ở mỗi bước",
+            [Bar(STAGE_LABELS[s], totals[s]) for s in STAGES],
+            "chart-stages",
+        ),
+        "children": bar_chart(
+            "Quần chúng đang trong danh sách, theo đơn vị trực thuộc",
+            [Bar(c.label, c.in_pipeline) for c in children],
+            "chart-children",
+        ),
+        "blocs": bar_chart(
+            "Quần chúng đang trong danh sách, theo khối",
+            [Bar(b.label, b.in_pipeline) for b in blocs],
+            "chart-blocs",
+        ),
+        "quarters": bar_chart(
+            f"Kết nạp đảng viên năm {year} theo quý, so với chỉ tiêu",
+            [Bar(f"Quý {r.quarter}", r.admitted, r.target) for r in quarter_rows],
+            "chart-quarters",
+        ),
+    }
+    return Template(
+        template_name="dashboard.html",
+        context=page_context(
             request,
             access,
             unit=unit,
+            year=year,
+            stages=STAGES,
+            totals=totals,
             children=children,
-            candidates=candidates,
-            q=q,
-            holds_people=unit.kind in PEOPLE_HOLDING_KINDS,
+            blocs=blocs,
+            quarter_rows=quarter_rows,
+            statuses=statuses,
+            charts=charts,
+            period_kind_labels=PERIOD_KIND_LABELS,
+            state_labels=LIST_STATE_LABELS,
+            today=today,
         ),
+    )
+
+
+@post(
+    "/units/{unit_id:int}/reevaluate",
+    summary="Re-evaluate a whole subtree in the background",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def reevaluate(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
+) -> Redirect:
+    unit = await get_visible_unit(access, unit_id)
+    if not access.can(unit.path, WRITE):
+        raise Forbidden("Bạn không có quyền đánh giá lại đơn vị này.")
+    job = await start_reevaluation(
+        request.app.stores.get(JOBS_STORE), unit.path, unit.id, unit.name, access.username
+    )
+    return Redirect(path=f"/t/{tenant_of(request.scope).slug}/jobs/{job.id}", status_code=303)
+
+
+@get("/jobs/{job_id:str}", summary="A background job's progress", include_in_schema=False)
+async def job_page(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], job_id: FromPath[str]
+) -> Template:
+    job = await get_job(request.app.stores.get(JOBS_STORE), job_id)
+    if job is None:
+        raise NotFound("job")
+    unit = (
+        await OrgUnit.select(OrgUnit.path)
+        .where(in_tenant(OrgUnit), OrgUnit.id == job.unit_id)
+        .first()
+    )
+    if unit is None or not access.can_see(unit["path"]):
+        raise NotFound("job")
+    fragment = request.headers.get("hx-request") == "true"
+    return Template(
+        template_name="job_progress.html" if fragment else "job.html",
+        context=page_context(request, access, job=job),
     )

@@ -1,0 +1,62 @@
+"""What every portal page's template gets: tenant, user and the Vietnamese labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from nguon.accounts.permissions import Access
+from nguon.api.tenant import tenant_of
+
+UNIT_KIND_LABELS = {
+    "province_committee": "Tỉnh ủy",
+    "organisation_board": "Ban Tổ chức",
+    "district_committee": "Huyện ủy, Thị ủy, Thành ủy",
+    "police_committee": "Đảng ủy Công an",
+    "military_committee": "Đảng ủy Quân sự",
+    "bloc_committee": "Đảng ủy Khối",
+    "political_training_centre": "Trung tâm chính trị",
+    "grassroots_committee": "Đảng ủy cơ sở",
+    "grassroots_cell": "Chi bộ cơ sở",
+    "subordinate_cell": "Chi bộ trực thuộc",
+    "commune_committee": "Đảng ủy xã, phường",
+    "party_agencies_committee": "Đảng bộ các cơ quan Đảng",
+    "people_committee_party_committee": "Đảng bộ UBND",
+}
+ROLE_LABELS = {
+    "viewer": "Xem",
+    "editor": "Cập nhật",
+    "approver": "Phê duyệt",
+    "unit_admin": "Quản trị đơn vị",
+    "tenant_admin": "Quản trị tỉnh",
+}
+STAGE_LABELS = {
+    "surveyed": "Khảo sát",
+    "course_nominee": "Dự kiến học lớp nhận thức",
+    "certified": "Đã có giấy chứng nhận",
+    "admission_source": "Nguồn kết nạp",
+    "admission_in_progress": "Đang làm thủ tục kết nạp",
+    "admitted": "Đã kết nạp",
+    "removed": "Đã đưa ra khỏi danh sách",
+}
+
+
+def period_label(period: Any) -> str:
+    """``2025-annual`` → "khảo sát năm 2025", ``2025-Q2`` → "quý 2/2025"."""
+    year, _, part = period.code.partition("-")
+    if part.startswith("Q"):
+        return f"quý {part[1:]}/{year}"
+    return f"khảo sát năm {year}"
+
+
+def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) -> dict[str, Any]:
+    return {
+        "tenant": tenant_of(request.scope),
+        "user": access,
+        "kind_labels": UNIT_KIND_LABELS,
+        "role_labels": ROLE_LABELS,
+        "stage_labels": STAGE_LABELS,
+        "period_label": period_label,
+        **extra,
+    }
