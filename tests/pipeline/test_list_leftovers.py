@@ -221,3 +221,27 @@ async def test_a_list_later_than_the_receivers_accepted_one_goes_back_for_the_ne
     assert returned["list"]["state"] == "returned"
     gc = await drive.ok("police_gc_approver", "GET", f"/lists/{police_gc}")
     assert gc["list"]["state"] == "accepted" and gc["list"]["included_count"] == 0
+
+
+async def test_a_decision_judged_for_an_earlier_period_keeps_the_later_one_stored(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_chain_world(db, "older")
+    drive = Driver(client, world)
+    person = await drive.candidate("cell_x", "Nguyễn Văn An")
+
+    async def stored() -> list[str]:
+        with tenant_context(world.tenant_id):
+            rows = await (
+                CandidateDecision.select(CandidateDecision.evaluated_on)
+                .where(in_tenant(CandidateDecision), CandidateDecision.candidate == person)
+                .where(CandidateDecision.decision == "survey_list")
+                .run()
+            )
+        return [str(r["evaluated_on"]) for r in rows]
+
+    for period in ("2024-annual", "2024-Q2"):
+        body = {"unit_id": world.units["cell_x"], "step": "survey", "period": period}
+        made = await drive.ok("x_editor", "POST", "/lists", json=body)
+        assert made["list"]["included_count"] == 1
+    assert await stored() == ["2024-12-31"]
