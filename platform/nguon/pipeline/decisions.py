@@ -20,6 +20,17 @@ from nguon.rules.service import due_for_reevaluation
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
+# What a newer judgement replaces in a stored decision.
+UPSERTED = (
+    CandidateDecision.outcome,
+    CandidateDecision.reasons,
+    CandidateDecision.package,
+    CandidateDecision.package_version,
+    CandidateDecision.inputs_hash,
+    CandidateDecision.evaluated_on,
+    CandidateDecision.next_check,
+)
+
 
 class Outcome(msgspec.Struct, kw_only=True, frozen=True):
     outcome: str
@@ -120,34 +131,47 @@ async def decide(
         return results
     evaluations = await evaluate_candidates(package.id, stale, units, on, [decision], helpers)
     tenant_id = require_tenant()
-    for candidate_id, evaluation in evaluations.items():
+    rows: list[CandidateDecision] = []
+    for candidate_id, evaluation in sorted(evaluations.items()):
         result = evaluation.decisions[decision]
         results[candidate_id] = Outcome(
             outcome=result.outcome, reasons=list(result.reasons), inputs_hash=evaluation.inputs_hash
         )
-        previous = stored.get(candidate_id)
-        values = {
-            CandidateDecision.outcome: result.outcome,
-            CandidateDecision.reasons: reasons_to_json(result.reasons),
-            CandidateDecision.package: package.id,
-            CandidateDecision.package_version: evaluation.version,
-            CandidateDecision.inputs_hash: evaluation.inputs_hash,
-            CandidateDecision.evaluated_on: on,
-            CandidateDecision.next_check: evaluation.next_check,
-        }
-        if previous is None:
-            await CandidateDecision.insert(
-                CandidateDecision(
-                    tenant_id=tenant_id,
-                    candidate=candidate_id,
-                    decision=decision,
-                    **{column._meta.name: value for column, value in values.items()},
-                )
-            ).run()
-        elif previous["evaluated_on"] <= on:
-            await (
-                CandidateDecision.update(values)
-                .where(in_tenant(CandidateDecision), CandidateDecision.id == previous["id"])
-                .run()
+        rows.append(
+            CandidateDecision(
+                tenant_id=tenant_id,
+                candidate=candidate_id,
+                decision=decision,
+                outcome=result.outcome,
+                reasons=reasons_to_json(result.reasons),
+                package=package.id,
+                package_version=evaluation.version,
+                inputs_hash=evaluation.inputs_hash,
+                evaluated_on=on,
+                next_check=evaluation.next_check,
             )
+        )
+    await store(rows, on)
     return results
+
+
+async def store(rows: Sequence[CandidateDecision], on: dt.date) -> None:
+    """Insert or replace the decisions judged on ``on``, in one statement.
+
+    Two requests judging the same people at once (two lists made together) both find no
+    stored row: the upsert lets the second replace the first instead of failing on the
+    (candidate, decision) key. A row judged on a later day than ``on`` is kept. Rows go
+    in candidate order so concurrent statements take their row locks in the same order.
+    """
+    if not rows:
+        return
+    await (
+        CandidateDecision.insert(*rows)
+        .on_conflict(
+            target=(CandidateDecision.candidate, CandidateDecision.decision),
+            action="DO UPDATE",
+            values=list(UPSERTED),
+            where=CandidateDecision.evaluated_on <= on,
+        )
+        .run()
+    )

@@ -397,7 +397,13 @@ async def _prefill_from_rules(
 
 
 async def _record_transition(
-    actor: Actor, list_id: int, from_state: str, to_state: str, version: int, comment: str = ""
+    actor: Actor,
+    list_id: int,
+    from_state: str,
+    to_state: str,
+    version: int,
+    comment: str = "",
+    action: str | None = None,
 ) -> None:
     await ListTransition.insert(
         ListTransition(
@@ -412,7 +418,7 @@ async def _record_transition(
     ).run()
     await record_event(
         actor,
-        f"list_{to_state}" if from_state else "list_created",
+        action or (f"list_{to_state}" if from_state else "list_created"),
         "candidate_list",
         list_id,
         {"state": from_state, "version": version - 1} if from_state else None,
@@ -539,9 +545,12 @@ async def _candidate_in_scope(row: dict[str, Any], candidate_id: int, field: str
 
 async def change_list(access: Access, list_id: int, data: ListChange) -> ListDetail:
     """Add people (a refused one only with a justification the rules allow) and remove
-    people (with a reason), in one step on the version the caller read."""
+    people (with a reason), in one step on the version the caller read. A change with
+    nothing to add or remove writes nothing: the list comes back as it is, same version."""
     row = await _editable(access, list_id)
     _require_state(row, EDITABLE, "sửa")
+    if not data.add and not data.remove:
+        return await _detail(access, row)
     expected = _require_version(data.version)
     version = await _bump(row, expected)
     entries = {
@@ -836,10 +845,33 @@ async def return_list(
     return await get_list(access, list_id)
 
 
+async def _reopen(actor: Actor, upper: dict[str, Any], late: dict[str, Any]) -> dict[str, Any]:
+    """Send the receiver's adopted list back to draft: its resolution did not cover the
+    people of ``late``, accepted after it."""
+    unit = await OrgUnit.select(OrgUnit.name).where(in_tenant(OrgUnit), OrgUnit.id == late["unit"])
+    reason = (
+        f"Tiếp nhận thêm danh sách của {unit[0]['name']} (số {late['id']}) sau khi đã thông qua; "
+        "cần thông qua lại"
+    )
+    version = await _bump(upper, upper["version"], {CandidateList.state: "draft"})
+    await _record_transition(
+        actor, upper["id"], "adopted", "draft", version, reason, action="list_reopened"
+    )
+    return {**upper, "state": "draft", "version": version}
+
+
 async def accept_list(
     access: Access, list_id: int, version: int | None, comment: str = ""
 ) -> ListDetail:
-    """Accept a submitted list: its people join the receiver's own list for the period."""
+    """Accept a submitted list: its people join the receiver's own list for the period.
+
+    An upper level aggregates what it accepted. A list from below that arrives after the
+    receiver adopted its own list (not yet sent up) reopens that list: it goes back to
+    draft, grows by the people accepted, and is adopted again by a new resolution. Once
+    the receiver's list was sent up it cannot change: the upper level returns it first,
+    or, if it was already accepted above, the late list is returned to be made again in
+    the next (supplement) period.
+    """
     row = await _receivable(access, list_id)
     expected = _require_version(version)
     upper = await (
@@ -853,10 +885,19 @@ async def accept_list(
         .first()
         .run()
     )
-    if upper is not None and upper["state"] not in EDITABLE:
+    if upper is not None and upper["state"] == "submitted":
         raise Conflict(
-            f"Danh sách tổng hợp của cấp nhận đã thông qua (số {upper['id']}); "
-            f"không thể tiếp nhận thêm. / The receiver's own list is already adopted: state",
+            f"Danh sách tổng hợp của cấp nhận (số {upper['id']}) đã gửi lên cấp trên; "
+            "đề nghị cấp trên trả lại danh sách đó rồi tiếp nhận danh sách này. / "
+            "The receiver's own list was submitted; have it returned first: state",
+            field="state",
+        )
+    if upper is not None and upper["state"] == "accepted":
+        raise Conflict(
+            f"Danh sách tổng hợp của cấp nhận (số {upper['id']}) đã được cấp trên tiếp nhận; "
+            "hãy trả lại danh sách này để đơn vị lập trong kỳ bổ sung sau. / "
+            "The receiver's own list was accepted above; return this one for the next "
+            "period: state",
             field="state",
         )
     new_version = await _bump(row, expected, {CandidateList.state: "accepted"})
@@ -865,6 +906,8 @@ async def accept_list(
     if upper is not None:
         # The receiver's draft grows by the accepted people: a new version of it too.
         added = await aggregation.pull_entries(upper, [row])
+        if added and upper["state"] == "adopted":
+            upper = await _reopen(actor, upper, row)
         if added:
             upper_version = await _bump(upper, upper["version"])
             await record_event(
