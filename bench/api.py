@@ -1,7 +1,7 @@
 """The JSON API under load on Postgres with a realistic tenant, as ratios of a trivial
 Litestar endpoint served by the same server in the same run.
 
-    .venv/bin/python bench/api.py [--candidates 20000] [--seconds 8] [--connections 32]
+    .venv/bin/python -m bench.api [--candidates 20000] [--seconds 8] [--connections 32]
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import time
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("NGUON_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "nguon_bench"
 ROLES = RoleNames(owner="nguon_bench_owner", app="nguon_bench_app")
+T = TypeVar("T")
 SECRET = "bench-secret-key-not-for-production-0123456789"
 
 
@@ -143,5 +144,55 @@ def report(measurements: list[Measurement], baseline: str = "trivial") -> None:
         )
 
 
-def run(coroutine: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(coroutine)
+def measure_rounds(
+    targets: list[tuple[str, str, dict[str, str]]], seconds: int, connections: int, rounds: int
+) -> list[list[Measurement]]:
+    """Every target ``rounds`` times, side by side, so a ratio compares like with like
+    even when the machine's load changes during the run."""
+    for name, url, headers in targets:
+        wrk(name, url, headers, 2, connections)  # warm up
+    return [
+        [wrk(name, url, headers, seconds, connections) for name, url, headers in targets]
+        for _ in range(rounds)
+    ]
+
+
+def report_rounds(rounds: list[list[Measurement]], baseline: str = "trivial") -> None:
+    for number, measurements in enumerate(rounds, 1):
+        print(f"round {number}")
+        report(measurements, baseline)
+    if len(rounds) < 2:
+        return
+    print("spread over rounds (min–max)")
+    print(f"{'endpoint':<34} {'req/s':>15} {'p99 ms':>15} {'ratio':>11}")
+    for index, first in enumerate(rounds[0]):
+        rows = [r[index] for r in rounds]
+        bases = [next(m for m in r if m.name == baseline) for r in rounds]
+        rps = [m.requests_per_second for m in rows]
+        p99 = [m.p99_ms for m in rows]
+        ratio = [m.requests_per_second / b.requests_per_second for m, b in zip(rows, bases)]
+        print(
+            f"{first.name:<34} {min(rps):>7,.0f}–{max(rps):<7,.0f} "
+            f"{min(p99):>7.1f}–{max(p99):<7.1f} {min(ratio):>5.2f}–{max(ratio):<5.2f}"
+        )
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def admin_database_url() -> str:
+    """The bench database as the administrator (no Row-Level Security in the way)."""
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
+
+
+async def database_exists() -> bool:
+    admin = await asyncpg.connect(**postgres_config(ADMIN_URL))
+    try:
+        return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE))
+    finally:
+        await admin.close()
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
