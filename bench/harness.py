@@ -121,7 +121,7 @@ def wrk(
 ) -> Measurement:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -129,7 +129,12 @@ def wrk(
     p99_value, p99_unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", output).groups()
     p99 = float(p99_value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99_unit]
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = int(non_2xx.group(1)) if non_2xx else 0
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(int(n) for n in socket.groups()) if socket else 0
+    )
     return Measurement(name=name, requests_per_second=rps, p99_ms=p99, errors=errors)
 
 
@@ -170,7 +175,9 @@ def report_rounds(rounds: list[list[Measurement]], baseline: str = "trivial") ->
         bases = [next(m for m in r if m.name == baseline) for r in rounds]
         rps = [m.requests_per_second for m in rows]
         p99 = [m.p99_ms for m in rows]
-        ratio = [m.requests_per_second / b.requests_per_second for m, b in zip(rows, bases)]
+        ratio = [
+            m.requests_per_second / b.requests_per_second for m, b in zip(rows, bases, strict=True)
+        ]
         print(
             f"{first.name:<34} {min(rps):>7,.0f}–{max(rps):<7,.0f} "
             f"{min(p99):>7.1f}–{max(p99):<7.1f} {min(ratio):>5.2f}–{max(ratio):<5.2f}"

@@ -21,10 +21,10 @@ import asyncpg
 import httpx
 
 from bench.harness import (
+    admin_database_url,
     database_exists,
     load_average,
     measure_rounds,
-    admin_database_url,
     prepare_tenant,
     report_rounds,
     run,
@@ -73,9 +73,9 @@ def survey_list(base: str, cell_id: int) -> tuple[int, int, int]:
     """The cell's survey list for the current period (created if missing): its id, the
     people on it and the candidates the rules left off (the page shows both)."""
     api = f"{base}/t/{TENANT}/api/v1"
-    token = httpx.post(
-        f"{api}/auth/token", json={"username": USER[0], "password": USER[1]}
-    ).json()["access_token"]
+    token = httpx.post(f"{api}/auth/token", json={"username": USER[0], "password": USER[1]}).json()[
+        "access_token"
+    ]
     auth = {"Authorization": f"Bearer {token}"}
     year = dt.date.today().year
     periods = httpx.get(f"{api}/periods", params={"year": year}, headers=auth).json()["items"]
@@ -126,12 +126,14 @@ def main() -> None:
             targets.append((f"cell list page ({entries}+{refused} people)", list_page, cookie))
         else:
             targets += [
-                (f"cell list JSON ({entries}+{refused} people)", f"{portal}/api/v1/lists/{list_id}", None),
+                (
+                    f"cell list JSON ({entries}+{refused} people)",
+                    f"{portal}/api/v1/lists/{list_id}",
+                    None,
+                ),
                 ("cell unit page", f"{portal}/units/{ids[CELL]}", cookie),
             ]
-        targets.append(
-            ("district dashboard", f"{portal}/units/{ids[DISTRICT]}/dashboard", cookie)
-        )
+        targets.append(("district dashboard", f"{portal}/units/{ids[DISTRICT]}/dashboard", cookie))
         token = httpx.post(
             f"{portal}/api/v1/auth/token", json={"username": USER[0], "password": USER[1]}
         ).json()["access_token"]

@@ -20,9 +20,7 @@ from tests.http.conftest import World, build_world
 @pytest.fixture
 async def one_connection(postgres_db: Database) -> AsyncIterator[TenantPostgresEngine]:
     """The app role with a pool of exactly one connection: every query reuses it."""
-    engine = TenantPostgresEngine(
-        config=postgres_config(role_url(TEST_ROLES.app, TEST_DATABASE))
-    )
+    engine = TenantPostgresEngine(config=postgres_config(role_url(TEST_ROLES.app, TEST_DATABASE)))
     await engine.start_connection_pool(min_size=1, max_size=1)
     try:
         with using_engine(engine):
@@ -95,9 +93,11 @@ async def test_a_failed_transaction_is_rolled_back_and_the_connection_stays_corr
     a, b = await _worlds(postgres_db)
     with tenant_context(a.tenant_id), pytest.raises(RuntimeError):
         async with one_connection.transaction():
-            await OrgUnit.update({OrgUnit.name: "đổi tên"}).where(
-                OrgUnit.tenant_id == a.tenant_id
-            ).run()
+            await (
+                OrgUnit.update({OrgUnit.name: "đổi tên"})
+                .where(OrgUnit.tenant_id == a.tenant_id)
+                .run()
+            )
             raise RuntimeError("the request failed")
     with tenant_context(a.tenant_id):
         names = {row["name"] for row in await OrgUnit.select(OrgUnit.name).run()}
@@ -126,6 +126,7 @@ async def test_concurrent_tasks_of_two_tenants_each_see_their_own(
     for tenant_id, seen in zip(
         (a.tenant_id, b.tenant_id, a.tenant_id),
         await asyncio.gather(look(a.tenant_id), look(b.tenant_id), look(a.tenant_id)),
+        strict=True,
     ):
         assert all(s == {tenant_id} for s in seen)
 
