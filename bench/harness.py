@@ -79,7 +79,10 @@ def server(factory: str = "bench.app:create_bench_app") -> Iterator[str]:
         NGUON_DATABASE_URL=_url(ROLES.app),
         NGUON_SECRET_KEY=SECRET,
         NGUON_DEBUG="1",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join(
+            # NGUON_BENCH_PLATFORM: serve another checkout's platform/ (before/after runs).
+            [p for p in (os.environ.get("NGUON_BENCH_PLATFORM"), str(ROOT)) if p]
+        ),
     )
     process = subprocess.Popen(
         [
