@@ -1,7 +1,8 @@
 """The JSON API under load on Postgres with a realistic tenant, as ratios of a trivial
 Litestar endpoint served by the same server in the same run.
 
-    .venv/bin/python bench/api.py [--candidates 20000] [--seconds 8] [--connections 32]
+    .venv/bin/python -m bench.api [--candidates 20000] [--seconds 8] [--connections 32]
+    .venv/bin/python -m bench.api --reuse     # keep the database of the last run
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ import argparse
 
 import httpx
 
-from bench.harness import Measurement, prepare_tenant, report, run, server, wrk
+from bench.harness import (
+    database_exists,
+    load_average,
+    measure_rounds,
+    prepare_tenant,
+    report_rounds,
+    run,
+    server,
+)
 
 
 def main() -> None:
@@ -18,9 +27,12 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=20_000)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="repeat every target this often")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing bench database")
     args = parser.parse_args()
 
-    run(prepare_tenant(args.candidates))
+    if not (args.reuse and run(database_exists())):
+        run(prepare_tenant(args.candidates))
     with server() as base:
         token = httpx.post(
             f"{base}/t/hungyen/api/v1/auth/token",
@@ -38,12 +50,12 @@ def main() -> None:
             ("one candidate", f"{api}/candidates/{first}", auth),
             ("unit tree", f"{api}/units", auth),
         ]
-        measurements: list[Measurement] = []
-        for name, url, headers in targets:
-            wrk(name, url, headers, 2, args.connections)  # warm up
-            measurements.append(wrk(name, url, headers, args.seconds, args.connections))
-    print(f"{args.candidates:,} candidates, {args.connections} connections, one uvicorn worker")
-    report(measurements)
+        rounds = measure_rounds(targets, args.seconds, args.connections, args.rounds)
+    print(
+        f"{args.candidates:,} candidates, {args.connections} connections, one uvicorn worker, "
+        f"load average {load_average()}"
+    )
+    report_rounds(rounds)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import time
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("NGUON_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "nguon_bench"
 ROLES = RoleNames(owner="nguon_bench_owner", app="nguon_bench_app")
+T = TypeVar("T")
 SECRET = "bench-secret-key-not-for-production-0123456789"
 
 
@@ -78,7 +79,10 @@ def server(factory: str = "bench.app:create_bench_app") -> Iterator[str]:
         NGUON_DATABASE_URL=_url(ROLES.app),
         NGUON_SECRET_KEY=SECRET,
         NGUON_DEBUG="1",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join(
+            # NGUON_BENCH_PLATFORM: serve another checkout's platform/ (before/after runs).
+            [p for p in (os.environ.get("NGUON_BENCH_PLATFORM"), str(ROOT)) if p]
+        ),
     )
     process = subprocess.Popen(
         [
@@ -120,7 +124,7 @@ def wrk(
 ) -> Measurement:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -128,7 +132,12 @@ def wrk(
     p99_value, p99_unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", output).groups()
     p99 = float(p99_value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99_unit]
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = int(non_2xx.group(1)) if non_2xx else 0
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(int(n) for n in socket.groups()) if socket else 0
+    )
     return Measurement(name=name, requests_per_second=rps, p99_ms=p99, errors=errors)
 
 
@@ -143,5 +152,57 @@ def report(measurements: list[Measurement], baseline: str = "trivial") -> None:
         )
 
 
-def run(coroutine: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(coroutine)
+def measure_rounds(
+    targets: list[tuple[str, str, dict[str, str]]], seconds: int, connections: int, rounds: int
+) -> list[list[Measurement]]:
+    """Every target ``rounds`` times, side by side, so a ratio compares like with like
+    even when the machine's load changes during the run."""
+    for name, url, headers in targets:
+        wrk(name, url, headers, 2, connections)  # warm up
+    return [
+        [wrk(name, url, headers, seconds, connections) for name, url, headers in targets]
+        for _ in range(rounds)
+    ]
+
+
+def report_rounds(rounds: list[list[Measurement]], baseline: str = "trivial") -> None:
+    for number, measurements in enumerate(rounds, 1):
+        print(f"round {number}")
+        report(measurements, baseline)
+    if len(rounds) < 2:
+        return
+    print("spread over rounds (min–max)")
+    print(f"{'endpoint':<34} {'req/s':>15} {'p99 ms':>15} {'ratio':>11}")
+    for index, first in enumerate(rounds[0]):
+        rows = [r[index] for r in rounds]
+        bases = [next(m for m in r if m.name == baseline) for r in rounds]
+        rps = [m.requests_per_second for m in rows]
+        p99 = [m.p99_ms for m in rows]
+        ratio = [
+            m.requests_per_second / b.requests_per_second for m, b in zip(rows, bases, strict=True)
+        ]
+        print(
+            f"{first.name:<34} {min(rps):>7,.0f}–{max(rps):<7,.0f} "
+            f"{min(p99):>7.1f}–{max(p99):<7.1f} {min(ratio):>5.2f}–{max(ratio):<5.2f}"
+        )
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def admin_database_url() -> str:
+    """The bench database as the administrator (no Row-Level Security in the way)."""
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
+
+
+async def database_exists() -> bool:
+    admin = await asyncpg.connect(**postgres_config(ADMIN_URL))
+    try:
+        return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE))
+    finally:
+        await admin.close()
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)

@@ -25,7 +25,7 @@ from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.logs import logging_config
 from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
 from nguon.api.sessions import DropEmptySessionMiddleware, session_config
-from nguon.api.tenant import TenantCache
+from nguon.api.tenant import TenantCache, TenantFromPathMiddleware
 from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
@@ -131,7 +131,7 @@ def create_app(
         on_app_init=[prepare_config],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        middleware=[sessions.middleware, DropEmptySessionMiddleware],
+        middleware=[TenantFromPathMiddleware, sessions.middleware, DropEmptySessionMiddleware],
         csrf_config=csrf,
         stores=shared_stores(settings),
         template_config=TemplateConfig(directory=PORTAL / "templates", engine=JinjaTemplateEngine),

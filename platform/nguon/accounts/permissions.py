@@ -7,13 +7,16 @@ tenant (path ``""``, the prefix of every path).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
 from piccolo.columns import Column
 from piccolo.columns.combination import Or, Where
 
+from nguon.accounts.tables import User
 from nguon.org.tables import Membership
+from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
 Role = Literal["viewer", "editor", "approver", "unit_admin", "tenant_admin"]
@@ -86,19 +89,53 @@ async def load_access(user_id: int, tenant_id: int, username: str, full_name: st
         )
         .run()
     )
-    grants: list[Grant] = []
-    for row in rows:
-        role = row["role"]
-        if role not in RANK:
-            continue
-        if role == "tenant_admin":
-            grants.append(Grant(unit_id=None, path=WHOLE_TENANT, role=role))
-        else:
-            grants.append(Grant(unit_id=row["unit"], path=row["unit.path"], role=role))
     return Access(
         user_id=user_id,
         tenant_id=tenant_id,
         username=username,
         full_name=full_name,
-        grants=tuple(grants),
+        grants=_grants((row["role"], row["unit"], row["unit.path"]) for row in rows),
+    )
+
+
+def _grants(rows: Iterable[tuple[str | None, int | None, str | None]]) -> tuple[Grant, ...]:
+    grants: list[Grant] = []
+    for role, unit_id, path in rows:
+        if role not in RANK or path is None:
+            continue
+        if role == "tenant_admin":
+            grants.append(Grant(unit_id=None, path=WHOLE_TENANT, role=role))
+        else:
+            grants.append(Grant(unit_id=unit_id, path=path, role=role))
+    return tuple(grants)
+
+
+# The user and their memberships valid today in one round trip (a request's first query).
+_USER_ACCESS_SQL = """
+SELECT u.id, u.username, u.full_name, u.is_active, m.role, m.unit, ou.path
+FROM app_user AS u
+LEFT JOIN membership AS m
+    ON m."user" = u.id AND m.tenant_id = {}
+    AND m.valid_from <= {} AND (m.valid_to IS NULL OR m.valid_to >= {})
+LEFT JOIN org_unit AS ou ON ou.id = m.unit AND ou.tenant_id = {}
+WHERE u.tenant_id = {} AND u.id = {}
+"""
+
+
+async def user_access(user_id: int) -> Access | None:
+    """The access of an active user of the current tenant, or None (one query)."""
+    tenant_id = require_tenant()
+    today = dt.date.today()
+    rows = await User.raw(
+        _USER_ACCESS_SQL, tenant_id, today, today, tenant_id, tenant_id, user_id
+    ).run()
+    if not rows or not rows[0]["is_active"]:
+        return None
+    first = rows[0]
+    return Access(
+        user_id=first["id"],
+        tenant_id=tenant_id,
+        username=first["username"],
+        full_name=first["full_name"],
+        grants=_grants((row["role"], row["unit"], row["path"]) for row in rows),
     )

@@ -10,8 +10,7 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
-from nguon.accounts.permissions import Access
-from nguon.accounts.service import access_for_user
+from nguon.accounts.permissions import Access, user_access
 from nguon.accounts.tokens import InvalidToken, TokenSigner
 from nguon.api.tenant import tenant_of
 
@@ -39,7 +38,7 @@ async def api_access(request: Request[Any, Any, Any]) -> Access:
         raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE) from error
     if claims.tenant_id != tenant_of(request.scope).id:
         raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
-    access = await access_for_user(claims.user_id)
+    access = await user_access(claims.user_id)
     if access is None:
         raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
     return access
@@ -50,7 +49,7 @@ async def portal_access(request: Request[Any, Any, Any]) -> Access:
     user_id = session.get(SESSION_USER)
     if not isinstance(user_id, int) or session.get(SESSION_TENANT) != tenant_of(request.scope).id:
         raise LoginRequired
-    access = await access_for_user(user_id)
+    access = await user_access(user_id)
     if access is None:
         raise LoginRequired
     return access

@@ -7,15 +7,18 @@ the store.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.dataclass import extract_dataclass_items
 from litestar.utils.empty import Empty
 
 from nguon.api.router import CSRF_EXEMPT_PATTERN
@@ -25,7 +28,36 @@ SESSION_COOKIE = "nguon_session"
 SESSION_MAX_AGE = 8 * 60 * 60
 
 
+RENEWED_KEY = "_renewed"
+"""When the stored session's expiry was last pushed forward (seconds since the epoch)."""
+RENEW_EVERY = 5 * 60
+"""An unchanged session is written back at most this often: not on every page view."""
+_LOADED = "nguon_session_loaded"
+
+
+def _payload(session: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in session.items() if key != RENEWED_KEY}
+
+
 class RotatingSessionBackend(ServerSideSessionBackend):
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope[_LOADED] = dict(data)  # type: ignore[literal-required]
+        return data
+
+    def _unchanged_and_fresh(self, scope_session: Any, connection: ASGIConnection) -> bool:
+        loaded = connection.scope.get(_LOADED)  # type: ignore[misc]
+        if connection.scope.get(ROTATE_SESSION):  # type: ignore[misc]
+            return False
+        if not loaded or not isinstance(scope_session, dict):
+            return False
+        renewed = loaded.get(RENEWED_KEY)
+        return (
+            isinstance(renewed, int | float)
+            and 0 <= time.time() - renewed < RENEW_EVERY
+            and _payload(scope_session) == _payload(loaded)
+        )
+
     def get_session_id(self, connection: ASGIConnection) -> str:
         scope = connection.scope
         if scope.get(ROTATE_SESSION):  # type: ignore[misc]
@@ -39,6 +71,21 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def store_in_message(
         self, scope_session: Any, message: Message, connection: ASGIConnection
     ) -> None:
+        if self._unchanged_and_fresh(scope_session, connection):
+            # The stored copy is the same and its expiry was pushed forward lately.
+            fields = Cookie.__dict__.keys()
+            cookie_params = dict(
+                extract_dataclass_items(self.config, exclude_none=True, include=fields)
+            )
+            MutableScopeHeaders.from_message(message).add(
+                "Set-Cookie",
+                Cookie(
+                    value=self.get_session_id(connection), key=self.config.key, **cookie_params
+                ).to_header(header=""),
+            )
+            return
+        if isinstance(scope_session, dict) and scope_session:
+            scope_session[RENEWED_KEY] = int(time.time())
         previous = connection.cookies.get(self.config.key)
         if connection.scope.get(ROTATE_SESSION) and previous:  # type: ignore[misc]
             await self.delete(previous, store=self.config.get_store_from_app(connection.app))

@@ -19,6 +19,7 @@ from nguon.tenancy.tables import Tenant
 
 CACHE_SECONDS = 60.0
 SCOPE_KEY = "nguon_tenant"
+TENANT_PATH_PREFIX = "/t/"
 
 
 class TenantRef(msgspec.Struct, frozen=True):
@@ -66,6 +67,30 @@ class TenantMiddleware:
         scope.setdefault("state", {})[SCOPE_KEY] = tenant
         with tenant_context(tenant.id):
             await self.app(scope, receive, send)
+
+
+class TenantFromPathMiddleware:
+    """App-level, before the session middleware: a request under ``/t/{slug}/`` runs all
+    its queries — the session store's too — as that tenant, so a pooled connection keeps
+    one tenant setting through the request instead of switching back and forth.
+
+    It only sets the tenant of a known slug; ``TenantMiddleware`` still decides (404).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] in ("http", "websocket") else ""
+        if path.startswith(TENANT_PATH_PREFIX):
+            slug = path[len(TENANT_PATH_PREFIX) :].partition("/")[0]
+            cache: TenantCache = scope["litestar_app"].state.tenant_cache
+            tenant = await cache.resolve(slug) if slug else None
+            if tenant is not None:
+                with tenant_context(tenant.id):
+                    await self.app(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def tenant_of(scope: Scope) -> TenantRef:

@@ -2,38 +2,135 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from asyncpg import Connection
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine
 
-from nguon.tenancy.context import tenant_setting
+from nguon.tenancy.context import current_tenant_id, tenant_setting
 
 SET_TENANT_SQL = "SELECT set_config('nguon.tenant_id', $1, $2)"
 
+_UNKNOWN = None
+"""What a connection's ``nguon_tenant`` holds while its session setting is not known."""
+
+_in_transaction_setup: ContextVar[bool] = ContextVar("nguon_transaction_setup", default=False)
+
+
+def _tenant_literal() -> str:
+    """The current tenant as a SQL string literal: digits only, or empty for none."""
+    tenant_id = current_tenant_id.get()
+    if tenant_id is None:
+        return "''"
+    if type(tenant_id) is not int:
+        raise TypeError(f"a tenant id is an int, not {type(tenant_id).__name__}")
+    return f"'{tenant_id:d}'"
+
+
+def begin_sql() -> str:
+    """BEGIN and the transaction's tenant in one round trip (one simple-query message)."""
+    return f"BEGIN; SELECT set_config('nguon.tenant_id', {_tenant_literal()}, true)"
+
+
+class TenantConnection(Connection):
+    """An asyncpg connection that remembers the tenant its session was last set to."""
+
+    __slots__ = ("nguon_tenant",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nguon_tenant: str | None = _UNKNOWN
+
+    async def nguon_use_tenant(self, wanted: str) -> None:
+        if self.nguon_tenant == wanted:
+            return
+        # Unknown until Postgres confirms: an interrupted call leaves no stale claim.
+        self.nguon_tenant = _UNKNOWN
+        await Connection.execute(self, SET_TENANT_SQL, wanted, False)
+        self.nguon_tenant = wanted
+
 
 async def _apply_tenant(connection: Connection) -> None:
-    await connection.execute(SET_TENANT_SQL, tenant_setting(), False)
+    """On every acquire: make the session's tenant the current one (a round trip only
+    when it differs). A transaction sets its own tenant with its BEGIN instead."""
+    if _in_transaction_setup.get():
+        return
+    await connection.nguon_use_tenant(tenant_setting())
+
+
+async def _keep_session(connection: Connection) -> None:
+    """Release without ``RESET ALL``: asyncpg has already rolled back an open transaction,
+    and the session's only setting, the tenant, is checked on the next acquire."""
+
+
+class TenantPostgresTransaction(PostgresTransaction):
+    """A transaction whose first message also sets the tenant for its duration."""
+
+    __slots__ = ()
+
+    async def get_connection(self) -> Connection:
+        token = _in_transaction_setup.set(True)
+        try:
+            return await super().get_connection()
+        finally:
+            _in_transaction_setup.reset(token)
+
+    async def begin(self) -> None:
+        await self.connection.execute(begin_sql())
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            # Even when COMMIT fails; an open transaction is rolled back on release.
+            if self.engine.pool:
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
 
 
 class TenantPostgresEngine(PostgresEngine):
-    """A Postgres engine whose every connection carries the current tenant.
+    """A Postgres engine whose every query runs with the current tenant, or with none.
 
-    Pooled connections get it when acquired (asyncpg's ``setup``); connections made
-    outside the pool (``.batch()``, no pool running) get it when opened.
+    Pooled connections remember their session's tenant and are set again on acquire
+    only when the current tenant differs; a transaction sets it (``SET LOCAL``-like) in
+    the same message as its BEGIN. Connections made outside the pool (``.batch()``, no
+    pool running) get it when opened.
     """
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
         kwargs.setdefault("setup", _apply_tenant)
+        kwargs.setdefault("reset", _keep_session)
+        kwargs.setdefault("connection_class", TenantConnection)
         await super().start_connection_pool(**kwargs)
 
     async def get_new_connection(self) -> Connection:
         connection = await super().get_new_connection()
-        await _apply_tenant(connection)
+        await connection.execute(SET_TENANT_SQL, tenant_setting(), False)
         return connection
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return TenantPostgresTransaction(engine=self, allow_nested=allow_nested)
 
 
 def postgres_config(url: str) -> dict[str, Any]:

@@ -1,0 +1,161 @@
+"""Portal pages under load on Postgres with a realistic tenant, as ratios of a trivial
+Litestar endpoint served by the same server in the same run.
+
+    .venv/bin/python -m bench.portal [--candidates 20000] [--seconds 10] [--connections 32]
+    .venv/bin/python -m bench.portal --quick          # a short run on a small tenant
+    .venv/bin/python -m bench.portal --reuse          # keep the database of the last run
+
+A signed-in district user (demo.huyen, Huyện ủy Văn Lâm) asks for: the survey list of a
+cell (the portal page ``/t/{tenant}/lists/{id}`` when the server has it, else the list's
+JSON and the cell's unit page) and the district's dashboard. The session cookie of a
+sign-in through the form (with its CSRF token) goes to wrk as a header.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+
+import asyncpg
+import httpx
+
+from bench.harness import (
+    admin_database_url,
+    database_exists,
+    load_average,
+    measure_rounds,
+    prepare_tenant,
+    report_rounds,
+    run,
+    server,
+)
+from nguon.db.engine import postgres_config
+
+TENANT = "hungyen"
+USER = ("demo.huyen", "huyen-demo-2024")
+DISTRICT = "hy.vanlam"
+CELL = "hy.vanlam.nhuquynh.tdp-1"
+"""A village cell of ordinary size (the demo's focus cells under Lạc Hồng hold 8× more)."""
+SESSION_COOKIE = "nguon_session"
+_CSRF_INPUT = re.compile(r'name="_csrf_token"\s+value="([^"]+)"')
+
+
+async def unit_ids() -> dict[str, int]:
+    connection = await asyncpg.connect(**postgres_config(admin_database_url()))
+    try:
+        rows = await connection.fetch(
+            "SELECT code, id FROM org_unit WHERE code = ANY($1::text[])", [DISTRICT, CELL]
+        )
+    finally:
+        await connection.close()
+    return {row["code"]: row["id"] for row in rows}
+
+
+def sign_in(base: str) -> str:
+    """The session cookie of demo.huyen after signing in through the portal form."""
+    with httpx.Client(base_url=base) as client:
+        page = client.get(f"/t/{TENANT}/login")
+        page.raise_for_status()
+        match = _CSRF_INPUT.search(page.text)
+        if match is None:
+            raise RuntimeError("the sign-in page has no CSRF field")
+        response = client.post(
+            f"/t/{TENANT}/login",
+            data={"username": USER[0], "password": USER[1], "_csrf_token": match.group(1)},
+        )
+        if response.status_code != 303:
+            raise RuntimeError(f"sign-in failed: {response.status_code} {response.text[:200]}")
+        return client.cookies[SESSION_COOKIE]
+
+
+def survey_list(base: str, cell_id: int) -> tuple[int, int, int]:
+    """The cell's survey list for the current period (created if missing): its id, the
+    people on it and the candidates the rules left off (the page shows both)."""
+    api = f"{base}/t/{TENANT}/api/v1"
+    token = httpx.post(f"{api}/auth/token", json={"username": USER[0], "password": USER[1]}).json()[
+        "access_token"
+    ]
+    auth = {"Authorization": f"Bearer {token}"}
+    year = dt.date.today().year
+    periods = httpx.get(f"{api}/periods", params={"year": year}, headers=auth).json()["items"]
+    period = next(p for p in periods if p["kind"] == "survey")["code"]
+    found = httpx.get(
+        f"{api}/lists", params={"unit_id": cell_id, "step": "survey"}, headers=auth
+    ).json()["items"]
+    if found:
+        list_id = found[0]["id"]
+    else:
+        created = httpx.post(
+            f"{api}/lists",
+            json={"unit_id": cell_id, "step": "survey", "period": period},
+            headers=auth,
+            timeout=60,
+        )
+        created.raise_for_status()
+        list_id = created.json()["list"]["id"]
+    detail = httpx.get(f"{api}/lists/{list_id}", headers=auth, timeout=60)
+    detail.raise_for_status()
+    body = detail.json()
+    return list_id, len(body["entries"]), len(body["refused"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--candidates", type=int, default=20_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="repeat every target this often")
+    parser.add_argument("--quick", action="store_true", help="2,000 candidates, 3 s per target")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing bench database")
+    args = parser.parse_args()
+    if args.quick:
+        args.candidates, args.seconds, args.rounds = min(args.candidates, 2_000), 3, 1
+
+    if not (args.reuse and run(database_exists())):
+        run(prepare_tenant(args.candidates))
+    ids = run(unit_ids())
+    with server() as base:
+        list_id, entries, refused = survey_list(base, ids[CELL])
+        cookie = {"Cookie": f"{SESSION_COOKIE}={sign_in(base)}"}
+        portal = f"{base}/t/{TENANT}"
+        list_page = f"{portal}/lists/{list_id}"
+        has_list_page = httpx.get(list_page, headers=cookie).status_code == 200
+        targets = [("trivial", f"{base}/bench/trivial", {})]
+        if has_list_page:
+            targets.append((f"cell list page ({entries}+{refused} people)", list_page, cookie))
+        else:
+            targets += [
+                (
+                    f"cell list JSON ({entries}+{refused} people)",
+                    f"{portal}/api/v1/lists/{list_id}",
+                    None,
+                ),
+                ("cell unit page", f"{portal}/units/{ids[CELL]}", cookie),
+            ]
+        targets.append(("district dashboard", f"{portal}/units/{ids[DISTRICT]}/dashboard", cookie))
+        token = httpx.post(
+            f"{portal}/api/v1/auth/token", json={"username": USER[0], "password": USER[1]}
+        ).json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        for name, url, headers in targets:
+            check = httpx.get(url, headers=headers if headers is not None else bearer, timeout=30)
+            if check.status_code != 200:
+                raise RuntimeError(f"{name}: {url} answered {check.status_code}")
+        rounds = measure_rounds(
+            [(n, u, h if h is not None else bearer) for n, u, h in targets],
+            args.seconds,
+            args.connections,
+            args.rounds,
+        )
+    print(
+        f"{args.candidates:,} candidates, {args.connections} connections, one uvicorn worker, "
+        f"load average {load_average()}"
+    )
+    if not has_list_page:
+        print("(no portal list page in this build: the list's JSON and the cell's unit page)")
+    report_rounds(rounds)
+
+
+if __name__ == "__main__":
+    main()

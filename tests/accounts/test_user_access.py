@@ -1,0 +1,86 @@
+"""A request's user and grants come from one query: the same answer as reading the user
+and then the memberships, and nothing from another tenant or outside its validity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from nguon.accounts.permissions import Grant, user_access
+from nguon.accounts.service import access_for_user
+from nguon.accounts.tables import User
+from nguon.org.tables import Membership
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import in_tenant
+from tests.conftest import Database
+from tests.http.conftest import build_world
+
+
+async def test_one_query_gives_the_same_access_as_two(db: Database) -> None:
+    world = await build_world(db, "access")
+    with tenant_context(world.tenant_id):
+        for user_id in world.users.values():
+            assert await user_access(user_id) == await access_for_user(user_id)
+        admin = await user_access(world.users["admin"])
+        editor = await user_access(world.users["cell_x_editor"])
+    assert admin is not None and admin.grants == (Grant(None, "", "tenant_admin"),)
+    assert editor is not None
+    assert [(g.unit_id, g.role) for g in editor.grants] == [(world.units["cell_x"], "editor")]
+
+
+async def test_expired_and_future_memberships_grant_nothing(db: Database) -> None:
+    world = await build_world(db, "access-dates")
+    today = dt.date.today()
+    user_id = world.users["cell_y_editor"]
+    with db.as_owner(), tenant_context(world.tenant_id):
+        await Membership.insert(
+            Membership(
+                tenant_id=world.tenant_id,
+                user=user_id,
+                unit=world.units["district_2"],
+                role="approver",
+                valid_from=today - dt.timedelta(days=30),
+                valid_to=today - dt.timedelta(days=1),
+            ),
+            Membership(
+                tenant_id=world.tenant_id,
+                user=user_id,
+                unit=world.units["province"],
+                role="tenant_admin",
+                valid_from=today + dt.timedelta(days=1),
+            ),
+        ).run()
+    with tenant_context(world.tenant_id):
+        access = await user_access(user_id)
+    assert access is not None
+    assert [(g.unit_id, g.role) for g in access.grants] == [(world.units["cell_y"], "editor")]
+
+
+async def test_another_tenants_user_or_an_inactive_user_has_no_access(db: Database) -> None:
+    a = await build_world(db, "access-a")
+    b = await build_world(db, "access-b")
+    with tenant_context(b.tenant_id):
+        assert await user_access(a.users["admin"]) is None
+    with db.as_owner(), tenant_context(a.tenant_id):
+        await (
+            User.update({User.is_active: False})
+            .where(in_tenant(User), User.id == a.users["district_1_editor"])
+            .run()
+        )
+    with tenant_context(a.tenant_id):
+        assert await user_access(a.users["district_1_editor"]) is None
+        assert await user_access(a.users["district_2_editor"]) is not None
+
+
+async def test_a_user_without_memberships_has_no_grants(db: Database) -> None:
+    world = await build_world(db, "access-none")
+    with db.as_owner(), tenant_context(world.tenant_id):
+        user = User(
+            tenant_id=world.tenant_id,
+            username="no-roles",
+            full_name="Không có vai trò",
+            password_hash="x",
+        )
+        await user.save().run()
+    with tenant_context(world.tenant_id):
+        access = await user_access(user.id)
+    assert access is not None and access.grants == () and access.username == "no-roles"
