@@ -2,16 +2,25 @@
 
 Naming follows datasette: ``register_*`` returns a list, ``prepare_*`` mutates its
 argument, ``extra_*`` adds to something, ``firstresult`` only where one answer must win.
-Each hook has a one-line docstring and a test of its own (``tests/test_hooks_documented.py``).
+Each hook has a one-line docstring, a section in ``docs/plugins.md`` with its exact
+signature, and a test of its own; ``tests/plugins/test_hook_docs.py`` enforces all three.
+
+Tenant hooks (``TENANT_HOOKS``) are called only on the plugins switched on for the tenant
+concerned; an implementation of a tenant hook may be ``async def`` (it is awaited).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
+import msgspec
 import pluggy
 
-HOOK_API_VERSION = "1.0"
+HOOK_API_VERSION = "1.1"
+"""Major: a change that breaks plugins; minor: hooks added. Plugins declare ``NGUON_HOOK_API``."""
+
+TENANT_HOOKS = frozenset({"list_submitted", "list_returned", "list_accepted", "extra_home_notices"})
 
 hookspec = pluggy.HookspecMarker("nguon")
 hookimpl = pluggy.HookimplMarker("nguon")
@@ -69,3 +78,20 @@ def list_returned(candidate_list: Any, actor: Any, comment: str) -> None:
 @hookspec
 def list_accepted(candidate_list: Any, actor: Any) -> None:
     """Called after a list was accepted by the level that received it."""
+
+
+# --- portal ---------------------------------------------------------------------------
+
+
+class HomeNotice(msgspec.Struct, kw_only=True, frozen=True):
+    """A line on a user's portal home page, offered by ``extra_home_notices``."""
+
+    text: str
+    level: Literal["info", "due", "late"] = "info"
+    unit_id: int | None = None
+    link: str | None = None
+
+
+@hookspec
+def extra_home_notices(tenant_id: int, unit_ids: list[int], today: dt.date) -> list[HomeNotice]:
+    """Return ``HomeNotice``s to show on the home page of a user holding roles on ``unit_ids``."""
