@@ -12,10 +12,22 @@ concerned; an implementation of a tenant hook may be ``async def`` (it is awaite
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 import pluggy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from litestar.config.app import AppConfig
+
+    from nguon.audit.service import Actor
+    from nguon.pipeline.documents import ListRenderer
+    from nguon.pipeline.events import ListSummary
+    from nguon.rules.decisions import CandidateEvaluation
+    from nguon.rules.facts import UnitFacts
+    from nguon.rules.package import RulesPackage
 
 HOOK_API_VERSION = "1.1"
 """Major: a change that breaks plugins; minor: hooks added. Plugins declare ``NGUON_HOOK_API``."""
@@ -35,7 +47,7 @@ def register_routes() -> list[Any]:
 
 
 @hookspec
-def prepare_app_config(app_config: Any) -> None:
+def prepare_app_config(app_config: AppConfig) -> None:
     """Adjust the Litestar ``AppConfig`` before the application is built."""
 
 
@@ -43,17 +55,17 @@ def prepare_app_config(app_config: Any) -> None:
 
 
 @hookspec
-def register_rules_packages() -> list[Any]:
+def register_rules_packages() -> list[Path | RulesPackage]:
     """Return rules package folders (paths) or loaded ``RulesPackage`` objects to offer."""
 
 
 @hookspec
-def prepare_facts(facts: dict[str, Any], unit: Any, on: Any) -> None:
+def prepare_facts(facts: dict[str, Any], unit: UnitFacts, on: dt.date) -> None:
     """Add or adjust a candidate's engine facts (a dict) before the rules evaluate them."""
 
 
 @hookspec
-def observe_decisions(decisions: list[Any]) -> None:
+def observe_decisions(decisions: list[CandidateEvaluation]) -> None:
     """Look at a batch of ``CandidateEvaluation`` results after evaluation (no changes)."""
 
 
@@ -61,22 +73,22 @@ def observe_decisions(decisions: list[Any]) -> None:
 
 
 @hookspec
-def register_list_renderers() -> list[Any]:
+def register_list_renderers() -> list[ListRenderer]:
     """Return ``ListRenderer``s that turn a ``ListDocument`` into a file (e.g. XLSX)."""
 
 
 @hookspec
-def list_submitted(candidate_list: Any, actor: Any) -> None:
+def list_submitted(candidate_list: ListSummary, actor: Actor) -> None:
     """Called after a list was submitted up the reporting chain."""
 
 
 @hookspec
-def list_returned(candidate_list: Any, actor: Any, comment: str) -> None:
+def list_returned(candidate_list: ListSummary, actor: Actor, comment: str) -> None:
     """Called after a list was returned to the unit below with a comment."""
 
 
 @hookspec
-def list_accepted(candidate_list: Any, actor: Any) -> None:
+def list_accepted(candidate_list: ListSummary, actor: Actor) -> None:
     """Called after a list was accepted by the level that received it."""
 
 
