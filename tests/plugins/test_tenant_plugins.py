@@ -158,6 +158,13 @@ async def test_the_admin_api_switches_a_plugin_and_refuses_bad_settings_with_the
     assert (await client.get(url, headers=editor)).status_code == 403
     assert (await client.get(f"{url}/no_such_plugin", headers=admin)).status_code == 404
 
+    neighbour = await build_world(db, "gapi-b")
+    theirs = await token_for(client, neighbour.slug, "admin")
+    seen = await client.get(f"/t/{neighbour.slug}/api/v1/admin/plugins/{NAME}", headers=theirs)
+    assert seen.json()["enabled"] is False
+    assert seen.json()["config"] == {}
+    assert (await client.get(f"{url}/{NAME}", headers=theirs)).status_code == 401
+
 
 async def test_secrets_are_masked_and_a_masked_secret_sent_back_keeps_the_stored_one(
     db: Database, client: AppClient

@@ -27,15 +27,18 @@ class PluginAdminController(Controller):
     async def list_plugins(self, access: NamedDependency[Access]) -> list[PluginSetting]:
         return await list_settings(access)
 
-    @get("/{name:str}", summary="One plugin's switch and settings for this tenant")
+    @get("/{plugin_name:str}", summary="One plugin's switch and settings for this tenant")
     async def get_plugin(
-        self, access: NamedDependency[Access], name: FromPath[str]
+        self, access: NamedDependency[Access], plugin_name: FromPath[str]
     ) -> PluginSetting:
-        return await get_setting(access, name)
+        return await get_setting(access, plugin_name)
 
-    @put("/{name:str}", summary="Switch a plugin on or off here and set its settings")
+    @put("/{plugin_name:str}", summary="Switch a plugin on or off here and set its settings")
     async def put_plugin(
-        self, access: NamedDependency[Access], name: FromPath[str], data: JSONBody[PluginSettingIn]
+        self,
+        access: NamedDependency[Access],
+        plugin_name: FromPath[str],
+        data: JSONBody[PluginSettingIn],
     ) -> PluginSetting:
         async with atomic():
-            return await put_setting(access, name, data)
+            return await put_setting(access, plugin_name, data)
