@@ -12,6 +12,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("nguon.tenancy.cli", "tenant"),
     ("nguon.demo.cli", "demo"),
     ("nguon.rules.cli", "rules"),
+    ("nguon.plugins_builtin.webhooks.cli", "webhooks"),
+    ("nguon.plugins_builtin.reminders.cli", "reminders"),
 )
 
 

@@ -22,6 +22,9 @@ from nguon.pipeline.tables import (
     Resolution,
     StageChange,
 )
+from nguon.plugin_admin.tables import TenantPlugin
+from nguon.plugins_builtin.reminders.tables import DeadlineReminder
+from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.portal.tables import KeyValue
 from nguon.tenancy.tables import Tenant
 
@@ -44,6 +47,9 @@ TABLES = [
     AdmissionPlan,
     StageChange,
     KeyValue,
+    TenantPlugin,
+    WebhookDelivery,
+    DeadlineReminder,
 ]
 
 APP_CONFIG = AppConfig(

@@ -21,6 +21,8 @@ from nguon.pipeline.course_routes import CertificateController, CourseController
 from nguon.pipeline.helper_routes import AdmissionController, HelperController
 from nguon.pipeline.plan_routes import PlanController
 from nguon.pipeline.routes import ROUTE_HANDLERS as PIPELINE_HANDLERS
+from nguon.plugin_admin.routes import PluginAdminController
+from nguon.plugins_builtin.webhooks.routes import webhook_deliveries
 from nguon.portal.candidates import (
     candidate_page,
     edit_candidate_page,
@@ -50,6 +52,8 @@ def api_router() -> Router:
             AdmissionController,
             PlanController,
             *PIPELINE_HANDLERS,
+            PluginAdminController,
+            webhook_deliveries,
         ],
         dependencies={"access": Provide(api_access)},
     )

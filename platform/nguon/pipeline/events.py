@@ -16,7 +16,8 @@ import msgspec
 
 from nguon.api.transaction import atomic
 from nguon.audit.service import Actor
-from nguon.plugins import get_plugin_manager
+from nguon.plugin_admin.service import load_tenant_plugins
+from nguon.plugins import call_tenant_hook
 
 logger = logging.getLogger("nguon.pipeline")
 
@@ -53,16 +54,13 @@ def emit(event: ListEvent) -> None:
     pending.append(event)
 
 
-def dispatch(event: ListEvent) -> None:
-    hook = get_plugin_manager().hook
-    if event.kind == "submitted":
-        hook.list_submitted(candidate_list=event.candidate_list, actor=event.actor)
-    elif event.kind == "returned":
-        hook.list_returned(
-            candidate_list=event.candidate_list, actor=event.actor, comment=event.comment
-        )
-    else:
-        hook.list_accepted(candidate_list=event.candidate_list, actor=event.actor)
+async def dispatch(event: ListEvent) -> None:
+    """Call the event's hook on the plugins switched on for the list's tenant."""
+    plugins = await load_tenant_plugins(event.candidate_list.tenant_id)
+    kwargs = {"candidate_list": event.candidate_list, "actor": event.actor}
+    if event.kind == "returned":
+        kwargs["comment"] = event.comment
+    await call_tenant_hook(plugins, f"list_{event.kind}", **kwargs)
 
 
 @asynccontextmanager
@@ -77,7 +75,7 @@ async def pipeline_transaction() -> AsyncIterator[None]:
         _pending.reset(token)
     for event in pending:
         try:
-            dispatch(event)
+            await dispatch(event)
         except Exception:
             # The change is committed; a failing plugin must not turn it into an error.
             logger.exception("list_%s hook failed for list %s", event.kind, event.candidate_list.id)

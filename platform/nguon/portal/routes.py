@@ -23,6 +23,7 @@ from nguon.org.visibility import (
 )
 from nguon.people.service import search_candidates
 from nguon.pipeline.tables import CandidateList
+from nguon.plugin_admin.notices import home_notices
 from nguon.portal.charts import Bar, bar_chart
 from nguon.portal.context import STAGE_LABELS, page_context
 from nguon.portal.evaluations import tenant_package
@@ -103,6 +104,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             if period is not None:
                 statuses.append((unit, await period_status(unit.path, period)))
     waiting = await lists_waiting_for(access)
+    notices = await home_notices(access.tenant_id, [unit.id for unit in units], today)
     return Template(
         template_name="home.html",
         context=page_context(
@@ -113,6 +115,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             current=current,
             statuses=statuses,
             waiting=waiting,
+            notices=notices,
             step_labels=STEP_LABELS,
             period_kind_labels=PERIOD_KIND_LABELS,
             state_labels=LIST_STATE_LABELS,

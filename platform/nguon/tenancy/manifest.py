@@ -79,6 +79,13 @@ class ManifestHeader(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     rules_package: str
 
 
+class ManifestPlugin(msgspec.Struct, kw_only=True, frozen=True):
+    """``[plugins.<name>]``: ``enabled`` (default true) and the plugin's own settings."""
+
+    enabled: bool
+    config: dict[str, Any]
+
+
 class Manifest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: str
     name: str
@@ -86,6 +93,7 @@ class Manifest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     admin: ManifestAdmin
     units: list[ManifestUnit]
     users: list[ManifestUser] = []
+    plugins: dict[str, ManifestPlugin] = {}
 
 
 class ManifestError(Exception):
@@ -174,7 +182,7 @@ def parse_manifest(text: str) -> Manifest:
     except tomllib.TOMLDecodeError as error:
         raise ManifestError([f"$: not valid TOML: {error}"]) from None
     problems: list[str] = []
-    header_raw = {k: v for k, v in raw.items() if k not in {"admin", "units", "users"}}
+    header_raw = {k: v for k, v in raw.items() if k not in {"admin", "units", "users", "plugins"}}
     header = _convert(header_raw, ManifestHeader, "$", problems)
     admin = None
     if "admin" not in raw:
@@ -192,6 +200,7 @@ def parse_manifest(text: str) -> Manifest:
         if unit is not None:
             units.append(unit)
     users = _convert(raw.get("users", []), list[ManifestUser], "$.users", problems)
+    plugins = _plugins(raw.get("plugins", {}), problems)
     complete = header is not None and admin is not None and users is not None
     if complete and len(units) == len(units_raw):
         manifest = Manifest(
@@ -201,6 +210,7 @@ def parse_manifest(text: str) -> Manifest:
             admin=admin,
             units=units,
             users=users,
+            plugins=plugins,
         )
         problems.extend(check_manifest(manifest, {}).problems)
         if problems:
@@ -215,6 +225,34 @@ def parse_manifest(text: str) -> Manifest:
     problems.extend(plan_units(specs, {}, vocabulary).problems)
     problems.extend(_accounts_problems(admin, users or [], {spec.code for spec in specs}))
     raise ManifestError(problems)
+
+
+def _plugins(raw: Any, problems: list[str]) -> dict[str, ManifestPlugin]:
+    """``[plugins.<name>]`` tables, each checked against the plugin's ``config_struct``."""
+    from nguon.plugins import PluginConfigError, decode_config
+
+    if not isinstance(raw, dict):
+        problems.append("$.plugins: expected a table of plugin names")
+        return {}
+    plugins: dict[str, ManifestPlugin] = {}
+    for name, table in raw.items():
+        prefix = f"$.plugins.{name}"
+        if not isinstance(table, dict):
+            problems.append(f"{prefix}: expected a table")
+            continue
+        config = {k: v for k, v in table.items() if k != "enabled"}
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            problems.append(f"{prefix}.enabled: expected true or false")
+            continue
+        try:
+            decoded = decode_config(name, config, prefix)
+        except PluginConfigError as error:
+            problems.extend(error.problems)
+            continue
+        stored = msgspec.to_builtins(decoded) if decoded is not None else {}
+        plugins[name] = ManifestPlugin(enabled=enabled, config=stored)
+    return plugins
 
 
 def load_manifest(path: Path) -> Manifest:

@@ -18,6 +18,7 @@ from nguon.audit.service import Actor, record_event
 from nguon.db.binding import current_engine
 from nguon.org.service import create_units, existing_units
 from nguon.org.tables import Membership, OrgUnit
+from nguon.plugin_admin.service import apply_setting, masked
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.manifest import (
     Manifest,
@@ -186,6 +187,17 @@ async def _onboard(manifest: Manifest, actor: Actor) -> OnboardingReport:
                 "role": grant.role,
                 "valid_from": membership.valid_from,
             },
+        )
+
+    for name, plugin in manifest.plugins.items():
+        if not await apply_setting(tenant.id, name, plugin.enabled, plugin.config):
+            continue
+        await record_event(
+            actor,
+            "update",
+            "tenant_plugin",
+            None,
+            after={"name": name, "enabled": plugin.enabled, "config": masked(plugin.config)},
         )
 
     return OnboardingReport(

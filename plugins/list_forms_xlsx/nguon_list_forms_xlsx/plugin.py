@@ -6,6 +6,8 @@ from nguon.hooks import hookimpl
 from nguon.pipeline.documents import ListRenderer
 from nguon_list_forms_xlsx.layout import render_workbook
 
+NGUON_HOOK_API = "1.0"
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 XLSX_RENDERER = ListRenderer(

@@ -1,0 +1,1 @@
+"""Per-tenant plugin settings: which plugins a province switched on, and their settings."""

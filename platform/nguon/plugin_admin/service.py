@@ -1,0 +1,201 @@
+"""Read and change which per-tenant plugins a tenant runs, and their settings.
+
+Settings are decoded with the plugin's ``config_struct`` before they are stored, so a
+bad setting is refused with its key path and nothing is written. Secrets are never
+shown back: values under a key named like a secret read as ``MASK``; sending ``MASK``
+back keeps the stored value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+import msgspec
+
+from nguon.accounts.permissions import WHOLE_TENANT, Access
+from nguon.audit.service import Actor, record_event
+from nguon.errors import Forbidden, InvalidInput, NotFound
+from nguon.plugin_admin.tables import TenantPlugin
+from nguon.plugins import (
+    PluginConfigError,
+    TenantPlugins,
+    decode_config,
+    per_tenant_plugins,
+    plugin_infos,
+)
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import in_tenant
+
+MASK = "********"
+SECRET_KEYS = frozenset({"secret", "token", "password", "api_key"})
+
+logger = logging.getLogger("nguon.plugins")
+
+
+class PluginSetting(msgspec.Struct, kw_only=True):
+    name: str
+    description: str
+    hook_api: str
+    enabled: bool
+    config: dict[str, Any]
+
+
+class PluginSettingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    enabled: bool
+    config: dict[str, Any] = {}
+
+
+def _stored_config(row: dict[str, Any]) -> dict[str, Any]:
+    config = row["config"]
+    return json.loads(config) if isinstance(config, str) else dict(config or {})
+
+
+def masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (MASK if k in SECRET_KEYS and v else masked(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+def unmasked(new: Any, old: Any) -> Any:
+    """``new`` with every ``MASK`` replaced by the stored value at the same key path."""
+    if isinstance(new, dict):
+        previous = old if isinstance(old, dict) else {}
+        return {
+            k: (previous.get(k) if v == MASK and k in SECRET_KEYS else unmasked(v, previous.get(k)))
+            for k, v in new.items()
+        }
+    if isinstance(new, list):
+        previous = old if isinstance(old, list) else []
+        return [unmasked(v, previous[i] if i < len(previous) else None) for i, v in enumerate(new)]
+    return new
+
+
+async def load_tenant_plugins(tenant_id: int) -> TenantPlugins:
+    """The per-tenant plugins switched on for ``tenant_id`` with their decoded settings."""
+    with tenant_context(tenant_id):
+        rows = await TenantPlugin.select(TenantPlugin.name, TenantPlugin.config).where(
+            in_tenant(TenantPlugin), TenantPlugin.enabled.eq(True)
+        )
+    known = per_tenant_plugins()
+    configs: dict[str, Any] = {}
+    for row in rows:
+        if row["name"] not in known:
+            continue
+        try:
+            configs[row["name"]] = decode_config(row["name"], _stored_config(row), "$")
+        except PluginConfigError as error:
+            logger.warning("plugin %s stays off for tenant %s: %s", row["name"], tenant_id, error)
+    return TenantPlugins(tenant_id=tenant_id, configs=configs)
+
+
+def require_admin(access: Access) -> None:
+    if not access.can(WHOLE_TENANT, "tenant_admin"):
+        raise Forbidden(
+            "Chỉ quản trị viên của tỉnh được cấu hình plugin. / "
+            "Only a tenant administrator may configure plugins."
+        )
+
+
+async def _rows() -> dict[str, dict[str, Any]]:
+    rows = await TenantPlugin.select().where(in_tenant(TenantPlugin))
+    return {row["name"]: row for row in rows}
+
+
+async def list_settings(access: Access) -> list[PluginSetting]:
+    """Every per-tenant plugin installed, on or off for this tenant, secrets masked."""
+    require_admin(access)
+    rows = await _rows()
+    settings = []
+    for info in plugin_infos():
+        if not info.per_tenant:
+            continue
+        row = rows.get(info.name)
+        settings.append(
+            PluginSetting(
+                name=info.name,
+                description=info.description,
+                hook_api=info.hook_api,
+                enabled=bool(row and row["enabled"]),
+                config=masked(_stored_config(row)) if row else {},
+            )
+        )
+    return settings
+
+
+async def get_setting(access: Access, name: str) -> PluginSetting:
+    for setting in await list_settings(access):
+        if setting.name == name:
+            return setting
+    raise NotFound(f"plugin {name}")
+
+
+async def put_setting(access: Access, name: str, data: PluginSettingIn) -> PluginSetting:
+    """Switch a plugin on or off for the tenant and store its settings (audited)."""
+    require_admin(access)
+    if name not in per_tenant_plugins():
+        raise NotFound(f"plugin {name}")
+    row = (await _rows()).get(name)
+    before = {"enabled": row["enabled"], "config": _stored_config(row)} if row else None
+    config = unmasked(data.config, before["config"] if before else {})
+    try:
+        decoded = decode_config(name, config, "$.config")
+    except PluginConfigError as error:
+        problems = error.problems
+        raise InvalidInput("; ".join(problems), field=problems[0].split(":")[0]) from None
+    stored = msgspec.to_builtins(decoded) if decoded is not None else {}
+    await save_setting(access.tenant_id, name, data.enabled, stored, row)
+    await record_event(
+        Actor(label=f"user:{access.username}", user_id=access.user_id),
+        "update" if row else "create",
+        "tenant_plugin",
+        None,
+        before={"name": name, **masked(before)} if before else None,
+        after={"name": name, "enabled": data.enabled, "config": masked(stored)},
+    )
+    return await get_setting(access, name)
+
+
+async def save_setting(
+    tenant_id: int,
+    name: str,
+    enabled: bool,
+    config: dict[str, Any],
+    existing: dict[str, Any] | None = None,
+) -> None:
+    """Insert or update the tenant's row for ``name`` (settings already validated)."""
+    if existing is None:
+        existing = (
+            await TenantPlugin.select(TenantPlugin.id)
+            .where(in_tenant(TenantPlugin), TenantPlugin.name == name)
+            .first()
+        )
+    if existing is None:
+        await TenantPlugin.insert(
+            TenantPlugin(tenant_id=tenant_id, name=name, enabled=enabled, config=config)
+        ).run()
+        return
+    await TenantPlugin.update(
+        {
+            TenantPlugin.enabled: enabled,
+            TenantPlugin.config: config,
+            TenantPlugin.updated_at: dt.datetime.now(dt.UTC),
+        }
+    ).where(in_tenant(TenantPlugin), TenantPlugin.id == existing["id"])
+
+
+async def apply_setting(tenant_id: int, name: str, enabled: bool, config: dict[str, Any]) -> bool:
+    """Store a validated setting unless it is already stored as is; whether it changed."""
+    row = (
+        await TenantPlugin.select()
+        .where(in_tenant(TenantPlugin), TenantPlugin.name == name)
+        .first()
+    )
+    if row is not None and row["enabled"] == enabled and _stored_config(row) == config:
+        return False
+    await save_setting(tenant_id, name, enabled, config, row)
+    return True

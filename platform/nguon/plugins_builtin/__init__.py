@@ -1,0 +1,1 @@
+"""Plugins that ship with Nguồn; each is switched on per tenant."""

@@ -1,0 +1,1 @@
+"""Deadline reminders: tell each unit what is due and what is late, before each deadline."""

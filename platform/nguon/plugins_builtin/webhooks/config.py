@@ -1,0 +1,32 @@
+"""A tenant's webhook settings (``[plugins.webhooks]`` in the manifest, or the admin API)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+EventType = Literal["list.submitted", "list.returned", "list.accepted", "deadline.reminder"]
+EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
+
+
+class Endpoint(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/?#]+(/\S*)?$")]
+    """Where the JSON payloads are POSTed."""
+    secret: Annotated[str, msgspec.Meta(min_length=16)]
+    """Key of the ``X-Nguon-Signature: sha256=<hex>`` HMAC over the raw body."""
+    events: list[EventType] = msgspec.field(default_factory=lambda: list(EVENT_TYPES))
+    """Which event types this endpoint receives (all by default)."""
+
+
+class WebhooksConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    endpoints: list[Endpoint] = []
+    max_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 12
+    """Attempts before a delivery is given up (marked ``failed``)."""
+    backoff_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+    """First retry delay; each further retry doubles it (with jitter), capped at 6 hours."""
+    timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 5.0
+    """How long one POST may take before it counts as a failed attempt."""
+
+    def endpoint(self, url: str) -> Endpoint | None:
+        return next((e for e in self.endpoints if e.url == url), None)

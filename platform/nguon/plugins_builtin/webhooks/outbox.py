@@ -1,0 +1,296 @@
+"""Put events in the outbox, and deliver what is due: signed, retried with backoff.
+
+Delivery never happens inside the request that caused the event: the event writes a
+``pending`` row; a background worker (or ``nguon webhooks deliver``) posts it. A row is
+marked ``delivered`` only on a 2xx answer, and every attempt carries the same
+``X-Nguon-Delivery`` id, so a receiver that dedupes on it sees each event exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import random
+import uuid
+from typing import Any
+
+import httpx
+import msgspec
+
+from nguon.plugin_admin.service import load_tenant_plugins
+from nguon.plugins_builtin.webhooks.config import WebhooksConfig
+from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import in_tenant
+from nguon.tenancy.tables import Tenant
+
+PLUGIN_NAME = "webhooks"
+SIGNATURE_HEADER = "X-Nguon-Signature"
+DELIVERY_HEADER = "X-Nguon-Delivery"
+EVENT_HEADER = "X-Nguon-Event"
+MAX_DELAY = dt.timedelta(hours=6)
+CONCURRENCY = 8
+
+logger = logging.getLogger("nguon.webhooks")
+
+_wakers: set[asyncio.Event] = set()
+
+
+class Payload(msgspec.Struct, kw_only=True):
+    event: str
+    event_id: str
+    tenant_id: int
+    occurred_at: dt.datetime
+    data: dict[str, Any]
+
+
+class DeliveryReport(msgspec.Struct, kw_only=True):
+    delivered: int = 0
+    retried: int = 0
+    gave_up: int = 0
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Nguon-Signature`` value: ``sha256=`` and the hex HMAC of the raw body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, body), signature)
+
+
+def wake_workers() -> None:
+    for waker in list(_wakers):
+        waker.set()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def enqueue(
+    config: WebhooksConfig, tenant_id: int, event_type: str, data: dict[str, Any]
+) -> list[str]:
+    """One pending delivery per endpoint that takes ``event_type``; their delivery ids."""
+    endpoints = [e for e in config.endpoints if event_type in e.events]
+    if not endpoints:
+        return []
+    payload = Payload(
+        event=event_type,
+        event_id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        occurred_at=_now(),
+        data=data,
+    )
+    body = msgspec.json.encode(payload).decode()
+    rows = [
+        WebhookDelivery(
+            tenant_id=tenant_id,
+            delivery_id=str(uuid.uuid4()),
+            event_type=event_type,
+            endpoint_url=endpoint.url,
+            body=body,
+            next_attempt_at=payload.occurred_at,
+        )
+        for endpoint in endpoints
+    ]
+    with tenant_context(tenant_id):
+        await WebhookDelivery.insert(*rows).run()
+    wake_workers()
+    return [row.delivery_id for row in rows]
+
+
+async def enqueue_for_tenant(tenant_id: int, event_type: str, data: dict[str, Any]) -> list[str]:
+    """Enqueue if the tenant has the webhooks plugin on; nothing otherwise."""
+    plugins = await load_tenant_plugins(tenant_id)
+    if not plugins.enabled(PLUGIN_NAME):
+        return []
+    return await enqueue(plugins.configs[PLUGIN_NAME], tenant_id, event_type, data)
+
+
+def retry_delay(config: WebhooksConfig, attempts: int) -> dt.timedelta:
+    """Exponential backoff with up to 25 % jitter, capped at ``MAX_DELAY``."""
+    seconds = config.backoff_seconds * (2 ** max(attempts - 1, 0))
+    delay = dt.timedelta(seconds=seconds * (1 + random.uniform(0, 0.25)))
+    return min(delay, MAX_DELAY)
+
+
+async def deliver_due(
+    client: httpx.AsyncClient, now: dt.datetime | None = None, limit: int = 200
+) -> DeliveryReport:
+    """Post every due delivery of every tenant that has the webhooks plugin on."""
+    now = now or _now()
+    report = DeliveryReport()
+    tenants = await Tenant.select(Tenant.id).order_by(Tenant.id)
+    for row in tenants:
+        plugins = await load_tenant_plugins(row["id"])
+        if plugins.enabled(PLUGIN_NAME):
+            with tenant_context(row["id"]):
+                await _deliver_tenant(client, plugins.configs[PLUGIN_NAME], now, limit, report)
+    return report
+
+
+async def _deliver_tenant(
+    client: httpx.AsyncClient,
+    config: WebhooksConfig,
+    now: dt.datetime,
+    limit: int,
+    report: DeliveryReport,
+) -> None:
+    due = await (
+        WebhookDelivery.select()
+        .where(
+            in_tenant(WebhookDelivery),
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
+    )
+    lease = now + dt.timedelta(seconds=config.timeout_seconds + 60)
+    claimed = []
+    for row in due:
+        # Another worker may hold the row: claim it by moving its next attempt forward.
+        taken = await (
+            WebhookDelivery.update({WebhookDelivery.next_attempt_at: lease})
+            .where(
+                in_tenant(WebhookDelivery),
+                WebhookDelivery.id == row["id"],
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at == row["next_attempt_at"],
+            )
+            .returning(WebhookDelivery.id)
+        )
+        if taken:
+            claimed.append(row)
+    limiter = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(row: dict[str, Any]) -> None:
+        async with limiter:
+            await _attempt(client, config, row, now, report)
+
+    await asyncio.gather(*(one(row) for row in claimed))
+
+
+async def _attempt(
+    client: httpx.AsyncClient,
+    config: WebhooksConfig,
+    row: dict[str, Any],
+    now: dt.datetime,
+    report: DeliveryReport,
+) -> None:
+    endpoint = config.endpoint(row["endpoint_url"])
+    attempts = row["attempts"] + 1
+    status: int | None = None
+    if endpoint is None:
+        error = "endpoint no longer configured"
+    else:
+        body = row["body"].encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Nguon-Webhooks/1",
+            DELIVERY_HEADER: row["delivery_id"],
+            EVENT_HEADER: row["event_type"],
+            SIGNATURE_HEADER: sign(endpoint.secret, body),
+        }
+        try:
+            response = await client.post(
+                endpoint.url, content=body, headers=headers, timeout=config.timeout_seconds
+            )
+            status = response.status_code
+            error = "" if response.is_success else f"HTTP {status}"
+        except httpx.HTTPError as failure:
+            error = f"{type(failure).__name__}: {failure}"[:500]
+    changes: dict[Any, Any] = {
+        WebhookDelivery.attempts: attempts,
+        WebhookDelivery.last_status: status,
+        WebhookDelivery.last_error: error,
+    }
+    if not error:
+        changes[WebhookDelivery.status] = "delivered"
+        changes[WebhookDelivery.delivered_at] = _now()
+        report.delivered += 1
+    elif endpoint is None or attempts >= config.max_attempts:
+        changes[WebhookDelivery.status] = "failed"
+        report.gave_up += 1
+        logger.warning("webhook delivery %s given up: %s", row["delivery_id"], error)
+    else:
+        changes[WebhookDelivery.next_attempt_at] = now + retry_delay(config, attempts)
+        report.retried += 1
+    await WebhookDelivery.update(changes).where(
+        in_tenant(WebhookDelivery), WebhookDelivery.id == row["id"]
+    )
+
+
+class DeliveryOut(msgspec.Struct, kw_only=True):
+    id: int
+    delivery_id: str
+    event_type: str
+    endpoint_url: str
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str
+    next_attempt_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+async def delivery_log(status: str | None = None, limit: int = 100) -> list[DeliveryOut]:
+    """The tenant's latest deliveries, newest first (the tenant must be set)."""
+    query = WebhookDelivery.select().where(in_tenant(WebhookDelivery))
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    rows = await query.order_by(WebhookDelivery.id, ascending=False).limit(limit)
+    return [
+        DeliveryOut(
+            id=r["id"],
+            delivery_id=r["delivery_id"],
+            event_type=r["event_type"],
+            endpoint_url=r["endpoint_url"],
+            status=r["status"],
+            attempts=r["attempts"],
+            last_status=r["last_status"],
+            last_error=r["last_error"],
+            next_attempt_at=r["next_attempt_at"] if r["status"] == "pending" else None,
+            delivered_at=r["delivered_at"],
+            created_at=r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+class Worker:
+    """The background delivery loop of one server process."""
+
+    def __init__(self, poll_seconds: float = 15.0) -> None:
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        _wakers.add(self._wake)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="nguon-webhooks")
+
+    async def stop(self) -> None:
+        _wakers.discard(self._wake)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        async with httpx.AsyncClient() as client:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                self._wake.clear()
+                try:
+                    await deliver_due(client)
+                except Exception:
+                    logger.exception("webhook delivery round failed")

@@ -1,0 +1,1 @@
+"""An example Nguồn plugin, written only against the documented hooks."""

@@ -1,0 +1,194 @@
+"""The webhooks plugin against a real HTTP receiver: down for a while, then every event
+arrives once with a valid signature; the portal stays fast while receivers are slow."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import statistics
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from nguon.app import create_app
+from nguon.audit.service import Actor
+from nguon.pipeline.events import ListEvent, ListSummary, dispatch
+from nguon.plugin_admin.service import save_setting
+from nguon.plugins_builtin.webhooks.outbox import deliver_due, verify
+from nguon.plugins_builtin.webhooks.plugin import POLL_ENV
+from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
+from nguon.tenancy.context import tenant_context
+from tests.conftest import Database
+from tests.http.conftest import AppClient, World, app_settings, build_world, token_for
+from tests.plugins.receiver import Receiver, free_port
+
+SECRET = "receiver-shared-secret-0123456789"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    down = Receiver(free_port())
+    yield down
+    down.stop()
+
+
+async def _webhooks_on(world: World, url: str, **settings: object) -> None:
+    config = {"endpoints": [{"url": url, "secret": SECRET}], **settings}
+    with tenant_context(world.tenant_id):
+        await save_setting(world.tenant_id, "webhooks", True, config)
+
+
+async def _fire(world: World, kind: str, list_id: int) -> None:
+    summary = ListSummary(
+        id=list_id,
+        tenant_id=world.tenant_id,
+        unit_id=world.units["cell_x"],
+        step="survey",
+        period="2025-annual",
+        state=kind,
+        version=3,
+        receiver_unit_id=world.units["commune_1"],
+    )
+    event = ListEvent(
+        kind=kind,  # type: ignore[arg-type]
+        candidate_list=summary,
+        actor=Actor(label="user:cell_x_editor", user_id=7),
+        comment="Thiếu nghị quyết" if kind == "returned" else "",
+    )
+    with tenant_context(world.tenant_id):
+        await dispatch(event)
+
+
+async def _rows(world: World) -> list[dict]:
+    with tenant_context(world.tenant_id):
+        return (
+            await WebhookDelivery.select()
+            .where(WebhookDelivery.tenant_id == world.tenant_id)
+            .order_by(WebhookDelivery.id)
+        )
+
+
+async def test_a_receiver_down_for_a_while_gets_every_event_once_signed_when_back(
+    db: Database, receiver: Receiver
+) -> None:
+    world, quiet = await build_world(db, "wh"), await build_world(db, "whoff")
+    await _webhooks_on(world, receiver.url, backoff_seconds=30)
+    for kind, list_id in (("submitted", 1), ("returned", 1), ("submitted", 2), ("accepted", 2)):
+        await _fire(world, kind, list_id)
+    await _fire(quiet, "submitted", 3)  # the webhooks plugin is off there
+
+    async with httpx.AsyncClient() as http:
+        await deliver_due(http)  # the receiver is down: every attempt fails
+        failed = await _rows(world)
+        assert [(r["status"], r["attempts"]) for r in failed] == [("pending", 1)] * 4
+        assert all(r["last_error"].startswith("ConnectError") for r in failed)
+
+        receiver.start()
+        await deliver_due(http)  # nothing is due before the backoff has passed
+        assert receiver.received == []
+
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+        await deliver_due(http, now=later)
+        await deliver_due(http, now=later + dt.timedelta(hours=1))
+
+    assert len(receiver.received) == 4
+    ids = [r.headers["X-Nguon-Delivery"] for r in receiver.received]
+    assert len(set(ids)) == 4
+    assert sorted(ids) == sorted(r["delivery_id"] for r in await _rows(world))
+    for request in receiver.received:
+        assert verify(SECRET, request.body, request.headers["X-Nguon-Signature"])
+        assert not verify(
+            "another-secret-entirely", request.body, request.headers["X-Nguon-Signature"]
+        )
+    payloads = sorted(
+        (json.loads(r.body) for r in receiver.received), key=lambda p: p["occurred_at"]
+    )
+    assert [p["event"] for p in payloads] == [
+        "list.submitted",
+        "list.returned",
+        "list.submitted",
+        "list.accepted",
+    ]
+    assert {p["tenant_id"] for p in payloads} == {world.tenant_id}
+    assert payloads[1]["data"]["comment"] == "Thiếu nghị quyết"
+    assert payloads[0]["data"]["actor"] == {"label": "user:cell_x_editor", "user_id": 7}
+    assert [(r["status"], r["attempts"]) for r in await _rows(world)] == [("delivered", 2)] * 4
+    assert await _rows(quiet) == []
+
+
+async def test_the_tenant_admin_sees_the_delivery_log(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    world = await build_world(db, "whlog")
+    await _webhooks_on(world, receiver.url, max_attempts=1)
+    await _fire(world, "accepted", 5)
+    async with httpx.AsyncClient() as http:
+        await deliver_due(http)
+
+    admin = await token_for(client, world.slug, "admin")
+    url = f"/t/{world.slug}/api/v1/admin/webhooks/deliveries"
+    (entry,) = (await client.get(url, headers=admin)).json()
+    assert entry["status"] == "failed"
+    assert entry["attempts"] == 1
+    assert entry["event_type"] == "list.accepted"
+    assert entry["last_error"].startswith("ConnectError")
+    assert (await client.get(f"{url}?status=pending", headers=admin)).json() == []
+    editor = await token_for(client, world.slug, "cell_x_editor")
+    assert (await client.get(url, headers=editor)).status_code == 403
+
+
+async def _timed(client: AppClient, url: str, headers: dict[str, str], n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = await client.get(url, headers=headers)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    return times
+
+
+async def test_the_portal_stays_fast_while_a_slow_receiver_is_being_delivered_to(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = Receiver(free_port(), delay=1.5)
+    slow.start()
+    monkeypatch.setenv(POLL_ENV, "0.2")
+    world = await build_world(db, "whfast")
+    await _webhooks_on(world, slow.url, timeout_seconds=10)
+    app = create_app(app_settings(), engine=db.app)
+    for hook in app.on_startup:
+        await hook()
+    try:
+        async with AppClient(app) as client:
+            admin = await token_for(client, world.slug, "admin")
+            url = f"/t/{world.slug}/api/v1/units"
+            baseline = await _timed(client, url, admin, 20)
+            started = time.perf_counter()
+            for list_id in range(8):
+                await _fire(world, "submitted", list_id)
+            fired = time.perf_counter() - started
+            await asyncio.sleep(0.1)  # the worker is now waiting on the receiver
+            during = await _timed(client, url, admin, 20)
+            for _ in range(100):
+                if len(slow.received) == 8:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        for hook in app.on_shutdown:
+            await hook()
+        slow.stop()
+
+    print(
+        f"\n[webhooks] {db.kind}: 8 events enqueued in {fired * 1000:.1f} ms; "
+        f"GET median {statistics.median(baseline) * 1000:.1f} ms before, "
+        f"{statistics.median(during) * 1000:.1f} ms while a 1.5 s receiver was posted to "
+        f"(max {max(during) * 1000:.1f} ms)"
+    )
+    assert fired < 1.5  # the events did not wait for the receiver
+    assert max(during) < 0.75  # no request waited for the slow receiver
+    assert statistics.median(during) < statistics.median(baseline) * 3 + 0.05
+    assert len(slow.received) == 8
+    assert len({r.headers["X-Nguon-Delivery"] for r in slow.received}) == 8
