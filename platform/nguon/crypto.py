@@ -45,3 +45,24 @@ def national_id_lookup_hash(national_id: str) -> str:
     return hmac.new(
         _lookup_key(load_settings().secret_key), normalized.encode(), hashlib.sha256
     ).hexdigest()
+
+
+@functools.cache
+def _settings_fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(derive_key("plugin-settings-secrets", secret)))
+
+
+SEALED_PREFIX = "sealed:"
+
+
+def seal_setting(value: str) -> str:
+    """Encrypt a secret kept in a plugin's settings (a webhook signing secret, a token)."""
+    token = _settings_fernet(load_settings().secret_key).encrypt(value.encode()).decode()
+    return SEALED_PREFIX + token
+
+
+def unseal_setting(value: str) -> str:
+    if not value.startswith(SEALED_PREFIX):
+        return value
+    token = value.removeprefix(SEALED_PREFIX).encode()
+    return _settings_fernet(load_settings().secret_key).decrypt(token).decode()

@@ -246,3 +246,22 @@ enabled = false
         "remind_late": True,
     }
     assert manifest.plugins["webhooks"].enabled is False
+
+
+async def test_secrets_in_plugin_settings_are_encrypted_at_rest(db: Database) -> None:
+    from nguon.plugin_admin.service import load_tenant_plugins, save_setting
+    from nguon.plugin_admin.tables import TenantPlugin
+    from nguon.tenancy.context import tenant_context
+    from tests.http.conftest import build_world
+
+    world = await build_world(db, "sealed-secrets")
+    secret = "khoa-ky-webhook-rat-bi-mat-2026"
+    config = {"endpoints": [{"url": "http://127.0.0.1:9/hook", "secret": secret}]}
+    with tenant_context(world.tenant_id):
+        await save_setting(world.tenant_id, "webhooks", True, config)
+        stored = await TenantPlugin.select(TenantPlugin.config).where(
+            TenantPlugin.tenant_id == world.tenant_id
+        )
+    assert secret not in str(stored)
+    plugins = await load_tenant_plugins(world.tenant_id)
+    assert plugins.configs["webhooks"].endpoints[0].secret == secret

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
 from nguon.accounts.permissions import WHOLE_TENANT, Access
 from nguon.audit.service import Actor, record_event
+from nguon.crypto import seal_setting, unseal_setting
 from nguon.errors import Forbidden, InvalidInput, NotFound
 from nguon.plugin_admin.tables import TenantPlugin
 from nguon.plugins import (
@@ -50,7 +52,21 @@ class PluginSettingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 def _stored_config(row: dict[str, Any]) -> dict[str, Any]:
     config = row["config"]
-    return json.loads(config) if isinstance(config, str) else dict(config or {})
+    return _secrets(
+        json.loads(config) if isinstance(config, str) else dict(config or {}), unseal_setting
+    )
+
+
+def _secrets(value: Any, change: Callable[[str], str]) -> Any:
+    """``value`` with ``change`` applied to every string under a secret's key."""
+    if isinstance(value, dict):
+        return {
+            k: change(v) if k in SECRET_KEYS and isinstance(v, str) and v else _secrets(v, change)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_secrets(v, change) for v in value]
+    return value
 
 
 def masked(value: Any) -> Any:
@@ -174,6 +190,7 @@ async def save_setting(
             .where(in_tenant(TenantPlugin), TenantPlugin.name == name)
             .first()
         )
+    config = _secrets(config, seal_setting)
     if existing is None:
         await TenantPlugin.insert(
             TenantPlugin(tenant_id=tenant_id, name=name, enabled=enabled, config=config)
