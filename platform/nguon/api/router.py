@@ -28,6 +28,7 @@ from nguon.portal.candidates import (
     new_candidate_page,
     new_candidate_submit,
 )
+from nguon.portal.lists import ROUTES as LIST_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
 
 API_PREFIX = "/api/v1"
@@ -74,6 +75,7 @@ def portal_router() -> Router:
             candidate_page,
             edit_candidate_page,
             edit_candidate_submit,
+            *LIST_PAGES,
         ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,

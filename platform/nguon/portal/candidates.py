@@ -36,6 +36,7 @@ from nguon.portal.candidate_form import (
 from nguon.portal.context import page_context
 from nguon.portal.evaluations import SHOWN_DECISIONS, evaluate_rows, tenant_package
 from nguon.rules.errors import RulesError
+from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
 from nguon.tenancy.scoped import in_tenant
 
@@ -59,6 +60,21 @@ class DecisionView(msgspec.Struct):
     outcome: str
     outcome_label: str
     reasons: list[ReasonView]
+
+
+def reason_view(package: RulesPackage, clause_id: str | None, message: str) -> ReasonView:
+    """A reason with the guidance clause it rests on (reference, text and document)."""
+    ref = text = document = ""
+    if clause_id:
+        try:
+            clause = package.clause(clause_id)
+        except RulesError:
+            clause = None
+        if clause is not None:
+            ref, text = clause.ref, clause.text
+            doc = package.documents.get(clause.document)
+            document = f"{doc.number} — {doc.title}" if doc else clause.document
+    return ReasonView(message=message, clause_ref=ref, clause_text=text, clause_document=document)
 
 
 def _choices() -> dict[str, Any]:
@@ -221,26 +237,7 @@ async def decision_views(candidate_row: dict[str, Any], on: dt.date) -> list[Dec
         decision = evaluation.decisions.get(code)
         if decision is None:
             continue
-        reasons: list[ReasonView] = []
-        for reason in decision.reasons:
-            ref = text = document = ""
-            if reason.clause_id:
-                try:
-                    clause = package.clause(reason.clause_id)
-                except RulesError:
-                    clause = None
-                if clause is not None:
-                    ref, text = clause.ref, clause.text
-                    doc = package.documents.get(clause.document)
-                    document = f"{doc.number} — {doc.title}" if doc else clause.document
-            reasons.append(
-                ReasonView(
-                    message=reason.message_vi,
-                    clause_ref=ref,
-                    clause_text=text,
-                    clause_document=document,
-                )
-            )
+        reasons = [reason_view(package, r.clause_id, r.message_vi) for r in decision.reasons]
         spec = package.decisions.get(code)
         views.append(
             DecisionView(
