@@ -29,6 +29,7 @@ from nguon.portal.candidates import (
     new_candidate_submit,
 )
 from nguon.portal.lists import ROUTES as LIST_PAGES
+from nguon.portal.plans import ROUTES as PLAN_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
 
 API_PREFIX = "/api/v1"
@@ -76,6 +77,7 @@ def portal_router() -> Router:
             edit_candidate_page,
             edit_candidate_submit,
             *LIST_PAGES,
+            *PLAN_PAGES,
         ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,
