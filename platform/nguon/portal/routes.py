@@ -22,6 +22,7 @@ from nguon.org.visibility import (
     visible_units,
 )
 from nguon.people.service import search_candidates
+from nguon.pipeline.courses import COURSE_ORGANISER_KINDS
 from nguon.pipeline.lists import inbox
 from nguon.portal.charts import Bar, bar_chart
 from nguon.portal.context import (
@@ -106,6 +107,7 @@ async def unit_page(
             "children": children,
             "holds_people": unit.kind in PEOPLE_HOLDING_KINDS,
             "can_write": access.can(unit.path, WRITE),
+            "organises_courses": unit.kind in COURSE_ORGANISER_KINDS,
         },
     )
 
