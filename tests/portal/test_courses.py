@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from nguon.org.tables import OrgUnit
 from nguon.pipeline.tables import CandidateList, ListEntry
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
@@ -23,10 +24,11 @@ async def accepted_nominee_list(db: Database, tenant_id: int, unit: int, candida
     with db.as_owner():
         async with db.owner.transaction():
             await switch_tenant_in_transaction(tenant_id)
+            path = await OrgUnit.select(OrgUnit.path).where(OrgUnit.id == unit).first()
             made = CandidateList(
                 tenant_id=tenant_id,
                 unit=unit,
-                unit_path="",
+                unit_path=path["path"],
                 step="course_nominees",
                 period_code="2026-Q3",
                 period_opens=dt.date(2026, 7, 1),
@@ -36,12 +38,6 @@ async def accepted_nominee_list(db: Database, tenant_id: int, unit: int, candida
                 package_version="2025.2",
             )
             await made.save().run()
-            path = await made.__class__.select(made.__class__.unit.path).where(
-                made.__class__.id == made.id
-            )
-            await CandidateList.update({CandidateList.unit_path: path[0]["unit.path"]}).where(
-                CandidateList.id == made.id
-            )
             await (
                 ListEntry(
                     tenant_id=tenant_id,
