@@ -29,6 +29,7 @@ from nguon.portal.candidates import (
     new_candidate_submit,
 )
 from nguon.portal.courses import ROUTES as COURSE_PAGES
+from nguon.portal.helpers import ROUTES as HELPER_PAGES
 from nguon.portal.lists import ROUTES as LIST_PAGES
 from nguon.portal.plans import ROUTES as PLAN_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
@@ -80,6 +81,7 @@ def portal_router() -> Router:
             *LIST_PAGES,
             *PLAN_PAGES,
             *COURSE_PAGES,
+            *HELPER_PAGES,
         ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,
