@@ -37,9 +37,11 @@ from nguon.portal.forms import (
     parse_resolution,
     version_of,
 )
+from nguon.portal.progress import subtree_units
 from nguon.rules.errors import RulesError
 from nguon.rules.registry import load_package
 
+BELOW_SHOWN = 100
 DONE_MESSAGES = {
     "created": "Đã lập danh sách theo quy định; hãy xem lại những người chưa đủ điều kiện.",
     "changed": "Đã cập nhật danh sách.",
@@ -103,10 +105,12 @@ async def _unit_lists_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Template:
-    found = await lists.search_lists(access, unit.id)
+    own = (await lists.search_lists(access, unit.id)).items
+    below_ids = {u["id"] for u in await subtree_units(unit.path)} - {unit.id}
+    below = [i for i in (await lists.search_lists(access)).items if i.unit_id in below_ids]
+    # The latest periods first; the page shows the most recent ones.
+    below.sort(key=lambda i: (i.period_opens, i.unit_name), reverse=True)
     periods, current = period_options(await tenant_package(), dt.date.today())
-    own = [item for item in found.items if item.unit_id == unit.id]
-    below = [item for item in found.items if item.unit_id != unit.id]
     return Template(
         template_name="unit_lists.html",
         context=page_context(
@@ -114,7 +118,8 @@ async def _unit_lists_page(
             access,
             unit=unit,
             own=own,
-            below=below,
+            below=below[:BELOW_SHOWN],
+            below_total=len(below),
             periods=periods,
             steps={step: STEP_LABELS[step] for step in STEPS},
             form=form or {"step": "survey", "period": current},
