@@ -293,7 +293,7 @@ async def render_candidate(
             done=done,
             outcome_labels=OUTCOME_LABELS,
             errors=errors or {},
-            form=form or {"resolution.adopted_on": today.isoformat()},
+            form={"resolution.adopted_on": today.isoformat(), **(form or {})},
             **await helper_context(access, candidate, can_edit),
             **_choices(),
         ),

@@ -233,7 +233,7 @@ async def list_page(
             actions=set(detail.allowed_actions),
             can_export=bool(list_renderers()),
             errors=errors or {},
-            form=form or {"resolution.adopted_on": dt.date.today().isoformat()},
+            form={"resolution.adopted_on": dt.date.today().isoformat(), **(form or {})},
             done=DONE_MESSAGES.get(done, ""),
             outcome_labels=OUTCOME_LABELS,
         ),
