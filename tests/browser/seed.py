@@ -1,5 +1,6 @@
 """The browser tests' database: the demo, plus a plan, some history and lists so the
-dashboard and home page have something to show. Run as ``python -m tests.browser.seed URL``."""
+dashboard and home page have something to show; Lạc Hồng as a commune committee.
+Run as ``python -m tests.browser.seed URL``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from nguon.db.binding import using_engine
 from nguon.db.engine import make_engine
 from nguon.demo.prepare import prepare_demo
 from nguon.org.service import unit_by_code
+from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import AdmissionPlan, CandidateList, StageChange
 from nguon.tenancy.context import tenant_context
@@ -25,6 +27,11 @@ async def seed(url: str) -> None:
         commune = await unit_by_code("hy.vanlam.lachong")
         cell = await unit_by_code("hy.vanlam.lachong.thon-1")
         assert district and commune and cell
+        # Since July 2025 a commune's Party committee is a commune committee: the lists
+        # of its cells go to it (the reporting chain of the current periods), not past it.
+        await OrgUnit.update({OrgUnit.kind: "commune_committee"}).where(
+            in_tenant(OrgUnit), OrgUnit.id == commune.id
+        )
         await AdmissionPlan(
             tenant_id=info.tenant_id,
             unit=district.id,

@@ -10,30 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP
+from tests.browser.pages import SLUG, shoot, sign_in
 
 pytestmark = pytest.mark.browser
-SLUG = "hungyen"
-
-
-async def shoot(page: Any, folder: Path, name: str) -> None:
-    """Full-page screenshots at desktop and phone width; nothing may overflow sideways."""
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        await page.set_viewport_size(size)
-        await page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
-        overflow = await page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"{name} scrolls sideways at {label} width by {overflow}px"
-    await page.set_viewport_size(DESKTOP)
-
-
-async def sign_in(page: Any, base: str, username: str, password: str) -> None:
-    await page.goto(f"{base}/t/{SLUG}/login")
-    await page.get_by_label("Tên đăng nhập").fill(username)
-    await page.get_by_label("Mật khẩu").fill(password)
-    await page.get_by_role("button", name="Đăng nhập").click()
-    await page.wait_for_url(f"{base}/t/{SLUG}/")
 
 
 async def test_a_cell_secretary_adds_finds_and_reads_a_candidate(

@@ -161,11 +161,16 @@ async def test_home_shows_the_period_and_lists_waiting(db: Database, client: App
             package_version="v",
             submitted_at=dt.datetime.now(dt.UTC),
         ).save()
+    # An editor cannot return or accept: nothing waits for them.
     await portal_login(client, world.slug, "district_1_editor")
     home = await client.get(f"/t/{world.slug}/")
     assert "Kỳ rà soát hiện tại" in home.text
     assert "hạn nộp danh sách" in home.text
-    assert "Danh sách khảo sát kỳ 2099-Q1 của <strong>Chi bộ thôn Ngọc Đà</strong>" in home.text
+    assert "Không có danh sách nào đang chờ bạn xử lý." in home.text
+    await portal_login(client, world.slug, "admin")
+    home = await client.get(f"/t/{world.slug}/")
+    assert f'<a href="/t/{world.slug}/inbox">Danh sách chờ tôi xử lý</a>' in home.text
+    assert "Danh sách khảo sát kỳ quý 1/2099 — Chi bộ thôn Ngọc Đà</a>" in home.text
 
 
 async def test_reevaluating_a_unit_reports_progress_and_stores_decisions(

@@ -30,6 +30,10 @@ from nguon.portal.candidates import (
     new_candidate_page,
     new_candidate_submit,
 )
+from nguon.portal.courses import ROUTES as COURSE_PAGES
+from nguon.portal.helpers import ROUTES as HELPER_PAGES
+from nguon.portal.lists import ROUTES as LIST_PAGES
+from nguon.portal.plans import ROUTES as PLAN_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
 
 API_PREFIX = "/api/v1"
@@ -78,6 +82,10 @@ def portal_router() -> Router:
             candidate_page,
             edit_candidate_page,
             edit_candidate_submit,
+            *LIST_PAGES,
+            *PLAN_PAGES,
+            *COURSE_PAGES,
+            *HELPER_PAGES,
         ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,

@@ -35,7 +35,9 @@ from nguon.portal.candidate_form import (
 )
 from nguon.portal.context import page_context
 from nguon.portal.evaluations import SHOWN_DECISIONS, evaluate_rows, tenant_package
+from nguon.portal.helper_views import helper_context
 from nguon.rules.errors import RulesError
+from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
 from nguon.tenancy.scoped import in_tenant
 
@@ -59,6 +61,21 @@ class DecisionView(msgspec.Struct):
     outcome: str
     outcome_label: str
     reasons: list[ReasonView]
+
+
+def reason_view(package: RulesPackage, clause_id: str | None, message: str) -> ReasonView:
+    """A reason with the guidance clause it rests on (reference, text and document)."""
+    ref = text = document = ""
+    if clause_id:
+        try:
+            clause = package.clause(clause_id)
+        except RulesError:
+            clause = None
+        if clause is not None:
+            ref, text = clause.ref, clause.text
+            doc = package.documents.get(clause.document)
+            document = f"{doc.number} — {doc.title}" if doc else clause.document
+    return ReasonView(message=message, clause_ref=ref, clause_text=text, clause_document=document)
 
 
 def _choices() -> dict[str, Any]:
@@ -221,26 +238,7 @@ async def decision_views(candidate_row: dict[str, Any], on: dt.date) -> list[Dec
         decision = evaluation.decisions.get(code)
         if decision is None:
             continue
-        reasons: list[ReasonView] = []
-        for reason in decision.reasons:
-            ref = text = document = ""
-            if reason.clause_id:
-                try:
-                    clause = package.clause(reason.clause_id)
-                except RulesError:
-                    clause = None
-                if clause is not None:
-                    ref, text = clause.ref, clause.text
-                    doc = package.documents.get(clause.document)
-                    document = f"{doc.number} — {doc.title}" if doc else clause.document
-            reasons.append(
-                ReasonView(
-                    message=reason.message_vi,
-                    clause_ref=ref,
-                    clause_text=text,
-                    clause_document=document,
-                )
-            )
+        reasons = [reason_view(package, r.clause_id, r.message_vi) for r in decision.reasons]
         spec = package.decisions.get(code)
         views.append(
             DecisionView(
@@ -254,13 +252,18 @@ async def decision_views(candidate_row: dict[str, Any], on: dt.date) -> list[Dec
     return views
 
 
-@get("/candidates/{candidate_id:int}", summary="A candidate", include_in_schema=False)
-async def candidate_page(
+async def render_candidate(
     request: Request[Any, Any, Any],
-    access: NamedDependency[Access],
-    candidate_id: FromPath[int],
-    saved: FromQuery[int] = 0,
+    access: Access,
+    candidate_id: int,
+    *,
+    saved: bool = False,
+    done: str = "",
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Template:
+    """The candidate page; the helper and admission forms show ``errors`` beside fields."""
     candidate = await get_candidate(access, candidate_id)
     unit = await get_visible_unit(access, candidate.unit_id)
     row = await Candidate.select().where(in_tenant(Candidate), Candidate.id == candidate_id).first()
@@ -274,6 +277,7 @@ async def candidate_page(
         .run()
     )
     today = dt.date.today()
+    can_edit = access.can(unit.path, WRITE)
     return Template(
         template_name="candidate.html",
         context=page_context(
@@ -284,9 +288,25 @@ async def candidate_page(
             history=history,
             decisions=await decision_views(row, today),
             evaluated_on=today,
-            can_edit=access.can(unit.path, WRITE),
-            saved=bool(saved),
+            can_edit=can_edit,
+            saved=saved,
+            done=done,
             outcome_labels=OUTCOME_LABELS,
+            errors=errors or {},
+            form={"resolution.adopted_on": today.isoformat(), **(form or {})},
+            **await helper_context(access, candidate, can_edit),
             **_choices(),
         ),
+        status_code=status,
     )
+
+
+@get("/candidates/{candidate_id:int}", summary="A candidate", include_in_schema=False)
+async def candidate_page(
+    request: Request[Any, Any, Any],
+    access: NamedDependency[Access],
+    candidate_id: FromPath[int],
+    saved: FromQuery[int] = 0,
+    done: FromQuery[str] = "",
+) -> Template:
+    return await render_candidate(request, access, candidate_id, saved=bool(saved), done=done)

@@ -41,10 +41,33 @@ STAGE_LABELS = {
     "removed": "Đã đưa ra khỏi danh sách",
 }
 
+STEP_LABELS = {
+    "survey": "Danh sách khảo sát",
+    "course_nominees": "Danh sách dự kiến học lớp nhận thức",
+    "admission_sources": "Danh sách nguồn kết nạp",
+}
+PERIOD_KIND_LABELS = {"survey": "Khảo sát hằng năm", "supplement": "Bổ sung hằng quý"}
+LIST_STATE_LABELS = {
+    "none": "chưa lập",
+    "draft": "đang soạn",
+    "adopted": "đã thông qua, chưa nộp",
+    "submitted": "đã nộp",
+    "returned": "bị trả lại",
+    "accepted": "đã tiếp nhận",
+}
+# The badge on a list's own page.
+LIST_BADGES = {
+    "draft": "Dự thảo",
+    "adopted": "Đã thông qua",
+    "submitted": "Đã gửi",
+    "returned": "Bị trả lại",
+    "accepted": "Đã tiếp nhận",
+}
+
 
 def period_label(period: Any) -> str:
-    """``2025-annual`` → "khảo sát năm 2025", ``2025-Q2`` → "quý 2/2025"."""
-    year, _, part = period.code.partition("-")
+    """``2025-annual`` → "khảo sát năm 2025", ``2025-Q2`` → "quý 2/2025" (a period or a code)."""
+    year, _, part = str(getattr(period, "code", period)).partition("-")
     if part.startswith("Q"):
         return f"quý {part[1:]}/{year}"
     return f"khảo sát năm {year}"
@@ -58,5 +81,8 @@ def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) 
         "role_labels": ROLE_LABELS,
         "stage_labels": STAGE_LABELS,
         "period_label": period_label,
+        "step_labels": STEP_LABELS,
+        "list_badges": LIST_BADGES,
+        "period_kind_labels": PERIOD_KIND_LABELS,
         **extra,
     }

@@ -22,10 +22,17 @@ from nguon.org.visibility import (
     visible_units,
 )
 from nguon.people.service import search_candidates
-from nguon.pipeline.tables import CandidateList
+from nguon.pipeline.courses import COURSE_ORGANISER_KINDS
+from nguon.pipeline.lists import inbox
 from nguon.plugin_admin.notices import home_notices
 from nguon.portal.charts import Bar, bar_chart
-from nguon.portal.context import STAGE_LABELS, page_context
+from nguon.portal.context import (
+    LIST_STATE_LABELS,
+    PERIOD_KIND_LABELS,
+    STAGE_LABELS,
+    STEP_LABELS,
+    page_context,
+)
 from nguon.portal.evaluations import tenant_package
 from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
 from nguon.portal.progress import (
@@ -42,52 +49,6 @@ from nguon.rules.registry import load_package
 from nguon.tenancy.scoped import in_tenant
 
 PAGE_SIZE = 20
-STEP_LABELS = {
-    "survey": "Danh sách khảo sát",
-    "course_nominees": "Danh sách dự kiến học lớp nhận thức",
-    "admission_sources": "Danh sách nguồn kết nạp",
-}
-PERIOD_KIND_LABELS = {"survey": "Khảo sát hằng năm", "supplement": "Bổ sung hằng quý"}
-LIST_STATE_LABELS = {
-    "none": "chưa lập",
-    "draft": "đang soạn",
-    "adopted": "đã thông qua, chưa nộp",
-    "submitted": "đã nộp",
-    "returned": "bị trả lại",
-    "accepted": "đã tiếp nhận",
-}
-
-
-async def lists_waiting_for(access: Access) -> list[dict[str, Any]]:
-    """Submitted lists addressed to a unit the user holds a role on (the top units for
-    a tenant administrator)."""
-    receivers = {g.unit_id for g in access.grants if g.unit_id is not None}
-    if any(g.unit_id is None for g in access.grants):
-        tops = await OrgUnit.select(OrgUnit.id).where(
-            in_tenant(OrgUnit),
-            (OrgUnit.parent.is_null()) | (OrgUnit.kind == "organisation_board"),
-        )
-        receivers |= {row["id"] for row in tops}
-    if not receivers:
-        return []
-    return await (
-        CandidateList.select(
-            CandidateList.id,
-            CandidateList.step,
-            CandidateList.period_code,
-            CandidateList.submitted_at,
-            CandidateList.unit.name.as_alias("unit_name"),
-            CandidateList.receiver_unit.name.as_alias("receiver_name"),
-        )
-        .where(
-            in_tenant(CandidateList),
-            CandidateList.state == "submitted",
-            CandidateList.receiver_unit.is_in(sorted(receivers)),
-        )
-        .order_by(CandidateList.submitted_at)
-        .limit(50)
-        .run()
-    )
 
 
 @get("/", summary="The user's units, the period's deadline, lists waiting", include_in_schema=False)
@@ -103,7 +64,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
         for period in (current, previous):
             if period is not None:
                 statuses.append((unit, await period_status(unit.path, period)))
-    waiting = await lists_waiting_for(access)
+    waiting = (await inbox(access)).items
     notices = await home_notices(access.tenant_id, [unit.id for unit in units], today)
     return Template(
         template_name="home.html",
@@ -149,6 +110,7 @@ async def unit_page(
             "children": children,
             "holds_people": unit.kind in PEOPLE_HOLDING_KINDS,
             "can_write": access.can(unit.path, WRITE),
+            "organises_courses": unit.kind in COURSE_ORGANISER_KINDS,
         },
     )
 

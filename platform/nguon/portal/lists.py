@@ -1,0 +1,522 @@
+"""List pages: a unit's lists, one list (people, refused people with reasons, edits,
+resolution, submit, return/accept, history, export), and the inbox of lists from below.
+
+Every change goes through ``nguon.pipeline.lists`` inside ``pipeline_transaction()``; a
+refused change shows the page again with the service's message beside the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK
+
+from nguon.accounts.permissions import WRITE, Access
+from nguon.api.tenant import tenant_of
+from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nguon.org.schemas import UnitOut
+from nguon.org.visibility import get_visible_unit
+from nguon.pipeline import lists
+from nguon.pipeline.documents import ListDocument
+from nguon.pipeline.documents_build import build_list_document, list_renderers
+from nguon.pipeline.events import pipeline_transaction
+from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate, ListDetail
+from nguon.portal.candidates import OUTCOME_LABELS, ReasonView, reason_view
+from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
+from nguon.portal.evaluations import tenant_package
+from nguon.portal.forms import (
+    field_errors,
+    form_data,
+    message_of,
+    parse_resolution,
+    version_of,
+)
+from nguon.portal.progress import subtree_units
+from nguon.rules.errors import RulesError
+from nguon.rules.registry import load_package
+
+BELOW_SHOWN = 100
+DONE_MESSAGES = {
+    "created": "Đã lập danh sách theo quy định; hãy xem lại những người chưa đủ điều kiện.",
+    "changed": "Đã cập nhật danh sách.",
+    "refreshed": "Đã áp dụng lại quy định theo hồ sơ mới nhất.",
+    "adopted": "Đã ghi nghị quyết thông qua danh sách. Bước tiếp theo: gửi lên cấp trên.",
+    "submitted": "Đã gửi danh sách lên cấp trên.",
+    "returned": "Đã trả lại danh sách kèm ý kiến.",
+    "accepted": "Đã tiếp nhận danh sách.",
+}
+
+
+class EntryView(msgspec.Struct):
+    candidate_id: int
+    full_name: str
+    unit_name: str
+    outcome: str
+    outcome_label: str
+    reasons: list[ReasonView]
+    note: str
+
+
+class PeriodOption(msgspec.Struct):
+    code: str
+    label: str
+
+
+def _slug(request: Request[Any, Any, Any]) -> str:
+    return tenant_of(request.scope).slug
+
+
+def period_options(package_id: str, today: dt.date) -> tuple[list[PeriodOption], str]:
+    """The calendar's periods of last year, this year and next, and the current one."""
+    package = load_package(package_id)
+    if package.calendar is None:
+        return [], ""
+    seen: dict[str, PeriodOption] = {}
+    for year in (today.year - 1, today.year, today.year + 1):
+        for period in package.calendar.periods(year):
+            kind = PERIOD_KIND_LABELS.get(period.kind, period.kind)
+            seen.setdefault(
+                period.code,
+                PeriodOption(
+                    code=period.code,
+                    label=f"{period_label(period).capitalize()} — {kind}, "
+                    f"{period.opens:%d/%m/%Y}–{period.deadline:%d/%m/%Y}",
+                ),
+            )
+    current = package.calendar.period_for(today)
+    return list(seen.values()), current.code if current else ""
+
+
+# --- a unit's lists --------------------------------------------------------------------
+
+
+async def _unit_lists_page(
+    request: Request[Any, Any, Any],
+    access: Access,
+    unit: UnitOut,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    own = (await lists.search_lists(access, unit.id)).items
+    below_ids = {u["id"] for u in await subtree_units(unit.path)} - {unit.id}
+    below = [i for i in (await lists.search_lists(access)).items if i.unit_id in below_ids]
+    # The latest periods first; the page shows the most recent ones.
+    below.sort(key=lambda i: (i.period_opens, i.unit_name), reverse=True)
+    periods, current = period_options(await tenant_package(), dt.date.today())
+    return Template(
+        template_name="unit_lists.html",
+        context=page_context(
+            request,
+            access,
+            unit=unit,
+            own=own,
+            below=below[:BELOW_SHOWN],
+            below_total=len(below),
+            periods=periods,
+            steps={step: STEP_LABELS[step] for step in STEPS},
+            form=form or {"step": "survey", "period": current},
+            errors=errors or {},
+            can_write=access.can(unit.path, WRITE),
+        ),
+        status_code=status,
+    )
+
+
+@get("/units/{unit_id:int}/lists", summary="A unit's lists", include_in_schema=False)
+async def unit_lists(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
+) -> Template:
+    unit = await get_visible_unit(access, unit_id)
+    return await _unit_lists_page(request, access, unit)
+
+
+@post(
+    "/units/{unit_id:int}/lists",
+    summary="Make a unit's list for a step and period",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def create_unit_list(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
+) -> Template | Redirect:
+    unit = await get_visible_unit(access, unit_id)
+    raw = await form_data(request)
+    errors: dict[str, str] = {}
+    step = raw.get("step", "")
+    if step not in STEPS:
+        errors["step"] = "Hãy chọn loại danh sách."
+    if not raw.get("period"):
+        errors["period"] = "Hãy chọn kỳ rà soát."
+    if not errors:
+        try:
+            async with pipeline_transaction():
+                created = await lists.create_list(
+                    access,
+                    msgspec.convert(
+                        {"unit_id": unit.id, "step": step, "period": raw["period"]}, ListCreate
+                    ),
+                )
+        except (InvalidInput, Conflict, Forbidden) as error:
+            errors = field_errors(error, "period")
+        else:
+            return Redirect(
+                path=f"/t/{_slug(request)}/lists/{created.summary.id}?done=created",
+                status_code=303,
+            )
+    return await _unit_lists_page(request, access, unit, form=raw, errors=errors, status=400)
+
+
+# --- one list --------------------------------------------------------------------------
+
+
+def _entry_views(package_id: str, entries: list[Any], note_of: str) -> list[EntryView]:
+    package = load_package(package_id)
+    return [
+        EntryView(
+            candidate_id=e.candidate_id,
+            full_name=e.full_name,
+            unit_name=e.unit_name,
+            outcome=e.outcome,
+            outcome_label=OUTCOME_LABELS.get(e.outcome, e.outcome),
+            reasons=[reason_view(package, r.clause_id, r.message_vi) for r in e.reasons],
+            note=getattr(e, note_of) or "",
+        )
+        for e in entries
+    ]
+
+
+async def _document(access: Access, list_id: int) -> ListDocument | None:
+    try:
+        return await build_list_document(access, list_id)
+    except RulesError:
+        return None
+
+
+async def list_page(
+    request: Request[Any, Any, Any],
+    access: Access,
+    list_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    done: str = "",
+    status: int = 200,
+) -> Template:
+    detail: ListDetail = await lists.get_list(access, list_id)
+    package_id = await tenant_package()
+    summary = detail.summary
+    refused = _entry_views(package_id, detail.refused, "removal_reason")
+    removed = _entry_views(package_id, detail.removed, "removal_reason")
+    included = _entry_views(package_id, detail.entries, "override_justification")
+    addable = [e for e in refused if e.outcome != "not_eligible"] + removed
+    return Template(
+        template_name="list.html",
+        context=page_context(
+            request,
+            access,
+            detail=detail,
+            summary=summary,
+            document=await _document(access, list_id),
+            included=included,
+            refused=refused,
+            removed=removed,
+            addable=addable,
+            shows_sources=any(c.source_list_id is not None for c in detail.counts_by_unit),
+            actions=set(detail.allowed_actions),
+            can_export=bool(list_renderers()),
+            errors=errors or {},
+            form={"resolution.adopted_on": dt.date.today().isoformat(), **(form or {})},
+            done=DONE_MESSAGES.get(done, ""),
+            outcome_labels=OUTCOME_LABELS,
+        ),
+        status_code=status,
+    )
+
+
+@get("/lists/{list_id:int}", summary="A list", include_in_schema=False)
+async def list_detail(
+    request: Request[Any, Any, Any],
+    access: NamedDependency[Access],
+    list_id: FromPath[int],
+    done: FromQuery[str] = "",
+) -> Template:
+    return await list_page(request, access, list_id, done=done)
+
+
+async def _after(
+    request: Request[Any, Any, Any],
+    access: Access,
+    list_id: int,
+    raw: dict[str, str],
+    done: str,
+    change: Any,
+    default_field: str,
+) -> Template | Redirect:
+    """Run ``change`` in one pipeline transaction; the list page again on a refusal."""
+    try:
+        async with pipeline_transaction():
+            await change()
+    except (InvalidInput, Conflict) as error:
+        status = 409 if isinstance(error, Conflict) else 400
+        errors = field_errors(error, default_field)
+        if error.field == "version":
+            errors = {"notice": message_of(error)}
+        return await list_page(request, access, list_id, errors=errors, form=raw, status=status)
+    target = f"/t/{_slug(request)}/lists/{list_id}?done={done}"
+    if raw.get("next") == "inbox":
+        target = f"/t/{_slug(request)}/inbox?done={done}"
+    return Redirect(path=target, status_code=303)
+
+
+def _candidate_id(raw: dict[str, str], name: str, errors: dict[str, str]) -> int:
+    text = raw.get(name, "")
+    if not text.isdigit():
+        errors[name] = "Hãy chọn một người."
+        return 0
+    return int(text)
+
+
+async def _refuse(
+    request: Request[Any, Any, Any],
+    access: Access,
+    list_id: int,
+    raw: dict[str, str],
+    errors: dict[str, str],
+) -> Template:
+    return await list_page(request, access, list_id, errors=errors, form=raw, status=400)
+
+
+@post(
+    "/lists/{list_id:int}/add",
+    summary="Add someone to a list",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def add_to_list(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Template | Redirect:
+    await lists.visible_list(access, list_id)
+    raw = await form_data(request)
+    errors: dict[str, str] = {}
+    candidate_id = _candidate_id(raw, "add.candidate_id", errors)
+    if errors:
+        return await _refuse(request, access, list_id, raw, errors)
+    change = ListChange(
+        version=version_of(raw),
+        add=[
+            EntryAdd(
+                candidate_id=candidate_id,
+                override_justification=raw.get("add.justification", "").strip() or None,
+            )
+        ],
+    )
+    error_fields = {
+        "add[0].candidate_id": "add.candidate_id",
+        "add[0].override_justification": "add.justification",
+    }
+    return await _change(request, access, list_id, raw, change, error_fields)
+
+
+@post(
+    "/lists/{list_id:int}/remove",
+    summary="Take someone off a list, with a reason",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def remove_from_list(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Template | Redirect:
+    await lists.visible_list(access, list_id)
+    raw = await form_data(request)
+    errors: dict[str, str] = {}
+    candidate_id = _candidate_id(raw, "remove.candidate_id", errors)
+    reason = raw.get("remove.reason", "").strip()
+    if not reason:
+        errors["remove.reason"] = "Hãy ghi lý do đưa ra khỏi danh sách."
+    if errors:
+        return await _refuse(request, access, list_id, raw, errors)
+    change = ListChange(
+        version=version_of(raw), remove=[EntryRemove(candidate_id=candidate_id, reason=reason)]
+    )
+    error_fields = {
+        "remove[0].candidate_id": "remove.candidate_id",
+        "remove[0].reason": "remove.reason",
+    }
+    return await _change(request, access, list_id, raw, change, error_fields)
+
+
+async def _change(
+    request: Request[Any, Any, Any],
+    access: Access,
+    list_id: int,
+    raw: dict[str, str],
+    change: ListChange,
+    error_fields: dict[str, str],
+) -> Template | Redirect:
+    try:
+        async with pipeline_transaction():
+            await lists.change_list(access, list_id, change)
+    except (InvalidInput, Conflict) as error:
+        if error.field == "version":
+            errors = {"notice": message_of(error)}
+        else:
+            field = error_fields.get(error.field or "", next(iter(error_fields.values())))
+            errors = {field: message_of(error)}
+        status = 409 if isinstance(error, Conflict) else 400
+        return await list_page(request, access, list_id, errors=errors, form=raw, status=status)
+    return Redirect(path=f"/t/{_slug(request)}/lists/{list_id}?done=changed", status_code=303)
+
+
+@post(
+    "/lists/{list_id:int}/refresh",
+    summary="Apply the rules again",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def refresh(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Template | Redirect:
+    await lists.visible_list(access, list_id)
+    raw = await form_data(request)
+
+    async def change() -> None:
+        await lists.refresh_list(access, list_id, version_of(raw))
+
+    return await _after(request, access, list_id, raw, "refreshed", change, "notice")
+
+
+@post(
+    "/lists/{list_id:int}/adopt",
+    summary="Record the resolution adopting a list",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def adopt(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Template | Redirect:
+    await lists.visible_list(access, list_id)
+    raw = await form_data(request)
+    errors: dict[str, str] = {}
+    resolution = parse_resolution(raw, errors)
+    if resolution is None:
+        return await _refuse(request, access, list_id, raw, errors)
+
+    async def change() -> None:
+        await lists.adopt_list(access, list_id, resolution, version_of(raw))
+
+    return await _after(request, access, list_id, raw, "adopted", change, "resolution.number")
+
+
+@post(
+    "/lists/{list_id:int}/submit",
+    summary="Send a list to the level above",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def submit(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Template | Redirect:
+    await lists.visible_list(access, list_id)
+    raw = await form_data(request)
+
+    async def change() -> None:
+        await lists.submit_list(access, list_id, version_of(raw))
+
+    return await _after(request, access, list_id, raw, "submitted", change, "notice")
+
+
+@post(
+    "/lists/{list_id:int}/return",
+    summary="Return a list with a comment",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def return_to_unit(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Template | Redirect:
+    await lists.visible_list(access, list_id)
+    raw = await form_data(request)
+    comment = raw.get("comment", "").strip()
+    if not comment:
+        return await _refuse(
+            request, access, list_id, raw, {"comment": "Hãy ghi ý kiến khi trả lại danh sách."}
+        )
+
+    async def change() -> None:
+        await lists.return_list(access, list_id, comment, version_of(raw))
+
+    return await _after(request, access, list_id, raw, "returned", change, "comment")
+
+
+@post(
+    "/lists/{list_id:int}/accept",
+    summary="Accept a list from below",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def accept(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Template | Redirect:
+    await lists.visible_list(access, list_id)
+    raw = await form_data(request)
+
+    async def change() -> None:
+        await lists.accept_list(access, list_id, version_of(raw))
+
+    return await _after(request, access, list_id, raw, "accepted", change, "notice")
+
+
+@get("/lists/{list_id:int}/export", summary="A list as a spreadsheet", include_in_schema=False)
+async def export(
+    access: NamedDependency[Access], list_id: FromPath[int], format: FromQuery[str] = "xlsx"
+) -> Response[bytes]:
+    document = await build_list_document(access, list_id)
+    renderer = list_renderers().get(format)
+    if renderer is None:
+        raise NotFound("export format")
+    filename = f"danh-sach-{document.list_id}-{document.period_code}.{renderer.file_extension}"
+    return Response(
+        content=renderer.render(document),
+        media_type=renderer.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- the inbox -------------------------------------------------------------------------
+
+
+@get("/inbox", summary="Lists from below waiting for me", include_in_schema=False)
+async def inbox_page(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], done: FromQuery[str] = ""
+) -> Template:
+    waiting = await lists.inbox(access)
+    return Template(
+        template_name="inbox.html",
+        context=page_context(
+            request, access, items=waiting.items, done=DONE_MESSAGES.get(done, "")
+        ),
+    )
+
+
+ROUTES = [
+    unit_lists,
+    create_unit_list,
+    list_detail,
+    add_to_list,
+    remove_from_list,
+    refresh,
+    adopt,
+    submit,
+    return_to_unit,
+    accept,
+    export,
+    inbox_page,
+]

@@ -1,0 +1,184 @@
+"""A survey list's whole journey in a real browser: the cell secretary adds a candidate,
+makes the list and submits it; the commune returns it with a comment; the secretary
+corrects and resubmits; the commune accepts it and sends its own list up; the district
+sees it on its dashboard and the commune's list with its sources; the province has the
+commune's list in its inbox. Then the district's course and plan pages.
+Screenshots of each main page at desktop and phone width."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import DESKTOP
+from tests.browser.pages import SLUG, shoot, sign_in
+
+pytestmark = pytest.mark.browser
+PERIOD = f"{dt.date.today().year}-annual" if dt.date.today().month >= 10 else None
+COMMENT = "Anh Đặng Văn Sơn đã chuyển công tác, đề nghị đưa ra khỏi danh sách."
+
+
+async def as_user(browser: Any, base: str, username: str, password: str) -> Any:
+    context = await browser.new_context(locale="vi-VN", viewport=DESKTOP)
+    page = await context.new_page()
+    await sign_in(page, base, username, password)
+    return page
+
+
+async def submitted_count(page: Any, base: str, period_label: str) -> int:
+    await page.goto(f"{base}/t/{SLUG}/")
+    await page.get_by_role("link", name="Tổng hợp").first.click()
+    await page.wait_for_url("**/dashboard")
+    line = page.locator("section[aria-labelledby=h-late] p").filter(has_text=period_label)
+    match = re.search(r"(\d+)/\d+ đơn vị đã nộp", await line.first.inner_text())
+    assert match, await line.first.inner_text()
+    return int(match.group(1))
+
+
+async def adopt(page: Any, number: str) -> None:
+    await page.get_by_label("Số nghị quyết").fill(number)
+    await page.get_by_label("Tổng số đảng viên chính thức").fill("9")
+    await page.get_by_label("Số đảng viên chính thức có mặt").fill("8")
+    await page.get_by_label("Số đảng viên tán thành").fill("8")
+    await page.get_by_role("button", name="Ghi nghị quyết, thông qua danh sách").click()
+    await page.get_by_text("Đã ghi nghị quyết thông qua danh sách").wait_for()
+    await page.get_by_role("button", name="Gửi danh sách").click()
+    await page.get_by_text("Đã gửi danh sách lên cấp trên.").wait_for()
+    assert await page.locator(".list-meta .state").inner_text() == "Đã gửi"
+
+
+async def make_list(page: Any) -> str:
+    """On a unit's page: open its lists and make the survey list for the current period."""
+    await page.get_by_role("link", name="Danh sách theo kỳ").click()
+    await page.get_by_label("Loại danh sách").select_option("survey")
+    await page.get_by_label("Kỳ rà soát").select_option(PERIOD)
+    await page.get_by_role("button", name="Lập danh sách").click()
+    await page.wait_for_url("**/lists/*?done=created")
+    return page.url.split("?")[0]
+
+
+@pytest.mark.skipif(PERIOD is None, reason="the annual survey period opens in October")
+async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
+    browser: Any, portal_url: str, screenshots: Path
+) -> None:
+    huyen = await as_user(browser, portal_url, "demo.huyen", "huyen-demo-2024")
+    label = f"khảo sát năm {PERIOD[:4]}"
+    before = await submitted_count(huyen, portal_url, label)
+
+    chibo = await as_user(browser, portal_url, "demo.chibo", "chibo-demo-2024")
+    await chibo.get_by_role("link", name="Chi bộ thôn 1").first.click()
+    await chibo.get_by_role("link", name="Thêm quần chúng").click()
+    await chibo.get_by_label("Họ và tên").fill("Đặng Văn Sơn")
+    await chibo.get_by_label("Ngày sinh").fill("2000-05-05")
+    await chibo.get_by_label("Giới tính").select_option("male")
+    await chibo.get_by_label("Trình độ học vấn").select_option("university")
+    await chibo.get_by_label("Thẩm tra lý lịch (tiêu chuẩn chính trị)").select_option("passed")
+    await chibo.get_by_role("button", name="Thêm vào danh sách").click()
+    await chibo.wait_for_url("**/candidates/*?saved=1")
+    await chibo.get_by_role("link", name="Chi bộ thôn 1").click()
+    list_url = await make_list(chibo)
+
+    assert await chibo.locator(".list-meta .state").inner_text() == "Dự thảo"
+    included = chibo.locator("table.form-table tbody")
+    assert "Đặng Văn Sơn" in await included.inner_text()
+    refused = chibo.locator("section[aria-labelledby=h-refused] ul.people > li")
+    assert await refused.count() > 0
+    await refused.first.locator("details summary").first.click()
+    assert len(await refused.first.locator("details[open] blockquote").inner_text()) > 20
+    assert await chibo.get_by_role("link", name="Tải Excel").is_visible()
+    await shoot(chibo, screenshots, "10-list-draft")
+    await adopt(chibo, "05-NQ/CB")
+
+    coso = await as_user(browser, portal_url, "demo.coso", "coso-demo-2024")
+    await coso.get_by_role("link", name="Danh sách chờ tôi xử lý").click()
+    await coso.wait_for_url("**/inbox")
+    item = coso.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Chi bộ thôn 1")
+    assert "Chi bộ thôn 1" in await item.inner_text()
+    await shoot(coso, screenshots, "11-inbox")
+    await item.get_by_text("Trả lại kèm ý kiến").click()
+    await item.get_by_label("Ý kiến khi trả lại").fill(COMMENT)
+    await item.get_by_role("button", name="Trả lại danh sách").click()
+    await coso.get_by_text("Đã trả lại danh sách kèm ý kiến.").wait_for()
+
+    await chibo.goto(list_url)
+    assert await chibo.locator(".list-meta .state").inner_text() == "Bị trả lại"
+    assert COMMENT in await chibo.locator(".notice.returned").inner_text()
+    await shoot(chibo, screenshots, "12-list-returned")
+    await chibo.get_by_label("Người đưa ra").select_option(label="Đặng Văn Sơn — Chi bộ thôn 1")
+    await chibo.get_by_label("Lý do đưa ra").fill("Đã chuyển công tác khỏi địa phương")
+    await chibo.get_by_role("button", name="Đưa ra khỏi danh sách").click()
+    await chibo.get_by_text("Đã cập nhật danh sách.").wait_for()
+    removed = chibo.locator("section[aria-labelledby=h-removed]")
+    assert "Đã chuyển công tác khỏi địa phương" in await removed.inner_text()
+    await adopt(chibo, "06-NQ/CB")
+
+    await coso.goto(f"{portal_url}/t/{SLUG}/inbox")
+    item = coso.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Chi bộ thôn 1")
+    await item.get_by_role("button", name="Tiếp nhận").click()
+    await coso.get_by_text("Đã tiếp nhận danh sách.").wait_for()
+    waiting = coso.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Chi bộ thôn 1")
+    assert await waiting.count() == 0
+    # The commune's own list gathers what its cells sent, and goes up the chain.
+    await coso.goto(f"{portal_url}/t/{SLUG}/")
+    await coso.get_by_role("link", name="Đảng ủy xã Lạc Hồng").first.click()
+    await make_list(coso)
+    sources = coso.locator("section[aria-labelledby=h-sources]")
+    assert "Chi bộ thôn 1" in await sources.inner_text()
+    await adopt(coso, "15-NQ/ĐU")
+
+    # The district sees the cell's list counted, and the commune's list with its sources.
+    assert await submitted_count(huyen, portal_url, label) > before
+    await huyen.goto(f"{portal_url}/t/{SLUG}/")
+    await huyen.get_by_role("link", name="Danh sách", exact=True).first.click()
+    below = huyen.locator("section[aria-labelledby=h-below] tr").filter(has_text="Lạc Hồng")
+    await below.filter(has_text=label).get_by_role("link").first.click()
+    await huyen.wait_for_url("**/lists/*")
+    sources = huyen.locator("section[aria-labelledby=h-sources]")
+    assert "Chi bộ thôn 1" in await sources.inner_text()
+    await shoot(huyen, screenshots, "13-list-aggregate")
+    # The province's organisation board has it in its inbox, with Accept and Return.
+    tinh = await as_user(browser, portal_url, "demo.tinh", "tinh-demo-2024")
+    await tinh.get_by_role("link", name="Danh sách chờ tôi xử lý").first.click()
+    item = tinh.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Đảng ủy xã Lạc Hồng")
+    assert await item.get_by_role("button", name="Tiếp nhận").is_visible()
+    await tinh.context.close()
+    for page in (huyen, chibo, coso):
+        await page.context.close()
+
+
+async def test_the_district_opens_a_course_and_reads_its_plan(
+    browser: Any, portal_url: str, screenshots: Path
+) -> None:
+    page = await as_user(browser, portal_url, "demo.huyen", "huyen-demo-2024")
+    await page.get_by_role("link", name="Huyện ủy Văn Lâm").first.click()
+    await page.get_by_role("link", name="Lớp bồi dưỡng").click()
+    today = dt.date.today()
+    await page.get_by_label("Tên lớp").fill(f"Lớp bồi dưỡng nhận thức về Đảng khóa 1/{today.year}")
+    await page.get_by_label("Ngày khai giảng").fill(today.isoformat())
+    await page.get_by_label("Ngày bế giảng").fill((today - dt.timedelta(days=1)).isoformat())
+    await page.get_by_label("Số buổi học").fill("6")
+    await page.get_by_role("button", name="Mở lớp").click()
+    assert (
+        "Ngày bế giảng trước ngày khai giảng" in await page.locator("#closes_on-error").inner_text()
+    )
+    await page.get_by_label("Ngày bế giảng").fill((today + dt.timedelta(days=20)).isoformat())
+    await page.get_by_role("button", name="Mở lớp").click()
+    await page.wait_for_url("**/courses/*?done=opened")
+    assert await page.get_by_role("heading", name="Học viên (0)").is_visible()
+    await shoot(page, screenshots, "14-course")
+
+    await page.goto(f"{portal_url}/t/{SLUG}/")
+    await page.get_by_role("link", name="Tổng hợp").first.click()
+    await page.get_by_role("link", name=f"Kế hoạch kết nạp {today.year}").click()
+    await page.wait_for_url(f"**/plan/{today.year}")
+    assert await page.get_by_role("img").count() == 1
+    await page.get_by_label("Quý 4").fill("13")
+    await page.get_by_role("button", name="Lưu chỉ tiêu").click()
+    error = await page.locator("#target_year-error").inner_text()
+    assert "khác chỉ tiêu cả năm 40" in error
+    await shoot(page, screenshots, "15-plan")
+    await page.context.close()
