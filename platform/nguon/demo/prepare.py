@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import msgspec
 from nguon.db.binding import using_engine
 from nguon.db.engine import make_engine
 from nguon.db.migrate import migrate
+from nguon.demo.history import add_demo_history
 from nguon.demo.people import generate_candidates, generate_members
 from nguon.demo.users import DemoLogin, create_demo_users
 from nguon.org.service import unit_by_code
@@ -79,6 +81,7 @@ async def prepare_demo(
             created = await generate_candidates(
                 tenant_id, candidates, seed, focus_paths=focus_paths
             )
+            await add_demo_history(tenant_id, dt.date.today())
         if members == 0:
             members = await generate_members(tenant_id, DEMO_MEMBERS, seed)
         logins = await create_demo_users(tenant_id)
