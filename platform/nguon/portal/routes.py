@@ -41,10 +41,8 @@ from nguon.portal.progress import (
     by_child,
     current_and_previous,
     period_status,
-    quarters,
-    stage_counts_by_unit,
-    subtree_units,
 )
+from nguon.reports.dashboard import dashboard_figures
 from nguon.rules.registry import load_package
 from nguon.tenancy.scoped import in_tenant
 
@@ -127,15 +125,16 @@ async def dashboard(
     year = year or today.year
     package_id = await tenant_package()
     package = load_package(package_id)
-    units = await subtree_units(unit.path)
+    current, previous = current_and_previous(package_id, today)
+    figures = await dashboard_figures(
+        unit.path, unit.id, year, [p for p in (current, previous) if p is not None]
+    )
+    units, counts = figures.units, figures.counts
     row = next(u for u in units if u["id"] == unit.id)
-    counts = await stage_counts_by_unit(unit.path)
     totals = {s: sum(c.get(s, 0) for c in counts.values()) for s in STAGES}
     children = by_child(row, units, counts)
     blocs = by_bloc(units, counts, package.blocs)
-    quarter_rows = await quarters(unit.path, year, unit.id)
-    current, previous = current_and_previous(package_id, today)
-    statuses = [await period_status(unit.path, p) for p in (current, previous) if p is not None]
+    quarter_rows, statuses = figures.quarter_rows, figures.statuses
     charts = {
         "stages": bar_chart(
             "Số quần chúng ở mỗi bước",
