@@ -24,15 +24,23 @@ if TYPE_CHECKING:
 
     from nguon.audit.service import Actor
     from nguon.pipeline.documents import ListRenderer
-    from nguon.pipeline.events import ListSummary
+    from nguon.pipeline.events import ListSummary, StageChangeSummary
     from nguon.rules.decisions import CandidateEvaluation
     from nguon.rules.facts import UnitFacts
     from nguon.rules.package import RulesPackage
 
-HOOK_API_VERSION = "1.1"
+HOOK_API_VERSION = "1.2"
 """Major: a change that breaks plugins; minor: hooks added. Plugins declare ``NGUON_HOOK_API``."""
 
-TENANT_HOOKS = frozenset({"list_submitted", "list_returned", "list_accepted", "extra_home_notices"})
+TENANT_HOOKS = frozenset(
+    {
+        "list_submitted",
+        "list_returned",
+        "list_accepted",
+        "candidate_stage_changed",
+        "extra_home_notices",
+    }
+)
 
 hookspec = pluggy.HookspecMarker("nguon")
 hookimpl = pluggy.HookimplMarker("nguon")
@@ -90,6 +98,11 @@ def list_returned(candidate_list: ListSummary, actor: Actor, comment: str) -> No
 @hookspec
 def list_accepted(candidate_list: ListSummary, actor: Actor) -> None:
     """Called after a list was accepted by the level that received it."""
+
+
+@hookspec
+def candidate_stage_changed(change: StageChangeSummary, actor: Actor) -> None:
+    """Called after a decision moved a candidate to another stage (nominee, certified, …)."""
 
 
 # --- portal ---------------------------------------------------------------------------

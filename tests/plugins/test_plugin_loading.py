@@ -76,8 +76,8 @@ def test_the_allow_list_leaves_out_entry_point_plugins_it_does_not_name(monkeypa
     [
         (None, "plugin 'acme': declare NGUON_HOOK_API"),
         ("one", "plugin 'acme': declare NGUON_HOOK_API"),
-        ("2.0", "plugin 'acme' is written for hook API 2.0; this Nguồn offers hook API 1.1"),
-        ("1.9", "plugin 'acme' is written for hook API 1.9; this Nguồn offers hook API 1.1"),
+        ("2.0", "plugin 'acme' is written for hook API 2.0; this Nguồn offers hook API 1.2"),
+        ("1.9", "plugin 'acme' is written for hook API 1.9; this Nguồn offers hook API 1.2"),
         ("0.3", "plugin 'acme' is written for hook API 0.3"),
     ],
 )
@@ -93,7 +93,7 @@ def test_an_incompatible_hook_api_version_is_refused_naming_the_plugin(
 
 
 def test_an_older_minor_version_of_the_same_major_loads(monkeypatch):
-    _with(monkeypatch, acme=GoodPlugin())  # declares 1.0, Nguồn offers 1.1
+    _with(monkeypatch, acme=GoodPlugin())  # declares 1.0, Nguồn offers 1.2
     assert new_plugin_manager().get_plugin("acme") is not None
 
 

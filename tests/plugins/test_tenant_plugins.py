@@ -20,7 +20,7 @@ from nguon.plugins import get_plugin_manager, plugin_config
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.manifest import ManifestError, parse_manifest
 from tests.conftest import Database
-from tests.http.conftest import AppClient, World, build_world, token_for
+from tests.http.conftest import AppClient, World, build_world, candidate_body, token_for
 
 NAME = "test_tenant_greeter"
 
@@ -33,16 +33,21 @@ class GreeterConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, fr
 class TenantGreeter:
     """Greets on the home page and records list events, per tenant."""
 
-    NGUON_HOOK_API = "1.1"
+    NGUON_HOOK_API = "1.2"
     NGUON_PER_TENANT = True
     config_struct = GreeterConfig
 
     def __init__(self) -> None:
         self.submitted: list[tuple[int, str]] = []
+        self.stage_changes: list[tuple[int, str, str]] = []
 
     @hookimpl
     def list_submitted(self, candidate_list, actor) -> None:
         self.submitted.append((candidate_list.tenant_id, plugin_config(NAME).greeting))
+
+    @hookimpl
+    async def candidate_stage_changed(self, change, actor) -> None:
+        self.stage_changes.append((change.tenant_id, change.to_stage, plugin_config(NAME).greeting))
 
     @hookimpl
     async def extra_home_notices(self, tenant_id, unit_ids, today) -> list[HomeNotice]:
@@ -265,3 +270,23 @@ async def test_secrets_in_plugin_settings_are_encrypted_at_rest(db: Database) ->
     assert secret not in str(stored)
     plugins = await load_tenant_plugins(world.tenant_id)
     assert plugins.configs["webhooks"].endpoints[0].secret == secret
+
+
+async def test_stage_changes_reach_only_the_tenants_that_switched_the_plugin_on(
+    db: Database, client: AppClient, greeter: TenantGreeter
+) -> None:
+    on, off = await build_world(db, "gs-on"), await build_world(db, "gs-off")
+    await _switch(db, on, True, {"greeting": "Chào"})
+    for world in (on, off):
+        admin = await token_for(client, world.slug, "admin")
+        base = f"/t/{world.slug}/api/v1"
+        created = await client.post(
+            f"{base}/candidates", json=candidate_body(world.units["cell_x"]), headers=admin
+        )
+        decided = await client.post(
+            f"{base}/candidates/{created.json()['id']}/stage",
+            json={"version": 1, "to_stage": "removed", "reason": "Không còn đủ tiêu chuẩn"},
+            headers=admin,
+        )
+        assert decided.status_code == 200, decided.text
+    assert greeter.stage_changes == [(on.tenant_id, "removed", "Chào")]

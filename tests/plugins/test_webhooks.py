@@ -22,7 +22,14 @@ from nguon.plugins_builtin.webhooks.plugin import POLL_ENV
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
-from tests.http.conftest import AppClient, World, app_settings, build_world, token_for
+from tests.http.conftest import (
+    AppClient,
+    World,
+    app_settings,
+    build_world,
+    candidate_body,
+    token_for,
+)
 from tests.plugins.receiver import Receiver, free_port
 
 SECRET = "receiver-shared-secret-0123456789"
@@ -192,3 +199,31 @@ async def test_the_portal_stays_fast_while_a_slow_receiver_is_being_delivered_to
     assert statistics.median(during) < statistics.median(baseline) * 3 + 0.05
     assert len(slow.received) == 8
     assert len({r.headers["X-Nguon-Delivery"] for r in slow.received}) == 8
+
+
+async def test_a_decision_that_moves_a_candidate_becomes_a_signed_webhook_event(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    world = await build_world(db, "wh-stage")
+    quiet = await build_world(db, "wh-stage-off")
+    await _webhooks_on(world, receiver.url)
+    for place in (world, quiet):
+        admin = await token_for(client, place.slug, "admin")
+        base = f"/t/{place.slug}/api/v1"
+        created = await client.post(
+            f"{base}/candidates", json=candidate_body(place.units["cell_x"]), headers=admin
+        )
+        assert created.status_code == 201, created.text
+        removed = await client.post(
+            f"{base}/candidates/{created.json()['id']}/stage",
+            json={"version": 1, "to_stage": "removed", "reason": "Chuyển công tác nơi khác"},
+            headers=admin,
+        )
+        assert removed.status_code == 200, removed.text
+
+    rows = await _rows(world)
+    assert [r["event_type"] for r in rows] == ["candidate.stage_changed"]
+    change = json.loads(rows[0]["body"])["data"]["change"]
+    assert (change["from_stage"], change["to_stage"]) == ("surveyed", "removed")
+    assert change["reason"] == "Chuyển công tác nơi khác"
+    assert await _rows(quiet) == []

@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
-from nguon.api.transaction import atomic
 from nguon.pipeline import courses
 from nguon.pipeline.course_schemas import (
     CertificateIssue,
@@ -24,6 +23,7 @@ from nguon.pipeline.course_schemas import (
     EnrolmentUpdate,
     ExpiredCertificateList,
 )
+from nguon.pipeline.events import pipeline_transaction
 
 UnitFilter = Annotated[int | None, QueryParameter(description="Only this unit and its subtree")]
 OnDate = Annotated[dt.date | None, QueryParameter(description="The date to judge on (today)")]
@@ -37,7 +37,7 @@ class CourseController(Controller):
     async def open_course(
         self, access: NamedDependency[Access], data: JSONBody[CourseCreate]
     ) -> CourseOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await courses.open_course(access, data)
 
     @get("/", summary="Courses organised in the caller's units")
@@ -59,7 +59,7 @@ class CourseController(Controller):
         course_id: FromPath[int],
         data: JSONBody[CourseUpdate],
     ) -> CourseOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await courses.update_course(access, course_id, data)
 
     @post("/{course_id:int}/enrolments", summary="Enrol a candidate from an accepted list")
@@ -69,7 +69,7 @@ class CourseController(Controller):
         course_id: FromPath[int],
         data: JSONBody[EnrolmentCreate],
     ) -> EnrolmentOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await courses.enrol_candidate(access, course_id, data)
 
     @patch(
@@ -83,7 +83,7 @@ class CourseController(Controller):
         enrolment_id: FromPath[int],
         data: JSONBody[EnrolmentUpdate],
     ) -> EnrolmentOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await courses.update_enrolment(access, course_id, enrolment_id, data)
 
     @post(
@@ -97,7 +97,7 @@ class CourseController(Controller):
         enrolment_id: FromPath[int],
         data: JSONBody[CertificateIssue],
     ) -> EnrolmentOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await courses.issue_certificate(access, course_id, enrolment_id, data)
 
 

@@ -1,4 +1,5 @@
-"""List events for plugins (submitted, returned, accepted), called after the commit.
+"""Pipeline events for plugins, called after the commit: a list submitted, returned or
+accepted, and a candidate moved to another stage by a decision.
 
 Services ``emit`` inside a ``pipeline_transaction()``; the hooks run only once the
 transaction has committed, so a plugin never sees a change that was rolled back.
@@ -6,6 +7,7 @@ transaction has committed, so a plugin never sees a change that was rolled back.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,18 +46,43 @@ class ListEvent(msgspec.Struct, kw_only=True, frozen=True):
     comment: str = ""
 
 
-_pending: ContextVar[list[ListEvent] | None] = ContextVar("nguon_pipeline_events", default=None)
+class StageChangeSummary(msgspec.Struct, kw_only=True, frozen=True):
+    """What ``candidate_stage_changed`` receives as ``change``."""
+
+    tenant_id: int
+    candidate_id: int
+    unit_id: int
+    from_stage: str
+    to_stage: str
+    changed_on: dt.date
+    reason: str
 
 
-def emit(event: ListEvent) -> None:
+class StageEvent(msgspec.Struct, kw_only=True, frozen=True):
+    change: StageChangeSummary
+    actor: Actor
+
+
+Event = ListEvent | StageEvent
+
+_pending: ContextVar[list[Event] | None] = ContextVar("nguon_pipeline_events", default=None)
+
+
+def emit(event: Event) -> None:
     pending = _pending.get()
     if pending is None:
         raise RuntimeError("list events are emitted inside pipeline_transaction()")
     pending.append(event)
 
 
-async def dispatch(event: ListEvent) -> None:
-    """Call the event's hook on the plugins switched on for the list's tenant."""
+async def dispatch(event: Event) -> None:
+    """Call the event's hook on the plugins switched on for the event's tenant."""
+    if isinstance(event, StageEvent):
+        plugins = await load_tenant_plugins(event.change.tenant_id)
+        await call_tenant_hook(
+            plugins, "candidate_stage_changed", change=event.change, actor=event.actor
+        )
+        return
     plugins = await load_tenant_plugins(event.candidate_list.tenant_id)
     kwargs = {"candidate_list": event.candidate_list, "actor": event.actor}
     if event.kind == "returned":
@@ -66,7 +93,7 @@ async def dispatch(event: ListEvent) -> None:
 @asynccontextmanager
 async def pipeline_transaction() -> AsyncIterator[None]:
     """One transaction for a pipeline change; its list events fire after it commits."""
-    pending: list[ListEvent] = []
+    pending: list[Event] = []
     token = _pending.set(pending)
     try:
         async with atomic():
@@ -78,4 +105,4 @@ async def pipeline_transaction() -> AsyncIterator[None]:
             await dispatch(event)
         except Exception:
             # The change is committed; a failing plugin must not turn it into an error.
-            logger.exception("list_%s hook failed for list %s", event.kind, event.candidate_list.id)
+            logger.exception("a pipeline event hook failed: %s", type(event).__name__)

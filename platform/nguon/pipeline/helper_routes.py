@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from nguon.accounts.permissions import Access
-from nguon.api.transaction import atomic
 from nguon.people.schemas import CandidateOut
 from nguon.pipeline import admission, helpers
+from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.helper_schemas import (
     HelperAssign,
     HelperEnd,
@@ -31,7 +31,7 @@ class HelperController(Controller):
     async def assign(
         self, access: NamedDependency[Access], data: JSONBody[HelperAssign]
     ) -> HelperOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await helpers.assign_helper(access, data)
 
     @post("/{assignment_id:int}/end", summary="End a helper assignment", status_code=200)
@@ -41,7 +41,7 @@ class HelperController(Controller):
         assignment_id: FromPath[int],
         data: JSONBody[HelperEnd],
     ) -> HelperOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await helpers.end_helper(access, assignment_id, data)
 
 
@@ -66,7 +66,7 @@ class AdmissionController(Controller):
         candidate_id: FromPath[int],
         data: JSONBody[ProposeAdmission],
     ) -> CandidateOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await admission.propose_admission(access, candidate_id, data)
 
     @post(
@@ -80,7 +80,7 @@ class AdmissionController(Controller):
         candidate_id: FromPath[int],
         data: JSONBody[StageDecision],
     ) -> CandidateOut:
-        async with atomic():
+        async with pipeline_transaction():
             return await admission.decide_stage(access, candidate_id, data)
 
     @get("/{candidate_id:int}/stages", summary="A candidate's stage history")

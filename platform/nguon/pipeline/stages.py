@@ -21,6 +21,7 @@ from nguon.errors import Conflict, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import candidate_facts, tenant_package_id, unit_facts
+from nguon.pipeline.events import StageChangeSummary, StageEvent, emit
 from nguon.pipeline.tables import HelperAssignment, StageChange
 from nguon.rules.decisions import CandidateEvaluation, Reason
 from nguon.rules.registry import load_package
@@ -212,6 +213,20 @@ async def change_stage(
     before = {"stage": candidate["stage"], **{k: candidate.get(k) for k in extra}}
     after = {"stage": to_stage, **extra, "changed_on": on, "reason": note}
     await record_event(actor, "stage_change", "candidate", candidate["id"], before, after)
+    emit(
+        StageEvent(
+            change=StageChangeSummary(
+                tenant_id=require_tenant(),
+                candidate_id=candidate["id"],
+                unit_id=candidate["unit"],
+                from_stage=candidate["stage"],
+                to_stage=to_stage,
+                changed_on=on,
+                reason=note,
+            ),
+            actor=actor,
+        )
+    )
     row = await (
         Candidate.select()
         .where(in_tenant(Candidate), Candidate.id == candidate["id"])

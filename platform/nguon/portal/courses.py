@@ -15,7 +15,6 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
-from nguon.api.transaction import atomic
 from nguon.errors import Conflict, InvalidInput, NotFound
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline.course_schemas import (
@@ -35,6 +34,7 @@ from nguon.pipeline.courses import (
     open_course,
     update_enrolment,
 )
+from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.tables import ListEntry
 from nguon.portal.context import page_context
 from nguon.portal.forms import date_field, form_data, form_list, message_of, whole_number
@@ -118,7 +118,7 @@ async def open_course_submit(
     sessions = whole_number(raw, "sessions_total", errors, "số buổi học")
     if not errors and opens_on and closes_on:
         try:
-            async with atomic():
+            async with pipeline_transaction():
                 course = await open_course(
                     access,
                     CourseCreate(
@@ -225,7 +225,7 @@ async def _run(
     field_prefix: str,
 ) -> Template | Redirect:
     try:
-        async with atomic():
+        async with pipeline_transaction():
             await change()
     except (InvalidInput, Conflict) as error:
         errors = {f"{field_prefix}{error.field or 'notice'}": message_of(error)}

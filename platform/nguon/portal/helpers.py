@@ -13,10 +13,10 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import Access
 from nguon.api.tenant import tenant_of
-from nguon.api.transaction import atomic
 from nguon.errors import Conflict, InvalidInput
 from nguon.people.service import get_candidate
 from nguon.pipeline.admission import propose_admission
+from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.helper_schemas import HelperAssign, ProposeAdmission
 from nguon.pipeline.helpers import assign_helper
 from nguon.portal.candidates import render_candidate
@@ -53,7 +53,7 @@ async def assign(
             resolution=resolution,
         )
         try:
-            async with atomic():
+            async with pipeline_transaction():
                 await assign_helper(access, data)
         except (InvalidInput, Conflict) as error:
             field = error.field or "member_id"
@@ -88,7 +88,7 @@ async def propose(
             note=raw.get("note", "").strip()[:4000],
         )
         try:
-            async with atomic():
+            async with pipeline_transaction():
                 await propose_admission(access, candidate_id, data)
         except (InvalidInput, Conflict) as error:
             errors["introducer_id"] = message_of(error)

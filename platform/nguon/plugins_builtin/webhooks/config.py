@@ -6,7 +6,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
-EventType = Literal["list.submitted", "list.returned", "list.accepted", "deadline.reminder"]
+EventType = Literal[
+    "list.submitted",
+    "list.returned",
+    "list.accepted",
+    "candidate.stage_changed",
+    "deadline.reminder",
+]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
 

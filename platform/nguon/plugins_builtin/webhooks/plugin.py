@@ -1,4 +1,5 @@
-"""POST signed JSON payloads to a province's endpoints when its lists change.
+"""POST signed JSON payloads to a province's endpoints when its lists change and when a
+decision moves a candidate to another stage.
 
 Switched on per tenant (``[plugins.webhooks]``); the background delivery worker starts
 with the application unless ``NGUON_WEBHOOK_WORKER=off`` (then run
@@ -17,7 +18,7 @@ from nguon.plugins import plugin_config
 from nguon.plugins_builtin.webhooks.config import WebhooksConfig
 from nguon.plugins_builtin.webhooks.outbox import PLUGIN_NAME, Worker, enqueue
 
-NGUON_HOOK_API = "1.1"
+NGUON_HOOK_API = "1.2"
 NGUON_PER_TENANT = True
 config_struct = WebhooksConfig
 
@@ -52,6 +53,12 @@ def list_returned(candidate_list: Any, actor: Any, comment: str) -> Any:
 @hookimpl
 def list_accepted(candidate_list: Any, actor: Any) -> Any:
     return _enqueue("list.accepted", candidate_list, _list_data(candidate_list, actor))
+
+
+@hookimpl
+def candidate_stage_changed(change: Any, actor: Any) -> Any:
+    data = {"change": msgspec.to_builtins(change), "actor": msgspec.to_builtins(actor)}
+    return enqueue(plugin_config(PLUGIN_NAME), change.tenant_id, "candidate.stage_changed", data)
 
 
 @hookimpl
