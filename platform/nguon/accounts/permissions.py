@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from piccolo.columns import Column
 from piccolo.columns.combination import Or, Where
+from piccolo.table import Table
 
 from nguon.accounts.tables import User
+from nguon.errors import NotFound
 from nguon.org.tables import Membership
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
@@ -139,3 +141,22 @@ async def user_access(user_id: int) -> Access | None:
         full_name=first["full_name"],
         grants=_grants((row["role"], row["unit"], row["path"]) for row in rows),
     )
+
+
+async def visible_row(
+    access: Access, table: type[Table], path_column: Column, row_id: int, what: str
+) -> dict[str, Any]:
+    """The row ``row_id`` of ``table`` if it is in the tenant and in one of the caller's
+    subtrees (``path_column``); otherwise ``NotFound(what)``, whoever owns it."""
+    clause = access.visibility(path_column)
+    if clause is None:
+        raise NotFound(what)
+    row = await (
+        table.select()
+        .where(in_tenant(table), table._meta.primary_key == row_id, clause)
+        .first()
+        .run()
+    )
+    if row is None:
+        raise NotFound(what)
+    return row

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 from cryptography.fernet import InvalidToken
 
-from nguon.accounts.permissions import READ, WRITE, Access
+from nguon.accounts.permissions import READ, WRITE, Access, visible_row
 from nguon.audit.service import Actor, changed_fields, record_event
 from nguon.crypto import decrypt_national_id, encrypt_national_id, national_id_lookup_hash
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -139,18 +139,7 @@ def _audit_state(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _candidate_row(access: Access, candidate_id: int) -> dict[str, Any]:
-    clause = access.visibility(Candidate.unit_path)
-    if clause is None:
-        raise NotFound("candidate")
-    row = await (
-        Candidate.select()
-        .where(in_tenant(Candidate), Candidate.id == candidate_id, clause)
-        .first()
-        .run()
-    )
-    if row is None:
-        raise NotFound("candidate")
-    return row
+    return await visible_row(access, Candidate, Candidate.unit_path, candidate_id, "candidate")
 
 
 async def _ensure_national_id_free(national_id_hash: str, except_id: int | None = None) -> None:
@@ -334,15 +323,7 @@ def member_out(row: dict[str, Any]) -> MemberOut:
 
 
 async def _member_row(access: Access, member_id: int) -> dict[str, Any]:
-    clause = access.visibility(Member.unit_path)
-    if clause is None:
-        raise NotFound("member")
-    row = await (
-        Member.select().where(in_tenant(Member), Member.id == member_id, clause).first().run()
-    )
-    if row is None:
-        raise NotFound("member")
-    return row
+    return await visible_row(access, Member, Member.unit_path, member_id, "member")
 
 
 async def create_member(access: Access, data: MemberCreate) -> MemberOut:

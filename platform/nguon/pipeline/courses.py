@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from nguon.accounts.permissions import READ, WRITE, Access, Role
+from nguon.accounts.permissions import READ, WRITE, Access, Role, visible_row
 from nguon.audit.service import changed_fields, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
@@ -159,14 +159,7 @@ def _check_course_dates(opens_on: dt.date, closes_on: dt.date) -> None:
 
 
 async def _course_row(access: Access, course_id: int, role: Role = READ) -> dict[str, Any]:
-    clause = access.visibility(Course.organiser_path)
-    if clause is None:
-        raise NotFound("course")
-    row = await (
-        Course.select().where(in_tenant(Course), Course.id == course_id, clause).first().run()
-    )
-    if row is None:
-        raise NotFound("course")
+    row = await visible_row(access, Course, Course.organiser_path, course_id, "course")
     if not access.can(row["organiser_path"], role):
         raise Forbidden("Bạn không có quyền với lớp này / Your role does not allow this")
     return row

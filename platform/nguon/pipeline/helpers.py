@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from nguon.accounts.permissions import WRITE, Access
+from nguon.accounts.permissions import WRITE, Access, visible_row
 from nguon.audit.service import record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.people.tables import Member
@@ -49,15 +49,7 @@ def _in_force(on: dt.date) -> Any:
 
 
 async def visible_member(access: Access, member_id: int) -> dict[str, Any]:
-    clause = access.visibility(Member.unit_path)
-    if clause is None:
-        raise NotFound("member")
-    row = await (
-        Member.select().where(in_tenant(Member), Member.id == member_id, clause).first().run()
-    )
-    if row is None:
-        raise NotFound("member")
-    return row
+    return await visible_row(access, Member, Member.unit_path, member_id, "member")
 
 
 def require_official(member: dict[str, Any], field: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from nguon.accounts.permissions import Access
+from nguon.accounts.permissions import Access, visible_row
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
@@ -70,18 +70,7 @@ def actor_of(access: Access) -> Actor:
 
 async def visible_candidate(access: Access, candidate_id: int) -> dict[str, Any]:
     """The candidate's row, if it is in the tenant and in the caller's view."""
-    clause = access.visibility(Candidate.unit_path)
-    if clause is None:
-        raise NotFound("candidate")
-    row = await (
-        Candidate.select()
-        .where(in_tenant(Candidate), Candidate.id == candidate_id, clause)
-        .first()
-        .run()
-    )
-    if row is None:
-        raise NotFound("candidate")
-    return row
+    return await visible_row(access, Candidate, Candidate.unit_path, candidate_id, "candidate")
 
 
 async def candidates_with_helper(candidate_ids: Iterable[int], on: dt.date) -> frozenset[int]:
