@@ -8,12 +8,10 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import msgspec
-from piccolo.query.functions.aggregate import Count
 
 from nguon.org.tables import OrgUnit
 from nguon.org.visibility import PEOPLE_HOLDING_KINDS
-from nguon.people.tables import Candidate
-from nguon.pipeline.tables import AdmissionPlan, CandidateList, StageChange
+from nguon.pipeline.tables import CandidateList
 from nguon.rules.registry import load_package
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.scoped import in_tenant
@@ -79,19 +77,6 @@ async def subtree_units(path: str) -> list[dict[str, Any]]:
     )
 
 
-async def stage_counts_by_unit(path: str) -> dict[int, Counter[str]]:
-    rows = await (
-        Candidate.select(Candidate.unit, Candidate.stage, Count(Candidate.id, alias="n"))
-        .where(in_tenant(Candidate), Candidate.unit_path.like(f"{path}%"))
-        .group_by(Candidate.unit, Candidate.stage)
-        .run()
-    )
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for row in rows:
-        counts[row["unit"]][row["stage"]] += row["n"]
-    return counts
-
-
 def _group(
     units: list[dict[str, Any]], counts: dict[int, Counter[str]], key_of: Any, label_of: Any
 ) -> list[GroupCounts]:
@@ -133,71 +118,6 @@ def by_bloc(
         lambda key: bloc_labels.get(key, key) if key else "Chưa xếp khối",
     )
     return sorted(groups, key=lambda g: -g.total)
-
-
-async def quarters(path: str, year: int, unit_id: int) -> list[QuarterRow]:
-    changes = await (
-        StageChange.select(StageChange.to_stage, StageChange.changed_on)
-        .where(
-            in_tenant(StageChange),
-            StageChange.candidate.unit_path.like(f"{path}%"),
-            StageChange.changed_on >= dt.date(year, 1, 1),
-            StageChange.changed_on <= dt.date(year, 12, 31),
-        )
-        .run()
-    )
-    added = await (
-        Candidate.select(Candidate.created_at)
-        .where(
-            in_tenant(Candidate),
-            Candidate.unit_path.like(f"{path}%"),
-            Candidate.created_at >= dt.datetime(year, 1, 1, tzinfo=dt.UTC),
-            Candidate.created_at < dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC),
-        )
-        .run()
-    )
-    targets = await plan_targets(path, year, unit_id)
-    rows: list[QuarterRow] = []
-    for quarter in range(1, 5):
-        stages = Counter(
-            c["to_stage"] for c in changes if (c["changed_on"].month - 1) // 3 + 1 == quarter
-        )
-        rows.append(
-            QuarterRow(
-                quarter=quarter,
-                added=sum(1 for a in added if (a["created_at"].month - 1) // 3 + 1 == quarter),
-                by_stage={s: stages.get(s, 0) for s in STAGES},
-                admitted=stages.get("admitted", 0),
-                target=None if targets is None else targets[quarter - 1],
-            )
-        )
-    return rows
-
-
-async def plan_targets(path: str, year: int, unit_id: int) -> list[int] | None:
-    """Quarter targets: the unit's own plan, else the sum of the highest plans below it."""
-    plans = await (
-        AdmissionPlan.select()
-        .where(
-            in_tenant(AdmissionPlan),
-            AdmissionPlan.unit_path.like(f"{path}%"),
-            AdmissionPlan.year == year,
-        )
-        .run()
-    )
-    if not plans:
-        return None
-    own = [p for p in plans if p["unit"] == unit_id]
-    if own:
-        chosen = own
-    else:
-        top = [
-            p
-            for p in plans
-            if not any(o is not p and p["unit_path"].startswith(o["unit_path"]) for o in plans)
-        ]
-        chosen = top
-    return [sum(p[f"target_q{q}"] for p in chosen) for q in range(1, 5)]
 
 
 async def period_status(path: str, period: Period) -> PeriodStatus:

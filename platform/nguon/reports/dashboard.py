@@ -17,7 +17,6 @@ from piccolo.query.functions.aggregate import Count
 
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
-from nguon.org.tables import OrgUnit
 from nguon.org.visibility import PEOPLE_HOLDING_KINDS
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import AdmissionPlan, CandidateList
@@ -27,6 +26,7 @@ from nguon.portal.progress import (
     LateUnit,
     PeriodStatus,
     QuarterRow,
+    subtree_units,
 )
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import require_tenant
@@ -185,12 +185,7 @@ async def dashboard_figures(
     path: str, unit_id: int, year: int, periods: list[Period]
 ) -> DashboardFigures:
     """Everything the dashboard of the unit at ``path`` shows for ``year`` and ``periods``."""
-    units = await (
-        OrgUnit.select()
-        .where(in_tenant(OrgUnit), OrgUnit.path.like(f"{path}%"))
-        .order_by(OrgUnit.path)
-        .run()
-    )
+    units = await subtree_units(path)
     return DashboardFigures(
         units=units,
         counts=await _stage_counts(path),
