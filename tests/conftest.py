@@ -26,6 +26,7 @@ ADMIN_URL = os.environ.get("NGUON_TEST_ADMIN_URL", "postgresql://postgres@127.0.
 TEST_DATABASE = os.environ.get("NGUON_TEST_DATABASE", "nguon_test")
 TEST_ROLES = RoleNames(owner="nguon_test_owner", app="nguon_test_app")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+REDIS_URL = os.environ.get("NGUON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 class Database(msgspec.Struct):
@@ -39,10 +40,10 @@ class Database(msgspec.Struct):
         return using_engine(self.owner)
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, service: str = "PostgreSQL") -> None:
     if IN_CI:
-        pytest.fail(f"PostgreSQL is required in CI and is unavailable: {reason}")
-    pytest.skip(f"PostgreSQL unavailable: {reason}")
+        pytest.fail(f"{service} is required in CI and is unavailable: {reason}")
+    pytest.skip(f"{service} unavailable: {reason}")
 
 
 def role_url(role: str, database: str) -> str:
@@ -99,3 +100,19 @@ def db(request: pytest.FixtureRequest) -> Iterator[Database]:
     database: Database = request.getfixturevalue(f"{request.param}_database")
     bind_engine(database.app)
     yield database
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """The Redis server for tests (database 15), checked reachable: skipped without it on a
+    developer's machine, a failure when CI=true."""
+    import redis.asyncio as redis
+
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, redis.RedisError) as error:
+        _unavailable(str(error), "Redis")
+    finally:
+        await client.aclose()
+    return REDIS_URL

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import msgspec
-import pytest
-import redis.asyncio as redis
 
 from nguon.app import create_app
-from tests.conftest import IN_CI, Database
+from tests.conftest import Database
 from tests.http.conftest import AppClient, app_settings, build_world, portal_login
-
-REDIS_URL = os.environ.get("NGUON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-async def redis_url() -> str:
-    client = redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (OSError, redis.RedisError) as error:
-        if IN_CI:
-            pytest.fail(f"Redis is required in CI and is unavailable: {error}")
-        pytest.skip(f"Redis unavailable: {error}")
-    finally:
-        await client.aclose()
-    return REDIS_URL
 
 
 async def test_a_session_made_by_one_server_is_valid_on_another(

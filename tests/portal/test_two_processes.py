@@ -5,16 +5,14 @@ Once with the database as the shared store, once with Redis."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 import redis.asyncio as redis
 from piccolo.engine.sqlite import SQLiteEngine
 
-from tests.conftest import IN_CI, Database
+from tests.conftest import Database
 from tests.http.conftest import PASSWORD, World, build_world
-from tests.http.test_shared_sessions import REDIS_URL
 from tests.portal.servers import server
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -31,20 +29,11 @@ def login(client: httpx.Client, slug: str, username: str, password: str) -> http
 
 
 @pytest.fixture(params=["database", "redis"])
-async def store_url(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """None: the shared store in the database; else the Redis URL (checked reachable)."""
     if request.param == "database":
-        yield None
-        return
-    client = redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (OSError, redis.RedisError) as error:
-        if IN_CI:
-            pytest.fail(f"Redis is required in CI and is unavailable: {error}")
-        pytest.skip(f"Redis unavailable: {error}")
-    finally:
-        await client.aclose()
-    yield REDIS_URL
+        return None
+    return request.getfixturevalue("redis_url")
 
 
 async def _forget_counters(world: World, redis_url: str | None) -> None:
