@@ -8,6 +8,7 @@ from typing import Any
 
 from nguon.accounts.permissions import Access
 from nguon.org.tables import OrgUnit
+from nguon.people.labels import EDUCATION_LABELS, SEX_LABELS
 from nguon.people.tables import Candidate, Member
 from nguon.pipeline.chain import ancestor_ids
 from nguon.pipeline.documents import DocumentColumn, ListDocument, ListRenderer
@@ -18,17 +19,6 @@ from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 from nguon.tenancy.tables import Tenant
 
-SEX_VI = {"male": "Nam", "female": "Nữ"}
-EDUCATION_VI = {
-    "none": "Chưa qua đào tạo",
-    "primary": "Tiểu học",
-    "lower_secondary": "Trung học cơ sở",
-    "upper_secondary": "Trung học phổ thông",
-    "intermediate": "Trung cấp",
-    "college": "Cao đẳng",
-    "university": "Đại học",
-    "postgraduate": "Sau đại học",
-}
 QUARTERS_VI = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # Words that name a unit's kind, dropped to print the place ("Đảng ủy xã Lạc Hồng" → "Lạc Hồng").
 _PLACE_PREFIXES = (
@@ -93,12 +83,12 @@ def cell_value(code: str, seq: int, row: dict[str, Any], unit_name: str, helper:
         "seq": lambda: str(seq),
         "full_name": lambda: row["full_name"],
         "date_of_birth": lambda: vi_date(row["date_of_birth"]),
-        "sex": lambda: SEX_VI.get(row["sex"], row["sex"]),
+        "sex": lambda: SEX_LABELS.get(row["sex"], row["sex"]),
         "ethnicity": lambda: row["ethnicity"] or "",
         "religion": lambda: row["religion"] or "",
         "home_town": lambda: row["home_town"] or "",
         "residence": lambda: row["residence"] or "",
-        "education": lambda: EDUCATION_VI.get(row["education"], row["education"]),
+        "education": lambda: EDUCATION_LABELS.get(row["education"], row["education"]),
         "occupation": lambda: row["occupation"] or "",
         "youth_union": lambda: yes_mark(row["youth_union_member"]),
         "trade_union": lambda: yes_mark(row["trade_union_member"]),

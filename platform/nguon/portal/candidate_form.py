@@ -14,24 +14,9 @@ from typing import Any
 import msgspec
 
 from nguon.errors import DomainError
+from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.schemas import CandidateCreate, CandidateOut, CandidateUpdate
 
-SEX_LABELS = {"male": "Nam", "female": "Nữ"}
-EDUCATION_LABELS = {
-    "none": "Chưa qua đào tạo",
-    "primary": "Tiểu học",
-    "lower_secondary": "Trung học cơ sở",
-    "upper_secondary": "Trung học phổ thông",
-    "intermediate": "Trung cấp",
-    "college": "Cao đẳng",
-    "university": "Đại học",
-    "postgraduate": "Sau đại học",
-}
-POLITICAL_LABELS = {
-    "unchecked": "Chưa thẩm tra",
-    "passed": "Đã thẩm tra, đạt",
-    "failed": "Đã thẩm tra, không đạt",
-}
 TEXT_LIMITS = {
     "full_name": 200,
     "ethnicity": 64,

@@ -18,13 +18,11 @@ from nguon.api.transaction import atomic
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
 from nguon.org.visibility import PEOPLE_HOLDING_KINDS, get_visible_unit
+from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.service import create_candidate, get_candidate, update_candidate
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import StageChange
 from nguon.portal.candidate_form import (
-    EDUCATION_LABELS,
-    POLITICAL_LABELS,
-    SEX_LABELS,
     STALE_MESSAGE,
     form_of,
     parse_candidate_form,
