@@ -18,6 +18,7 @@ import itertools
 import os
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import msgspec
@@ -156,9 +157,10 @@ class AppClient(httpx.AsyncClient):
         self.app = app
 
 
-@pytest.fixture
-async def client(db: Database) -> AsyncIterator[AppClient]:
-    app = create_app(app_settings(), engine=db.app)
+@asynccontextmanager
+async def serving(database: Database) -> AsyncIterator[AppClient]:
+    """The app on ``database``'s engine, started and stopped around a client."""
+    app = create_app(app_settings(), engine=database.app)
     # Litestar's lifespan() runs a task group that pytest-asyncio would enter and exit
     # in different tasks; the app's own hooks take no arguments, so call them directly.
     for hook in app.on_startup:
@@ -167,6 +169,19 @@ async def client(db: Database) -> AsyncIterator[AppClient]:
         yield test_client
     for hook in app.on_shutdown:
         await hook()
+
+
+@pytest.fixture
+async def client(db: Database) -> AsyncIterator[AppClient]:
+    async with serving(db) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def pg_client(postgres_db: Database) -> AsyncIterator[AppClient]:
+    """A client of the app on Postgres only (tests of concurrency the pool must serve)."""
+    async with serving(postgres_db) as test_client:
+        yield test_client
 
 
 async def token_for(client: AppClient, slug: str, username: str) -> dict[str, str]:

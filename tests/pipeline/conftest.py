@@ -26,11 +26,12 @@ from nguon.org.tables import Membership, OrgUnit
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from nguon.tenancy.tables import Tenant
 from tests.conftest import Database
-from tests.http.conftest import (  # noqa: F401 (the client fixture is shared)
+from tests.http.conftest import (  # noqa: F401 (the client fixtures are shared)
     _PASSWORD_HASH,
     AppClient,
     candidate_body,
     client,
+    pg_client,
     token_for,
     unique_slug,
 )

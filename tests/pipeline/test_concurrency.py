@@ -5,27 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import pytest
-
-from nguon.app import create_app
 from tests.conftest import Database
-from tests.http.conftest import AppClient, app_settings
+from tests.http.conftest import AppClient
 from tests.pipeline.conftest import Driver, build_chain_world
 
 EDITORS = 20
-
-
-@pytest.fixture
-async def pg_client(postgres_db: Database) -> AsyncIterator[AppClient]:
-    app = create_app(app_settings(), engine=postgres_db.app)
-    for hook in app.on_startup:
-        await hook()
-    async with AppClient(app) as test_client:
-        yield test_client
-    for hook in app.on_shutdown:
-        await hook()
 
 
 async def test_twenty_concurrent_editors_one_wins_the_rest_get_409_and_nothing_is_lost(

@@ -4,29 +4,14 @@ and a list from below that arrives after the receiver adopted its own."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
-
-from nguon.app import create_app
 from nguon.audit.tables import AuditEvent
 from nguon.pipeline.tables import CandidateDecision
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
 from tests.conftest import Database
-from tests.http.conftest import AppClient, app_settings
+from tests.http.conftest import AppClient
 from tests.pipeline.conftest import RESOLUTION, Driver, build_chain_world
-
-
-@pytest.fixture
-async def pg_client(postgres_db: Database) -> AsyncIterator[AppClient]:
-    app = create_app(app_settings(), engine=postgres_db.app)
-    for hook in app.on_startup:
-        await hook()
-    async with AppClient(app) as test_client:
-        yield test_client
-    for hook in app.on_shutdown:
-        await hook()
 
 
 async def test_two_lists_made_at_once_for_the_same_people_store_one_decision_each(
