@@ -32,12 +32,11 @@ from nguon.pipeline.course_schemas import (
     ExpiredCertificateList,
     ReasonOut,
 )
+from nguon.pipeline.evaluation import evaluate_rows, tenant_package_id
 from nguon.pipeline.stages import (
     actor_of,
     change_stage,
-    evaluate_rows,
     stale_message,
-    tenant_package_id,
     visible_candidate,
 )
 from nguon.pipeline.tables import Course, CourseEnrolment, ListEntry

@@ -12,8 +12,13 @@ from typing import Any
 
 import msgspec
 
-from nguon.pipeline.evaluation import candidate_facts, evaluate_candidates, unit_facts
-from nguon.pipeline.tables import CandidateDecision, HelperAssignment
+from nguon.pipeline.evaluation import (
+    candidate_facts,
+    evaluate_candidates,
+    helpers_assigned,
+    unit_facts,
+)
+from nguon.pipeline.tables import CandidateDecision
 from nguon.rules.decisions import CandidateEvaluation, Decision, Reason
 from nguon.rules.package import RulesPackage
 from nguon.rules.service import due_for_reevaluation
@@ -51,23 +56,6 @@ def reasons_from_json(value: Any) -> list[Reason]:
     if isinstance(value, str):
         value = msgspec.json.decode(value or "[]")
     return msgspec.convert(value or [], list[Reason])
-
-
-async def helpers_assigned(candidate_ids: Sequence[int], on: dt.date) -> frozenset[int]:
-    """Candidates with an official member assigned to help them on ``on``."""
-    if not candidate_ids:
-        return frozenset()
-    rows = await (
-        HelperAssignment.select(HelperAssignment.candidate)
-        .where(
-            in_tenant(HelperAssignment),
-            HelperAssignment.candidate.is_in(list(candidate_ids)),
-            HelperAssignment.assigned_on <= on,
-            HelperAssignment.ended_on.is_null() | (HelperAssignment.ended_on > on),
-        )
-        .run()
-    )
-    return frozenset(row["candidate"] for row in rows)
 
 
 def _previous(row: dict[str, Any], decision: str) -> CandidateEvaluation:
@@ -175,3 +163,26 @@ async def store(rows: Sequence[CandidateDecision], on: dt.date) -> None:
         )
         .run()
     )
+
+
+async def store_evaluations(evaluations: Sequence[CandidateEvaluation], on: dt.date) -> int:
+    """Store every decision of these evaluations (judged on ``on``); how many rows."""
+    tenant_id = require_tenant()
+    rows = [
+        CandidateDecision(
+            tenant_id=tenant_id,
+            candidate=int(evaluation.person_ref),
+            decision=name,
+            outcome=decision.outcome,
+            reasons=reasons_to_json(decision.reasons),
+            package=evaluation.package,
+            package_version=evaluation.version,
+            inputs_hash=evaluation.inputs_hash,
+            evaluated_on=on,
+            next_check=evaluation.next_check,
+        )
+        for evaluation in sorted(evaluations, key=lambda e: int(e.person_ref))
+        for name, decision in evaluation.decisions.items()
+    ]
+    await store(rows, on)
+    return len(rows)

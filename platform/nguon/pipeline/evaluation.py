@@ -12,13 +12,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from nguon.errors import NotFound
+from nguon.org.tables import OrgUnit
+from nguon.pipeline.tables import HelperAssignment
 from nguon.rules.decisions import CandidateEvaluation
 from nguon.rules.facts import CandidateFacts, UnitFacts
 from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
 from nguon.rules.service import evaluate
 from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
 from nguon.tenancy.tables import Tenant
 
 
@@ -75,5 +80,63 @@ async def evaluate_candidates(
     results: dict[int, CandidateEvaluation] = {}
     for unit_id, facts in by_unit.items():
         for evaluation in await evaluate(package, facts, unit_facts(units[unit_id]), on, decisions):
+            results[int(evaluation.person_ref)] = evaluation
+    return results
+
+
+async def helpers_assigned(candidate_ids: Iterable[int], on: date) -> frozenset[int]:
+    """Which of these candidates have an official member assigned to help them on ``on``."""
+    ids = list(candidate_ids)
+    if not ids:
+        return frozenset()
+    rows = await (
+        HelperAssignment.select(HelperAssignment.candidate)
+        .where(
+            in_tenant(HelperAssignment),
+            HelperAssignment.candidate.is_in(ids),
+            HelperAssignment.assigned_on <= on,
+            HelperAssignment.ended_on.is_null() | (HelperAssignment.ended_on > on),
+        )
+        .run()
+    )
+    return frozenset(row["candidate"] for row in rows)
+
+
+async def units_of(rows: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The kind and bloc of the units holding these candidate rows, by unit id."""
+    unit_ids = sorted({row["unit"] for row in rows})
+    units = await (
+        OrgUnit.select(OrgUnit.id, OrgUnit.kind, OrgUnit.bloc)
+        .where(in_tenant(OrgUnit), OrgUnit.id.is_in(unit_ids))
+        .run()
+    )
+    return {unit["id"]: unit for unit in units}
+
+
+async def evaluate_rows(
+    rows: Iterable[Mapping[str, Any]],
+    on: date,
+    decisions: list[str] | None = None,
+    introducers: Mapping[int, int] | None = None,
+) -> dict[int, CandidateEvaluation]:
+    """Evaluate stored candidate rows with the tenant's package, each in its own unit,
+    with whether a helper is assigned looked up and introducers counted as given."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    package = await tenant_package()
+    helpers = await helpers_assigned((r["id"] for r in rows), on)
+    units = await units_of(rows)
+    by_unit: dict[int, list[CandidateFacts]] = defaultdict(list)
+    for row in rows:
+        facts = candidate_facts(row, helper_assigned=row["id"] in helpers)
+        if introducers and row["id"] in introducers:
+            facts = msgspec.structs.replace(facts, introducers=introducers[row["id"]])
+        by_unit[row["unit"]].append(facts)
+    results: dict[int, CandidateEvaluation] = {}
+    for unit_id, facts_list in by_unit.items():
+        for evaluation in await evaluate(
+            package, facts_list, unit_facts(units[unit_id]), on, decisions
+        ):
             results[int(evaluation.person_ref)] = evaluation
     return results

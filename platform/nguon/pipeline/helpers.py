@@ -15,20 +15,17 @@ from nguon.accounts.permissions import WRITE, Access, visible_row
 from nguon.audit.service import record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.people.tables import Member
-from nguon.pipeline.evaluation import tenant_package
+from nguon.pipeline.evaluation import evaluate_rows, tenant_package
 from nguon.pipeline.helper_schemas import HelperAssign, HelperEnd, HelperList, HelperOut
 from nguon.pipeline.resolutions import check_thresholds, record_resolution
 from nguon.pipeline.stages import (
     StageRefused,
     actor_of,
     change_stage,
-    evaluate_rows,
     stale_message,
-    tenant_package_id,
     visible_candidate,
 )
 from nguon.pipeline.tables import HelperAssignment, Resolution
-from nguon.rules.registry import load_package
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import nfc
@@ -62,7 +59,7 @@ def require_official(member: dict[str, Any], field: str) -> None:
 
 
 async def _check_limit(member: dict[str, Any], on: dt.date) -> None:
-    package = load_package(await tenant_package_id())
+    package = await tenant_package()
     if LIMIT_PARAMETER not in package.parameters:
         return
     limit = int(package.parameter(LIMIT_PARAMETER, on))

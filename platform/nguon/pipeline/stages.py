@@ -9,23 +9,17 @@ justification (an accepted list, a resolution) that is recorded with the change.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-import msgspec
 
 from nguon.accounts.permissions import Access, visible_row
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, InvalidInput, NotFound
-from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
-from nguon.pipeline.evaluation import candidate_facts, tenant_package_id, unit_facts
+from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.events import StageChangeSummary, StageEvent, emit
-from nguon.pipeline.tables import HelperAssignment, StageChange
+from nguon.pipeline.tables import StageChange
 from nguon.rules.decisions import CandidateEvaluation, Reason
-from nguon.rules.registry import load_package
-from nguon.rules.service import evaluate
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
@@ -71,58 +65,6 @@ def actor_of(access: Access) -> Actor:
 async def visible_candidate(access: Access, candidate_id: int) -> dict[str, Any]:
     """The candidate's row, if it is in the tenant and in the caller's view."""
     return await visible_row(access, Candidate, Candidate.unit_path, candidate_id, "candidate")
-
-
-async def candidates_with_helper(candidate_ids: Iterable[int], on: dt.date) -> frozenset[int]:
-    """Which of these candidates have a helper assignment in force on ``on``."""
-    ids = list(candidate_ids)
-    if not ids:
-        return frozenset()
-    rows = await (
-        HelperAssignment.select(HelperAssignment.candidate)
-        .where(
-            in_tenant(HelperAssignment),
-            HelperAssignment.candidate.is_in(ids),
-            HelperAssignment.assigned_on <= on,
-            HelperAssignment.ended_on.is_null() | (HelperAssignment.ended_on > on),
-        )
-        .run()
-    )
-    return frozenset(row["candidate"] for row in rows)
-
-
-async def evaluate_rows(
-    rows: Iterable[Mapping[str, Any]],
-    on: dt.date,
-    decisions: list[str],
-    introducers: Mapping[int, int] | None = None,
-) -> dict[int, CandidateEvaluation]:
-    """Evaluate stored candidate rows with the tenant's package, each in its own unit,
-    with whether a helper is assigned looked up and introducers counted as given."""
-    rows = list(rows)
-    if not rows:
-        return {}
-    package = load_package(await tenant_package_id())
-    helpers = await candidates_with_helper((r["id"] for r in rows), on)
-    unit_ids = {r["unit"] for r in rows}
-    units = {
-        u["id"]: u
-        for u in await OrgUnit.select(OrgUnit.id, OrgUnit.kind, OrgUnit.bloc)
-        .where(in_tenant(OrgUnit), OrgUnit.id.is_in(list(unit_ids)))
-        .run()
-    }
-    by_unit: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        facts = candidate_facts(row, helper_assigned=row["id"] in helpers)
-        if introducers and row["id"] in introducers:
-            facts = msgspec.structs.replace(facts, introducers=introducers[row["id"]])
-        by_unit[row["unit"]].append(facts)
-    results: dict[int, CandidateEvaluation] = {}
-    for unit_id, facts_list in by_unit.items():
-        unit = unit_facts(units[unit_id])
-        for evaluation in await evaluate(package, facts_list, unit, on, decisions):
-            results[int(evaluation.person_ref)] = evaluation
-    return results
 
 
 def refusal(evaluation: CandidateEvaluation, decision: str, to_stage: str) -> StageRefused | None:

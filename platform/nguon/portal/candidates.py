@@ -21,6 +21,8 @@ from nguon.org.visibility import PEOPLE_HOLDING_KINDS, get_visible_unit
 from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.service import create_candidate, get_candidate, update_candidate
 from nguon.people.tables import Candidate
+from nguon.pipeline.evaluation import evaluate_rows
+from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.tables import StageChange
 from nguon.portal.candidate_form import (
     STALE_MESSAGE,
@@ -32,7 +34,7 @@ from nguon.portal.candidate_form import (
     to_update,
 )
 from nguon.portal.context import page_context
-from nguon.portal.evaluations import SHOWN_DECISIONS, evaluate_rows, tenant_package
+from nguon.portal.evaluations import SHOWN_DECISIONS
 from nguon.portal.helper_views import helper_context
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage

@@ -17,7 +17,8 @@ from litestar.stores.base import Store
 
 from nguon.api.transaction import atomic
 from nguon.people.tables import Candidate
-from nguon.portal.evaluations import evaluate_rows, store_decisions
+from nguon.pipeline.decisions import store_evaluations
+from nguon.pipeline.evaluation import evaluate_rows
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
@@ -106,7 +107,7 @@ async def _reevaluate(store: Store, job: Job, unit_path: str) -> None:
             last_id = rows[-1]["id"]
             evaluations = await evaluate_rows(rows, today)
             async with atomic():
-                await store_decisions(evaluations.values(), today)
+                await store_evaluations(list(evaluations.values()), today)
             job.done = min(job.total, job.done + len(rows))
             await _save(store, job)
         job.state = "done"

@@ -25,11 +25,11 @@ from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
 from nguon.pipeline.documents import ListDocument
 from nguon.pipeline.documents_build import build_list_document, list_renderers
+from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate, ListDetail
 from nguon.portal.candidates import OUTCOME_LABELS, ReasonView, reason_view
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
-from nguon.portal.evaluations import tenant_package
 from nguon.portal.forms import (
     field_errors,
     form_data,

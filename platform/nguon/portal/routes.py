@@ -23,6 +23,7 @@ from nguon.org.visibility import (
 )
 from nguon.people.service import search_candidates
 from nguon.pipeline.courses import COURSE_ORGANISER_KINDS
+from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.lists import inbox
 from nguon.plugin_admin.notices import home_notices
 from nguon.portal.charts import Bar, bar_chart
@@ -33,7 +34,6 @@ from nguon.portal.context import (
     STEP_LABELS,
     page_context,
 )
-from nguon.portal.evaluations import tenant_package
 from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
 from nguon.portal.progress import (
     STAGES,
