@@ -13,6 +13,7 @@ def trivial() -> dict[str, str]:
 
 
 def create_bench_app() -> Litestar:
-    app = create_app()
+    # Plain http on localhost: the cookies go without the Secure flag, nothing else changes.
+    app = create_app(secure_cookies=False)
     app.register(trivial)
     return app

@@ -70,15 +70,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+REDIS_URL = os.environ.get("NGUON_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+"""Sessions and counters in Redis, as deployed (infra/compose.yaml); "" for the database."""
+
+
 @contextmanager
-def server(factory: str = "bench.app:create_bench_app") -> Iterator[str]:
-    """One uvicorn worker serving the app as the NOBYPASSRLS app role."""
+def server(
+    factory: str = "bench.app:create_bench_app", env_overrides: dict[str, str] | None = None
+) -> Iterator[str]:
+    """One uvicorn worker serving the app as the NOBYPASSRLS app role, configured as
+    deployed (not in debug mode, shared store in Redis)."""
     port = _free_port()
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "NGUON_DEBUG"}
     env.update(
         NGUON_DATABASE_URL=_url(ROLES.app),
         NGUON_SECRET_KEY=SECRET,
-        NGUON_DEBUG="1",
+        NGUON_REDIS_URL=REDIS_URL,
+        **(env_overrides or {}),
         PYTHONPATH=os.pathsep.join(
             # NGUON_BENCH_PLATFORM: serve another checkout's platform/ (before/after runs).
             [p for p in (os.environ.get("NGUON_BENCH_PLATFORM"), str(ROOT)) if p]

@@ -1,13 +1,16 @@
 """Portal pages under load on Postgres with a realistic tenant, as ratios of a trivial
 Litestar endpoint served by the same server in the same run.
 
+Two servers in one run: as deployed (list pages kept rendered while what they show is
+unchanged, ``nguon.portal.rendered``), and with every view rendered anew, which is what
+the first view after any change costs.
+
     .venv/bin/python -m bench.portal [--candidates 20000] [--seconds 10] [--connections 32]
     .venv/bin/python -m bench.portal --quick          # a short run on a small tenant
     .venv/bin/python -m bench.portal --reuse          # keep the database of the last run
 
-A signed-in district user (demo.huyen, Huyện ủy Văn Lâm) asks for: the survey list of a
-cell (the portal page ``/t/{tenant}/lists/{id}`` when the server has it, else the list's
-JSON and the cell's unit page) and the district's dashboard. The session cookie of a
+A signed-in district user (demo.huyen, Huyện ủy Văn Lâm) asks for the survey list page of
+a cell and the district's dashboard. The session cookie of a
 sign-in through the form (with its CSRF token) goes to wrk as a header.
 """
 
@@ -21,6 +24,8 @@ import asyncpg
 import httpx
 
 from bench.harness import (
+    REDIS_URL,
+    Measurement,
     admin_database_url,
     database_exists,
     load_average,
@@ -115,46 +120,39 @@ def main() -> None:
     if not (args.reuse and run(database_exists())):
         run(prepare_tenant(args.candidates))
     ids = run(unit_ids())
-    with server() as base:
+    print(
+        f"{args.candidates:,} candidates, {args.connections} connections, one uvicorn worker, "
+        f"sessions in {'Redis' if REDIS_URL else 'the database'}"
+    )
+    for title, overrides in CONFIGURATIONS:
+        rounds = measure_server(ids, args, overrides)
+        print(f"\n{title} — load average {load_average()}")
+        report_rounds(rounds)
+
+
+CONFIGURATIONS = (
+    ("As deployed: a list page unchanged since it was last shown is served as kept", {}),
+    ("Every view rendered anew (NGUON_RENDERED_PAGES=0)", {"NGUON_RENDERED_PAGES": "0"}),
+)
+
+
+def measure_server(
+    ids: dict[str, int], args: argparse.Namespace, overrides: dict[str, str]
+) -> list[list[Measurement]]:
+    with server(env_overrides=overrides) as base:
         list_id, entries, refused = survey_list(base, ids[CELL])
         cookie = {"Cookie": f"{SESSION_COOKIE}={sign_in(base)}"}
         portal = f"{base}/t/{TENANT}"
-        list_page = f"{portal}/lists/{list_id}"
-        has_list_page = httpx.get(list_page, headers=cookie).status_code == 200
-        targets = [("trivial", f"{base}/bench/trivial", {})]
-        if has_list_page:
-            targets.append((f"cell list page ({entries}+{refused} people)", list_page, cookie))
-        else:
-            targets += [
-                (
-                    f"cell list JSON ({entries}+{refused} people)",
-                    f"{portal}/api/v1/lists/{list_id}",
-                    None,
-                ),
-                ("cell unit page", f"{portal}/units/{ids[CELL]}", cookie),
-            ]
-        targets.append(("district dashboard", f"{portal}/units/{ids[DISTRICT]}/dashboard", cookie))
-        token = httpx.post(
-            f"{portal}/api/v1/auth/token", json={"username": USER[0], "password": USER[1]}
-        ).json()["access_token"]
-        bearer = {"Authorization": f"Bearer {token}"}
+        targets = [
+            ("trivial", f"{base}/bench/trivial", {}),
+            (f"cell list page ({entries}+{refused} people)", f"{portal}/lists/{list_id}", cookie),
+            ("district dashboard", f"{portal}/units/{ids[DISTRICT]}/dashboard", cookie),
+        ]
         for name, url, headers in targets:
-            check = httpx.get(url, headers=headers if headers is not None else bearer, timeout=30)
+            check = httpx.get(url, headers=headers, timeout=30)
             if check.status_code != 200:
                 raise RuntimeError(f"{name}: {url} answered {check.status_code}")
-        rounds = measure_rounds(
-            [(n, u, h if h is not None else bearer) for n, u, h in targets],
-            args.seconds,
-            args.connections,
-            args.rounds,
-        )
-    print(
-        f"{args.candidates:,} candidates, {args.connections} connections, one uvicorn worker, "
-        f"load average {load_average()}"
-    )
-    if not has_list_page:
-        print("(no portal list page in this build: the list's JSON and the cell's unit page)")
-    report_rounds(rounds)
+        return measure_rounds(targets, args.seconds, args.connections, args.rounds)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar, MediaType, Response, get
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
@@ -31,6 +32,8 @@ from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
 from nguon.plugins import get_plugin_manager
 from nguon.portal.jobs import JOBS_STORE
+from nguon.portal.list_people import PeopleHtml
+from nguon.portal.rendered import BoundedCache
 from nguon.portal.store import shared_store
 from nguon.settings import Settings, load_settings
 from nguon.tenancy.tables import Tenant
@@ -84,6 +87,14 @@ def prepare_config(app_config: AppConfig) -> AppConfig:
     return app_config
 
 
+def template_engine(debug: bool) -> JinjaTemplateEngine:
+    """The portal's templates; re-read from disk on change only while developing."""
+    environment = Environment(
+        loader=FileSystemLoader(PORTAL / "templates"), autoescape=True, auto_reload=debug
+    )
+    return JinjaTemplateEngine.from_environment(environment)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -134,7 +145,7 @@ def create_app(
         middleware=[TenantFromPathMiddleware, sessions.middleware, DropEmptySessionMiddleware],
         csrf_config=csrf,
         stores=shared_stores(settings),
-        template_config=TemplateConfig(directory=PORTAL / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=template_engine(settings.debug)),
         openapi_config=OpenAPIConfig(
             title="Nguồn API",
             version="1",
@@ -144,7 +155,12 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.debug),
         state=State(
-            {"tenant_cache": TenantCache(), "token_signer": TokenSigner(settings.secret_key)}
+            {
+                "tenant_cache": TenantCache(),
+                "token_signer": TokenSigner(settings.secret_key),
+                "rendered_pages": BoundedCache[str](settings.rendered_pages),
+                "rendered_people": BoundedCache[PeopleHtml](settings.rendered_pages),
+            }
         ),
         debug=settings.debug,
     )

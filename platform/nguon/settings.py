@@ -18,6 +18,8 @@ class Settings(msgspec.Struct, frozen=True):
     debug: bool
     app_role: str = "nguon_app"
     """The Postgres role the web processes connect as; migrations grant it what it needs."""
+    rendered_pages: int = 256
+    """How many rendered list pages each process keeps (``nguon.portal.rendered``); 0: none."""
 
 
 def load_settings() -> Settings:
@@ -29,7 +31,17 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("NGUON_REDIS_URL") or None,
         debug=os.environ.get("NGUON_DEBUG", "") in {"1", "true", "yes"},
         app_role=os.environ.get("NGUON_APP_ROLE", "nguon_app"),
+        rendered_pages=_count("NGUON_RENDERED_PAGES", 256),
     )
+
+
+def _count(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
 
 
 def _working_folder_secret() -> str:

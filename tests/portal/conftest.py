@@ -1,5 +1,5 @@
-"""The HTTP suite's app client, for the portal tests."""
+"""The HTTP suite's app clients, for the portal tests."""
 
-from tests.http.conftest import client
+from tests.http.conftest import client, pg_client
 
-__all__ = ["client"]
+__all__ = ["client", "pg_client"]

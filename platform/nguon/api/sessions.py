@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from litestar.utils.dataclass import extract_dataclass_items
 from litestar.utils.empty import Empty
 
 from nguon.api.router import CSRF_EXEMPT_PATTERN
@@ -31,7 +29,8 @@ SESSION_MAX_AGE = 8 * 60 * 60
 RENEWED_KEY = "_renewed"
 """When the stored session's expiry was last pushed forward (seconds since the epoch)."""
 RENEW_EVERY = 5 * 60
-"""An unchanged session is written back at most this often: not on every page view."""
+"""An unchanged session is written back, and its cookie sent again with a new expiry, at
+most this often: not on every page view."""
 _LOADED = "nguon_session_loaded"
 
 
@@ -72,17 +71,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         self, scope_session: Any, message: Message, connection: ASGIConnection
     ) -> None:
         if self._unchanged_and_fresh(scope_session, connection):
-            # The stored copy is the same and its expiry was pushed forward lately.
-            fields = Cookie.__dict__.keys()
-            cookie_params = dict(
-                extract_dataclass_items(self.config, exclude_none=True, include=fields)
-            )
-            MutableScopeHeaders.from_message(message).add(
-                "Set-Cookie",
-                Cookie(
-                    value=self.get_session_id(connection), key=self.config.key, **cookie_params
-                ).to_header(header=""),
-            )
+            # Stored and sent a few minutes ago with the same expiry: nothing to renew.
             return
         if isinstance(scope_session, dict) and scope_session:
             scope_session[RENEWED_KEY] = int(time.time())

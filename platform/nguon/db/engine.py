@@ -36,6 +36,14 @@ def begin_sql() -> str:
     return f"BEGIN; SELECT set_config('nguon.tenant_id', {_tenant_literal()}, true)"
 
 
+def snapshot_begin_sql() -> str:
+    """BEGIN a read-only transaction on one snapshot, with the tenant, in one round trip."""
+    return (
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+        f"SELECT set_config('nguon.tenant_id', {_tenant_literal()}, true)"
+    )
+
+
 class TenantConnection(Connection):
     """An asyncpg connection that remembers the tenant its session was last set to."""
 
@@ -109,6 +117,15 @@ class TenantPostgresTransaction(PostgresTransaction):
         return exception is None
 
 
+class TenantSnapshot(TenantPostgresTransaction):
+    """Reads that all see the database as it was at their first statement."""
+
+    __slots__ = ()
+
+    async def begin(self) -> None:
+        await self.connection.execute(snapshot_begin_sql())
+
+
 class TenantPostgresEngine(PostgresEngine):
     """A Postgres engine whose every query runs with the current tenant, or with none.
 
@@ -131,6 +148,10 @@ class TenantPostgresEngine(PostgresEngine):
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return TenantPostgresTransaction(engine=self, allow_nested=allow_nested)
+
+    def snapshot(self) -> PostgresTransaction:
+        """A read-only REPEATABLE READ transaction (inside a transaction: that one)."""
+        return TenantSnapshot(engine=self, allow_nested=True)
 
 
 def postgres_config(url: str) -> dict[str, Any]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
-from nguon.pipeline.schemas import SourceCount
 from nguon.pipeline.tables import CandidateList, ListEntry
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
@@ -71,47 +69,3 @@ async def pull_entries(list_row: dict[str, Any], source_lists: list[dict[str, An
     if new:
         await ListEntry.insert(*new).run()
     return len(new)
-
-
-async def counts_by_source(list_row: dict[str, Any], unit_name: str) -> list[SourceCount]:
-    """Included people per source: each accepted list below, then the list's own entries."""
-    rows = await (
-        ListEntry.select(ListEntry.source_list)
-        .where(
-            in_tenant(ListEntry),
-            ListEntry.candidate_list == list_row["id"],
-            ListEntry.included == True,  # noqa: E712
-        )
-        .run()
-    )
-    counts = Counter(row["source_list"] for row in rows)
-    sources = {}
-    source_ids = [k for k in counts if k is not None]
-    if source_ids:
-        sources = {
-            row["id"]: row
-            for row in await CandidateList.select(
-                CandidateList.id, CandidateList.unit, CandidateList.unit.name
-            )
-            .where(in_tenant(CandidateList), CandidateList.id.is_in(source_ids))
-            .run()
-        }
-    result = [
-        SourceCount(
-            unit_id=sources[k]["unit"],
-            unit_name=sources[k]["unit.name"],
-            source_list_id=k,
-            count=counts[k],
-        )
-        for k in sorted(source_ids)
-    ]
-    if counts.get(None):
-        result.append(
-            SourceCount(
-                unit_id=list_row["unit"],
-                unit_name=unit_name,
-                source_list_id=None,
-                count=counts[None],
-            )
-        )
-    return result

@@ -7,17 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from nguon.accounts.permissions import Access
-from nguon.org.tables import OrgUnit
 from nguon.people.labels import EDUCATION_LABELS, SEX_LABELS
-from nguon.people.tables import Candidate, Member
 from nguon.pipeline.chain import ancestor_ids
 from nguon.pipeline.documents import DocumentColumn, ListDocument, ListRenderer
-from nguon.pipeline.lists import tenant_package, visible_list
-from nguon.pipeline.tables import HelperAssignment, ListEntry, Resolution
+from nguon.pipeline.list_read import ListRead, resolutions_of, units_by_id
+from nguon.pipeline.lists import read_list, tenant_package
 from nguon.plugins import get_plugin_manager
-from nguon.tenancy.context import require_tenant
-from nguon.tenancy.scoped import in_tenant
-from nguon.tenancy.tables import Tenant
+from nguon.rules.package import Form, RulesPackage
 
 QUARTERS_VI = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # Words that name a unit's kind, dropped to print the place ("Đảng ủy xã Lạc Hồng" → "Lạc Hồng").
@@ -77,112 +73,73 @@ def _certificate(row: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def cell_value(code: str, seq: int, row: dict[str, Any], unit_name: str, helper: str) -> str:
-    """One form cell of a candidate, in Vietnamese."""
-    values: dict[str, Callable[[], str]] = {
-        "seq": lambda: str(seq),
-        "full_name": lambda: row["full_name"],
-        "date_of_birth": lambda: vi_date(row["date_of_birth"]),
-        "sex": lambda: SEX_LABELS.get(row["sex"], row["sex"]),
-        "ethnicity": lambda: row["ethnicity"] or "",
-        "religion": lambda: row["religion"] or "",
-        "home_town": lambda: row["home_town"] or "",
-        "residence": lambda: row["residence"] or "",
-        "education": lambda: EDUCATION_LABELS.get(row["education"], row["education"]),
-        "occupation": lambda: row["occupation"] or "",
-        "youth_union": lambda: yes_mark(row["youth_union_member"]),
-        "trade_union": lambda: yes_mark(row["trade_union_member"]),
-        "unit": lambda: unit_name,
-        "helper": lambda: helper,
-        "certificate": lambda: _certificate(row),
-        "notes": lambda: row["notes"] or "",
+def _cell_getters() -> dict[str, Callable[[int, dict[str, Any]], str]]:
+    return {
+        "seq": lambda seq, row: str(seq),
+        "full_name": lambda seq, row: row["full_name"],
+        "date_of_birth": lambda seq, row: vi_date(row["date_of_birth"]),
+        "sex": lambda seq, row: SEX_LABELS.get(row["sex"], row["sex"]),
+        "ethnicity": lambda seq, row: row["ethnicity"] or "",
+        "religion": lambda seq, row: row["religion"] or "",
+        "home_town": lambda seq, row: row["home_town"] or "",
+        "residence": lambda seq, row: row["residence"] or "",
+        "education": lambda seq, row: EDUCATION_LABELS.get(row["education"], row["education"]),
+        "occupation": lambda seq, row: row["occupation"] or "",
+        "youth_union": lambda seq, row: yes_mark(row["youth_union_member"]),
+        "trade_union": lambda seq, row: yes_mark(row["trade_union_member"]),
+        "unit": lambda seq, row: row["unit.name"],
+        "helper": lambda seq, row: row["helper"] or "",
+        "certificate": lambda seq, row: _certificate(row),
+        "notes": lambda seq, row: row["notes"] or "",
     }
-    getter = values.get(code)
-    return getter() if getter else ""
 
 
-async def _helpers(candidate_ids: list[int], on: dt.date) -> dict[int, str]:
-    if not candidate_ids:
-        return {}
-    rows = await (
-        HelperAssignment.select(HelperAssignment.candidate, HelperAssignment.member)
-        .where(
-            in_tenant(HelperAssignment),
-            HelperAssignment.candidate.is_in(candidate_ids),
-            HelperAssignment.assigned_on <= on,
-            HelperAssignment.ended_on.is_null() | (HelperAssignment.ended_on > on),
-        )
-        .order_by(HelperAssignment.assigned_on)
-        .run()
+CELL_GETTERS = _cell_getters()
+"""Each form column code → its cell of a candidate's entry row, in Vietnamese."""
+
+
+def _blank(seq: int, row: dict[str, Any]) -> str:
+    return ""
+
+
+def form_rows(read: ListRead, package: RulesPackage) -> tuple[Form, tuple[tuple[str, ...], ...]]:
+    """The package's form for the list and one row of cells per included person."""
+    row = read.row
+    form = package.form(row["step"], row["unit.kind"], row["period_opens"])
+    getters = [CELL_GETTERS.get(c.code, _blank) for c in form.columns]
+    included = [e for e in read.entries if e["included"]]
+    rows = tuple(
+        tuple(getter(seq, e) for getter in getters) for seq, e in enumerate(included, start=1)
     )
-    if not rows:
-        return {}
-    members = {
-        m["id"]: m["full_name"]
-        for m in await Member.select(Member.id, Member.full_name)
-        .where(in_tenant(Member), Member.id.is_in([r["member"] for r in rows]))
-        .run()
-    }
-    return {r["candidate"]: members.get(r["member"], "") for r in rows}
+    return form, rows
 
 
 async def build_list_document(access: Access, list_id: int) -> ListDocument:
     """The list ``list_id`` (as the caller may see it) laid out as the package's form."""
-    row = await visible_list(access, list_id)
-    package = await tenant_package()
-    unit = (await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == row["unit"]).run())[0]
-    form = package.form(row["step"], unit["kind"], row["period_opens"])
-    tenant = await Tenant.select(Tenant.name).where(Tenant.id == require_tenant()).first().run()
-    ancestors = {
-        a["id"]: a
-        for a in await OrgUnit.select()
-        .where(in_tenant(OrgUnit), OrgUnit.id.is_in(ancestor_ids(unit["path"])))
-        .run()
-    }
-    parent = ancestors.get(unit["parent"]) if unit["parent"] else None
+    return await document_of(await read_list(access, list_id), await tenant_package())
+
+
+async def document_of(read: ListRead, package: RulesPackage) -> ListDocument:
+    """A list already read, laid out as the package's form for its step and level."""
+    row = read.row
+    form, rows = form_rows(read, package)
+    path = ancestor_ids(row["unit.path"])
+    ancestors = await units_by_id(path)
+    unit = {"id": row["unit"], "name": row["unit.name"], "kind": row["unit.kind"]}
+    parent = ancestors.get(row["unit.parent"]) if row["unit.parent"] else None
     place_unit = next(
         (
             ancestors[i]
-            for i in reversed(ancestor_ids(unit["path"]))
+            for i in reversed(path)
             if ancestors.get(i, {}).get("kind") not in {"grassroots_cell", "subordinate_cell"}
         ),
         unit,
     )
-    entries = await (
-        ListEntry.select(ListEntry.candidate)
-        .where(
-            in_tenant(ListEntry),
-            ListEntry.candidate_list == list_id,
-            ListEntry.included == True,  # noqa: E712
-        )
-        .run()
-    )
-    ids = [e["candidate"] for e in entries]
-    candidates = (
-        await Candidate.select(*Candidate.all_columns(), Candidate.unit.name)
-        .where(in_tenant(Candidate), Candidate.id.is_in(ids))
-        .run()
-        if ids
-        else []
-    )
-    candidates.sort(key=lambda c: (c["unit.name"], c["name_search"], c["id"]))
-    resolution = await (
-        Resolution.select(Resolution.adopted_on)
-        .where(in_tenant(Resolution), Resolution.candidate_list == list_id)
-        .order_by(Resolution.id, ascending=False)
-        .first()
-        .run()
-    )
-    issued_on = resolution["adopted_on"] if resolution else dt.date.today()
-    helpers = await _helpers(ids, row["period_deadline"])
-    codes = [c.code for c in form.columns]
-    rows = tuple(
-        tuple(cell_value(code, seq, c, c["unit.name"], helpers.get(c["id"], "")) for code in codes)
-        for seq, c in enumerate(candidates, start=1)
-    )
+    resolutions = await resolutions_of(read)
+    issued_on = resolutions[-1]["adopted_on"] if resolutions else dt.date.today()
     signature_title, signer_role = _SIGNATURES.get(unit["kind"], ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"))
     return ListDocument(
-        tenant_name=tenant["name"] if tenant else "",
+        tenant_name=row["tenant.name"] or "",
         superior_committee=(parent["name"] if parent else "").upper(),
         unit_name=unit["name"].upper(),
         place=place_of(place_unit["name"]),

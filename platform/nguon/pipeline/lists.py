@@ -12,18 +12,22 @@ plugins after the commit.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
+
+import msgspec
 
 from nguon.accounts.permissions import RANK, WRITE, Access
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
-from nguon.org.tables import Membership, OrgUnit
+from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
-from nguon.pipeline import aggregation, chain
+from nguon.pipeline import aggregation, chain, list_read
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
 from nguon.pipeline.evaluation import tenant_package
 from nguon.pipeline.events import ListEvent, ListSummary, emit
-from nguon.pipeline.resolutions import record_resolution, resolutions_of_list
+from nguon.pipeline.list_read import APPROVE, EDITABLE
+from nguon.pipeline.resolutions import record_resolution, resolution_out
 from nguon.pipeline.schemas import (
     EntryOut,
     ListChange,
@@ -34,6 +38,8 @@ from nguon.pipeline.schemas import (
     MayAct,
     ReasonOut,
     ResolutionIn,
+    ResolutionOut,
+    SourceCount,
     TransitionOut,
 )
 from nguon.pipeline.tables import CandidateList, ListEntry, ListTransition
@@ -49,8 +55,6 @@ STEP_DECISIONS = {
     "course_nominees": "course_nominee_list",
     "admission_sources": "admission_source_list",
 }
-EDITABLE = frozenset({"draft", "returned"})
-APPROVE = "approver"
 # States in which the receiving unit sees a list from below.
 SENT = frozenset({"submitted", "returned", "accepted"})
 
@@ -103,21 +107,6 @@ def _require_version(version: int | None) -> int:
 # --- reading ---------------------------------------------------------------------------
 
 
-async def _list_row(list_id: int) -> dict[str, Any] | None:
-    return await (
-        CandidateList.select(
-            *CandidateList.all_columns(),
-            CandidateList.unit.name,
-            CandidateList.unit.kind,
-            CandidateList.receiver_unit.name,
-            CandidateList.receiver_unit.path,
-        )
-        .where(in_tenant(CandidateList), CandidateList.id == list_id)
-        .first()
-        .run()
-    )
-
-
 def _visible(access: Access, row: dict[str, Any]) -> bool:
     if access.can_see(row["unit_path"]):
         return True
@@ -125,12 +114,23 @@ def _visible(access: Access, row: dict[str, Any]) -> bool:
     return row["state"] in SENT and bool(receiver_path) and access.can_see(receiver_path)
 
 
-async def visible_list(access: Access, list_id: int) -> dict[str, Any]:
-    """The list row if the caller may see it (its unit, or the unit it was sent to)."""
-    row = await _list_row(list_id)
+def _seen(access: Access, row: dict[str, Any] | None) -> dict[str, Any]:
     if row is None or not _visible(access, row):
         raise NotFound("list")
     return row
+
+
+async def visible_list(access: Access, list_id: int) -> dict[str, Any]:
+    """The list row if the caller may see it (its unit, or the unit it was sent to)."""
+    return _seen(access, await list_read.list_row(list_id))
+
+
+async def visible_list_digest(
+    access: Access, list_id: int, on: dt.date
+) -> tuple[dict[str, Any], str]:
+    """Postgres: the list row as ``visible_list`` and a digest of all its page shows."""
+    row, digest = await list_read.row_and_digest(list_id, on)
+    return _seen(access, row), digest
 
 
 async def _included_counts(list_ids: list[int]) -> dict[int, int]:
@@ -176,9 +176,9 @@ def list_out(row: dict[str, Any], included: int) -> ListOut:
 def _entry_out(row: dict[str, Any]) -> EntryOut:
     return EntryOut(
         candidate_id=row["candidate"],
-        full_name=row["candidate.full_name"],
+        full_name=row["full_name"],
         unit_id=row["candidate.unit"],
-        unit_name=row["candidate.unit.name"],
+        unit_name=row["unit.name"],
         source=row["source"],
         source_list_id=row["source_list"],
         outcome=row["outcome"],
@@ -206,77 +206,88 @@ def allowed_actions(access: Access, row: dict[str, Any]) -> list[str]:
     return actions
 
 
-async def may_act(row: dict[str, Any]) -> list[MayAct]:
-    """The users who may take the list's next step."""
-    state = row["state"]
-    if state in EDITABLE or state == "adopted":
-        path, role = row["unit_path"], WRITE
-    elif state == "submitted" and row["receiver_unit.path"]:
-        path, role = row["receiver_unit.path"], APPROVE
-    else:
+async def may_act(row: dict[str, Any], on: dt.date | None = None) -> list[MayAct]:
+    """The users who may take the list's next step (on ``on``, by default today)."""
+    turn = list_read.next_step(row)
+    if turn is None:
         return []
-    today = dt.date.today()
-    rows = await (
-        Membership.select(
-            Membership.user,
-            Membership.user.full_name,
-            Membership.user.is_active,
-            Membership.role,
-            Membership.unit.name,
-        )
-        .where(
-            in_tenant(Membership),
-            Membership.unit.is_in(chain.ancestor_ids(path)) | (Membership.role == "tenant_admin"),
-            Membership.valid_from <= today,
-            Membership.valid_to.is_null() | (Membership.valid_to >= today),
-        )
-        .order_by(Membership.user)
-        .run()
-    )
+    least = RANK[turn[1]]
     return [
         MayAct(
             user_id=r["user"],
-            full_name=r["user.full_name"],
+            full_name=r["full_name"],
             role=r["role"],
             unit_name=r["unit.name"],
         )
-        for r in rows
-        if r["role"] in RANK and RANK[r["role"]] >= RANK[role] and r["user.is_active"]
+        for r in await list_read.members_acting(row, on or dt.date.today())
+        if r["role"] in RANK and RANK[r["role"]] >= least and r["is_active"]
     ]
 
 
+async def read_list(access: Access, list_id: int) -> list_read.ListRead:
+    """The list ``list_id`` and its entries, if the caller may see it."""
+    return await read_of(await visible_list(access, list_id))
+
+
+async def read_of(row: dict[str, Any]) -> list_read.ListRead:
+    return list_read.ListRead(row=row, entries=await list_read.entries_of(row))
+
+
 async def get_list(access: Access, list_id: int) -> ListDetail:
-    row = await visible_list(access, list_id)
-    return await _detail(access, row)
+    return await detail_of(access, await read_list(access, list_id))
 
 
 async def _detail(access: Access, row: dict[str, Any]) -> ListDetail:
-    entries = await (
-        ListEntry.select(
-            *ListEntry.all_columns(),
-            ListEntry.candidate.full_name,
-            ListEntry.candidate.unit,
-            ListEntry.candidate.unit.name,
-            ListEntry.candidate.name_search,
+    return await detail_of(
+        access, list_read.ListRead(row=row, entries=await list_read.entries_of(row))
+    )
+
+
+async def _counts_by_source(read: list_read.ListRead) -> list[SourceCount]:
+    """Included people per source: each accepted list below, then the list's own entries."""
+    counts = Counter(e["source_list"] for e in read.entries if e["included"])
+    source_ids = sorted(k for k in counts if k is not None)
+    sources = await list_read.source_units(read.row["id"]) if source_ids else {}
+    result = [
+        SourceCount(
+            unit_id=sources[k]["unit"],
+            unit_name=sources[k]["unit.name"],
+            source_list_id=k,
+            count=counts[k],
         )
-        .where(in_tenant(ListEntry), ListEntry.candidate_list == row["id"])
-        .order_by(ListEntry.id)
-        .run()
-    )
-    entries.sort(key=lambda e: (e["candidate.unit.name"], e["candidate.name_search"], e["id"]))
-    transitions = await (
-        ListTransition.select()
-        .where(in_tenant(ListTransition), ListTransition.candidate_list == row["id"])
-        .order_by(ListTransition.id)
-        .run()
-    )
-    included = [_entry_out(e) for e in entries if e["included"]]
-    return ListDetail(
-        summary=list_out(row, len(included)),
-        entries=included,
-        refused=[_entry_out(e) for e in entries if not e["included"] and not e["removal_reason"]],
-        removed=[_entry_out(e) for e in entries if not e["included"] and e["removal_reason"]],
-        counts_by_unit=await aggregation.counts_by_source(row, row["unit.name"]),
+        for k in source_ids
+        if k in sources
+    ]
+    if counts.get(None):
+        result.append(
+            SourceCount(
+                unit_id=read.row["unit"],
+                unit_name=read.row["unit.name"],
+                source_list_id=None,
+                count=counts[None],
+            )
+        )
+    return result
+
+
+class ListFacts(msgspec.Struct, kw_only=True):
+    """A list's detail without its entries: what a page shows around the people."""
+
+    summary: ListOut
+    counts_by_unit: list[SourceCount]
+    transitions: list[TransitionOut]
+    resolutions: list[ResolutionOut]
+    allowed_actions: list[str]
+    may_act: list[MayAct]
+
+
+async def facts_of(
+    access: Access, read: list_read.ListRead, on: dt.date | None = None
+) -> ListFacts:
+    row = read.row
+    return ListFacts(
+        summary=list_out(row, sum(1 for e in read.entries if e["included"])),
+        counts_by_unit=await _counts_by_source(read),
         transitions=[
             TransitionOut(
                 from_state=t["from_state"],
@@ -286,11 +297,27 @@ async def _detail(access: Access, row: dict[str, Any]) -> ListDetail:
                 comment=t["comment"],
                 at=t["at"],
             )
-            for t in transitions
+            for t in await list_read.transitions_of(row["id"])
         ],
-        resolutions=await resolutions_of_list(row["id"]),
+        resolutions=[resolution_out(r) for r in await list_read.resolutions_of(read)],
         allowed_actions=allowed_actions(access, row),
-        may_act=await may_act(row),
+        may_act=await may_act(row, on),
+    )
+
+
+async def detail_of(access: Access, read: list_read.ListRead) -> ListDetail:
+    entries = read.entries
+    facts = await facts_of(access, read)
+    return ListDetail(
+        summary=facts.summary,
+        entries=[_entry_out(e) for e in entries if e["included"]],
+        refused=[_entry_out(e) for e in entries if not e["included"] and not e["removal_reason"]],
+        removed=[_entry_out(e) for e in entries if not e["included"] and e["removal_reason"]],
+        counts_by_unit=facts.counts_by_unit,
+        transitions=facts.transitions,
+        resolutions=facts.resolutions,
+        allowed_actions=facts.allowed_actions,
+        may_act=facts.may_act,
     )
 
 
@@ -471,7 +498,7 @@ async def create_list(
         package_version=version.id,
     )
     await candidate_list.save().run()
-    row = await _list_row(candidate_list.id)
+    row = await list_read.list_row(candidate_list.id)
     assert row is not None
     await _prefill_from_rules(package, row, unit, on, stats)
     await aggregation.pull_entries(row, await aggregation.accepted_lists_below(row))
@@ -502,7 +529,7 @@ async def _bump(row: dict[str, Any], expected: int, values: dict[Any, Any] | Non
         .run()
     )
     if not updated:
-        latest = await _list_row(row["id"])
+        latest = await list_read.list_row(row["id"])
         raise _stale(latest["version"] if latest else expected + 1)
     return expected + 1
 

@@ -120,13 +120,3 @@ async def record_resolution(
     out = resolution_out(row[0])
     await record_event(actor, "create", "resolution", out.id, None, {"kind": kind, "unit": unit_id})
     return out
-
-
-async def resolutions_of_list(list_id: int) -> list[ResolutionOut]:
-    rows = await (
-        Resolution.select()
-        .where(in_tenant(Resolution), Resolution.candidate_list == list_id)
-        .order_by(Resolution.id)
-        .run()
-    )
-    return [resolution_out(r) for r in rows]

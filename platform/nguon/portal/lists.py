@@ -8,6 +8,7 @@ refused change shows the page again with the service's message beside the field.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -23,12 +24,12 @@ from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
-from nguon.pipeline.documents import ListDocument
 from nguon.pipeline.documents_build import build_list_document, list_renderers
 from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.events import pipeline_transaction
-from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate, ListDetail
-from nguon.portal.candidates import OUTCOME_LABELS, ReasonView, reason_view
+from nguon.pipeline.list_read import ListRead, digests, snapshot
+from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
+from nguon.portal import rendered
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
 from nguon.portal.forms import (
     field_errors,
@@ -37,8 +38,8 @@ from nguon.portal.forms import (
     parse_resolution,
     version_of,
 )
+from nguon.portal.list_people import people_html
 from nguon.portal.progress import subtree_units
-from nguon.rules.errors import RulesError
 from nguon.rules.registry import load_package
 
 BELOW_SHOWN = 100
@@ -51,16 +52,6 @@ DONE_MESSAGES = {
     "returned": "Đã trả lại danh sách kèm ý kiến.",
     "accepted": "Đã tiếp nhận danh sách.",
 }
-
-
-class EntryView(msgspec.Struct):
-    candidate_id: int
-    full_name: str
-    unit_name: str
-    outcome: str
-    outcome_label: str
-    reasons: list[ReasonView]
-    note: str
 
 
 class PeriodOption(msgspec.Struct):
@@ -146,7 +137,7 @@ async def unit_lists(
 )
 async def create_unit_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     unit = await get_visible_unit(access, unit_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
@@ -177,27 +168,37 @@ async def create_unit_list(
 # --- one list --------------------------------------------------------------------------
 
 
-def _entry_views(package_id: str, entries: list[Any], note_of: str) -> list[EntryView]:
-    package = load_package(package_id)
-    return [
-        EntryView(
-            candidate_id=e.candidate_id,
-            full_name=e.full_name,
-            unit_name=e.unit_name,
-            outcome=e.outcome,
-            outcome_label=OUTCOME_LABELS.get(e.outcome, e.outcome),
-            reasons=[reason_view(package, r.clause_id, r.message_vi) for r in e.reasons],
-            note=getattr(e, note_of) or "",
-        )
-        for e in entries
-    ]
-
-
-async def _document(access: Access, list_id: int) -> ListDocument | None:
-    try:
-        return await build_list_document(access, list_id)
-    except RulesError:
-        return None
+def _list_context(
+    request: Request[Any, Any, Any],
+    access: Access,
+    read: ListRead,
+    facts: lists.ListFacts,
+    *,
+    errors: dict[str, str],
+    form: dict[str, str],
+    done: str,
+    today: dt.date,
+) -> dict[str, Any]:
+    people = people_html(
+        request,
+        read,
+        load_package(read.row["tenant.rules_package"]),
+        tenant_of(request.scope).slug,
+        (form.get("add.candidate_id", ""), form.get("remove.candidate_id", "")),
+    )
+    return page_context(
+        request,
+        access,
+        detail=facts,
+        summary=facts.summary,
+        people=people,
+        shows_sources=any(c.source_list_id is not None for c in facts.counts_by_unit),
+        actions=set(facts.allowed_actions),
+        can_export=bool(list_renderers()),
+        errors=errors,
+        form={"resolution.adopted_on": today.isoformat(), **form},
+        done=DONE_MESSAGES.get(done, ""),
+    )
 
 
 async def list_page(
@@ -209,36 +210,40 @@ async def list_page(
     form: dict[str, str] | None = None,
     done: str = "",
     status: int = 200,
-) -> Template:
-    detail: ListDetail = await lists.get_list(access, list_id)
-    package_id = await tenant_package()
-    summary = detail.summary
-    refused = _entry_views(package_id, detail.refused, "removal_reason")
-    removed = _entry_views(package_id, detail.removed, "removal_reason")
-    included = _entry_views(package_id, detail.entries, "override_justification")
-    addable = [e for e in refused if e.outcome != "not_eligible"] + removed
-    return Template(
-        template_name="list.html",
-        context=page_context(
-            request,
-            access,
-            detail=detail,
-            summary=summary,
-            document=await _document(access, list_id),
-            included=included,
-            refused=refused,
-            removed=removed,
-            addable=addable,
-            shows_sources=any(c.source_list_id is not None for c in detail.counts_by_unit),
-            actions=set(detail.allowed_actions),
-            can_export=bool(list_renderers()),
-            errors=errors or {},
-            form={"resolution.adopted_on": dt.date.today().isoformat(), **(form or {})},
-            done=DONE_MESSAGES.get(done, ""),
-            outcome_labels=OUTCOME_LABELS,
-        ),
-        status_code=status,
+) -> Response[Any]:
+    """The list page. Shown plainly (no form state to keep), it is kept rendered under
+    a digest of every row it shows (Postgres), and served again while they are unchanged."""
+    today = dt.date.today()
+    cache = rendered.pages(request)
+    keep = not errors and not form and status == 200 and cache.size > 0 and digests()
+    page_key = partial(
+        rendered.content_key,
+        "list.html",
+        tenant_of(request.scope),
+        rendered.reader_key(access),
+        done,
+        today,
     )
+    if keep:
+        _, seen = await lists.visible_list_digest(access, list_id, today)
+        found = cache.get(page_key(seen))
+        if found is not None:
+            return rendered.html_reply(request, found)
+    async with snapshot():
+        if keep:
+            row, seen = await lists.visible_list_digest(access, list_id, today)
+        else:
+            row = await lists.visible_list(access, list_id)
+        read = await lists.read_of(row)
+        facts = await lists.facts_of(access, read, today)
+    context = _list_context(
+        request, access, read, facts, errors=errors or {}, form=form or {}, done=done, today=today
+    )
+    if not keep:
+        return Template(template_name="list.html", context=context, status_code=status)
+    marked = rendered.render_marked(request, "list.html", context)
+    cache.put(page_key(seen), marked)
+    return rendered.html_reply(request, marked)
 
 
 @get("/lists/{list_id:int}", summary="A list", include_in_schema=False)
@@ -247,7 +252,7 @@ async def list_detail(
     access: NamedDependency[Access],
     list_id: FromPath[int],
     done: FromQuery[str] = "",
-) -> Template:
+) -> Response[Any]:
     return await list_page(request, access, list_id, done=done)
 
 
@@ -259,7 +264,7 @@ async def _after(
     done: str,
     change: Any,
     default_field: str,
-) -> Template | Redirect:
+) -> Response[Any]:
     """Run ``change`` in one pipeline transaction; the list page again on a refusal."""
     try:
         async with pipeline_transaction():
@@ -290,7 +295,7 @@ async def _refuse(
     list_id: int,
     raw: dict[str, str],
     errors: dict[str, str],
-) -> Template:
+) -> Response[Any]:
     return await list_page(request, access, list_id, errors=errors, form=raw, status=400)
 
 
@@ -302,7 +307,7 @@ async def _refuse(
 )
 async def add_to_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     await lists.visible_list(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
@@ -333,7 +338,7 @@ async def add_to_list(
 )
 async def remove_from_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     await lists.visible_list(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
@@ -360,7 +365,7 @@ async def _change(
     raw: dict[str, str],
     change: ListChange,
     error_fields: dict[str, str],
-) -> Template | Redirect:
+) -> Response[Any]:
     try:
         async with pipeline_transaction():
             await lists.change_list(access, list_id, change)
@@ -383,7 +388,7 @@ async def _change(
 )
 async def refresh(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     await lists.visible_list(access, list_id)
     raw = await form_data(request)
 
@@ -401,7 +406,7 @@ async def refresh(
 )
 async def adopt(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     await lists.visible_list(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
@@ -423,7 +428,7 @@ async def adopt(
 )
 async def submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     await lists.visible_list(access, list_id)
     raw = await form_data(request)
 
@@ -441,7 +446,7 @@ async def submit(
 )
 async def return_to_unit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     await lists.visible_list(access, list_id)
     raw = await form_data(request)
     comment = raw.get("comment", "").strip()
@@ -464,7 +469,7 @@ async def return_to_unit(
 )
 async def accept(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     await lists.visible_list(access, list_id)
     raw = await form_data(request)
 

@@ -79,14 +79,12 @@ class DatabaseStore(NamespacedStore):
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         full = self._key(key)
-        row = await (
-            KeyValue.select(KeyValue.value, KeyValue.expires_at)
-            .where(KeyValue.key == full)
-            .first()
-            .run()
-        )
-        if row is None:
+        rows = await KeyValue.raw(
+            "SELECT value, expires_at FROM kv_store WHERE key = {}", full
+        ).run()
+        if not rows:
             return None
+        row = rows[0]
         if row["expires_at"] is not None and row["expires_at"] <= _now_ms():
             await KeyValue.delete().where(KeyValue.key == full).run()
             return None

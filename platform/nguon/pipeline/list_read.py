@@ -1,0 +1,258 @@
+"""Reading one list for a page, the API or a printed form: plain SQL on the hot path.
+
+A list page shows the list, every entry with its candidate's form columns, the
+transitions, resolutions and who may act next. Piccolo's query builder spends more time
+composing joins than the database spends answering them, so these reads are a few plain
+statements (portable between SQLite and Postgres), each filtered by the tenant as well as
+by Row-Level Security, and the page, the JSON detail and the document share one read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any
+
+import msgspec
+
+from nguon.accounts.permissions import WRITE
+from nguon.db.engine import TenantPostgresEngine
+from nguon.org.tables import OrgUnit
+from nguon.tenancy.context import require_tenant
+
+_LIST_SQL = """
+SELECT l.id, l.tenant_id, l.unit, l.unit_path, l.step, l.period_code, l.period_opens,
+    l.period_deadline, l.state, l.receiver_unit, l.package, l.package_version,
+    l.return_comment, l.version, l.created_at, l.updated_at, l.submitted_at,
+    u.name AS "unit.name", u.kind AS "unit.kind", u.parent AS "unit.parent",
+    u.path AS "unit.path", r.name AS "receiver_unit.name", r.path AS "receiver_unit.path",
+    t.name AS "tenant.name", t.rules_package AS "tenant.rules_package"
+FROM candidate_list AS l
+JOIN tenant AS t ON t.id = l.tenant_id
+JOIN org_unit AS u ON u.id = l.unit AND u.tenant_id = l.tenant_id
+LEFT JOIN org_unit AS r ON r.id = l.receiver_unit AND r.tenant_id = l.tenant_id
+WHERE l.tenant_id = {} AND l.id = {}
+"""
+
+# Every entry with what the list and its printed form show of the candidate, and the
+# member helping them on the period's deadline (the latest assignment of that day).
+_ENTRIES_SQL = """
+SELECT e.id, e.candidate, e.source, e.source_list, e.outcome,
+    CAST(e.reasons AS text) AS reasons, e.included, e.override_justification, e.removal_reason,
+    c.full_name, c.name_search, c.unit AS "candidate.unit", cu.name AS "unit.name",
+    c.date_of_birth, c.sex, c.ethnicity, c.religion, c.home_town, c.residence, c.education,
+    c.occupation, c.youth_union_member, c.trade_union_member, c.certificate_number,
+    c.certificate_date, c.notes,
+    (SELECT m.full_name FROM helper_assignment AS h
+        JOIN party_member AS m ON m.id = h.member AND m.tenant_id = h.tenant_id
+        WHERE h.tenant_id = e.tenant_id AND h.candidate = e.candidate
+            AND h.assigned_on <= l.period_deadline
+            AND (h.ended_on IS NULL OR h.ended_on > l.period_deadline)
+        ORDER BY h.assigned_on DESC, h.id DESC LIMIT 1) AS helper
+FROM list_entry AS e
+JOIN candidate_list AS l ON l.id = e.candidate_list AND l.tenant_id = e.tenant_id
+JOIN candidate AS c ON c.id = e.candidate AND c.tenant_id = e.tenant_id
+JOIN org_unit AS cu ON cu.id = c.unit AND cu.tenant_id = c.tenant_id
+WHERE e.tenant_id = {} AND e.candidate_list = {}
+"""
+
+_TRANSITIONS_SQL = """
+SELECT id, from_state, to_state, actor, actor_id, comment, at FROM list_transition
+WHERE tenant_id = {} AND candidate_list = {} ORDER BY id
+"""
+
+_RESOLUTIONS_SQL = """
+SELECT id, kind, number, adopted_on, members_total, members_present, members_agreeing, notes
+FROM resolution WHERE tenant_id = {} AND candidate_list = {} ORDER BY id
+"""
+
+# The units of the accepted lists below that the list's entries came from.
+_SOURCES_SQL = """
+SELECT l.id, l.unit, u.name AS "unit.name" FROM candidate_list AS l
+JOIN org_unit AS u ON u.id = l.unit AND u.tenant_id = l.tenant_id
+WHERE l.tenant_id = {} AND l.id IN (
+    SELECT e.source_list FROM list_entry AS e WHERE e.tenant_id = {} AND e.candidate_list = {}
+)
+ORDER BY l.id
+"""
+
+# Members of the unit whose turn it is or of an ancestor (paths end with a dot, so an
+# ancestor's path is a prefix of the turn's), and the tenant's administrators, valid on
+# the day. The turn: the list's unit while it is edited or adopted, the receiver once it
+# is submitted.
+_ACTING_SQL = """
+SELECT m.id, m."user", m.role, a.full_name, a.is_active, u.name AS "unit.name"
+FROM candidate_list AS l
+LEFT JOIN org_unit AS r ON r.id = l.receiver_unit AND r.tenant_id = l.tenant_id
+JOIN membership AS m ON m.tenant_id = l.tenant_id
+JOIN app_user AS a ON a.id = m."user" AND a.tenant_id = m.tenant_id
+JOIN org_unit AS u ON u.id = m.unit AND u.tenant_id = m.tenant_id
+WHERE l.tenant_id = {} AND l.id = {}
+    AND m.valid_from <= {} AND (m.valid_to IS NULL OR m.valid_to >= {})
+    AND (m.role = 'tenant_admin' OR EXISTS (
+        SELECT 1 FROM (SELECT CASE
+            WHEN l.state IN ('draft', 'returned', 'adopted') THEN l.unit_path
+            WHEN l.state = 'submitted' THEN r.path
+        END AS path) AS turn
+        WHERE turn.path LIKE u.path || '%'
+    ))
+ORDER BY m."user", m.id
+"""
+
+_UNITS_SQL = """
+SELECT id, name, kind FROM org_unit WHERE tenant_id = {} AND id IN ({ids})
+"""
+
+# Postgres: a digest of what a statement returns, each row hashed as text and the
+# hashes sorted, so the digest changes exactly when some row a page shows changes.
+_ROWS_DIGEST = (
+    "(SELECT coalesce(string_agg(h, '' ORDER BY h), '') FROM "
+    "(SELECT md5(CAST(x AS text)) AS h FROM ({sql}) AS x) AS rows)"
+)
+
+EDITABLE = frozenset({"draft", "returned"})
+APPROVE = "approver"
+
+
+class Statement(msgspec.Struct, frozen=True):
+    sql: str
+    args: tuple[Any, ...]
+
+
+def _ids(values: list[int]) -> str:
+    return ", ".join(str(int(value)) for value in values) or "NULL"
+
+
+async def _fetch(statement: Statement) -> list[dict[str, Any]]:
+    return await OrgUnit.raw(statement.sql, *statement.args).run()
+
+
+class ListRead(msgspec.Struct, kw_only=True):
+    """One list as stored: the row (with its unit and receiver), its entries sorted as
+    printed (by unit, then name), and the rows only the page and API show."""
+
+    row: dict[str, Any]
+    entries: list[dict[str, Any]]
+    resolutions: list[dict[str, Any]] | None = None
+
+
+def list_statement(list_id: int) -> Statement:
+    return Statement(_LIST_SQL, (require_tenant(), list_id))
+
+
+def entries_statement(list_id: int) -> Statement:
+    return Statement(_ENTRIES_SQL, (require_tenant(), list_id))
+
+
+def transitions_statement(list_id: int) -> Statement:
+    return Statement(_TRANSITIONS_SQL, (require_tenant(), list_id))
+
+
+def resolutions_statement(list_id: int) -> Statement:
+    return Statement(_RESOLUTIONS_SQL, (require_tenant(), list_id))
+
+
+def sources_statement(list_id: int) -> Statement:
+    tenant_id = require_tenant()
+    return Statement(_SOURCES_SQL, (tenant_id, tenant_id, list_id))
+
+
+def acting_statement(list_id: int, on: dt.date) -> Statement:
+    return Statement(_ACTING_SQL, (require_tenant(), list_id, on, on))
+
+
+def next_step(row: dict[str, Any]) -> tuple[str, str] | None:
+    """Whose turn it is: the subtree path and the least role that may take the next step
+    (``_ACTING_SQL`` finds the same turn in SQL)."""
+    state = row["state"]
+    if state in EDITABLE or state == "adopted":
+        return row["unit_path"], WRITE
+    if state == "submitted" and row["receiver_unit.path"]:
+        return row["receiver_unit.path"], APPROVE
+    return None
+
+
+def page_statements(list_id: int, on: dt.date) -> list[Statement]:
+    """Every read a list page makes, in a fixed order."""
+    return [
+        list_statement(list_id),
+        entries_statement(list_id),
+        transitions_statement(list_id),
+        resolutions_statement(list_id),
+        sources_statement(list_id),
+        acting_statement(list_id, on),
+    ]
+
+
+def digests() -> bool:
+    """Whether this database computes ``row_and_digest`` (Postgres; SQLite has no md5)."""
+    return isinstance(OrgUnit._meta.db, TenantPostgresEngine)
+
+
+def snapshot() -> AbstractAsyncContextManager[Any]:
+    """Reads that see one state of the database (Postgres); SQLite reads as they come."""
+    engine = OrgUnit._meta.db
+    if isinstance(engine, TenantPostgresEngine):
+        return engine.snapshot()
+    return nullcontext()
+
+
+async def row_and_digest(list_id: int, on: dt.date) -> tuple[dict[str, Any] | None, str]:
+    """Postgres only, one statement: the list's row and a digest of every row its page
+    shows (``page_statements`` on ``on``)."""
+    statements = page_statements(list_id, on)
+    parts = ", ".join(_ROWS_DIGEST.replace("{sql}", s.sql) for s in statements)
+    first = statements[0]
+    sql = f"SELECT q.*, md5(concat_ws('#', {parts})) AS page_digest FROM ({first.sql}) AS q"
+    # Placeholders are numbered in the order they appear: the digest's, then the row's.
+    args = tuple(arg for s in statements for arg in s.args) + first.args
+    rows = await _fetch(Statement(sql, args))
+    if not rows:
+        return None, ""
+    row = rows[0]
+    return row, row.pop("page_digest")
+
+
+async def list_row(list_id: int) -> dict[str, Any] | None:
+    rows = await _fetch(list_statement(list_id))
+    return rows[0] if rows else None
+
+
+async def entries_of(row: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = await _fetch(entries_statement(row["id"]))
+    for entry in entries:
+        entry["included"] = bool(entry["included"])
+    entries.sort(key=lambda e: (e["unit.name"], e["name_search"], e["id"]))
+    return entries
+
+
+async def transitions_of(list_id: int) -> list[dict[str, Any]]:
+    return await _fetch(transitions_statement(list_id))
+
+
+async def resolutions_of(read: ListRead) -> list[dict[str, Any]]:
+    """The list's resolutions, oldest first (read once per ``ListRead``)."""
+    if read.resolutions is None:
+        read.resolutions = await _fetch(resolutions_statement(read.row["id"]))
+    return read.resolutions
+
+
+async def source_units(list_id: int) -> dict[int, dict[str, Any]]:
+    return {row["id"]: row for row in await _fetch(sources_statement(list_id))}
+
+
+async def members_acting(row: dict[str, Any], on: dt.date) -> list[dict[str, Any]]:
+    if next_step(row) is None:
+        return []
+    return await _fetch(acting_statement(row["id"], on))
+
+
+async def units_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    return {
+        row["id"]: row
+        for row in await _fetch(
+            Statement(_UNITS_SQL.replace("{ids}", _ids(ids)), (require_tenant(),))
+        )
+    }

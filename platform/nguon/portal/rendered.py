@@ -1,0 +1,81 @@
+"""Rendered HTML kept by content: the same rows, user and request give the same page.
+
+A key is a digest of everything a rendering depends on, so an entry never goes stale:
+when a row changes, its digest changes and the old entry is simply never asked for again
+and leaves, least recently used first, a bounded per-process cache. The CSRF field is the
+only per-session part of a page; it is rendered as a marker and filled in on each reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections import OrderedDict
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.utils.scope.state import ScopeState
+
+from nguon.accounts.permissions import Access
+
+V = TypeVar("V")
+CSRF_MARK = "<nguon-csrf-input>"
+"""Where a cached page's CSRF field goes; escaped user text cannot contain "<"."""
+
+
+class BoundedCache(Generic[V]):
+    """A map key → value holding at most ``size`` items, least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, V] = OrderedDict()
+
+    def get(self, key: bytes) -> V | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: bytes, value: V) -> None:
+        if self.size <= 0:
+            return
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def content_key(*parts: Any) -> bytes:
+    return hashlib.blake2b(msgspec.msgpack.encode(parts), digest_size=20).digest()
+
+
+def reader_key(access: Access) -> tuple[Any, ...]:
+    """What a page shows of, or decides by, the signed-in user."""
+    return (access.tenant_id, access.user_id, access.username, access.full_name, access.grants)
+
+
+def pages(request: Request[Any, Any, Any]) -> BoundedCache[str]:
+    return request.app.state.rendered_pages
+
+
+def csrf_input(request: Request[Any, Any, Any]) -> str:
+    """The hidden CSRF field of this session, as Litestar's templates write it."""
+    token = ScopeState.from_scope(request.scope).csrf_token or ""
+    return f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}" />'
+
+
+def render_marked(request: Request[Any, Any, Any], template: str, context: dict[str, Any]) -> str:
+    """The page with ``CSRF_MARK`` where its CSRF field goes."""
+    engine = request.app.template_engine.engine  # type: ignore[union-attr]
+    return engine.get_template(template).render(**context, request=request, csrf_input=CSRF_MARK)
+
+
+def html_reply(request: Request[Any, Any, Any], marked: str) -> Response[str]:
+    return Response(
+        content=marked.replace(CSRF_MARK, csrf_input(request)), media_type=MediaType.HTML
+    )

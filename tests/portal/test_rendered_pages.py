@@ -1,0 +1,186 @@
+"""A list page is kept rendered (Postgres) and served again while what it shows is
+unchanged; every change to a person, a unit, a helper or who may act shows at once, and
+each session gets its own CSRF field in a page rendered for another."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from nguon.org.tables import Membership, OrgUnit
+from nguon.pipeline.list_read import row_and_digest
+from nguon.pipeline.tables import HelperAssignment
+from nguon.portal.rendered import BoundedCache
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import switch_tenant_in_transaction
+from tests.conftest import Database
+from tests.http.conftest import (
+    AppClient,
+    World,
+    build_world,
+    candidate_body,
+    csrf_token_in,
+    member_body,
+    portal_login,
+    token_for,
+)
+
+
+async def _survey_list(client: AppClient, world: World) -> tuple[str, dict[str, str], int]:
+    """A survey list of cell_x with one person on it: the page URL, admin API headers and
+    the person's id."""
+    slug, cell = world.slug, world.units["cell_x"]
+    headers = await token_for(client, slug, "admin")
+    made = await client.post(
+        f"/t/{slug}/api/v1/candidates",
+        json=candidate_body(cell, full_name="Đỗ Văn Bình", political_standard="passed"),
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    created = await client.post(
+        f"/t/{slug}/api/v1/lists",
+        json={"unit_id": cell, "step": "survey", "period": f"{dt.date.today().year}-annual"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    return f"/t/{slug}/lists/{created.json()['list']['id']}", headers, made.json()["id"]
+
+
+def _pages(client: AppClient) -> BoundedCache[str]:
+    return client.app.state.rendered_pages
+
+
+async def _as_owner(db: Database, world: World, change: object) -> None:
+    with db.as_owner():
+        async with db.owner.transaction():
+            await switch_tenant_in_transaction(world.tenant_id)
+            await change  # type: ignore[misc]
+
+
+async def test_a_kept_list_page_shows_every_change_at_once(
+    postgres_db: Database, pg_client: AppClient
+) -> None:
+    client, db = pg_client, postgres_db
+    world = await build_world(db, "giu-trang")
+    list_url, headers, person = await _survey_list(client, world)
+    await portal_login(client, world.slug, "cell_x_editor")
+
+    first = await client.get(list_url)
+    assert first.status_code == 200 and "Đỗ Văn Bình" in first.text
+    kept = len(_pages(client))
+    again = await client.get(list_url)
+    assert again.text == first.text, "served again, the same page"
+    assert len(_pages(client)) == kept, "from what was kept, not rendered anew"
+
+    current = await client.get(f"/t/{world.slug}/api/v1/candidates/{person}", headers=headers)
+    renamed = await client.patch(
+        f"/t/{world.slug}/api/v1/candidates/{person}",
+        json={"version": current.json()["version"], "full_name": "Đỗ Văn Bính"},
+        headers=headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    page = await client.get(list_url)
+    assert "Đỗ Văn Bính" in page.text and "Đỗ Văn Bình" not in page.text
+
+    await _as_owner(
+        db,
+        world,
+        OrgUnit.update({OrgUnit.name: "Chi bộ thôn Ngọc Đà Mới"})
+        .where(OrgUnit.id == world.units["cell_x"])
+        .run(),
+    )
+    assert "Chi bộ thôn Ngọc Đà Mới" in (await client.get(list_url)).text
+
+    list_id = int(list_url.rsplit("/", 1)[1])
+    with tenant_context(world.tenant_id):
+        _, before_helper = await row_and_digest(list_id, dt.date.today())
+    member = await client.post(
+        f"/t/{world.slug}/api/v1/members",
+        json=member_body(world.units["cell_x"], full_name="Trần Thị Giúp"),
+        headers=headers,
+    )
+    assert member.status_code == 201, member.text
+    await _as_owner(
+        db,
+        world,
+        HelperAssignment.insert(
+            HelperAssignment(
+                tenant_id=world.tenant_id,
+                candidate=person,
+                member=member.json()["id"],
+                assigned_on=dt.date(2020, 1, 1),
+            )
+        ).run(),
+    )
+    with tenant_context(world.tenant_id):
+        _, with_helper = await row_and_digest(list_id, dt.date.today())
+    assert with_helper != before_helper, "a helper (a column of later steps' forms) counts"
+
+    before = await client.get(list_url)
+    assert "Người dùng cell_y_editor" not in before.text
+    await _as_owner(
+        db,
+        world,
+        Membership.insert(
+            Membership(
+                tenant_id=world.tenant_id,
+                user=world.users["cell_y_editor"],
+                unit=world.units["commune_1"],
+                role="editor",
+                valid_from=dt.date(2020, 1, 1),
+            )
+        ).run(),
+    )
+    after = await client.get(list_url)
+    assert "Người dùng cell_y_editor" in after.text, "who may take the next step"
+
+
+async def test_each_session_gets_its_own_csrf_field_in_a_kept_page(
+    postgres_db: Database, pg_client: AppClient
+) -> None:
+    world = await build_world(postgres_db, "giu-trang-csrf")
+    list_url, _, _ = await _survey_list(pg_client, world)
+    other = AppClient(pg_client.app)
+    async with other:
+        for client in (pg_client, other):
+            await portal_login(client, world.slug, "cell_x_editor")
+        mine = await pg_client.get(list_url)
+        kept = len(_pages(pg_client))
+        theirs = await other.get(list_url)
+        assert len(_pages(pg_client)) == kept, "the same page, kept once"
+        assert csrf_token_in(mine.text) != csrf_token_in(theirs.text)
+        for client in (pg_client, other):
+            page = await client.get(list_url)
+            version = re.search(r'name="version" value="(\d+)"', page.text)
+            assert version
+            refreshed = await client.post(
+                f"{list_url}/refresh",
+                data={"version": version.group(1), "_csrf_token": csrf_token_in(page.text)},
+            )
+            assert refreshed.status_code == 303, "the session's own token is accepted"
+
+
+async def test_a_page_kept_for_one_user_is_not_served_to_another(
+    postgres_db: Database, pg_client: AppClient
+) -> None:
+    world = await build_world(postgres_db, "giu-trang-nguoi")
+    list_url, _, _ = await _survey_list(pg_client, world)
+    await portal_login(pg_client, world.slug, "cell_x_editor")
+    editor = await pg_client.get(list_url)
+    await portal_login(pg_client, world.slug, "cell_x_viewer")
+    viewer = await pg_client.get(list_url)
+    assert 'id="h-edit"' in editor.text, "an editor may change the list"
+    assert 'id="h-edit"' not in viewer.text, "a viewer may not"
+    assert 'class="who" title="Đổi mật khẩu">Người dùng cell_x_viewer' in viewer.text
+
+
+def test_the_cache_keeps_the_most_recently_used_pages_only() -> None:
+    cache = BoundedCache[str](2)
+    cache.put(b"a", "A")
+    cache.put(b"b", "B")
+    assert cache.get(b"a") == "A"
+    cache.put(b"c", "C")
+    assert cache.get(b"b") is None and cache.get(b"a") == "A" and cache.get(b"c") == "C"
+    off = BoundedCache[str](0)
+    off.put(b"a", "A")
+    assert off.get(b"a") is None and len(off) == 0
