@@ -90,7 +90,12 @@ def prepare_config(app_config: AppConfig) -> AppConfig:
 def template_engine(debug: bool) -> JinjaTemplateEngine:
     """The portal's templates; re-read from disk on change only while developing."""
     environment = Environment(
-        loader=FileSystemLoader(PORTAL / "templates"), autoescape=True, auto_reload=debug
+        loader=FileSystemLoader(PORTAL / "templates"),
+        autoescape=True,
+        auto_reload=debug,
+        # Block tags leave no blank lines or indentation behind: smaller pages.
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     return JinjaTemplateEngine.from_environment(environment)
 

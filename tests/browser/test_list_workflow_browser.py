@@ -90,8 +90,9 @@ async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
     assert "Đặng Văn Sơn" in await included.inner_text()
     refused = chibo.locator("section[aria-labelledby=h-refused] ul.people > li")
     assert await refused.count() > 0
-    await refused.first.locator("details summary").first.click()
-    assert len(await refused.first.locator("details[open] blockquote").inner_text()) > 20
+    # A reason links to its clause, quoted once below the people.
+    await refused.first.locator("a.basis").first.click()
+    assert len(await chibo.locator("dl.bases dt:target + dd blockquote").inner_text()) > 20
     assert await chibo.get_by_role("link", name="Tải Excel").is_visible()
     await shoot(chibo, screenshots, "10-list-draft")
     await adopt(chibo, "05-NQ/CB")

@@ -53,6 +53,8 @@ class ReasonView(msgspec.Struct):
     clause_ref: str
     clause_text: str
     clause_document: str
+    """The document's number and title, e.g. "06-HD/BTCTU — Hướng dẫn …"."""
+    document_number: str = ""
 
 
 class DecisionView(msgspec.Struct):
@@ -65,7 +67,7 @@ class DecisionView(msgspec.Struct):
 
 def reason_view(package: RulesPackage, clause_id: str | None, message: str) -> ReasonView:
     """A reason with the guidance clause it rests on (reference, text and document)."""
-    ref = text = document = ""
+    ref = text = document = number = ""
     if clause_id:
         try:
             clause = package.clause(clause_id)
@@ -75,7 +77,14 @@ def reason_view(package: RulesPackage, clause_id: str | None, message: str) -> R
             ref, text = clause.ref, clause.text
             doc = package.documents.get(clause.document)
             document = f"{doc.number} — {doc.title}" if doc else clause.document
-    return ReasonView(message=message, clause_ref=ref, clause_text=text, clause_document=document)
+            number = doc.number if doc else clause.document
+    return ReasonView(
+        message=message,
+        clause_ref=ref,
+        clause_text=text,
+        clause_document=document,
+        document_number=number,
+    )
 
 
 def _choices() -> dict[str, Any]:

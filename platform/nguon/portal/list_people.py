@@ -39,6 +39,31 @@ class EntryView(msgspec.Struct):
     note: str
 
 
+class Basis(msgspec.Struct, frozen=True):
+    """A guidance clause quoted once on the page, where the reasons citing it link."""
+
+    anchor: str
+    ref: str
+    document: str
+    text: str
+
+
+def bases_of(people: list[EntryView]) -> dict[tuple[str, str], Basis]:
+    """The clauses the reasons cite, in the order first cited."""
+    found: dict[tuple[str, str], Basis] = {}
+    for person in people:
+        for r in person.reasons:
+            key = (r.clause_ref, r.clause_document)
+            if r.clause_text and key not in found:
+                found[key] = Basis(
+                    anchor=f"can-cu-{len(found) + 1}",
+                    ref=r.clause_ref,
+                    document=r.clause_document,
+                    text=r.clause_text,
+                )
+    return found
+
+
 class PeopleHtml(msgspec.Struct, frozen=True):
     included: Markup
     refused: Markup
@@ -97,7 +122,7 @@ def _render(
     macros = env.get_template(TEMPLATE).module
     return PeopleHtml(
         included=macros.included_section(slug, document, included),  # type: ignore[attr-defined]
-        refused=macros.refused_items(slug, refused),  # type: ignore[attr-defined]
+        refused=macros.refused_items(slug, refused, bases_of(refused)),  # type: ignore[attr-defined]
         removed=macros.removed_items(slug, removed),  # type: ignore[attr-defined]
         add_options=macros.add_options(addable, selected[0]),  # type: ignore[attr-defined]
         remove_options=macros.remove_options(included, selected[1]),  # type: ignore[attr-defined]
