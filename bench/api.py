@@ -15,6 +15,7 @@ from bench.harness import (
     database_exists,
     load_average,
     measure_rounds,
+    migrate_existing,
     prepare_tenant,
     report_rounds,
     run,
@@ -31,7 +32,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench database")
     args = parser.parse_args()
 
-    if not (args.reuse and run(database_exists())):
+    if args.reuse and run(database_exists()):
+        run(migrate_existing())
+    else:
         run(prepare_tenant(args.candidates))
     with server() as base:
         token = httpx.post(

@@ -23,6 +23,7 @@ import httpx
 import msgspec
 
 from nguon.db.engine import postgres_config
+from nguon.db.migrate import migrate
 from nguon.db.security import RoleNames, setup_database
 from nguon.demo.prepare import prepare_demo
 
@@ -210,6 +211,12 @@ async def database_exists() -> bool:
         return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE))
     finally:
         await admin.close()
+
+
+async def migrate_existing() -> None:
+    """An existing bench database brought to this checkout's schema, as a deploy would."""
+    os.environ["NGUON_APP_ROLE"] = ROLES.app
+    await migrate(_url(ROLES.owner), ROLES)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -30,6 +30,7 @@ from bench.harness import (
     database_exists,
     load_average,
     measure_rounds,
+    migrate_existing,
     prepare_tenant,
     report_rounds,
     run,
@@ -117,7 +118,9 @@ def main() -> None:
     if args.quick:
         args.candidates, args.seconds, args.rounds = min(args.candidates, 2_000), 3, 1
 
-    if not (args.reuse and run(database_exists())):
+    if args.reuse and run(database_exists()):
+        run(migrate_existing())
+    else:
         run(prepare_tenant(args.candidates))
     ids = run(unit_ids())
     print(

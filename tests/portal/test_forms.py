@@ -9,7 +9,14 @@ from litestar import Litestar
 
 from nguon.api.router import CSRF_EXEMPT_PATTERN
 from tests.conftest import Database
-from tests.http.conftest import PASSWORD, AppClient, build_world, csrf_token_in, portal_login
+from tests.http.conftest import (
+    PASSWORD,
+    AppClient,
+    build_world,
+    csrf_token_in,
+    portal_login,
+    token_for,
+)
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -120,3 +127,45 @@ async def test_changing_the_password(db: Database, client: AppClient) -> None:
     assert status == 200 and "Đã đổi mật khẩu" in html
     assert await login(client, world.slug, "cell_y_editor", PASSWORD) == 401
     assert await login(client, world.slug, "cell_y_editor", new) == 303
+
+
+async def test_changing_the_password_ends_every_other_session_and_token(
+    db: Database, client: AppClient
+) -> None:
+    """Someone who learnt the old password and signed in elsewhere is out once it changes;
+    the session that changed it stays signed in."""
+    world = await build_world(db, "password-ends")
+    slug = world.slug
+    elsewhere = AppClient(client.app)
+    async with elsewhere:
+        await portal_login(client, slug, "cell_y_editor")
+        await portal_login(elsewhere, slug, "cell_y_editor")
+        old_token = await token_for(client, slug, "cell_y_editor")
+        me = f"/t/{slug}/api/v1/units"
+        assert (await client.get(me, headers=old_token)).status_code == 200
+        assert (await elsewhere.get(f"/t/{slug}/")).status_code == 200
+
+        url = f"/t/{slug}/account/password"
+        form = await client.get(url)
+        new = "một câu mật khẩu mới 2025"
+        changed = await client.post(
+            url,
+            data={
+                "current_password": PASSWORD,
+                "new_password": new,
+                "confirm_password": new,
+                "_csrf_token": csrf_token_in(form.text),
+            },
+        )
+        assert changed.status_code == 200 and "Đã đổi mật khẩu" in changed.text
+
+        assert (await client.get(f"/t/{slug}/")).status_code == 200, "this session goes on"
+        out = await elsewhere.get(f"/t/{slug}/", follow_redirects=False)
+        assert out.status_code in (302, 303) and "/login" in out.headers["location"]
+        assert (await client.get(me, headers=old_token)).status_code == 401
+        fresh = await client.post(
+            f"/t/{slug}/api/v1/auth/token", json={"username": "cell_y_editor", "password": new}
+        )
+        assert fresh.status_code == 200
+        bearer = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+        assert (await client.get(me, headers=bearer)).status_code == 200

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
+
+import pytest
 
 from nguon.org.tables import Membership, OrgUnit
-from nguon.pipeline.list_read import row_and_digest
+from nguon.pipeline.list_read import row_and_digest, write_position
 from nguon.pipeline.tables import HelperAssignment
+from nguon.portal import rendered
 from nguon.portal.rendered import BoundedCache
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import switch_tenant_in_transaction
@@ -46,8 +50,18 @@ async def _survey_list(client: AppClient, world: World) -> tuple[str, dict[str, 
     return f"/t/{slug}/lists/{created.json()['list']['id']}", headers, made.json()["id"]
 
 
-def _pages(client: AppClient) -> BoundedCache[str]:
-    return client.app.state.rendered_pages
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The templates rendered for kept pages, in order."""
+    done: list[str] = []
+    original = rendered.render_marked
+
+    def counting(request: Any, template: str, context: dict[str, Any]) -> str:
+        done.append(template)
+        return original(request, template, context)
+
+    monkeypatch.setattr(rendered, "render_marked", counting)
+    return done
 
 
 async def _as_owner(db: Database, world: World, change: object) -> None:
@@ -58,7 +72,7 @@ async def _as_owner(db: Database, world: World, change: object) -> None:
 
 
 async def test_a_kept_list_page_shows_every_change_at_once(
-    postgres_db: Database, pg_client: AppClient
+    postgres_db: Database, pg_client: AppClient, renders: list[str]
 ) -> None:
     client, db = pg_client, postgres_db
     world = await build_world(db, "giu-trang")
@@ -67,10 +81,10 @@ async def test_a_kept_list_page_shows_every_change_at_once(
 
     first = await client.get(list_url)
     assert first.status_code == 200 and "Đỗ Văn Bình" in first.text
-    kept = len(_pages(client))
+    assert renders == ["list.html"]
     again = await client.get(list_url)
     assert again.text == first.text, "served again, the same page"
-    assert len(_pages(client)) == kept, "from what was kept, not rendered anew"
+    assert renders == ["list.html"], "from what was kept, not rendered anew"
 
     current = await client.get(f"/t/{world.slug}/api/v1/candidates/{person}", headers=headers)
     renamed = await client.patch(
@@ -136,7 +150,7 @@ async def test_a_kept_list_page_shows_every_change_at_once(
 
 
 async def test_each_session_gets_its_own_csrf_field_in_a_kept_page(
-    postgres_db: Database, pg_client: AppClient
+    postgres_db: Database, pg_client: AppClient, renders: list[str]
 ) -> None:
     world = await build_world(postgres_db, "giu-trang-csrf")
     list_url, _, _ = await _survey_list(pg_client, world)
@@ -145,9 +159,8 @@ async def test_each_session_gets_its_own_csrf_field_in_a_kept_page(
         for client in (pg_client, other):
             await portal_login(client, world.slug, "cell_x_editor")
         mine = await pg_client.get(list_url)
-        kept = len(_pages(pg_client))
         theirs = await other.get(list_url)
-        assert len(_pages(pg_client)) == kept, "the same page, kept once"
+        assert renders == ["list.html"], "the same page, rendered once"
         assert csrf_token_in(mine.text) != csrf_token_in(theirs.text)
         for client in (pg_client, other):
             page = await client.get(list_url)
@@ -172,6 +185,26 @@ async def test_a_page_kept_for_one_user_is_not_served_to_another(
     assert 'id="h-edit"' in editor.text, "an editor may change the list"
     assert 'id="h-edit"' not in viewer.text, "a viewer may not"
     assert 'class="who" title="Đổi mật khẩu">Người dùng cell_x_viewer' in viewer.text
+
+
+async def test_every_committed_change_moves_the_write_position(
+    postgres_db: Database,
+) -> None:
+    """The page kept under the write position relies on this: a commit that changed
+    anything, on any connection, moves it (a read does not need to)."""
+    world = await build_world(postgres_db, "vi-tri-ghi")
+    with tenant_context(world.tenant_id):
+        before = await write_position()
+    await _as_owner(
+        postgres_db,
+        world,
+        OrgUnit.update({OrgUnit.name: "Chi bộ thôn Đình Dù Mới"})
+        .where(OrgUnit.id == world.units["cell_y"])
+        .run(),
+    )
+    with tenant_context(world.tenant_id):
+        after = await write_position()
+    assert after != before
 
 
 def test_the_cache_keeps_the_most_recently_used_pages_only() -> None:

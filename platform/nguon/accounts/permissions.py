@@ -45,6 +45,8 @@ class Access(msgspec.Struct, frozen=True):
     username: str
     full_name: str
     grants: tuple[Grant, ...]
+    valid_since_ms: int = 0
+    """Sessions and tokens issued before this (ms since the epoch) are void."""
 
     def role_on(self, path: str) -> Role | None:
         """The strongest role covering the unit with this path, or None."""
@@ -114,7 +116,8 @@ def _grants(rows: Iterable[tuple[str | None, int | None, str | None]]) -> tuple[
 
 # The user and their memberships valid today in one round trip (a request's first query).
 _USER_ACCESS_SQL = """
-SELECT u.id, u.username, u.full_name, u.is_active, m.role, m.unit, ou.path
+SELECT u.id, u.username, u.full_name, u.is_active, u.credentials_changed_at,
+    m.role, m.unit, ou.path
 FROM app_user AS u
 LEFT JOIN membership AS m
     ON m."user" = u.id AND m.tenant_id = {}
@@ -122,6 +125,14 @@ LEFT JOIN membership AS m
 LEFT JOIN org_unit AS ou ON ou.id = m.unit AND ou.tenant_id = {}
 WHERE u.tenant_id = {} AND u.id = {}
 """
+
+
+def epoch_ms(moment: dt.datetime | None) -> int:
+    return int(moment.timestamp() * 1000) if moment is not None else 0
+
+
+def now_ms() -> int:
+    return int(dt.datetime.now(dt.UTC).timestamp() * 1000)
 
 
 async def user_access(user_id: int) -> Access | None:
@@ -140,6 +151,7 @@ async def user_access(user_id: int) -> Access | None:
         username=first["username"],
         full_name=first["full_name"],
         grants=_grants((row["role"], row["unit"], row["path"]) for row in rows),
+        valid_since_ms=epoch_ms(first["credentials_changed_at"]),
     )
 
 

@@ -13,7 +13,7 @@ from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_429_TOO_MANY_REQUESTS
 
-from nguon.accounts.permissions import Access
+from nguon.accounts.permissions import Access, now_ms
 from nguon.accounts.schemas import LoginForm, PasswordForm, TokenRequest, TokenResponse
 from nguon.accounts.service import (
     LOGIN_FAILED_MESSAGE,
@@ -24,7 +24,7 @@ from nguon.accounts.service import (
 )
 from nguon.accounts.throttle import LockedOut, LoginGuard, TooManyAttempts
 from nguon.accounts.tokens import TokenSigner
-from nguon.api.auth import SESSION_TENANT, SESSION_USER
+from nguon.api.auth import SESSION_SIGNED_IN, SESSION_TENANT, SESSION_USER
 from nguon.api.session_rotation import rotate_session_id
 from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
@@ -133,10 +133,21 @@ async def login_submit(
         return page
     except WrongPassword as wrong:
         return _login_page(request, error=wrong.message, next_path=data.next, status=401)
+    start_session(request, user.user_id)
+    return Redirect(path=_safe_next(tenant.slug, data.next), status_code=303)
+
+
+def start_session(request: Request[Any, Any, Any], user_id: int) -> None:
+    """A new session (under a new id) for ``user_id`` signed in now."""
     request.clear_session()
     rotate_session_id(request)
-    request.set_session({SESSION_USER: user.user_id, SESSION_TENANT: tenant.id})
-    return Redirect(path=_safe_next(tenant.slug, data.next), status_code=303)
+    request.set_session(
+        {
+            SESSION_USER: user_id,
+            SESSION_TENANT: tenant_of(request.scope).id,
+            SESSION_SIGNED_IN: now_ms(),
+        }
+    )
 
 
 @post("/logout", summary="Portal sign-out", include_in_schema=False, status_code=HTTP_200_OK)
@@ -207,4 +218,6 @@ async def password_submit(
             errors["current_password"] = LockedOut(until).message
     if errors:
         return _password_page(request, access, errors, status=400)
+    # Every other session and token of the user is void now; this one starts afresh.
+    start_session(request, access.user_id)
     return _password_page(request, access, done=True)

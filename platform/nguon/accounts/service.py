@@ -6,6 +6,7 @@ so a caller learns nothing about which usernames exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import msgspec
@@ -92,7 +93,12 @@ async def change_password(access: Access, current: str, new: str, confirm: str) 
     if errors or user is None:
         return errors
     await (
-        User.update({User.password_hash: hash_password(new)})
+        User.update(
+            {
+                User.password_hash: hash_password(new),
+                User.credentials_changed_at: dt.datetime.now(dt.UTC),
+            }
+        )
         .where(in_tenant(User), User.id == user.id)
         .run()
     )

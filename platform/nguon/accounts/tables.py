@@ -16,4 +16,6 @@ class User(Table, tablename="app_user"):
     full_name = Varchar(length=200)
     password_hash = Varchar(length=200)
     is_active = Boolean(default=True)
+    credentials_changed_at = Timestamptz(null=True, default=None)
+    """Sessions and API tokens issued before this moment (a password change) are void."""
     created_at = Timestamptz(default=TimestamptzNow())

@@ -22,6 +22,7 @@ class TokenClaims(msgspec.Struct, frozen=True):
     user_id: int = msgspec.field(name="u")
     tenant_id: int = msgspec.field(name="t")
     expires_at: int = msgspec.field(name="exp")
+    issued_at_ms: int = msgspec.field(name="iat", default=0)
 
 
 class InvalidToken(Exception):
@@ -48,7 +49,10 @@ class TokenSigner:
     ) -> tuple[str, dt.datetime]:
         expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + lifetime
         claims = TokenClaims(
-            user_id=user_id, tenant_id=tenant_id, expires_at=int(expires.timestamp())
+            user_id=user_id,
+            tenant_id=tenant_id,
+            expires_at=int(expires.timestamp()),
+            issued_at_ms=int(dt.datetime.now(dt.UTC).timestamp() * 1000),
         )
         payload = msgspec.json.encode(claims)
         return f"{_b64encode(payload)}.{_b64encode(self._signature(payload))}", expires

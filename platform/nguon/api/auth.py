@@ -20,6 +20,8 @@ UNAUTHENTICATED_MESSAGE = (
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 SESSION_USER = "user_id"
 SESSION_TENANT = "tenant_id"
+SESSION_SIGNED_IN = "signed_in_ms"
+"""When the session was signed in: it is void if the password changed since."""
 
 
 class LoginRequired(Exception):
@@ -39,7 +41,7 @@ async def api_access(request: Request[Any, Any, Any]) -> Access:
     if claims.tenant_id != tenant_of(request.scope).id:
         raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
     access = await user_access(claims.user_id)
-    if access is None:
+    if access is None or claims.issued_at_ms < access.valid_since_ms:
         raise NotAuthorizedException(UNAUTHENTICATED_MESSAGE, headers=_CHALLENGE)
     return access
 
@@ -50,6 +52,6 @@ async def portal_access(request: Request[Any, Any, Any]) -> Access:
     if not isinstance(user_id, int) or session.get(SESSION_TENANT) != tenant_of(request.scope).id:
         raise LoginRequired
     access = await user_access(user_id)
-    if access is None:
+    if access is None or session.get(SESSION_SIGNED_IN, 0) < access.valid_since_ms:
         raise LoginRequired
     return access

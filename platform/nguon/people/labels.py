@@ -13,6 +13,26 @@ EDUCATION_LABELS = {
     "university": "Đại học",
     "postgraduate": "Sau đại học",
 }
+STAGE_LABELS = {
+    "surveyed": "Khảo sát nguồn",
+    "course_nominee": "Giới thiệu học lớp bồi dưỡng nhận thức về Đảng",
+    "certified": "Đã có giấy chứng nhận",
+    "admission_source": "Nguồn kết nạp đảng viên",
+    "admission_in_progress": "Đang làm thủ tục kết nạp",
+    "admitted": "Đã kết nạp",
+    "removed": "Đưa ra khỏi danh sách",
+}
+"""A candidate's stage in full, for messages and records."""
+STAGE_SHORT_LABELS = {
+    "surveyed": "Khảo sát",
+    "course_nominee": "Dự kiến học lớp nhận thức",
+    "certified": "Đã có giấy chứng nhận",
+    "admission_source": "Nguồn kết nạp",
+    "admission_in_progress": "Đang làm thủ tục kết nạp",
+    "admitted": "Đã kết nạp",
+    "removed": "Đã đưa ra khỏi danh sách",
+}
+"""A candidate's stage in a few words, for charts, tables and badges."""
 POLITICAL_LABELS = {
     "unchecked": "Chưa thẩm tra",
     "passed": "Đã thẩm tra, đạt",

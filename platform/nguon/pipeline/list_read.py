@@ -197,6 +197,13 @@ def snapshot() -> AbstractAsyncContextManager[Any]:
     return nullcontext()
 
 
+async def write_position() -> str:
+    """Postgres only: where the next WAL record will go. Every commit that changed data
+    moves it, so while it stands still nothing any reader could see has changed."""
+    rows = await _fetch(Statement("SELECT CAST(pg_current_wal_insert_lsn() AS text) AS at", ()))
+    return rows[0]["at"]
+
+
 async def row_and_digest(list_id: int, on: dt.date) -> tuple[dict[str, Any] | None, str]:
     """Postgres only, one statement: the list's row and a digest of every row its page
     shows (``page_statements`` on ``on``)."""

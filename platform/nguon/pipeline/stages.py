@@ -15,6 +15,7 @@ from typing import Any
 from nguon.accounts.permissions import Access, visible_row
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, InvalidInput, NotFound
+from nguon.people.labels import STAGE_LABELS
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.events import StageChangeSummary, StageEvent, emit
@@ -23,15 +24,6 @@ from nguon.rules.decisions import CandidateEvaluation, Reason
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
-STAGE_LABELS: dict[str, str] = {
-    "surveyed": "Khảo sát nguồn",
-    "course_nominee": "Giới thiệu học lớp bồi dưỡng nhận thức về Đảng",
-    "certified": "Đã có giấy chứng nhận",
-    "admission_source": "Nguồn kết nạp đảng viên",
-    "admission_in_progress": "Đang làm thủ tục kết nạp",
-    "admitted": "Đã kết nạp",
-    "removed": "Đưa ra khỏi danh sách",
-}
 STAGE_DECISIONS: dict[str, str] = {
     stage: f"stage_to_{stage}" for stage in STAGE_LABELS if stage != "surveyed"
 }

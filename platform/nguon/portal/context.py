@@ -8,6 +8,7 @@ from litestar import Request
 
 from nguon.accounts.permissions import Access
 from nguon.api.tenant import tenant_of
+from nguon.people.labels import STAGE_SHORT_LABELS
 
 UNIT_KIND_LABELS = {
     "province_committee": "Tỉnh ủy",
@@ -30,15 +31,6 @@ ROLE_LABELS = {
     "approver": "Phê duyệt",
     "unit_admin": "Quản trị đơn vị",
     "tenant_admin": "Quản trị tỉnh",
-}
-STAGE_LABELS = {
-    "surveyed": "Khảo sát",
-    "course_nominee": "Dự kiến học lớp nhận thức",
-    "certified": "Đã có giấy chứng nhận",
-    "admission_source": "Nguồn kết nạp",
-    "admission_in_progress": "Đang làm thủ tục kết nạp",
-    "admitted": "Đã kết nạp",
-    "removed": "Đã đưa ra khỏi danh sách",
 }
 
 STEP_LABELS = {
@@ -79,7 +71,7 @@ def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) 
         "user": access,
         "kind_labels": UNIT_KIND_LABELS,
         "role_labels": ROLE_LABELS,
-        "stage_labels": STAGE_LABELS,
+        "stage_labels": STAGE_SHORT_LABELS,
         "period_label": period_label,
         "step_labels": STEP_LABELS,
         "list_badges": LIST_BADGES,

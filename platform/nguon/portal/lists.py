@@ -27,7 +27,7 @@ from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
 from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.events import pipeline_transaction
-from nguon.pipeline.list_read import ListRead, digests, snapshot
+from nguon.pipeline.list_read import ListRead, digests, snapshot, write_position
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
 from nguon.portal import rendered
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
@@ -212,7 +212,11 @@ async def list_page(
     status: int = 200,
 ) -> Response[Any]:
     """The list page. Shown plainly (no form state to keep), it is kept rendered under
-    a digest of every row it shows (Postgres), and served again while they are unchanged."""
+    a digest of every row it shows (Postgres), and served again while they are unchanged.
+
+    It is also kept under the database's write position read before anything else: while
+    no transaction anywhere has committed a change since, the page is served without
+    computing the digest."""
     today = dt.date.today()
     cache = rendered.pages(request)
     keep = not errors and not form and status == 200 and cache.size > 0 and digests()
@@ -224,10 +228,16 @@ async def list_page(
         done,
         today,
     )
+    quiet_key = b""
     if keep:
+        quiet_key = page_key(("written up to", list_id, await write_position()))
+        found = cache.get(quiet_key)
+        if found is not None:
+            return rendered.html_reply(request, found)
         _, seen = await lists.visible_list_digest(access, list_id, today)
         found = cache.get(page_key(seen))
         if found is not None:
+            cache.put(quiet_key, found)
             return rendered.html_reply(request, found)
     async with snapshot():
         if keep:
@@ -243,6 +253,7 @@ async def list_page(
         return Template(template_name="list.html", context=context, status_code=status)
     marked = rendered.render_marked(request, "list.html", context)
     cache.put(page_key(seen), marked)
+    cache.put(quiet_key, marked)
     return rendered.html_reply(request, marked)
 
 

@@ -21,6 +21,7 @@ from nguon.org.visibility import (
     granted_units,
     visible_units,
 )
+from nguon.people.labels import STAGE_SHORT_LABELS
 from nguon.people.service import search_candidates
 from nguon.pipeline.courses import COURSE_ORGANISER_KINDS
 from nguon.pipeline.evaluation import tenant_package_id as tenant_package
@@ -30,7 +31,6 @@ from nguon.portal.charts import Bar, bar_chart
 from nguon.portal.context import (
     LIST_STATE_LABELS,
     PERIOD_KIND_LABELS,
-    STAGE_LABELS,
     STEP_LABELS,
     page_context,
 )
@@ -138,7 +138,7 @@ async def dashboard(
     charts = {
         "stages": bar_chart(
             "Số quần chúng ở mỗi bước",
-            [Bar(STAGE_LABELS[s], totals[s]) for s in STAGES],
+            [Bar(STAGE_SHORT_LABELS[s], totals[s]) for s in STAGES],
             "chart-stages",
         ),
         "children": bar_chart(
