@@ -33,7 +33,7 @@ from nguon.db.engine import is_postgres, make_engine
 from nguon.plugins import get_plugin_manager
 from nguon.portal.jobs import JOBS_STORE
 from nguon.portal.list_people import PeopleHtml
-from nguon.portal.rendered import BoundedCache
+from nguon.portal.rendered import BoundedCache, SingleFlight
 from nguon.portal.store import shared_store
 from nguon.settings import Settings, load_settings
 from nguon.tenancy.tables import Tenant
@@ -165,6 +165,7 @@ def create_app(
                 "token_signer": TokenSigner(settings.secret_key),
                 "rendered_pages": BoundedCache[str](settings.rendered_pages),
                 "rendered_people": BoundedCache[PeopleHtml](settings.rendered_pages),
+                "rendering": SingleFlight(),
             }
         ),
         debug=settings.debug,

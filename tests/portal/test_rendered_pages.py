@@ -4,6 +4,7 @@ each session gets its own CSRF field in a page rendered for another."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any
@@ -217,3 +218,33 @@ def test_the_cache_keeps_the_most_recently_used_pages_only() -> None:
     off = BoundedCache[str](0)
     off.put(b"a", "A")
     assert off.get(b"a") is None and len(off) == 0
+
+
+async def test_requests_arriving_together_render_a_missing_page_once() -> None:
+    flights, kept, renders = rendered.SingleFlight(), BoundedCache[str](4), []
+
+    async def view() -> str:
+        async with flights.after_others(b"page"):
+            found = kept.get(b"page")
+            if found is None:
+                await asyncio.sleep(0.01)  # reading and rendering
+                renders.append(1)
+                found = "<html>"
+                kept.put(b"page", found)
+            return found
+
+    assert await asyncio.gather(*(view() for _ in range(10))) == ["<html>"] * 10
+    assert renders == [1]
+
+
+async def test_a_failed_render_leaves_the_others_to_try() -> None:
+    flights, attempts = rendered.SingleFlight(), []
+
+    async def view() -> None:
+        async with flights.after_others(b"page"):
+            attempts.append(1)
+            await asyncio.sleep(0)
+            raise RuntimeError("the database went away")
+
+    results = await asyncio.gather(*(view() for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results) and len(attempts) == 3

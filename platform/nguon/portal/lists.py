@@ -211,15 +211,28 @@ async def list_page(
     done: str = "",
     status: int = 200,
 ) -> Response[Any]:
-    """The list page. Shown plainly (no form state to keep), it is kept rendered under
-    a digest of every row it shows (Postgres), and served again while they are unchanged.
-
-    It is also kept under the database's write position read before anything else: while
-    no transaction anywhere has committed a change since, the page is served without
-    computing the digest."""
+    """The list page. Shown plainly (no form state to keep) on Postgres, it is kept
+    rendered (``_kept_page``); with errors beside a form, or on SQLite, it is rendered."""
     today = dt.date.today()
+    if not errors and not form and status == 200 and rendered.pages(request).size and digests():
+        return rendered.html_reply(request, await _kept_page(request, access, list_id, done, today))
+    async with snapshot():
+        read = await lists.read_of(await lists.visible_list(access, list_id))
+        facts = await lists.facts_of(access, read, today)
+    context = _list_context(
+        request, access, read, facts, errors=errors or {}, form=form or {}, done=done, today=today
+    )
+    return Template(template_name="list.html", context=context, status_code=status)
+
+
+async def _kept_page(
+    request: Request[Any, Any, Any], access: Access, list_id: int, done: str, today: dt.date
+) -> str:
+    """The page (its CSRF field marked) kept under a digest of every row it shows and of
+    its reader, and under the database's write position read before anything else: while
+    nothing anywhere has been committed since, it is served without the digest. Requests
+    arriving together for a page not kept wait for one of them to render it."""
     cache = rendered.pages(request)
-    keep = not errors and not form and status == 200 and cache.size > 0 and digests()
     page_key = partial(
         rendered.content_key,
         "list.html",
@@ -228,33 +241,25 @@ async def list_page(
         done,
         today,
     )
-    quiet_key = b""
-    if keep:
-        quiet_key = page_key(("written up to", list_id, await write_position()))
+    quiet_key = page_key(("written up to", list_id, await write_position()))
+    async with rendered.flights(request).after_others(quiet_key):
         found = cache.get(quiet_key)
         if found is not None:
-            return rendered.html_reply(request, found)
+            return found
         _, seen = await lists.visible_list_digest(access, list_id, today)
         found = cache.get(page_key(seen))
-        if found is not None:
-            cache.put(quiet_key, found)
-            return rendered.html_reply(request, found)
-    async with snapshot():
-        if keep:
-            row, seen = await lists.visible_list_digest(access, list_id, today)
-        else:
-            row = await lists.visible_list(access, list_id)
-        read = await lists.read_of(row)
-        facts = await lists.facts_of(access, read, today)
-    context = _list_context(
-        request, access, read, facts, errors=errors or {}, form=form or {}, done=done, today=today
-    )
-    if not keep:
-        return Template(template_name="list.html", context=context, status_code=status)
-    marked = rendered.render_marked(request, "list.html", context)
-    cache.put(page_key(seen), marked)
-    cache.put(quiet_key, marked)
-    return rendered.html_reply(request, marked)
+        if found is None:
+            async with snapshot():
+                row, seen = await lists.visible_list_digest(access, list_id, today)
+                read = await lists.read_of(row)
+                facts = await lists.facts_of(access, read, today)
+            context = _list_context(
+                request, access, read, facts, errors={}, form={}, done=done, today=today
+            )
+            found = rendered.render_marked(request, "list.html", context)
+            cache.put(page_key(seen), found)
+        cache.put(quiet_key, found)
+        return found
 
 
 @get("/lists/{list_id:int}", summary="A list", include_in_schema=False)

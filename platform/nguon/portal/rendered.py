@@ -8,9 +8,12 @@ only per-session part of a page; it is rendered as a marker and filled in on eac
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -50,6 +53,31 @@ class BoundedCache(Generic[V]):
         return len(self._items)
 
 
+class SingleFlight:
+    """Concurrent requests for the same missing page: the first reads and renders it,
+    the others wait for it and then find it kept, so a page everyone asks for at once
+    (right after a change) is rendered once instead of by every one of them."""
+
+    def __init__(self) -> None:
+        self._running: dict[bytes, asyncio.Future[None]] = {}
+
+    @asynccontextmanager
+    async def after_others(self, key: bytes) -> AsyncIterator[None]:
+        """Run the body once no other request is running it for ``key``; the body looks
+        for what an earlier one kept before doing the work itself."""
+        while (running := self._running.get(key)) is not None:
+            # Only ever resolved, never failed; shielded: a waiter that gives up (its
+            # client went away) does not cancel the running one.
+            await asyncio.shield(running)
+        finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._running[key] = finished
+        try:
+            yield
+        finally:
+            del self._running[key]
+            finished.set_result(None)
+
+
 def content_key(*parts: Any) -> bytes:
     return hashlib.blake2b(msgspec.msgpack.encode(parts), digest_size=20).digest()
 
@@ -61,6 +89,10 @@ def reader_key(access: Access) -> tuple[Any, ...]:
 
 def pages(request: Request[Any, Any, Any]) -> BoundedCache[str]:
     return request.app.state.rendered_pages
+
+
+def flights(request: Request[Any, Any, Any]) -> SingleFlight:
+    return request.app.state.rendering
 
 
 def csrf_input(request: Request[Any, Any, Any]) -> str:
