@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,11 @@ def create_app(
         bind_engine(app_engine)
         if owns_engine and is_postgres(app_engine):
             await app_engine.start_connection_pool()
+        if owns_engine:
+            # A serving process: what exists now lives as long as the process, so the
+            # collector stops walking it (a full collection paused every request ~80 ms).
+            gc.collect()
+            gc.freeze()
         logger.info("started", extra={"engine": app_engine.engine_type})
 
     async def on_shutdown() -> None:
