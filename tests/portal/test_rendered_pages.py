@@ -248,3 +248,23 @@ async def test_a_failed_render_leaves_the_others_to_try() -> None:
 
     results = await asyncio.gather(*(view() for _ in range(3)), return_exceptions=True)
     assert all(isinstance(r, RuntimeError) for r in results) and len(attempts) == 3
+
+
+async def test_a_kept_dashboard_counts_a_new_candidate_at_once(
+    postgres_db: Database, pg_client: AppClient, renders: list[str]
+) -> None:
+    world = await build_world(postgres_db, "giu-tong-hop")
+    headers = await token_for(pg_client, world.slug, "admin")
+    await portal_login(pg_client, world.slug, "district_1_editor")
+    url = f"/t/{world.slug}/units/{world.units['district_1']}/dashboard"
+    first = await pg_client.get(url)
+    assert "Khảo sát: 0" in first.text
+    assert renders == ["dashboard.html"], "rendered to be kept"
+    made = await pg_client.post(
+        f"/t/{world.slug}/api/v1/candidates",
+        json=candidate_body(world.units["cell_x"], full_name="Lê Văn Mới"),
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    after = await pg_client.get(url)
+    assert "Khảo sát: 1" in after.text

@@ -27,7 +27,7 @@ from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
 from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.events import pipeline_transaction
-from nguon.pipeline.list_read import ListRead, digests, snapshot, write_position
+from nguon.pipeline.list_read import ListRead, snapshot, write_position
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
 from nguon.portal import rendered
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
@@ -214,7 +214,7 @@ async def list_page(
     """The list page. Shown plainly (no form state to keep) on Postgres, it is kept
     rendered (``_kept_page``); with errors beside a form, or on SQLite, it is rendered."""
     today = dt.date.today()
-    if not errors and not form and status == 200 and rendered.pages(request).size and digests():
+    if not errors and not form and status == 200 and rendered.keeping(request):
         return rendered.html_reply(request, await _kept_page(request, access, list_id, done, today))
     async with snapshot():
         read = await lists.read_of(await lists.visible_list(access, list_id))

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import html
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
@@ -22,6 +22,7 @@ from litestar.enums import MediaType
 from litestar.utils.scope.state import ScopeState
 
 from nguon.accounts.permissions import Access
+from nguon.pipeline.list_read import digests, write_position
 
 V = TypeVar("V")
 CSRF_MARK = "<nguon-csrf-input>"
@@ -105,6 +106,30 @@ def render_marked(request: Request[Any, Any, Any], template: str, context: dict[
     """The page with ``CSRF_MARK`` where its CSRF field goes."""
     engine = request.app.template_engine.engine  # type: ignore[union-attr]
     return engine.get_template(template).render(**context, request=request, csrf_input=CSRF_MARK)
+
+
+def keeping(request: Request[Any, Any, Any]) -> bool:
+    """Whether pages are kept here: on Postgres, with room for them."""
+    return pages(request).size > 0 and digests()
+
+
+async def kept_until_written(
+    request: Request[Any, Any, Any],
+    template: str,
+    key: tuple[Any, ...],
+    context: Callable[[], Awaitable[dict[str, Any]]],
+) -> Response[str]:
+    """The page ``template`` for ``key`` (whatever besides the database it depends on,
+    the reader included), kept under the database's write position read first: served as
+    kept while nothing has been committed since, rendered from ``context()`` otherwise."""
+    cache = pages(request)
+    quiet = content_key(template, key, "written up to", await write_position())
+    async with flights(request).after_others(quiet):
+        found = cache.get(quiet)
+        if found is None:
+            found = render_marked(request, template, await context())
+            cache.put(quiet, found)
+    return html_reply(request, found)
 
 
 def html_reply(request: Request[Any, Any, Any], marked: str) -> Response[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -27,6 +27,7 @@ from nguon.pipeline.courses import COURSE_ORGANISER_KINDS
 from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.lists import inbox
 from nguon.plugin_admin.notices import home_notices
+from nguon.portal import rendered
 from nguon.portal.charts import Bar, bar_chart
 from nguon.portal.context import (
     LIST_STATE_LABELS,
@@ -119,10 +120,23 @@ async def dashboard(
     access: NamedDependency[Access],
     unit_id: FromPath[int],
     year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
-) -> Template:
+) -> Response[Any]:
     unit = await get_visible_unit(access, unit_id)
     today = dt.date.today()
     year = year or today.year
+
+    async def context() -> dict[str, Any]:
+        return await _dashboard_context(request, access, unit, year, today)
+
+    if rendered.keeping(request):
+        key = (tenant_of(request.scope), rendered.reader_key(access), unit.id, year, today)
+        return await rendered.kept_until_written(request, "dashboard.html", key, context)
+    return Template(template_name="dashboard.html", context=await context())
+
+
+async def _dashboard_context(
+    request: Request[Any, Any, Any], access: Access, unit: Any, year: int, today: dt.date
+) -> dict[str, Any]:
     package_id = await tenant_package()
     package = load_package(package_id)
     current, previous = current_and_previous(package_id, today)
@@ -157,24 +171,21 @@ async def dashboard(
             "chart-quarters",
         ),
     }
-    return Template(
-        template_name="dashboard.html",
-        context=page_context(
-            request,
-            access,
-            unit=unit,
-            year=year,
-            stages=STAGES,
-            totals=totals,
-            children=children,
-            blocs=blocs,
-            quarter_rows=quarter_rows,
-            statuses=statuses,
-            charts=charts,
-            period_kind_labels=PERIOD_KIND_LABELS,
-            state_labels=LIST_STATE_LABELS,
-            today=today,
-        ),
+    return page_context(
+        request,
+        access,
+        unit=unit,
+        year=year,
+        stages=STAGES,
+        totals=totals,
+        children=children,
+        blocs=blocs,
+        quarter_rows=quarter_rows,
+        statuses=statuses,
+        charts=charts,
+        period_kind_labels=PERIOD_KIND_LABELS,
+        state_labels=LIST_STATE_LABELS,
+        today=today,
     )
 
 
