@@ -1,9 +1,11 @@
 """Rendered HTML kept by content: the same rows, user and request give the same page.
 
-A key is a digest of everything a rendering depends on, so an entry never goes stale:
-when a row changes, its digest changes and the old entry is simply never asked for again
-and leaves, least recently used first, a bounded per-process cache. The CSRF field is the
-only per-session part of a page; it is rendered as a marker and filled in on each reply.
+A key is a digest of everything a rendering depends on: the reader, the request, and
+either a digest of the rows the page shows (list pages) or the database's write position
+(any page: every commit that changes data moves it). So an entry never goes stale: when
+a row changes, its key changes, and the old entry is simply never asked for again and
+leaves, least recently used first, a bounded per-process cache. The CSRF field is the only
+per-session part of a page; it is rendered as a marker and filled in on each reply.
 """
 
 from __future__ import annotations
