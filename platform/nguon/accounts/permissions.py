@@ -16,6 +16,7 @@ from piccolo.columns.combination import Or, Where
 from piccolo.table import Table
 
 from nguon.accounts.tables import User
+from nguon.clock import epoch_ms
 from nguon.errors import NotFound
 from nguon.org.tables import Membership
 from nguon.tenancy.context import require_tenant
@@ -125,14 +126,6 @@ LEFT JOIN membership AS m
 LEFT JOIN org_unit AS ou ON ou.id = m.unit AND ou.tenant_id = {}
 WHERE u.tenant_id = {} AND u.id = {}
 """
-
-
-def epoch_ms(moment: dt.datetime | None) -> int:
-    return int(moment.timestamp() * 1000) if moment is not None else 0
-
-
-def now_ms() -> int:
-    return int(dt.datetime.now(dt.UTC).timestamp() * 1000)
 
 
 async def user_access(user_id: int) -> Access | None:

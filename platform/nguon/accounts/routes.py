@@ -13,7 +13,7 @@ from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_429_TOO_MANY_REQUESTS
 
-from nguon.accounts.permissions import Access, now_ms
+from nguon.accounts.permissions import Access
 from nguon.accounts.schemas import LoginForm, PasswordForm, TokenRequest, TokenResponse
 from nguon.accounts.service import (
     LOGIN_FAILED_MESSAGE,
@@ -28,6 +28,7 @@ from nguon.api.auth import SESSION_SIGNED_IN, SESSION_TENANT, SESSION_USER
 from nguon.api.session_rotation import rotate_session_id
 from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
+from nguon.clock import now_ms
 
 logger = logging.getLogger("nguon.accounts")
 

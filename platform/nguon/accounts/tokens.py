@@ -13,6 +13,7 @@ import hmac
 
 import msgspec
 
+from nguon.clock import now_ms
 from nguon.crypto import derive_key
 
 DEFAULT_LIFETIME = dt.timedelta(hours=8)
@@ -52,7 +53,7 @@ class TokenSigner:
             user_id=user_id,
             tenant_id=tenant_id,
             expires_at=int(expires.timestamp()),
-            issued_at_ms=int(dt.datetime.now(dt.UTC).timestamp() * 1000),
+            issued_at_ms=now_ms(),
         )
         payload = msgspec.json.encode(claims)
         return f"{_b64encode(payload)}.{_b64encode(self._signature(payload))}", expires

@@ -31,17 +31,13 @@ def _tenant_literal() -> str:
     return f"'{tenant_id:d}'"
 
 
-def begin_sql() -> str:
+SNAPSHOT = " ISOLATION LEVEL REPEATABLE READ READ ONLY"
+"""What ``begin_sql`` adds for reads that all see one state of the database."""
+
+
+def begin_sql(mode: str = "") -> str:
     """BEGIN and the transaction's tenant in one round trip (one simple-query message)."""
-    return f"BEGIN; SELECT set_config('nguon.tenant_id', {_tenant_literal()}, true)"
-
-
-def snapshot_begin_sql() -> str:
-    """BEGIN a read-only transaction on one snapshot, with the tenant, in one round trip."""
-    return (
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
-        f"SELECT set_config('nguon.tenant_id', {_tenant_literal()}, true)"
-    )
+    return f"BEGIN{mode}; SELECT set_config('nguon.tenant_id', {_tenant_literal()}, true)"
 
 
 class TenantConnection(Connection):
@@ -123,7 +119,7 @@ class TenantSnapshot(TenantPostgresTransaction):
     __slots__ = ()
 
     async def begin(self) -> None:
-        await self.connection.execute(snapshot_begin_sql())
+        await self.connection.execute(begin_sql(SNAPSHOT))
 
 
 class TenantPostgresEngine(PostgresEngine):

@@ -73,28 +73,24 @@ def _certificate(row: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _cell_getters() -> dict[str, Callable[[int, dict[str, Any]], str]]:
-    return {
-        "seq": lambda seq, row: str(seq),
-        "full_name": lambda seq, row: row["full_name"],
-        "date_of_birth": lambda seq, row: vi_date(row["date_of_birth"]),
-        "sex": lambda seq, row: SEX_LABELS.get(row["sex"], row["sex"]),
-        "ethnicity": lambda seq, row: row["ethnicity"] or "",
-        "religion": lambda seq, row: row["religion"] or "",
-        "home_town": lambda seq, row: row["home_town"] or "",
-        "residence": lambda seq, row: row["residence"] or "",
-        "education": lambda seq, row: EDUCATION_LABELS.get(row["education"], row["education"]),
-        "occupation": lambda seq, row: row["occupation"] or "",
-        "youth_union": lambda seq, row: yes_mark(row["youth_union_member"]),
-        "trade_union": lambda seq, row: yes_mark(row["trade_union_member"]),
-        "unit": lambda seq, row: row["unit.name"],
-        "helper": lambda seq, row: row["helper"] or "",
-        "certificate": lambda seq, row: _certificate(row),
-        "notes": lambda seq, row: row["notes"] or "",
-    }
-
-
-CELL_GETTERS = _cell_getters()
+CELL_GETTERS: dict[str, Callable[[int, dict[str, Any]], str]] = {
+    "seq": lambda seq, row: str(seq),
+    "full_name": lambda seq, row: row["full_name"],
+    "date_of_birth": lambda seq, row: vi_date(row["date_of_birth"]),
+    "sex": lambda seq, row: SEX_LABELS.get(row["sex"], row["sex"]),
+    "ethnicity": lambda seq, row: row["ethnicity"] or "",
+    "religion": lambda seq, row: row["religion"] or "",
+    "home_town": lambda seq, row: row["home_town"] or "",
+    "residence": lambda seq, row: row["residence"] or "",
+    "education": lambda seq, row: EDUCATION_LABELS.get(row["education"], row["education"]),
+    "occupation": lambda seq, row: row["occupation"] or "",
+    "youth_union": lambda seq, row: yes_mark(row["youth_union_member"]),
+    "trade_union": lambda seq, row: yes_mark(row["trade_union_member"]),
+    "unit": lambda seq, row: row["unit.name"],
+    "helper": lambda seq, row: row["helper"] or "",
+    "certificate": lambda seq, row: _certificate(row),
+    "notes": lambda seq, row: row["notes"] or "",
+}
 """Each form column code → its cell of a candidate's entry row, in Vietnamese."""
 
 

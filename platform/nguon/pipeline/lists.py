@@ -238,9 +238,7 @@ async def get_list(access: Access, list_id: int) -> ListDetail:
 
 
 async def _detail(access: Access, row: dict[str, Any]) -> ListDetail:
-    return await detail_of(
-        access, list_read.ListRead(row=row, entries=await list_read.entries_of(row))
-    )
+    return await detail_of(access, await read_of(row))
 
 
 async def _counts_by_source(read: list_read.ListRead) -> list[SourceCount]:

@@ -8,7 +8,6 @@ refused change shows the page again with the service's message beside the field.
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import Any
 
 import msgspec
@@ -27,7 +26,7 @@ from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
 from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.events import pipeline_transaction
-from nguon.pipeline.list_read import ListRead, snapshot, write_position
+from nguon.pipeline.list_read import ListRead, snapshot
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
 from nguon.portal import rendered
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
@@ -212,54 +211,69 @@ async def list_page(
     status: int = 200,
 ) -> Response[Any]:
     """The list page. Shown plainly (no form state to keep) on Postgres, it is kept
-    rendered (``_kept_page``); with errors beside a form, or on SQLite, it is rendered."""
+    rendered: under the write position (``rendered.kept_until_written``), then under a
+    digest of every row it shows (``_kept_by_digest``). With errors beside a form, or on
+    SQLite, it is rendered."""
     today = dt.date.today()
     if not errors and not form and status == 200 and rendered.keeping(request):
-        return rendered.html_reply(request, await _kept_page(request, access, list_id, done, today))
-    async with snapshot():
-        read = await lists.read_of(await lists.visible_list(access, list_id))
-        facts = await lists.facts_of(access, read, today)
-    context = _list_context(
-        request, access, read, facts, errors=errors or {}, form=form or {}, done=done, today=today
+        key = ("list.html", tenant_of(request.scope), rendered.reader_key(access), done, today)
+
+        async def page() -> str:
+            return await _kept_by_digest(request, access, list_id, key, done, today)
+
+        return await rendered.kept_until_written(request, (*key, list_id), page)
+    context, _ = await _read_page(
+        request, access, list_id, today, errors=errors or {}, form=form or {}, done=done
     )
     return Template(template_name="list.html", context=context, status_code=status)
 
 
-async def _kept_page(
-    request: Request[Any, Any, Any], access: Access, list_id: int, done: str, today: dt.date
-) -> str:
-    """The page (its CSRF field marked) kept under a digest of every row it shows and of
-    its reader, and under the database's write position read before anything else: while
-    nothing anywhere has been committed since, it is served without the digest. Requests
-    arriving together for a page not kept wait for one of them to render it."""
-    cache = rendered.pages(request)
-    page_key = partial(
-        rendered.content_key,
-        "list.html",
-        tenant_of(request.scope),
-        rendered.reader_key(access),
-        done,
-        today,
+async def _read_page(
+    request: Request[Any, Any, Any],
+    access: Access,
+    list_id: int,
+    today: dt.date,
+    *,
+    errors: dict[str, str],
+    form: dict[str, str],
+    done: str,
+    digest: bool = False,
+) -> tuple[dict[str, Any], str]:
+    """The page's context, read in one snapshot, and (``digest``, Postgres) the digest of
+    every row it shows, from the same snapshot."""
+    async with snapshot():
+        if digest:
+            row, seen = await lists.visible_list_digest(access, list_id, today)
+        else:
+            row, seen = await lists.visible_list(access, list_id), ""
+        read = await lists.read_of(row)
+        facts = await lists.facts_of(access, read, today)
+    context = _list_context(
+        request, access, read, facts, errors=errors, form=form, done=done, today=today
     )
-    quiet_key = page_key(("written up to", list_id, await write_position()))
-    async with rendered.flights(request).after_others(quiet_key):
-        found = cache.get(quiet_key)
-        if found is not None:
-            return found
-        _, seen = await lists.visible_list_digest(access, list_id, today)
-        found = cache.get(page_key(seen))
-        if found is None:
-            async with snapshot():
-                row, seen = await lists.visible_list_digest(access, list_id, today)
-                read = await lists.read_of(row)
-                facts = await lists.facts_of(access, read, today)
-            context = _list_context(
-                request, access, read, facts, errors={}, form={}, done=done, today=today
-            )
-            found = rendered.render_marked(request, "list.html", context)
-            cache.put(page_key(seen), found)
-        cache.put(quiet_key, found)
-        return found
+    return context, seen
+
+
+async def _kept_by_digest(
+    request: Request[Any, Any, Any],
+    access: Access,
+    list_id: int,
+    key: tuple[Any, ...],
+    done: str,
+    today: dt.date,
+) -> str:
+    """The page (its CSRF field marked) kept under ``key`` and a digest of every row it
+    shows: rendered again only when one of them changed."""
+    cache = rendered.pages(request)
+    _, seen = await lists.visible_list_digest(access, list_id, today)
+    found = cache.get(rendered.content_key(*key, seen))
+    if found is None:
+        context, seen = await _read_page(
+            request, access, list_id, today, errors={}, form={}, done=done, digest=True
+        )
+        found = rendered.render_marked(request, "list.html", context)
+        cache.put(rendered.content_key(*key, seen), found)
+    return found
 
 
 @get("/lists/{list_id:int}", summary="A list", include_in_schema=False)

@@ -116,20 +116,18 @@ def keeping(request: Request[Any, Any, Any]) -> bool:
 
 
 async def kept_until_written(
-    request: Request[Any, Any, Any],
-    template: str,
-    key: tuple[Any, ...],
-    context: Callable[[], Awaitable[dict[str, Any]]],
+    request: Request[Any, Any, Any], key: tuple[Any, ...], page: Callable[[], Awaitable[str]]
 ) -> Response[str]:
-    """The page ``template`` for ``key`` (whatever besides the database it depends on,
+    """The page for ``key`` (its template and whatever besides the database it depends on,
     the reader included), kept under the database's write position read first: served as
-    kept while nothing has been committed since, rendered from ``context()`` otherwise."""
+    kept while nothing has been committed since, made by ``page()`` (its CSRF field marked)
+    otherwise. Requests arriving together for a page not kept wait for one of them."""
     cache = pages(request)
-    quiet = content_key(template, key, "written up to", await write_position())
+    quiet = content_key(key, "written up to", await write_position())
     async with flights(request).after_others(quiet):
         found = cache.get(quiet)
         if found is None:
-            found = render_marked(request, template, await context())
+            found = await page()
             cache.put(quiet, found)
     return html_reply(request, found)
 

@@ -125,13 +125,16 @@ async def dashboard(
     today = dt.date.today()
     year = year or today.year
 
-    async def context() -> dict[str, Any]:
-        return await _dashboard_context(request, access, unit, year, today)
+    async def page() -> str:
+        context = await _dashboard_context(request, access, unit, year, today)
+        return rendered.render_marked(request, "dashboard.html", context)
 
     if rendered.keeping(request):
-        key = (tenant_of(request.scope), rendered.reader_key(access), unit.id, year, today)
-        return await rendered.kept_until_written(request, "dashboard.html", key, context)
-    return Template(template_name="dashboard.html", context=await context())
+        reader = rendered.reader_key(access)
+        key = ("dashboard.html", tenant_of(request.scope), reader, unit.id, year, today)
+        return await rendered.kept_until_written(request, key, page)
+    context = await _dashboard_context(request, access, unit, year, today)
+    return Template(template_name="dashboard.html", context=context)
 
 
 async def _dashboard_context(

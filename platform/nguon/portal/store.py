@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from typing import Any, Protocol, Self, runtime_checkable
 
 from litestar.stores.base import NamespacedStore, Store
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
+from nguon.clock import now_ms
 from nguon.portal.tables import KeyValue
 
 _PURGE_CHANCE = 0.01
@@ -32,10 +32,6 @@ class CountingStore(Protocol):
     async def count(self, key: str) -> int:
         """The counter at ``key`` now: 0 when absent or expired."""
         ...
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _seconds(value: int | dt.timedelta) -> float:
@@ -60,7 +56,7 @@ class DatabaseStore(NamespacedStore):
     def _expiry(expires_in: int | dt.timedelta | None) -> int | None:
         if expires_in is None:
             return None
-        return _now_ms() + int(_seconds(expires_in) * 1000)
+        return now_ms() + int(_seconds(expires_in) * 1000)
 
     async def set(
         self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None
@@ -85,7 +81,7 @@ class DatabaseStore(NamespacedStore):
         if not rows:
             return None
         row = rows[0]
-        if row["expires_at"] is not None and row["expires_at"] <= _now_ms():
+        if row["expires_at"] is not None and row["expires_at"] <= now_ms():
             await KeyValue.delete().where(KeyValue.key == full).run()
             return None
         if renew_for and row["expires_at"] is not None:
@@ -120,11 +116,11 @@ class DatabaseStore(NamespacedStore):
         )
         if row is None or row["expires_at"] is None:
             return None
-        remaining = (row["expires_at"] - _now_ms()) // 1000
+        remaining = (row["expires_at"] - now_ms()) // 1000
         return remaining if remaining > 0 else None
 
     async def increment(self, key: str, window: int) -> int:
-        now = _now_ms()
+        now = now_ms()
         rows = await KeyValue.raw(
             "INSERT INTO kv_store (key, value, counter, expires_at) VALUES ({}, {}, 1, {}) "
             "ON CONFLICT (key) DO UPDATE SET "
@@ -144,14 +140,14 @@ class DatabaseStore(NamespacedStore):
     async def count(self, key: str) -> int:
         row = await (
             KeyValue.select(KeyValue.counter)
-            .where(KeyValue.key == self._key(key), KeyValue.expires_at > _now_ms())
+            .where(KeyValue.key == self._key(key), KeyValue.expires_at > now_ms())
             .first()
             .run()
         )
         return int(row["counter"]) if row else 0
 
     async def delete_expired(self) -> None:
-        await KeyValue.delete().where(KeyValue.expires_at <= _now_ms()).run()
+        await KeyValue.delete().where(KeyValue.expires_at <= now_ms()).run()
 
 
 class CountingRedisStore(RedisStore):
