@@ -8,7 +8,7 @@ from piccolo.conf.apps import AppConfig
 
 from nguon.accounts.tables import User
 from nguon.audit.tables import AuditEvent
-from nguon.org.tables import Membership, OrgUnit
+from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.tables import Candidate, Member
 from nguon.pipeline.tables import (
     AdmissionPlan,
@@ -50,6 +50,8 @@ TABLES = [
     TenantPlugin,
     WebhookDelivery,
     DeadlineReminder,
+    Restructuring,
+    UnitSuccession,
 ]
 
 APP_CONFIG = AppConfig(

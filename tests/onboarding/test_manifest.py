@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections import Counter
 
 import pytest
 
 from nguon.tenancy.manifest import ManifestError, ManifestUnit, load_manifest, parse_manifest
-from nguon.tenancy.vocabulary import HUNGYEN_2024_VOCABULARY, UnknownRulesPackage, vocabulary_for
+from nguon.tenancy.vocabulary import UnknownRulesPackage, vocabulary_for
 from tests.onboarding.conftest import FIXTURES, TENANTS
 
 
@@ -92,11 +93,21 @@ def test_toml_syntax_errors_are_reported_not_raised() -> None:
     assert caught.value.problems[0].startswith("$: not valid TOML")
 
 
-def test_fallback_vocabulary_is_the_2024_hungyen_one() -> None:
+def test_the_vocabulary_is_the_package_structure_of_the_day() -> None:
     vocabulary = vocabulary_for("hungyen")
     assert vocabulary.kinds["police_committee"] == "Đảng ủy Công an tỉnh"
     assert vocabulary.kinds["grassroots_cell"] == "Chi bộ cơ sở"
-    assert set(vocabulary.blocs) == set(HUNGYEN_2024_VOCABULARY.blocs)
-    assert "grassroots_committee" in vocabulary.allowed_parents["subordinate_cell"]
+    assert "police" in vocabulary.blocs
+    before, after = dt.date(2024, 6, 1), dt.date(2025, 7, 1)
+    assert vocabulary.parent_problem("subordinate_cell", "grassroots_committee", before) is None
+    assert vocabulary.parent_problem("grassroots_cell", "district_committee", before) is None
+    refused = vocabulary.parent_problem("grassroots_cell", "district_committee", after)
+    assert refused is not None
+    assert "version 2025.2" in refused and "placement of 'grassroots_cell'" in refused
+    assert vocabulary.parent_problem("subordinate_cell", "commune_committee", after) is None
+    assert vocabulary.parent_problem("subordinate_cell", "commune_committee", before) is not None
+    assert vocabulary.kind_problem("commune_committee", before) is not None
+    assert vocabulary.kind_problem("district_committee", after) is not None
+    assert vocabulary.parent_problem("province_committee", None, after) is None
     with pytest.raises(UnknownRulesPackage):
         vocabulary_for("atlantis")

@@ -26,6 +26,9 @@ class TenantRef(msgspec.Struct, frozen=True):
     id: int
     slug: str
     name: str
+    rules_package: str = ""
+    merged_into: str | None = None
+    """Set once the tenant was merged into another: its slug answers with where to go."""
 
 
 class TenantCache:
@@ -41,7 +44,9 @@ class TenantCache:
         if cached is not None and cached[0] > now:
             return cached[1]
         row = (
-            await Tenant.select(Tenant.id, Tenant.slug, Tenant.name)
+            await Tenant.select(
+                Tenant.id, Tenant.slug, Tenant.name, Tenant.rules_package, Tenant.merged_into
+            )
             .where(Tenant.slug == slug)
             .first()
             .run()
@@ -49,7 +54,7 @@ class TenantCache:
         if row is None:
             self._entries.pop(slug, None)
             return None
-        ref = TenantRef(id=row["id"], slug=row["slug"], name=row["name"])
+        ref = TenantRef(**row)
         self._entries[slug] = (now + self._ttl, ref)
         return ref
 

@@ -7,10 +7,10 @@ import datetime as dt
 
 from nguon.org.service import unit_by_code
 from nguon.people.tables import Candidate
-from nguon.pipeline.evaluation import tenant_package_id
 from nguon.pipeline.tables import AdmissionPlan, CandidateList, StageChange
 from nguon.rules.registry import load_package
 from nguon.tenancy.context import tenant_context
+from nguon.tenancy.package import tenant_package_id
 from nguon.tenancy.scoped import in_tenant
 
 DISTRICT = "hy.vanlam"

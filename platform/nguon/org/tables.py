@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Date, ForeignKey, Integer, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from nguon.accounts.tables import User
@@ -30,3 +31,30 @@ class Membership(Table, tablename="membership"):
     role = Varchar(length=32)
     valid_from = Date()
     valid_to = Date(null=True, default=None)
+
+
+class Restructuring(Table, tablename="restructuring"):
+    """One restructuring applied to a tenant's tree: what file, effective when, what it did."""
+
+    tenant_id = ForeignKey(Tenant, on_delete=OnDelete.restrict, null=False, index=True)
+    effective_on = Date()
+    reference = Varchar(length=300, default="")
+    source = Varchar(length=300, default="")
+    digest = Varchar(length=64)
+    applied_at = Timestamptz(default=TimestamptzNow())
+    summary = JSON(default="{}")
+
+
+class UnitSuccession(Table, tablename="unit_succession"):
+    """A unit closed by a restructuring and the unit that carries on its work from that day.
+
+    Moved and renamed units are new rows (their history keeps the old path and name); merged
+    units have one successor each; a closed unit with no successor has no row here.
+    """
+
+    tenant_id = ForeignKey(Tenant, on_delete=OnDelete.restrict, null=False, index=True)
+    predecessor = ForeignKey(OrgUnit, on_delete=OnDelete.restrict, null=False, index=True)
+    successor = ForeignKey(OrgUnit, on_delete=OnDelete.restrict, null=False, index=True)
+    effective_on = Date()
+    change = Varchar(length=16)
+    restructuring = ForeignKey(Restructuring, on_delete=OnDelete.restrict, null=True, default=None)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from nguon.tenancy.vocabulary import ROOT, UnitVocabulary
+from nguon.tenancy.vocabulary import UnitVocabulary
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,118}[A-Za-z0-9])?$")
 COMPARED_FIELDS = ("name", "kind", "bloc", "parent_code", "valid_from", "valid_to")
@@ -132,8 +132,9 @@ def _field_problems(spec: UnitSpec, vocabulary: UnitVocabulary) -> Iterable[str]
         )
     if not spec.name.strip():
         yield f"{at('name')}: name is empty"
-    if spec.kind not in vocabulary.kinds:
-        yield f"{at('kind')}: unknown unit kind {spec.kind!r}"
+    kind_problem = vocabulary.kind_problem(spec.kind, spec.valid_from)
+    if kind_problem is not None:
+        yield f"{at('kind')}: {kind_problem}"
     if spec.bloc is not None and spec.bloc not in vocabulary.blocs:
         yield f"{at('bloc')}: unknown bloc {spec.bloc!r}"
     if spec.valid_to is not None and spec.valid_to < spec.valid_from:
@@ -153,18 +154,13 @@ def _parent_problems(
         if parent is None:
             yield f"{at('parent_code')}: unknown parent unit {spec.parent_code!r}"
             return
-    parent_kind = ROOT if parent is None else parent.kind
-    allowed = vocabulary.allowed_parents.get(spec.kind)
-    known_parent = parent is None or parent_kind in vocabulary.kinds
-    if allowed is not None and parent_kind not in allowed and known_parent:
-        if parent is None:
-            yield f"{at('kind')}: a unit of kind {spec.kind!r} needs a parent unit"
-        else:
-            names = ", ".join(sorted(k or "(no parent)" for k in allowed))
-            yield (
-                f"{at('kind')}: a unit of kind {spec.kind!r} cannot sit under "
-                f"{parent.code!r} of kind {parent_kind!r} (allowed parents: {names})"
-            )
+    known = spec.kind in vocabulary.kinds and (parent is None or parent.kind in vocabulary.kinds)
+    placement = vocabulary.parent_problem(
+        spec.kind, None if parent is None else parent.kind, spec.valid_from
+    )
+    if known and placement is not None:
+        under = "" if parent is None else f" (parent {parent.code!r})"
+        yield f"{at('kind')}: {placement}{under}"
     if parent is None:
         return
     if spec.valid_from < parent.valid_from:

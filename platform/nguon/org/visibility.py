@@ -10,9 +10,6 @@ from nguon.org.schemas import UnitOut
 from nguon.org.tables import OrgUnit
 from nguon.tenancy.scoped import in_tenant
 
-# Unit kinds whose lists hold people (candidates and members).
-PEOPLE_HOLDING_KINDS = frozenset({"grassroots_cell", "subordinate_cell", "grassroots_committee"})
-
 
 def unit_out(row: dict[str, Any], access: Access) -> UnitOut:
     return UnitOut(

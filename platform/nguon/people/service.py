@@ -20,7 +20,6 @@ from nguon.audit.service import Actor, changed_fields, record_event
 from nguon.crypto import decrypt_national_id, encrypt_national_id, national_id_lookup_hash
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
-from nguon.org.visibility import PEOPLE_HOLDING_KINDS
 from nguon.people.schemas import (
     CandidateCreate,
     CandidateOut,
@@ -32,6 +31,7 @@ from nguon.people.schemas import (
 )
 from nguon.people.tables import Candidate, Member
 from nguon.tenancy.context import require_tenant
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import nfc, search_key
 
@@ -96,7 +96,7 @@ async def _unit_for_people(access: Access, unit_id: int, field: str = "unit_id")
         raise InvalidInput(f"Đơn vị không tồn tại / Unknown unit: {field}", field=field)
     if not access.can(unit["path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa ở đơn vị này / Your role cannot edit this unit")
-    if unit["kind"] not in PEOPLE_HOLDING_KINDS:
+    if unit["kind"] not in (await tenant_package()).people_holding_kinds:
         raise InvalidInput(
             f"Đơn vị loại {unit['kind']} không quản lý quần chúng / "
             f"A unit of kind {unit['kind']} does not hold people: {field}",

@@ -1,9 +1,9 @@
 """Who receives a unit's list: the reporting chain of the rules package, found in the tree.
 
 The package says which kinds a list travels through for the lister's kind and bloc on a
-date; the tree says which unit of that kind is the lister's. The receiver is the
-nearest ancestor of the next kind; the organisation board is not an ancestor (it sits
-beside the committees under the province), so it is found by kind under the same root.
+date; the tree as it stood on that date says which unit of that kind is the lister's: the
+nearest ancestor of the next kind, or else the nearest ancestor's child of that kind (the
+organisation board sits beside the committees under the province, not above them).
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from nguon.org.tables import OrgUnit
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage, in_period
 from nguon.tenancy.scoped import in_tenant
-
-# Kinds found beside the lister's branch rather than above it.
-SIBLING_KINDS = frozenset({"organisation_board"})
 
 
 def ancestor_ids(path: str) -> list[int]:
@@ -64,40 +61,46 @@ def kinds_above(package: RulesPackage, kind: str, bloc: str | None, on: dt.date)
     return []
 
 
+class ChainBroken(LookupError):
+    """The tree has no unit of the kind the package's chain names next."""
+
+    def __init__(self, package: RulesPackage, unit: dict[str, Any], kind: str, on: dt.date):
+        self.kind = kind
+        label = package.unit_kinds.get(kind, kind)
+        super().__init__(
+            f"Không có {label} phía trên «{unit['name']}» vào ngày {on:%d/%m/%Y} để nhận danh "
+            f"sách theo quy định; cần sắp xếp lại cơ cấu tổ chức / No unit of kind {kind} "
+            f"above unit {unit['code']} on {on} to receive its list"
+        )
+
+
 async def receiver_for(
     package: RulesPackage, unit: dict[str, Any], on: dt.date
 ) -> dict[str, Any] | None:
-    """The unit that receives ``unit``'s list for a period starting ``on``; None at the top."""
+    """The unit that receives ``unit``'s list for a period starting ``on``; None at the top.
+
+    The receiver is of the kind the chain names next, never one further up: a tree that has
+    no such unit on that date raises :class:`ChainBroken` rather than skip a level.
+    """
     kinds = kinds_above(package, unit["kind"], await effective_bloc(unit), on)
     if not kinds:
         return None
-    ids = ancestor_ids(unit["path"])
-    ancestors = await (
+    kind = kinds[0]
+    ids = ancestor_ids(unit["path"])[:-1]
+    candidates = await (
         OrgUnit.select()
-        .where(in_tenant(OrgUnit), OrgUnit.id.is_in(ids[:-1] or [0]))
-        .order_by(OrgUnit.depth, ascending=False)
+        .where(
+            in_tenant(OrgUnit),
+            OrgUnit.id.is_in(ids or [0])
+            | (OrgUnit.parent.is_in(ids or [0]) & (OrgUnit.kind == kind)),
+            OrgUnit.id != unit["id"],
+        )
+        .order_by(OrgUnit.id)
         .run()
     )
-    ancestors = [a for a in ancestors if _valid_on(a, on)]
-    root_prefix = f"{ids[0]}."
-    for kind in kinds:
-        if kind in SIBLING_KINDS:
-            found = await (
-                OrgUnit.select()
-                .where(
-                    in_tenant(OrgUnit),
-                    OrgUnit.kind == kind,
-                    OrgUnit.path.like(f"{root_prefix}%"),
-                    OrgUnit.id != unit["id"],
-                )
-                .order_by(OrgUnit.id)
-                .run()
-            )
-            found = [f for f in found if _valid_on(f, on)]
-            if found:
-                return found[0]
-            continue
-        for ancestor in ancestors:
-            if ancestor["kind"] == kind:
-                return ancestor
-    return None
+    in_force = [c for c in candidates if _valid_on(c, on)]
+    for ancestor_id in reversed(ids):
+        for found in in_force:
+            if found["id"] == ancestor_id or found["parent"] == ancestor_id:
+                return found
+    raise ChainBroken(package, unit, kind, on)

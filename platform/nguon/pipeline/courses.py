@@ -32,7 +32,7 @@ from nguon.pipeline.course_schemas import (
     ExpiredCertificateList,
     ReasonOut,
 )
-from nguon.pipeline.evaluation import evaluate_rows, tenant_package_id
+from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.stages import (
     actor_of,
     change_stage,
@@ -43,24 +43,11 @@ from nguon.pipeline.tables import Course, CourseEnrolment, ListEntry
 from nguon.rules.facts import add_months
 from nguon.rules.registry import load_package
 from nguon.tenancy.context import require_tenant
+from nguon.tenancy.package import tenant_package, tenant_package_id
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import nfc
 
 APPROVE: Role = "approver"
-# Committees that organise courses: the district level before 2025-07-01, and the units
-# that took over its role afterwards.
-COURSE_ORGANISER_KINDS = frozenset(
-    {
-        "district_committee",
-        "police_committee",
-        "military_committee",
-        "bloc_committee",
-        "commune_committee",
-        "party_agencies_committee",
-        "people_committee_party_committee",
-    }
-)
-TRAINING_CENTRE_KIND = "political_training_centre"
 COURSE_NOMINEES_STEP = "course_nominees"
 VALIDITY_PARAMETER = "certificate_validity_months"
 EXPIRED_REASON = "certificate_expired"
@@ -111,7 +98,7 @@ def certificate_valid_until(package_id: str, issued_on: dt.date) -> dt.date:
     return add_months(issued_on, months)
 
 
-async def _organiser_unit(access: Access, unit_id: int) -> dict[str, Any]:
+async def _organiser_unit(access: Access, unit_id: int, on: dt.date) -> dict[str, Any]:
     unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit_id).first().run()
     if unit is None or not access.can_see(unit["path"]):
         raise InvalidInput(
@@ -122,7 +109,8 @@ async def _organiser_unit(access: Access, unit_id: int) -> dict[str, Any]:
             "Chỉ người có quyền phê duyệt ở cấp ủy tổ chức lớp mới mở được lớp / "
             "Opening a course needs the approver role on the organising committee"
         )
-    if unit["kind"] not in COURSE_ORGANISER_KINDS:
+    package = await tenant_package()
+    if package.course_organiser_on(unit["kind"], on) is None:
         raise InvalidInput(
             "Chỉ Ban Thường vụ cấp ủy cấp huyện (hoặc tương đương) mở lớp bồi dưỡng nhận thức "
             f"về Đảng; đơn vị loại {unit['kind']} không mở lớp / "
@@ -132,13 +120,18 @@ async def _organiser_unit(access: Access, unit_id: int) -> dict[str, Any]:
     return unit
 
 
-async def _training_centre(unit_id: int, on: dt.date) -> int | None:
+async def _training_centre(unit: dict[str, Any], on: dt.date) -> int | None:
+    """The unit that runs the organiser's course: its child of the package's runner kind
+    (a political training centre) where it has one; None means the organisation board."""
+    organiser = (await tenant_package()).course_organiser_on(unit["kind"], on)
+    if organiser is None or organiser.runner_kind is None:
+        return None
     row = await (
         OrgUnit.select(OrgUnit.id)
         .where(
             in_tenant(OrgUnit),
-            OrgUnit.parent == unit_id,
-            OrgUnit.kind == TRAINING_CENTRE_KIND,
+            OrgUnit.parent == unit["id"],
+            OrgUnit.kind == organiser.runner_kind,
             OrgUnit.valid_from <= on,
             OrgUnit.valid_to.is_null() | (OrgUnit.valid_to > on),
         )
@@ -184,7 +177,7 @@ def _course_audit(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def open_course(access: Access, data: CourseCreate) -> CourseOut:
-    unit = await _organiser_unit(access, data.organiser_unit_id)
+    unit = await _organiser_unit(access, data.organiser_unit_id, data.opens_on)
     _check_course_dates(data.opens_on, data.closes_on)
     title = nfc(data.title).strip()
     if not title:
@@ -193,7 +186,7 @@ async def open_course(access: Access, data: CourseCreate) -> CourseOut:
         tenant_id=require_tenant(),
         organiser_unit=unit["id"],
         organiser_path=unit["path"],
-        training_centre=await _training_centre(unit["id"], data.opens_on),
+        training_centre=await _training_centre(unit, data.opens_on),
         title=title,
         opens_on=data.opens_on,
         closes_on=data.closes_on,

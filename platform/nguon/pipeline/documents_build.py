@@ -29,12 +29,7 @@ _PLACE_PREFIXES = (
     "Chi bộ thôn ",
     "Chi bộ ",
 )
-_SIGNATURES = {
-    "grassroots_cell": ("T/M CHI BỘ", "BÍ THƯ"),
-    "subordinate_cell": ("T/M CHI BỘ", "BÍ THƯ"),
-    "grassroots_committee": ("T/M ĐẢNG ỦY", "BÍ THƯ"),
-    "organisation_board": ("BAN TỔ CHỨC TỈNH ỦY", "TRƯỞNG BAN"),
-}
+DEFAULT_SIGNATURE = ("T/M BAN THƯỜNG VỤ", "BÍ THƯ")
 
 
 def yes_mark(value: bool) -> str:
@@ -115,6 +110,11 @@ async def build_list_document(access: Access, list_id: int) -> ListDocument:
     return await document_of(await read_list(access, list_id), await tenant_package())
 
 
+def _is_cell(package: RulesPackage, kind: str | None) -> bool:
+    spec = package.unit_kind_specs.get(kind or "")
+    return spec is not None and spec.is_cell
+
+
 async def document_of(read: ListRead, package: RulesPackage) -> ListDocument:
     """A list already read, laid out as the package's form for its step and level."""
     row = read.row
@@ -127,13 +127,15 @@ async def document_of(read: ListRead, package: RulesPackage) -> ListDocument:
         (
             ancestors[i]
             for i in reversed(path)
-            if ancestors.get(i, {}).get("kind") not in {"grassroots_cell", "subordinate_cell"}
+            if not _is_cell(package, ancestors.get(i, {}).get("kind"))
         ),
         unit,
     )
     resolutions = await resolutions_of(read)
     issued_on = resolutions[-1]["adopted_on"] if resolutions else dt.date.today()
-    signature_title, signer_role = _SIGNATURES.get(unit["kind"], ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"))
+    kind_spec = package.unit_kind_specs.get(unit["kind"])
+    signature_title = (kind_spec and kind_spec.signs_as) or DEFAULT_SIGNATURE[0]
+    signer_role = (kind_spec and kind_spec.signer_title) or DEFAULT_SIGNATURE[1]
     return ListDocument(
         tenant_name=row["tenant.name"] or "",
         superior_committee=(parent["name"] if parent else "").upper(),

@@ -14,31 +14,14 @@ from typing import Any
 
 import msgspec
 
-from nguon.errors import NotFound
 from nguon.org.tables import OrgUnit
 from nguon.pipeline.tables import HelperAssignment
 from nguon.rules.decisions import CandidateEvaluation
 from nguon.rules.facts import CandidateFacts, UnitFacts
-from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
 from nguon.rules.service import evaluate
-from nguon.tenancy.context import require_tenant
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
-from nguon.tenancy.tables import Tenant
-
-
-async def tenant_package_id() -> str:
-    """The id of the current tenant's rules package."""
-    row = await (
-        Tenant.select(Tenant.rules_package).where(Tenant.id == require_tenant()).first().run()
-    )
-    if row is None:
-        raise NotFound("tenant")
-    return row["rules_package"]
-
-
-async def tenant_package() -> RulesPackage:
-    return load_package(await tenant_package_id())
 
 
 def candidate_facts(row: Mapping[str, Any], helper_assigned: bool = False) -> CandidateFacts:

@@ -15,7 +15,7 @@ from nguon.accounts.permissions import WRITE, Access, visible_row
 from nguon.audit.service import record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.people.tables import Member
-from nguon.pipeline.evaluation import evaluate_rows, tenant_package
+from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.helper_schemas import HelperAssign, HelperEnd, HelperList, HelperOut
 from nguon.pipeline.resolutions import check_thresholds, record_resolution
 from nguon.pipeline.stages import (
@@ -27,6 +27,7 @@ from nguon.pipeline.stages import (
 )
 from nguon.pipeline.tables import HelperAssignment, Resolution
 from nguon.tenancy.context import require_tenant
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import nfc
 

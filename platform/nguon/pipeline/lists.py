@@ -24,7 +24,6 @@ from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
 from nguon.pipeline import aggregation, chain, list_read
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
-from nguon.pipeline.evaluation import tenant_package
 from nguon.pipeline.events import ListEvent, ListSummary, emit
 from nguon.pipeline.list_read import APPROVE, EDITABLE
 from nguon.pipeline.resolutions import record_resolution, resolution_out
@@ -47,6 +46,7 @@ from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import require_tenant
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import nfc
 
@@ -464,7 +464,10 @@ async def create_list(
         version = package.version_on(on)
     except RulesError as error:
         raise InvalidInput(f"{error}: period", field="period") from error
-    receiver = await chain.receiver_for(package, unit, period.opens)
+    try:
+        receiver = await chain.receiver_for(package, unit, period.opens)
+    except chain.ChainBroken as error:
+        raise InvalidInput(f"{error}: unit_id", field="unit_id") from error
     existing = await (
         CandidateList.select(CandidateList.id)
         .where(
@@ -803,7 +806,10 @@ async def submit_list(access: Access, list_id: int, version: int | None) -> List
     expected = _require_version(version)
     package = await tenant_package()
     unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == row["unit"]).run()
-    receiver = await chain.receiver_for(package, unit[0], row["period_opens"])
+    try:
+        receiver = await chain.receiver_for(package, unit[0], row["period_opens"])
+    except chain.ChainBroken as error:
+        raise InvalidInput(f"{error}: receiver", field="receiver") from error
     if receiver is None:
         raise InvalidInput(
             "Không tìm thấy cấp nhận báo cáo theo quy định / No receiving unit: receiver",

@@ -17,12 +17,11 @@ from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
-from nguon.org.visibility import PEOPLE_HOLDING_KINDS, get_visible_unit
+from nguon.org.visibility import get_visible_unit
 from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.service import create_candidate, get_candidate, update_candidate
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import evaluate_rows
-from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.tables import StageChange
 from nguon.portal.candidate_form import (
     STALE_MESSAGE,
@@ -39,6 +38,7 @@ from nguon.portal.helper_views import helper_context
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
+from nguon.tenancy.package import tenant_package, tenant_package_id
 from nguon.tenancy.scoped import in_tenant
 
 OUTCOME_LABELS = {
@@ -99,7 +99,7 @@ async def _unit_for_new(access: Access, unit_id: int) -> UnitOut:
     unit = await get_visible_unit(access, unit_id)
     if not access.can(unit.path, WRITE):
         raise Forbidden("Bạn không có quyền thêm quần chúng ở đơn vị này.")
-    if unit.kind not in PEOPLE_HOLDING_KINDS:
+    if unit.kind not in (await tenant_package()).people_holding_kinds:
         raise InvalidInput("Đơn vị này không trực tiếp quản lý quần chúng; hãy chọn chi bộ.")
     return unit
 
@@ -237,7 +237,7 @@ async def edit_candidate_submit(
 
 
 async def decision_views(candidate_row: dict[str, Any], on: dt.date) -> list[DecisionView]:
-    package_id = await tenant_package()
+    package_id = await tenant_package_id()
     package = load_package(package_id)
     evaluation = (await evaluate_rows([candidate_row], on)).get(candidate_row["id"])
     if evaluation is None:

@@ -9,22 +9,8 @@ from litestar import Request
 from nguon.accounts.permissions import Access
 from nguon.api.tenant import tenant_of
 from nguon.people.labels import STAGE_SHORT_LABELS
+from nguon.rules.registry import load_package
 
-UNIT_KIND_LABELS = {
-    "province_committee": "Tỉnh ủy",
-    "organisation_board": "Ban Tổ chức",
-    "district_committee": "Huyện ủy, Thị ủy, Thành ủy",
-    "police_committee": "Đảng ủy Công an",
-    "military_committee": "Đảng ủy Quân sự",
-    "bloc_committee": "Đảng ủy Khối",
-    "political_training_centre": "Trung tâm chính trị",
-    "grassroots_committee": "Đảng ủy cơ sở",
-    "grassroots_cell": "Chi bộ cơ sở",
-    "subordinate_cell": "Chi bộ trực thuộc",
-    "commune_committee": "Đảng ủy xã, phường",
-    "party_agencies_committee": "Đảng bộ các cơ quan Đảng",
-    "people_committee_party_committee": "Đảng bộ UBND",
-}
 ROLE_LABELS = {
     "viewer": "Xem",
     "editor": "Cập nhật",
@@ -65,11 +51,18 @@ def period_label(period: Any) -> str:
     return f"khảo sát năm {year}"
 
 
+def unit_kind_labels(package_id: str) -> dict[str, str]:
+    """The short Vietnamese name of each unit kind of the tenant's rules package."""
+    package = load_package(package_id)
+    return {kind: package.short_label(kind) for kind in package.unit_kind_specs}
+
+
 def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) -> dict[str, Any]:
+    tenant = tenant_of(request.scope)
     return {
-        "tenant": tenant_of(request.scope),
+        "tenant": tenant,
         "user": access,
-        "kind_labels": UNIT_KIND_LABELS,
+        "kind_labels": unit_kind_labels(tenant.rules_package),
         "role_labels": ROLE_LABELS,
         "stage_labels": STAGE_SHORT_LABELS,
         "period_label": period_label,

@@ -3,6 +3,7 @@ nominee lists, attendance and completion, certificates."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,7 +27,6 @@ from nguon.pipeline.course_schemas import (
 )
 from nguon.pipeline.courses import (
     COURSE_NOMINEES_STEP,
-    COURSE_ORGANISER_KINDS,
     enrol_candidate,
     get_course,
     issue_certificate,
@@ -38,6 +38,7 @@ from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.tables import ListEntry
 from nguon.portal.context import page_context
 from nguon.portal.forms import date_field, form_data, form_list, message_of, whole_number
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 
 APPROVE = "approver"
@@ -81,7 +82,9 @@ async def _courses_page(
             access,
             unit=unit,
             courses=courses.items,
-            can_open=unit.kind in COURSE_ORGANISER_KINDS and access.can(unit.path, APPROVE),
+            can_open=access.can(unit.path, APPROVE)
+            and (await tenant_package()).course_organiser_on(unit.kind, dt.date.today())
+            is not None,
             form=form or {},
             errors=errors or {},
         ),

@@ -24,7 +24,6 @@ from nguon.org.schemas import UnitOut
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
-from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.list_read import ListRead, snapshot
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
@@ -40,6 +39,7 @@ from nguon.portal.forms import (
 from nguon.portal.list_people import people_html
 from nguon.portal.progress import subtree_units
 from nguon.rules.registry import load_package
+from nguon.tenancy.package import tenant_package_id
 
 BELOW_SHOWN = 100
 DONE_MESSAGES = {
@@ -100,7 +100,7 @@ async def _unit_lists_page(
     below = [i for i in (await lists.search_lists(access)).items if i.unit_id in below_ids]
     # The latest periods first; the page shows the most recent ones.
     below.sort(key=lambda i: (i.period_opens, i.unit_name), reverse=True)
-    periods, current = period_options(await tenant_package(), dt.date.today())
+    periods, current = period_options(await tenant_package_id(), dt.date.today())
     return Template(
         template_name="unit_lists.html",
         context=page_context(

@@ -10,10 +10,10 @@ from typing import Any
 import msgspec
 
 from nguon.org.tables import OrgUnit
-from nguon.org.visibility import PEOPLE_HOLDING_KINDS
 from nguon.pipeline.tables import CandidateList
 from nguon.rules.registry import load_package
 from nguon.rules.review_calendar import Period
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 
 STAGES = (
@@ -123,10 +123,11 @@ def by_bloc(
 async def period_status(path: str, period: Period) -> PeriodStatus:
     """Which units holding people in the subtree have submitted a list for ``period``."""
     today = dt.date.today()
+    holding_kinds = (await tenant_package()).people_holding_kinds
     units = [
         u
         for u in await subtree_units(path)
-        if u["kind"] in PEOPLE_HOLDING_KINDS and (u["valid_to"] is None or u["valid_to"] >= today)
+        if u["kind"] in holding_kinds and (u["valid_to"] is None or u["valid_to"] >= today)
     ]
     lists = await (
         CandidateList.select(CandidateList.unit, CandidateList.state)

@@ -16,15 +16,12 @@ from nguon.api.tenant import tenant_of
 from nguon.errors import Forbidden, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.visibility import (
-    PEOPLE_HOLDING_KINDS,
     get_visible_unit,
     granted_units,
     visible_units,
 )
 from nguon.people.labels import STAGE_SHORT_LABELS
 from nguon.people.service import search_candidates
-from nguon.pipeline.courses import COURSE_ORGANISER_KINDS
-from nguon.pipeline.evaluation import tenant_package_id as tenant_package
 from nguon.pipeline.lists import inbox
 from nguon.plugin_admin.notices import home_notices
 from nguon.portal import rendered
@@ -45,6 +42,7 @@ from nguon.portal.progress import (
 )
 from nguon.reports.dashboard import dashboard_figures
 from nguon.rules.registry import load_package
+from nguon.tenancy.package import tenant_package, tenant_package_id
 from nguon.tenancy.scoped import in_tenant
 
 PAGE_SIZE = 20
@@ -54,7 +52,7 @@ PAGE_SIZE = 20
 async def home(request: Request[Any, Any, Any], access: NamedDependency[Access]) -> Template:
     units = await granted_units(access)
     today = dt.date.today()
-    package_id = await tenant_package()
+    package_id = await tenant_package_id()
     current, previous = current_and_previous(package_id, today)
     statuses = []
     for unit in units:
@@ -102,14 +100,16 @@ async def unit_page(
     if request.headers.get("hx-request") == "true":
         return Template(template_name="unit_candidates.html", context=context)
     children = await visible_units(access, parent_id=unit.id)
+    package = await tenant_package()
     return Template(
         template_name="unit.html",
         context={
             **context,
             "children": children,
-            "holds_people": unit.kind in PEOPLE_HOLDING_KINDS,
+            "holds_people": unit.kind in package.people_holding_kinds,
             "can_write": access.can(unit.path, WRITE),
-            "organises_courses": unit.kind in COURSE_ORGANISER_KINDS,
+            "organises_courses": package.course_organiser_on(unit.kind, dt.date.today())
+            is not None,
         },
     )
 
@@ -140,7 +140,7 @@ async def dashboard(
 async def _dashboard_context(
     request: Request[Any, Any, Any], access: Access, unit: Any, year: int, today: dt.date
 ) -> dict[str, Any]:
-    package_id = await tenant_package()
+    package_id = await tenant_package_id()
     package = load_package(package_id)
     current, previous = current_and_previous(package_id, today)
     figures = await dashboard_figures(

@@ -17,7 +17,6 @@ from piccolo.query.functions.aggregate import Count
 
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
-from nguon.org.visibility import PEOPLE_HOLDING_KINDS
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import AdmissionPlan, CandidateList
 from nguon.portal.progress import (
@@ -30,6 +29,7 @@ from nguon.portal.progress import (
 )
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import require_tenant
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 
 
@@ -143,10 +143,11 @@ async def _statuses(
     if not periods:
         return []
     today = dt.date.today()
+    holding_kinds = (await tenant_package()).people_holding_kinds
     holding = [
         u
         for u in units
-        if u["kind"] in PEOPLE_HOLDING_KINDS and (u["valid_to"] is None or u["valid_to"] >= today)
+        if u["kind"] in holding_kinds and (u["valid_to"] is None or u["valid_to"] >= today)
     ]
     lists = await (
         CandidateList.select(CandidateList.unit, CandidateList.state, CandidateList.period_code)

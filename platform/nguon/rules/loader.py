@@ -233,6 +233,34 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
     if base and not chains:
         chains = list(base.chains)
 
+    placements = []
+    for placement in structure.placements:
+        item = f"placement of '{placement.kind}'"
+        for kind in [placement.kind, *placement.parents]:
+            if kind not in unit_kinds:
+                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist")
+        if not placement.parents and not placement.top:
+            problems.add(STRUCTURE, item, "names no parent kind and is not at the top")
+        if placement.clause and placement.clause not in clauses:
+            problems.add(STRUCTURE, item, f"names clause '{placement.clause}' that does not exist")
+        periods = _periods_for(placement.versions, versions, STRUCTURE, item, problems)
+        placements.append((placement, periods))
+    if base and not placements:
+        placements = list(base.placements)
+
+    organisers = []
+    for organiser in structure.course_organisers:
+        item = f"course_organiser '{organiser.kind}'"
+        for kind in [organiser.kind, organiser.runner_kind]:
+            if kind is not None and kind not in unit_kinds:
+                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist")
+        if organiser.clause and organiser.clause not in clauses:
+            problems.add(STRUCTURE, item, f"names clause '{organiser.clause}' that does not exist")
+        periods = _periods_for(organiser.versions, versions, STRUCTURE, item, problems)
+        organisers.append((organiser, periods))
+    if base and not organisers:
+        organisers = list(base.course_organisers)
+
     calendar = base.calendar if base else None
     if calendar_file is not None:
         spec = calendar_file.calendar
@@ -327,6 +355,8 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         unit_kind_specs=unit_kinds,
         bloc_specs=blocs,
         chains=chains,
+        placements=placements,
+        course_organisers=organisers,
         calendar=calendar,
         form_columns=columns,
         forms=forms,

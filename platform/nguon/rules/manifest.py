@@ -78,6 +78,37 @@ class UnitKindSpec(msgspec.Struct, kw_only=True, frozen=True):
     code: str
     label: str
     versions: list[str] = []  # empty: every version
+    short_label: str = ""  # for charts and tables; the label when empty
+    holds_people: bool = False  # its units keep candidates and members and make lists
+    is_cell: bool = False  # a Party cell: its printed lists take the place of the unit above
+    signs_as: str = ""  # the first signature line of a printed list ("T/M CHI BỘ")
+    signer_title: str = ""  # the signer's title on a printed list ("BÍ THƯ")
+
+
+class PlacementSpec(msgspec.Struct, kw_only=True, frozen=True):
+    """Which kinds a unit of ``kind`` may sit under, in one set of versions.
+
+    ``top`` allows the unit at the top of the tree (no parent).
+    """
+
+    kind: str
+    parents: list[str] = []
+    top: bool = False
+    versions: list[str] = []
+    clause: str | None = None
+
+
+class CourseOrganiserSpec(msgspec.Struct, kw_only=True, frozen=True):
+    """A kind of unit that organises the Party awareness course, in one set of versions.
+
+    Its child unit of ``runner_kind`` (a political training centre) runs the course where
+    it has one; otherwise the organisation board does.
+    """
+
+    kind: str
+    runner_kind: str | None = None
+    versions: list[str] = []
+    clause: str | None = None
 
 
 class BlocSpec(msgspec.Struct, kw_only=True, frozen=True):
@@ -105,6 +136,10 @@ class StructureFile(msgspec.Struct, kw_only=True, frozen=True):
     unit_kinds: list[UnitKindSpec] = msgspec.field(default_factory=list, name="unit_kind")
     blocs: list[BlocSpec] = msgspec.field(default_factory=list, name="bloc")
     chains: list[ChainSpec] = msgspec.field(default_factory=list, name="chain")
+    placements: list[PlacementSpec] = msgspec.field(default_factory=list, name="placement")
+    course_organisers: list[CourseOrganiserSpec] = msgspec.field(
+        default_factory=list, name="course_organiser"
+    )
 
 
 class CalendarException(msgspec.Struct, kw_only=True, frozen=True):

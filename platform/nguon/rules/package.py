@@ -16,12 +16,14 @@ from nguon.rules.manifest import (
     BlocSpec,
     ChainSpec,
     ClauseSpec,
+    CourseOrganiserSpec,
     DecisionSpec,
     FormColumn,
     FormSpec,
     GuidanceDocument,
     Outcome,
     ParameterSpec,
+    PlacementSpec,
     UnitKindSpec,
     VersionSpec,
 )
@@ -91,6 +93,8 @@ class RulesPackage:
     unit_kind_specs: dict[str, UnitKindSpec]
     bloc_specs: dict[str, BlocSpec]
     chains: list[tuple[ChainSpec, tuple[Period, ...]]]
+    placements: list[tuple[PlacementSpec, tuple[Period, ...]]]
+    course_organisers: list[tuple[CourseOrganiserSpec, tuple[Period, ...]]]
     calendar: ReviewCalendar | None
     form_columns: dict[str, FormColumn]
     forms: list[tuple[FormSpec, tuple[Period, ...]]]
@@ -106,6 +110,54 @@ class RulesPackage:
     @property
     def blocs(self) -> dict[str, str]:
         return {code: spec.label for code, spec in self.bloc_specs.items()}
+
+    @cached_property
+    def people_holding_kinds(self) -> frozenset[str]:
+        """Kinds whose units keep candidates and members and make lists."""
+        return frozenset(code for code, spec in self.unit_kind_specs.items() if spec.holds_people)
+
+    def short_label(self, kind: str) -> str:
+        spec = self.unit_kind_specs.get(kind)
+        if spec is None:
+            return kind
+        return spec.short_label or spec.label
+
+    def structure_version_on(self, day: date) -> VersionSpec:
+        """The version whose structure governs a unit created on ``day``: the one in force,
+        or the first version for a unit older than the package."""
+        if self.versions and day < self.versions[0].valid_from:
+            return self.versions[0]
+        return self.version_on(day)
+
+    def kind_in_force(self, kind: str, day: date) -> bool:
+        spec = self.unit_kind_specs.get(kind)
+        if spec is None:
+            return False
+        version = self.structure_version_on(day)
+        return not spec.versions or version.id in spec.versions
+
+    def placement_on(self, kind: str, day: date) -> PlacementSpec | None:
+        """The placement rule for ``kind`` in the structure version of ``day``; None when the
+        package has no placement rule for it (any parent is allowed)."""
+        version = self.structure_version_on(day)
+        start = (version.valid_from, version.valid_to)
+        for placement, periods in self.placements:
+            if placement.kind == kind and (not periods or start in periods):
+                return placement
+        return None
+
+    def course_organiser_on(self, kind: str, day: date) -> CourseOrganiserSpec | None:
+        """How units of ``kind`` organise the course on ``day``; None if they do not."""
+        version = self.structure_version_on(day)
+        start = (version.valid_from, version.valid_to)
+        for organiser, periods in self.course_organisers:
+            if organiser.kind == kind and (not periods or start in periods):
+                return organiser
+        return None
+
+    def course_organiser_kinds(self) -> frozenset[str]:
+        """Kinds that organise the course in any version."""
+        return frozenset(organiser.kind for organiser, _ in self.course_organisers)
 
     def version_on(self, day: date) -> VersionSpec:
         for version in self.versions:

@@ -19,9 +19,9 @@ import msgspec
 from nguon.org.unit_specs import ExistingUnit, Origin, UnitPlan, UnitSpec, plan_units
 from nguon.tenancy.vocabulary import (
     MEMBERSHIP_ROLES,
+    PermissiveVocabulary,
     UnitVocabulary,
     UnknownRulesPackage,
-    Vocabulary,
     vocabulary_for,
 )
 
@@ -276,7 +276,7 @@ def _vocabulary(package: str, specs: list[UnitSpec]) -> tuple[UnitVocabulary, st
     try:
         return vocabulary_for(package), None
     except UnknownRulesPackage:
-        permissive = Vocabulary(
+        permissive = PermissiveVocabulary(
             kinds={s.kind: s.kind for s in specs}, blocs={s.bloc: s.bloc for s in specs if s.bloc}
         )
         return permissive, f"$.rules_package: unknown rules package {package!r}"

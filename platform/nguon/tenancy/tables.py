@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -13,3 +13,6 @@ class Tenant(Table, tablename="tenant"):
     rules_package = Varchar(length=64)
     settings = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
+    merged_into = Varchar(length=64, null=True, default=None)
+    """The slug of the tenant this one was merged into; set, the tenant is closed."""
+    merged_on = Date(null=True, default=None)

@@ -1,13 +1,16 @@
-"""The words a tenant's hierarchy may use: unit kinds, blocs, and which kind sits under which.
+"""The words a tenant's hierarchy may use, read from its rules package for a date.
 
-The rules package of a tenant owns the kinds and blocs (``nguon.rules.registry``); which
-kind may sit under which comes from :data:`HUNGYEN_2024_VOCABULARY`'s placement table.
+Unit kinds, blocs and which kind may sit under which are the package's structure
+(``structure.toml``: ``[[unit_kind]]``, ``[[bloc]]``, ``[[placement]]``), each dated by the
+package's versions. The platform holds no province's vocabulary: a unit is checked
+against the structure version in force on the day it starts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
 
@@ -25,12 +28,9 @@ MEMBERSHIP_ROLES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-ROOT = ""
-"""The parent kind of a unit at the top of the tree (no parent)."""
-
 
 class UnitVocabulary(Protocol):
-    """What onboarding and imports check a hierarchy against."""
+    """What onboarding, imports and restructurings check a hierarchy against."""
 
     @property
     def kinds(self) -> Mapping[str, str]: ...
@@ -38,79 +38,81 @@ class UnitVocabulary(Protocol):
     @property
     def blocs(self) -> Mapping[str, str]: ...
 
-    @property
-    def allowed_parents(self) -> Mapping[str, frozenset[str]]:
-        """Kind → the kinds its parent may have; :data:`ROOT` allows no parent."""
+    def kind_problem(self, kind: str, on: dt.date) -> str | None:
+        """Why a unit of ``kind`` cannot start on ``on``; None when it can."""
         ...
 
-
-@dataclass(frozen=True)
-class Vocabulary:
-    kinds: Mapping[str, str]
-    blocs: Mapping[str, str]
-    allowed_parents: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    def parent_problem(self, kind: str, parent_kind: str | None, on: dt.date) -> str | None:
+        """Why a unit of ``kind`` starting on ``on`` cannot sit under a unit of
+        ``parent_kind`` (None: at the top of the tree); None when it can."""
+        ...
 
 
 class UnknownRulesPackage(LookupError):
     pass
 
 
-_DISTRICT_LEVEL = frozenset(
-    {"district_committee", "police_committee", "military_committee", "bloc_committee"}
-)
-_PROVINCE_2025_COMMITTEES = frozenset(
-    {"party_agencies_committee", "people_committee_party_committee"}
-)
+@dataclass(frozen=True)
+class PackageVocabulary:
+    """A rules package's structure seen as a vocabulary."""
 
-HUNGYEN_2024_VOCABULARY = Vocabulary(
-    kinds=MappingProxyType(
-        {
-            "province_committee": "Tỉnh ủy",
-            "organisation_board": "Ban Tổ chức Tỉnh ủy",
-            "district_committee": "Huyện ủy, Thị ủy, Thành ủy",
-            "police_committee": "Đảng ủy Công an tỉnh",
-            "military_committee": "Đảng ủy Quân sự tỉnh",
-            "bloc_committee": "Đảng ủy khối Cơ quan – Doanh nghiệp tỉnh",
-            "political_training_centre": "Trung tâm chính trị",
-            "grassroots_committee": "Đảng ủy cơ sở",
-            "grassroots_cell": "Chi bộ cơ sở",
-            "subordinate_cell": "Chi bộ trực thuộc",
-            "commune_committee": "Đảng ủy xã, phường (từ 01/7/2025)",
-            "party_agencies_committee": "Đảng ủy các cơ quan Đảng tỉnh",
-            "people_committee_party_committee": "Đảng ủy Ủy ban nhân dân tỉnh",
-        }
-    ),
-    blocs=MappingProxyType(
-        {
-            "commune": "Xã, phường, thị trấn",
-            "agency": "Cơ quan hành chính, sự nghiệp",
-            "education": "Giáo dục",
-            "health": "Y tế",
-            "enterprise": "Doanh nghiệp",
-            "industrial_zone_enterprise": "Doanh nghiệp trong khu công nghiệp",
-            "police": "Công an",
-            "military": "Quân sự",
-        }
-    ),
-    allowed_parents=MappingProxyType(
-        {
-            "province_committee": frozenset({ROOT}),
-            "organisation_board": frozenset({"province_committee"}),
-            "district_committee": frozenset({"province_committee"}),
-            "police_committee": frozenset({"province_committee"}),
-            "military_committee": frozenset({"province_committee"}),
-            "bloc_committee": frozenset({"province_committee"}),
-            "commune_committee": frozenset({"province_committee"}),
-            "party_agencies_committee": frozenset({"province_committee"}),
-            "people_committee_party_committee": frozenset({"province_committee"}),
-            "political_training_centre": frozenset({"district_committee"}),
-            "grassroots_committee": _DISTRICT_LEVEL | _PROVINCE_2025_COMMITTEES,
-            "grassroots_cell": _DISTRICT_LEVEL | _PROVINCE_2025_COMMITTEES,
-            "subordinate_cell": frozenset({"grassroots_committee", "commune_committee"}),
-        }
-    ),
-)
-"""The Hưng Yên vocabulary (2024 structure plus the 2025 kinds) and its placement table."""
+    package: RulesPackage
+
+    @property
+    def kinds(self) -> Mapping[str, str]:
+        return MappingProxyType(self.package.unit_kinds)
+
+    @property
+    def blocs(self) -> Mapping[str, str]:
+        return MappingProxyType(self.package.blocs)
+
+    def kind_problem(self, kind: str, on: dt.date) -> str | None:
+        if kind not in self.package.unit_kind_specs:
+            return f"unknown unit kind {kind!r}"
+        if self.package.kind_in_force(kind, on):
+            return None
+        version = self.package.structure_version_on(on)
+        spec = self.package.unit_kind_specs[kind]
+        return (
+            f"unit kind {kind!r} is not in force on {on} (package {self.package.id!r} "
+            f"version {version.id}: structure.toml unit_kind '{kind}' has versions "
+            f"{', '.join(spec.versions)})"
+        )
+
+    def parent_problem(self, kind: str, parent_kind: str | None, on: dt.date) -> str | None:
+        placement = self.package.placement_on(kind, on)
+        if placement is None:
+            return None
+        if parent_kind is None:
+            if placement.top:
+                return None
+            where = "needs a parent unit"
+        elif parent_kind in placement.parents:
+            return None
+        else:
+            where = f"cannot sit under a unit of kind {parent_kind!r}"
+        allowed = [*placement.parents, *(["(top of the tree)"] if placement.top else [])]
+        version = self.package.structure_version_on(on)
+        return (
+            f"a unit of kind {kind!r} {where} on {on} (package {self.package.id!r} "
+            f"version {version.id}, structure.toml placement of '{kind}': "
+            f"allowed parents {', '.join(allowed)})"
+        )
+
+
+@dataclass(frozen=True)
+class PermissiveVocabulary:
+    """Accepts the kinds and blocs it is given, anywhere: used to go on checking the rest of
+    a manifest whose rules package is unknown."""
+
+    kinds: Mapping[str, str]
+    blocs: Mapping[str, str]
+
+    def kind_problem(self, kind: str, on: dt.date) -> str | None:
+        return None
+
+    def parent_problem(self, kind: str, parent_kind: str | None, on: dt.date) -> str | None:
+        return None
 
 
 def vocabulary_for(package_id: str) -> UnitVocabulary:
@@ -119,14 +121,4 @@ def vocabulary_for(package_id: str) -> UnitVocabulary:
         package = load_package(package_id)
     except (RulesError, OSError) as error:
         raise UnknownRulesPackage(package_id) from error
-    return _from_package(package)
-
-
-def _from_package(package: RulesPackage) -> Vocabulary:
-    kinds = dict(package.unit_kinds)
-    placement = HUNGYEN_2024_VOCABULARY.allowed_parents
-    return Vocabulary(
-        kinds=MappingProxyType(kinds),
-        blocs=MappingProxyType(dict(package.blocs)),
-        allowed_parents=MappingProxyType({k: placement[k] for k in kinds if k in placement}),
-    )
+    return PackageVocabulary(package)

@@ -17,7 +17,6 @@ import msgspec
 from nguon.api.transaction import atomic
 from nguon.hooks import HomeNotice
 from nguon.org.tables import OrgUnit
-from nguon.org.visibility import PEOPLE_HOLDING_KINDS
 from nguon.pipeline.tables import CandidateList
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins_builtin.reminders.config import RemindersConfig
@@ -27,6 +26,7 @@ from nguon.plugins_builtin.webhooks.outbox import enqueue
 from nguon.rules.registry import load_package
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import tenant_context
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 from nguon.tenancy.tables import Tenant
 
@@ -97,7 +97,7 @@ async def send_reminders(tenant_id: int, today: dt.date) -> list[Reminder]:
         codes = [period.code for period, _ in targets]
         units = await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(
             in_tenant(OrgUnit),
-            OrgUnit.kind.is_in(sorted(PEOPLE_HOLDING_KINDS)),
+            OrgUnit.kind.is_in(sorted((await tenant_package()).people_holding_kinds)),
             OrgUnit.valid_from <= today,
             (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to >= today),
         )
