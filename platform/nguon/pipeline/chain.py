@@ -82,6 +82,8 @@ async def receiver_for(
     The receiver is of the kind the chain names next, never one further up: a tree that has
     no such unit on that date raises :class:`ChainBroken` rather than skip a level.
     """
+    # A unit opened by a restructuring during the period reports through the tree it is in.
+    on = max(on, unit["valid_from"])
     kinds = kinds_above(package, unit["kind"], await effective_bloc(unit), on)
     if not kinds:
         return None
