@@ -40,7 +40,7 @@ def test_onboard_list_and_onboard_again(sqlite_env: dict[str, str]) -> None:
     assert listed.exit_code == 0
     lines = listed.output.splitlines()
     assert lines[0].startswith("hungyen") and "units=251" in lines[0]
-    assert lines[1].startswith("thaibinh") and "units=17" in lines[1]
+    assert lines[1].startswith("thaibinh") and "units=171" in lines[1]
 
 
 def test_onboard_with_a_broken_manifest_fails_and_names_every_key(
@@ -81,7 +81,7 @@ def test_import_units_from_the_command_line(sqlite_env: dict[str, str], tmp_path
     assert failed.exit_code == 1
     assert "line 3, column kind: unknown unit kind 'no_such_kind'" in failed.stderr
     listed = runner.invoke(main, ["tenant", "list"])
-    assert "units=18" in listed.output
+    assert "units=172" in listed.output
 
     unknown = runner.invoke(main, ["tenant", "import-units", "nowhere", str(good)])
     assert unknown.exit_code == 1 and "unknown tenant 'nowhere'" in unknown.stderr
@@ -102,9 +102,9 @@ def test_onboard_on_postgres_runs_as_the_owner(postgres_database: Database, tmp_
     result = runner.invoke(main, ["tenant", "onboard", str(manifest)])
     assert result.exit_code == 0, result.output
     again = runner.invoke(main, ["tenant", "onboard", str(manifest)])
-    assert "nothing changed (17 units" in again.output
+    assert "nothing changed (171 units" in again.output
     listed = runner.invoke(main, ["tenant", "list"])
     assert any(
-        line.startswith("cli-pg-thaibinh") and "units=17" in line
+        line.startswith("cli-pg-thaibinh") and "units=171" in line
         for line in listed.output.splitlines()
     )

@@ -46,11 +46,15 @@ def test_hungyen_manifest_describes_the_2024_province() -> None:
             assert unit.code.startswith(parent.code + ".")
 
 
-def test_thaibinh_manifest_is_a_small_second_province() -> None:
+def test_thaibinh_manifest_is_a_second_2024_province() -> None:
     manifest = load_manifest(TENANTS / "thaibinh.toml")
     units = list(_walk(manifest.units))
     assert manifest.slug == "thaibinh"
-    assert 10 <= len(units) <= 25
+    assert 150 <= len(units) <= 250
+    assert len({unit.code for unit, _ in units}) == len(units)
+    for unit, parent in units:
+        if parent is not None:
+            assert unit.code.startswith(parent.code + ".")
 
 
 def test_every_mistake_in_a_manifest_is_reported_with_its_key_path() -> None:

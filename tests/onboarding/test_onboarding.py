@@ -75,10 +75,10 @@ async def test_onboarding_two_provinces_builds_both_trees(db: Database) -> None:
     assert {e["actor"] for e in events} == {"cli:onboard"}
     assert not any("password" in str(e["after"]) for e in events)
 
-    assert len(await _units(tb.tenant_id)) == 17
+    assert len(await _units(tb.tenant_id)) == 171
     with db.as_owner():
         listed = {t.slug: t for t in await list_tenants()}
-    assert listed[hy.slug].units == 251 and listed[tb.slug].units == 17
+    assert listed[hy.slug].units == 251 and listed[tb.slug].units == 171
 
 
 async def test_onboarding_again_changes_nothing(db: Database) -> None:
@@ -87,7 +87,7 @@ async def test_onboarding_again_changes_nothing(db: Database) -> None:
     before = await row_counts(db)
     second = await onboard_as_owner(db, manifest)
     assert first.changed and not second.changed
-    assert second.units_unchanged == 17 and second.users_unchanged == ["admin.thaibinh"]
+    assert second.units_unchanged == 171 and second.users_unchanged == ["admin.thaibinh"]
     assert second.generated_passwords == {}
     assert await row_counts(db) == before
 
@@ -119,7 +119,7 @@ async def test_a_manifest_that_adds_units_creates_just_those(db: Database) -> No
     )
     report = await onboard_as_owner(db, msgspec.structs.replace(manifest, units=[grown_root]))
     assert report.units_created == ["tb.vuthu.tanlap", "tb.vuthu.tanlap.thon-1"]
-    assert report.units_unchanged == 17 and not report.users_created
+    assert report.units_unchanged == 171 and not report.users_created
     with tenant_context(report.tenant_id):
         cell = await unit_by_code("tb.vuthu.tanlap.thon-1")
         commune = await unit_by_code("tb.vuthu.tanlap")
