@@ -1,22 +1,23 @@
 """Today's Hưng Yên as data: the 2024 trees of Hưng Yên and Thái Bình, and the restructuring
 file of 2025-07-01 that turns them into the merged province (read here, nothing applied).
 
-The file is replayed on the two manifests with the semantics of the design notes: a move
-closes the unit and re-creates it (and what is in force under it) under its new parent, a
-merge and a close end units on the day, a close takes the whole subtree with it.
+The file is read by the restructuring engine's own reader and replayed on the two manifests
+with the semantics of the design notes: a move closes the unit and re-creates it (and what
+is in force under it) under its new parent, a merge and a close end units on the day, a
+close takes the whole subtree with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 
 import msgspec
 import pytest
 
+from nguon.org.restructure import load_restructuring
 from nguon.rules.errors import RulesError
 from nguon.rules.registry import load_package
 from nguon.tenancy.manifest import ManifestUnit, load_manifest
@@ -73,15 +74,16 @@ def _below(units: dict[str, Unit], code: str) -> list[str]:
 
 
 def _replay() -> Replay:
-    spec = tomllib.loads(RESTRUCTURING.read_text(encoding="utf-8"))
+    spec = load_restructuring(RESTRUCTURING)
+    assert (spec.tenant, spec.effective_on) == ("hungyen", D)
     before = _old_trees()
     after = dict(before)
     successor: dict[str, str] = {}
     closed: set[str] = set()
     problems: list[str] = []
     opened = [
-        Unit(code=o["code"], name=o["name"], kind=o["kind"], bloc=o.get("bloc"), parent=o["parent"])
-        for o in spec.get("open", [])
+        Unit(code=o.code, name=o.name, kind=o.kind, bloc=o.bloc, parent=o.parent)
+        for o in spec.opens
     ]
     for unit in opened:
         if unit.code in after:
@@ -96,12 +98,12 @@ def _replay() -> Replay:
         if to is not None:
             successor[code] = to
 
-    for move in spec.get("move", []):
-        code = move["code"]
+    for move in spec.moves:
+        code = move.code
         if code not in after or code not in before:
             problems.append(f"move {code}: not in force the day before")
             continue
-        new_code = move.get("new_code", f"{code}-{D:%Y%m%d}")
+        new_code = move.new_code or f"{code}-{D:%Y%m%d}"
         old = after[code]
         renamed = {old.code: new_code}
         for below in _below(after, code):
@@ -113,10 +115,10 @@ def _replay() -> Replay:
         created = [
             Unit(
                 code=new_code,
-                name=move.get("name", old.name),
-                kind=move.get("kind", old.kind),
-                bloc=move.get("bloc", old.bloc),
-                parent=move["parent"],
+                name=move.name or old.name,
+                kind=move.kind or old.kind,
+                bloc=move.bloc or old.bloc,
+                parent=move.parent,
             )
         ]
         for below in renamed:
@@ -132,15 +134,16 @@ def _replay() -> Replay:
             if unit.code in before or unit.code in after:
                 problems.append(f"move {code}: new code {unit.code} exists")
             after[unit.code] = unit
-    for merge in spec.get("merge", []):
-        for code in merge["codes"]:
+    assert spec.renames == []
+    for merge in spec.merges:
+        for code in merge.codes:
             if code not in after:
                 problems.append(f"merge {code}: not in force")
-            end(code, merge["into"])
-        if merge["into"] not in after:
-            problems.append(f"merge into {merge['into']}: not in force after {D}")
-    for close in spec.get("close", []):
-        code = close["code"]
+            end(code, merge.into)
+        if merge.into not in after:
+            problems.append(f"merge into {merge.into}: not in force after {D}")
+    for close in spec.closes:
+        code = close.code
         if code not in after:
             problems.append(f"close {code}: not in force")
         for below in [code, *_below(after, code)]:
