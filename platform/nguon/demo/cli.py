@@ -1,4 +1,4 @@
-"""``nguon demo``: a populated Hưng Yên tenant on SQLite, served on this machine."""
+"""``nguon demo``: today's Hưng Yên (Thái Bình merged in) on SQLite, served on this machine."""
 
 from __future__ import annotations
 
@@ -32,21 +32,30 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 def _print_info(info: DemoInfo, url: str) -> None:
     click.echo(f"Database: {info.database_url}")
     click.echo(f"Secret key: {info.secret_key}")
-    report = info.onboarding
-    if report.changed:
-        click.echo(f"Tenant {info.tenant_slug}: {len(report.units_created)} units created.")
+    for report in info.onboarding:
+        if report.changed:
+            click.echo(f"Tenant {report.slug} (2024): {len(report.units_created)} units created.")
         for username, password in report.generated_passwords.items():
             click.echo(f"  generated password for {username}: {password}  (shown once)")
-    else:
-        click.echo(f"Tenant {info.tenant_slug}: already onboarded, nothing changed.")
+    if info.merge is not None:
+        restructuring = info.merge.restructuring or {}
+        click.echo(
+            f"Merged {info.merge.source} into {info.merge.target} on {info.merge.merged_on}: "
+            f"{restructuring.get('units_created', 0)} units opened, "
+            f"{restructuring.get('units_closed', 0)} closed."
+        )
+    if not info.changed:
+        click.echo(f"Tenant {info.tenant_slug}: already built, nothing changed.")
     click.echo(
         f"Candidates: {info.candidates} ({info.candidates_created} created now); "
-        f"Party members: {info.members}."
+        f"Party members: {info.members}; lists: {info.lists} ({info.lists_created} created now)."
     )
+    for history in info.history:
+        click.echo(f"  periods walked: {', '.join(history.periods)}")
     click.echo("Demo logins (username / password — role on unit):")
     for login in info.logins:
         click.echo(
             f"  {login.username:<12} {login.password:<18} {login.role} on {login.unit_code} "
             f"({login.level})"
         )
-    click.echo(f"Open {url}")
+    click.echo(f"Ready in {info.seconds:.1f} s. Open {url}")

@@ -22,6 +22,8 @@ CELL_KINDS = ("grassroots_cell", "subordinate_cell")
 BATCH_SIZE = 200
 HUNGYEN_ID_PREFIX = "033"
 """The province code that starts a Hưng Yên citizen ID (căn cước công dân)."""
+THAIBINH_ID_PREFIX = "034"
+"""Thái Bình's: people of the two old provinces never share a number."""
 
 EDUCATION = (
     ("primary", 3),
@@ -86,10 +88,10 @@ def _education(rng: random.Random, age: int) -> str:
     return education
 
 
-def _national_id(rng: random.Random, birth: dt.date, sex: str) -> str:
+def _national_id(rng: random.Random, birth: dt.date, sex: str, prefix: str) -> str:
     century = 0 if birth.year < 2000 else 2
     return (
-        f"{HUNGYEN_ID_PREFIX}{century + (1 if sex == 'female' else 0)}"
+        f"{prefix}{century + (1 if sex == 'female' else 0)}"
         f"{birth.year % 100:02d}{rng.randint(0, 999_999):06d}"
     )
 
@@ -110,8 +112,24 @@ async def _cells() -> list[Cell]:
     return [Cell(**row) for row in rows]
 
 
+class Province(msgspec.Struct, frozen=True):
+    """Where the demo people live: the name in their home town, their ID numbers' prefix."""
+
+    name: str = "tỉnh Hưng Yên"
+    id_prefix: str = HUNGYEN_ID_PREFIX
+
+
+HUNG_YEN = Province()
+THAI_BINH = Province(name="tỉnh Thái Bình", id_prefix=THAIBINH_ID_PREFIX)
+
+
 def candidate_row(
-    rng: random.Random, tenant_id: int, cell: Cell, today: dt.date, used_ids: set[str]
+    rng: random.Random,
+    tenant_id: int,
+    cell: Cell,
+    today: dt.date,
+    used_ids: set[str],
+    province: Province = HUNG_YEN,
 ) -> dict[str, Any]:
     sex = rng.choice(("male", "female"))
     name = full_name(rng, sex)
@@ -128,7 +146,7 @@ def candidate_row(
         certificate_number = f"{rng.randint(10, 999)}-GCN/TTCT"
     national_id = None
     if rng.random() < 0.12:
-        candidate_id = _national_id(rng, birth, sex)
+        candidate_id = _national_id(rng, birth, sex, province.id_prefix)
         if candidate_id not in used_ids:
             used_ids.add(candidate_id)
             national_id = candidate_id
@@ -145,7 +163,7 @@ def candidate_row(
         "sex": sex,
         "ethnicity": "Kinh" if rng.random() < 0.97 else rng.choice(("Mường", "Tày", "Nùng")),
         "religion": "Không" if rng.random() < 0.9 else rng.choice(("Công giáo", "Phật giáo")),
-        "home_town": f"{cell.name}, tỉnh Hưng Yên",
+        "home_town": f"{cell.name}, {province.name}",
         "residence": cell.name,
         "education": _education(rng, age),
         "occupation": occupation,
@@ -168,6 +186,7 @@ async def generate_candidates(
     seed: int = 2024,
     today: dt.date | None = None,
     focus_paths: Sequence[str] = (),
+    province: Province = HUNG_YEN,
 ) -> int:
     """Insert ``count`` demo candidates spread over the tenant's cells; returns ``count``.
 
@@ -185,7 +204,7 @@ async def generate_candidates(
             weights = [8 if cell.path.startswith(tuple(focus_paths)) else 1 for cell in cells]
             used_ids: set[str] = set()
             rows = [
-                Candidate(**candidate_row(rng, tenant_id, cell, today, used_ids))
+                Candidate(**candidate_row(rng, tenant_id, cell, today, used_ids, province))
                 for cell in rng.choices(cells, weights=weights, k=count)
             ]
             for start in range(0, len(rows), BATCH_SIZE):

@@ -1,4 +1,4 @@
-"""Demo logins at each level of the Hưng Yên hierarchy, with fixed demo passwords."""
+"""Demo logins at each level of today's Hưng Yên, with fixed demo passwords."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ class DemoLogin(msgspec.Struct, frozen=True):
     full_name: str
     role: str
     unit_code: str
+    """The unit of the role today (in the merged province's tree)."""
     level: str
+    history_unit: str | None = None
+    """The unit the same person held the role on before 2025-07-01 (the 2024 tree): the
+    role stays there, so they still read that unit's history."""
 
 
 DEMO_LOGINS = (
@@ -31,24 +35,18 @@ DEMO_LOGINS = (
         "chibo-demo-2024",
         "Nguyễn Văn Hùng",
         "editor",
-        "hy.vanlam.lachong.thon-1",
-        "Bí thư Chi bộ thôn 1, xã Lạc Hồng",
+        "hy.x.nhuquynh.lachong-thon-1",
+        "Bí thư Chi bộ thôn 1 (xã Lạc Hồng cũ), Đảng bộ xã Như Quỳnh",
+        history_unit="hy.vanlam.lachong.thon-1",
     ),
     DemoLogin(
         "demo.coso",
         "coso-demo-2024",
         "Trần Thị Lan",
         "approver",
-        "hy.vanlam.lachong",
-        "Đảng ủy xã Lạc Hồng",
-    ),
-    DemoLogin(
-        "demo.huyen",
-        "huyen-demo-2024",
-        "Lê Đức Minh",
-        "approver",
-        "hy.vanlam",
-        "Huyện ủy Văn Lâm",
+        "hy.x.nhuquynh",
+        "Đảng ủy xã Như Quỳnh",
+        history_unit="hy.vanlam.lachong",
     ),
     DemoLogin(
         "demo.tinh",
@@ -74,23 +72,37 @@ DEMO_LOGINS = (
         "hy",
         "Quản trị hệ thống tỉnh",
     ),
+    DemoLogin(
+        "demo.huyen",
+        "huyen-demo-2024",
+        "Lê Đức Minh",
+        "approver",
+        "hy.vanlam",
+        "Huyện ủy Văn Lâm (đến 30/6/2025): chỉ còn lịch sử",
+    ),
 )
 
 
-async def create_demo_users(tenant_id: int) -> list[DemoLogin]:
-    """Create (or repair) the demo logins and their roles; returns them with passwords."""
+async def create_demo_users(tenant_id: int, *, before_merger: bool = False) -> list[DemoLogin]:
+    """Create (or repair) the demo logins and their roles; returns them with passwords.
+
+    ``before_merger``: the roles on the 2024 tree (``history_unit``, else ``unit_code``
+    where that unit existed then); the restructuring adds each role on the successor.
+    Afterwards every role on ``unit_code`` is checked (and added if missing).
+    """
     with tenant_context(None):
         async with current_engine().transaction():
             await switch_tenant_in_transaction(tenant_id)
             for login in DEMO_LOGINS:
-                await _ensure(tenant_id, login)
+                code = (login.history_unit or login.unit_code) if before_merger else None
+                await _ensure(tenant_id, login, code or login.unit_code)
     return list(DEMO_LOGINS)
 
 
-async def _ensure(tenant_id: int, login: DemoLogin) -> None:
-    unit = await unit_by_code(login.unit_code)
+async def _ensure(tenant_id: int, login: DemoLogin, unit_code: str) -> None:
+    unit = await unit_by_code(unit_code)
     if unit is None:
-        raise LookupError(f"demo unit {login.unit_code!r} is missing from the tenant")
+        raise LookupError(f"demo unit {unit_code!r} is missing from the tenant")
     user = await User.objects().where(in_tenant(User), User.username == login.username).first()
     if user is None:
         user = User(
@@ -131,5 +143,5 @@ async def _ensure(tenant_id: int, login: DemoLogin) -> None:
             "create",
             "membership",
             membership.id,
-            after={"username": login.username, "unit": login.unit_code, "role": login.role},
+            after={"username": login.username, "unit": unit_code, "role": login.role},
         )
