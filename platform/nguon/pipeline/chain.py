@@ -99,13 +99,13 @@ async def receiver_for(
     if not kinds:
         return None
     kind = kinds[0]
-    ids = ancestor_ids(unit["path"])[:-1]
+    ids = ancestor_ids(unit["path"])[:-1] or [0]
     candidates = await (
         OrgUnit.select()
         .where(
             in_tenant(OrgUnit),
-            OrgUnit.id.is_in(ids or [0])
-            | (OrgUnit.parent.is_in(ids or [0]) & (OrgUnit.kind == kind)),
+            OrgUnit.kind == kind,
+            OrgUnit.id.is_in(ids) | OrgUnit.parent.is_in(ids),
             OrgUnit.id != unit["id"],
         )
         .order_by(OrgUnit.id)
