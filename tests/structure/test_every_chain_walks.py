@@ -100,16 +100,12 @@ async def _build_tree(
     return [unit.to_dict() for unit in reversed(built)]
 
 
-@pytest.mark.parametrize(("package_id", "version_id", "chain_id"), _walks())
-async def test_every_chain_of_every_version_can_be_walked(
-    sqlite_db: Database, package_id: str, version_id: str, chain_id: str
-) -> None:
+async def walk_chain(db: Database, package_id: str, version: VersionSpec, chain: ChainSpec) -> None:
+    """Build a tree for ``chain`` in a new tenant and send a list up all of it."""
     package = load_package(package_id)
-    version = next(v for v in package.versions if v.id == version_id)
-    chain = next(c for c in _chains_in(package, version) if c.id == chain_id)
     period = _first_period(package, version)
     opens = lists.resolve_period(package, period).opens
-    async with sqlite_db.owner.transaction():
+    async with db.owner.transaction():
         tenant = Tenant(slug=fresh_slug("chains"), name="Tỉnh thử", rules_package=package_id)
         await tenant.save().run()
         await switch_tenant_in_transaction(tenant.id)
@@ -151,3 +147,13 @@ async def test_every_chain_of_every_version_can_be_walked(
             received.append(int(expected["id"]))
             previous = list_id
     assert received == [int(u["id"]) for u in units[1:]]
+
+
+@pytest.mark.parametrize(("package_id", "version_id", "chain_id"), _walks())
+async def test_every_chain_of_every_version_can_be_walked(
+    sqlite_db: Database, package_id: str, version_id: str, chain_id: str
+) -> None:
+    package = load_package(package_id)
+    version = next(v for v in package.versions if v.id == version_id)
+    chain = next(c for c in _chains_in(package, version) if c.id == chain_id)
+    await walk_chain(sqlite_db, package_id, version, chain)
