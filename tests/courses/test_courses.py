@@ -9,7 +9,7 @@ from tests.conftest import Database
 from tests.courses.conftest import add_candidate, add_list, add_unit, api, audit_actions
 from tests.http.conftest import AppClient, World, build_world, token_for
 
-COURSE = {"title": "Lớp bồi dưỡng nhận thức về Đảng khóa 3/2026", "sessions_total": 10}
+COURSE = {"title": "Lớp bồi dưỡng nhận thức về Đảng khóa 3/2024", "sessions_total": 10}
 
 
 async def open_course(
@@ -18,8 +18,8 @@ async def open_course(
     body = {
         **COURSE,
         "organiser_unit_id": world.units[unit_key],
-        "opens_on": "2026-09-01",
-        "closes_on": "2026-10-30",
+        "opens_on": "2024-09-01",
+        "closes_on": "2024-10-30",
     }
     response = await client.post(f"{api(world)}/courses", json=body, headers=headers)
     assert response.status_code == 201, response.text
@@ -49,7 +49,7 @@ async def certify(
     assert done.status_code == 200, done.text
     issued = await client.post(
         f"{url}/certificate",
-        json={"version": 2, "number": number, "date": "2026-10-30"},
+        json={"version": 2, "number": number, "date": "2024-10-30"},
         headers=headers,
     )
     assert issued.status_code == 201, issued.text
@@ -89,7 +89,7 @@ async def test_a_course_runs_from_opening_to_certificates(db: Database, client: 
     url = f"{base}/{enrolment['id']}"
     early = await client.post(
         f"{url}/certificate",
-        json={"version": 1, "number": "GCN-01", "date": "2026-10-30"},
+        json={"version": 1, "number": "GCN-01", "date": "2024-10-30"},
         headers=headers,
     )
     assert early.status_code == 400 and early.json()["errors"][0]["field"] == "completed"
@@ -107,17 +107,17 @@ async def test_a_course_runs_from_opening_to_certificates(db: Database, client: 
 
     issued = await client.post(
         f"{url}/certificate",
-        json={"version": 3, "number": "GCN-01", "date": "2026-10-30"},
+        json={"version": 3, "number": "GCN-01", "date": "2024-10-30"},
         headers=headers,
     )
     assert issued.status_code == 201, issued.text
-    assert issued.json()["certificate_valid_until"] == "2031-10-30"  # 60 months, the parameter
+    assert issued.json()["certificate_valid_until"] == "2029-10-30"  # 60 months, the parameter
     candidate = (
         await client.get(f"{api(world)}/candidates/{listed['id']}", headers=headers)
     ).json()
     assert candidate["stage"] == "certified"
     assert candidate["certificate_number"] == "GCN-01"
-    assert candidate["certificate_date"] == "2026-10-30"
+    assert candidate["certificate_date"] == "2024-10-30"
     stages = await client.get(f"{api(world)}/candidates/{listed['id']}/stages", headers=headers)
     assert [(s["from_stage"], s["to_stage"]) for s in stages.json()["items"]] == [
         ("surveyed", "course_nominee"),
@@ -154,7 +154,7 @@ async def test_certificate_numbers_are_unique_in_the_tenant(
     await client.patch(url, json={"version": 1, "completed": True}, headers=headers)
     duplicate = await client.post(
         f"{url}/certificate",
-        json={"version": 2, "number": "GCN-7", "date": "2026-10-30"},
+        json={"version": 2, "number": "GCN-7", "date": "2024-10-30"},
         headers=headers,
     )
     assert duplicate.status_code == 409
@@ -168,7 +168,7 @@ async def test_who_may_open_a_course_and_who_runs_it(db: Database, client: AppCl
     world = await build_world(db, "mo-lop")
     admin = await token_for(client, world.slug, "admin")
     editor = await token_for(client, world.slug, "district_1_editor")
-    body = {**COURSE, "opens_on": "2026-09-01", "closes_on": "2026-10-30"}
+    body = {**COURSE, "opens_on": "2024-09-01", "closes_on": "2024-10-30"}
     at_cell = await client.post(
         f"{api(world)}/courses",
         json={**body, "organiser_unit_id": world.units["cell_x"]},
@@ -184,7 +184,7 @@ async def test_who_may_open_a_course_and_who_runs_it(db: Database, client: AppCl
     assert not_approver.status_code == 403
     backwards = await client.post(
         f"{api(world)}/courses",
-        json={**body, "organiser_unit_id": world.units["district_1"], "closes_on": "2026-08-01"},
+        json={**body, "organiser_unit_id": world.units["district_1"], "closes_on": "2024-08-01"},
         headers=admin,
     )
     assert backwards.status_code == 400 and backwards.json()["errors"][0]["field"] == "closes_on"

@@ -122,8 +122,8 @@ async def test_another_tenants_courses_plans_and_helpers_are_not_found(
         json={
             "organiser_unit_id": b.units["district_1"],
             "title": "Lớp B",
-            "opens_on": "2026-09-01",
-            "closes_on": "2026-10-01",
+            "opens_on": "2024-09-01",
+            "closes_on": "2024-10-01",
         },
         headers=b_headers,
     )

@@ -1,6 +1,6 @@
 """A small province per test: tenant, unit tree, users with roles, and an app client.
 
-Tree of every world (ids differ per tenant):
+The tree of :func:`build_world` (ids differ per tenant), Hưng Yên before 2025-07-01:
 
     province (Tỉnh ủy)
     ├── district_1 (Huyện ủy Văn Lâm)
@@ -9,6 +9,14 @@ Tree of every world (ids differ per tenant):
     │       └── cell_y (Chi bộ thôn Đình Dù)
     └── district_2 (Huyện ủy Ân Thi)
         └── cell_z (Chi bộ cơ sở Trường THPT Ân Thi)
+
+The tree of :func:`build_today_world`, from 2025-07-01 (no district level):
+
+    province (Tỉnh ủy)
+    ├── board (Ban Tổ chức Tỉnh ủy)
+    └── committee (Đảng ủy xã Như Quỳnh, commune committee)
+        ├── cell_x (Chi bộ thôn Ngọc Đà)
+        └── cell_y (Chi bộ thôn Đình Dù)
 """
 
 from __future__ import annotations
@@ -57,7 +65,12 @@ def unique_slug(prefix: str) -> str:
 
 
 async def _add_unit(
-    tenant_id: int, code: str, name: str, kind: str, parent: OrgUnit | None
+    tenant_id: int,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None,
+    valid_from: dt.date = dt.date(2020, 1, 1),
 ) -> OrgUnit:
     unit = OrgUnit(
         tenant_id=tenant_id,
@@ -67,7 +80,7 @@ async def _add_unit(
         parent=parent.id if parent else None,
         path="",
         depth=(parent.depth + 1) if parent else 0,
-        valid_from=dt.date(2020, 1, 1),
+        valid_from=valid_from,
     )
     await unit.save().run()
     unit.path = f"{parent.path if parent else ''}{unit.id}."
@@ -75,8 +88,55 @@ async def _add_unit(
     return unit
 
 
+# key: (code, name, kind, parent key)
+_TREE_2024 = {
+    "province": ("TU", "Tỉnh ủy Hưng Yên", "province_committee", None),
+    "district_1": ("VL", "Huyện ủy Văn Lâm", "district_committee", "province"),
+    "commune_1": ("LH", "Đảng ủy xã Lạc Hồng", "grassroots_committee", "district_1"),
+    "cell_x": ("ND", "Chi bộ thôn Ngọc Đà", "subordinate_cell", "commune_1"),
+    "cell_y": ("DD", "Chi bộ thôn Đình Dù", "subordinate_cell", "commune_1"),
+    "district_2": ("AT", "Huyện ủy Ân Thi", "district_committee", "province"),
+    "cell_z": ("THPT", "Chi bộ Trường THPT Ân Thi", "grassroots_cell", "district_2"),
+}
+_GRANTS_2024 = {
+    "admin": ("province", "tenant_admin"),
+    "district_1_editor": ("district_1", "editor"),
+    "cell_x_editor": ("cell_x", "editor"),
+    "cell_y_editor": ("cell_y", "editor"),
+    "cell_x_viewer": ("cell_x", "viewer"),
+    "district_2_editor": ("district_2", "editor"),
+}
+_TREE_TODAY = {
+    "province": ("TU", "Tỉnh ủy Hưng Yên", "province_committee", None),
+    "board": ("BTC", "Ban Tổ chức Tỉnh ủy", "organisation_board", "province"),
+    "committee": ("NQ", "Đảng ủy xã Như Quỳnh", "commune_committee", "province"),
+    "cell_x": ("ND", "Chi bộ thôn Ngọc Đà", "subordinate_cell", "committee"),
+    "cell_y": ("DD", "Chi bộ thôn Đình Dù", "subordinate_cell", "committee"),
+}
+_GRANTS_TODAY = {
+    "admin": ("province", "tenant_admin"),
+    "committee_approver": ("committee", "approver"),
+    "cell_x_editor": ("cell_x", "editor"),
+}
+
+
 async def build_world(db: Database, prefix: str = "tinh") -> World:
-    """Create a tenant with the tree above and one user per role/unit (as the owner)."""
+    """Create a tenant with the 2024 tree above and one user per role/unit (as the owner)."""
+    return await _build(db, prefix, _TREE_2024, _GRANTS_2024, dt.date(2020, 1, 1))
+
+
+async def build_today_world(db: Database, prefix: str = "today") -> World:
+    """Create a tenant with today's tree above (units from 2025-07-01) and its users."""
+    return await _build(db, prefix, _TREE_TODAY, _GRANTS_TODAY, dt.date(2025, 7, 1))
+
+
+async def _build(
+    db: Database,
+    prefix: str,
+    tree: dict[str, tuple[str, str, str, str | None]],
+    grants: dict[str, tuple[str, str]],
+    valid_from: dt.date,
+) -> World:
     slug = unique_slug(prefix)
     with db.as_owner():
         async with db.owner.transaction():
@@ -84,30 +144,11 @@ async def build_world(db: Database, prefix: str = "tinh") -> World:
             await tenant.save().run()
             await switch_tenant_in_transaction(tenant.id)
             t = tenant.id
-            province = await _add_unit(t, "TU", "Tỉnh ủy Hưng Yên", "province_committee", None)
-            d1 = await _add_unit(t, "VL", "Huyện ủy Văn Lâm", "district_committee", province)
-            c1 = await _add_unit(t, "LH", "Đảng ủy xã Lạc Hồng", "grassroots_committee", d1)
-            x = await _add_unit(t, "ND", "Chi bộ thôn Ngọc Đà", "subordinate_cell", c1)
-            y = await _add_unit(t, "DD", "Chi bộ thôn Đình Dù", "subordinate_cell", c1)
-            d2 = await _add_unit(t, "AT", "Huyện ủy Ân Thi", "district_committee", province)
-            z = await _add_unit(t, "THPT", "Chi bộ Trường THPT Ân Thi", "grassroots_cell", d2)
-            units = {
-                "province": province.id,
-                "district_1": d1.id,
-                "commune_1": c1.id,
-                "cell_x": x.id,
-                "cell_y": y.id,
-                "district_2": d2.id,
-                "cell_z": z.id,
-            }
-            grants = {
-                "admin": ("province", "tenant_admin"),
-                "district_1_editor": ("district_1", "editor"),
-                "cell_x_editor": ("cell_x", "editor"),
-                "cell_y_editor": ("cell_y", "editor"),
-                "cell_x_viewer": ("cell_x", "viewer"),
-                "district_2_editor": ("district_2", "editor"),
-            }
+            made: dict[str, OrgUnit] = {}
+            for key, (code, name, kind, parent_key) in tree.items():
+                parent = made[parent_key] if parent_key else None
+                made[key] = await _add_unit(t, code, name, kind, parent, valid_from)
+            units = {key: unit.id for key, unit in made.items()}
             users: dict[str, int] = {}
             for username, (unit_key, role) in grants.items():
                 user = User(
@@ -124,7 +165,7 @@ async def build_world(db: Database, prefix: str = "tinh") -> World:
                         user=user.id,
                         unit=units[unit_key],
                         role=role,
-                        valid_from=dt.date(2020, 1, 1),
+                        valid_from=valid_from,
                     )
                     .save()
                     .run()

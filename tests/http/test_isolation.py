@@ -73,8 +73,8 @@ async def _seed_pipeline(
         json={
             "organiser_unit_id": world.units["district_1"],
             "title": "Lớp bồi dưỡng",
-            "opens_on": "2026-01-05",
-            "closes_on": "2026-01-30",
+            "opens_on": "2025-01-05",
+            "closes_on": "2025-01-30",
         },
         headers=headers,
     )
@@ -118,7 +118,7 @@ _BODIES: dict[str, Any] = {
     "/courses/{course_id:int}/enrolments/{enrolment_id:int}/certificate": lambda ids: {
         "version": 1,
         "number": "GCN-trộm",
-        "date": "2026-01-30",
+        "date": "2025-01-30",
     },
     "/helpers/{assignment_id:int}/end": lambda ids: {
         "ended_on": dt.date.today().isoformat(),

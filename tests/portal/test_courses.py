@@ -1,5 +1,6 @@
-"""Course pages: a district opens a course, enrols people from an accepted nominee list,
-records attendance and completion, and issues a certificate."""
+"""Course pages: a commune committee (today's structure) opens a course, enrols people
+from an accepted nominee list, records attendance and completion, and issues a
+certificate."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
 from tests.http.conftest import (
     AppClient,
-    build_world,
+    build_today_world,
     candidate_body,
     csrf_token_in,
     portal_login,
@@ -52,8 +53,8 @@ async def accepted_nominee_list(db: Database, tenant_id: int, unit: int, candida
 
 
 async def test_open_a_course_enrol_a_nominee_and_certify(db: Database, client: AppClient) -> None:
-    world = await build_world(db, "course-pages")
-    slug, district = world.slug, world.units["district_1"]
+    world = await build_today_world(db, "course-pages")
+    slug, committee = world.slug, world.units["committee"]
     headers = await token_for(client, slug, "admin")
     made = await client.post(
         f"/t/{slug}/api/v1/candidates",
@@ -64,8 +65,8 @@ async def test_open_a_course_enrol_a_nominee_and_certify(db: Database, client: A
     await accepted_nominee_list(db, world.tenant_id, world.units["cell_x"], candidate)
 
     await portal_login(client, slug, "admin")
-    unit_page = await client.get(f"/t/{slug}/units/{district}")
-    courses_url = f"/t/{slug}/units/{district}/courses"
+    unit_page = await client.get(f"/t/{slug}/units/{committee}")
+    courses_url = f"/t/{slug}/units/{committee}/courses"
     assert f'href="{courses_url}"' in unit_page.text
     page = await client.get(courses_url)
     form = {

@@ -156,11 +156,13 @@ def _parent_problems(
             return
     known = spec.kind in vocabulary.kinds and (parent is None or parent.kind in vocabulary.kinds)
     placement = vocabulary.parent_problem(
-        spec.kind, None if parent is None else parent.kind, spec.valid_from
+        spec.kind,
+        None if parent is None else parent.kind,
+        spec.valid_from,
+        None if parent is None else parent.code,
     )
     if known and placement is not None:
-        under = "" if parent is None else f" (parent {parent.code!r})"
-        yield f"{at('kind')}: {placement}{under}"
+        yield f"{at('kind')}: {placement}"
     if parent is None:
         return
     if spec.valid_from < parent.valid_from:

@@ -42,7 +42,9 @@ async def effective_bloc(unit: dict[str, Any]) -> str | None:
     return next((row["bloc"] for row in rows if row["bloc"]), None)
 
 
-def kinds_above(package: RulesPackage, kind: str, bloc: str | None, on: dt.date) -> list[str]:
+def kinds_above(
+    package: RulesPackage, kind: str, bloc: str | None, on: dt.date, parent_kind: str | None = None
+) -> list[str]:
     """The kinds a list made by ``kind`` goes through next, nearest first.
 
     Listers (cells, grassroots committees) have chains of their own; an aggregating
@@ -50,7 +52,7 @@ def kinds_above(package: RulesPackage, kind: str, bloc: str | None, on: dt.date)
     chain in force that passes through it: they all agree above it.
     """
     try:
-        return package.reporting_chain(kind, bloc, on)[1:]
+        return package.reporting_chain(kind, bloc, on, parent_kind)[1:]
     except RulesError:
         pass
     for chain, periods in package.chains:
@@ -84,17 +86,26 @@ async def receiver_for(
     """
     # A unit opened by a restructuring during the period reports through the tree it is in.
     on = max(on, unit["valid_from"])
-    kinds = kinds_above(package, unit["kind"], await effective_bloc(unit), on)
+    parent = None
+    if unit["parent"] is not None:
+        parent = await (
+            OrgUnit.select(OrgUnit.kind)
+            .where(in_tenant(OrgUnit), OrgUnit.id == unit["parent"])
+            .first()
+            .run()
+        )
+    parent_kind = parent["kind"] if parent else None
+    kinds = kinds_above(package, unit["kind"], await effective_bloc(unit), on, parent_kind)
     if not kinds:
         return None
     kind = kinds[0]
-    ids = ancestor_ids(unit["path"])[:-1]
+    ids = ancestor_ids(unit["path"])[:-1] or [0]
     candidates = await (
         OrgUnit.select()
         .where(
             in_tenant(OrgUnit),
-            OrgUnit.id.is_in(ids or [0])
-            | (OrgUnit.parent.is_in(ids or [0]) & (OrgUnit.kind == kind)),
+            OrgUnit.kind == kind,
+            OrgUnit.id.is_in(ids) | OrgUnit.parent.is_in(ids),
             OrgUnit.id != unit["id"],
         )
         .order_by(OrgUnit.id)

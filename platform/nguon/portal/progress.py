@@ -68,6 +68,23 @@ class PeriodStatus(msgspec.Struct):
         return dt.date.today() > self.period.deadline and bool(self.missing)
 
 
+def in_force_during(unit: dict[str, Any], first: dt.date, last: dt.date) -> bool:
+    """Whether the unit existed on some day from ``first`` to ``last`` (both included)."""
+    return unit["valid_from"] <= last and (unit["valid_to"] is None or unit["valid_to"] > first)
+
+
+def expected_listers(
+    units: list[dict[str, Any]], holding_kinds: frozenset[str], period: Period
+) -> list[dict[str, Any]]:
+    """The units of ``units`` that owe a list for ``period``: those holding people that
+    existed during it (a 2024 period counts the 2024 tree, a current one today's)."""
+    return [
+        u
+        for u in units
+        if u["kind"] in holding_kinds and in_force_during(u, period.opens, period.deadline)
+    ]
+
+
 async def subtree_units(path: str) -> list[dict[str, Any]]:
     return await (
         OrgUnit.select()
@@ -122,13 +139,8 @@ def by_bloc(
 
 async def period_status(path: str, period: Period) -> PeriodStatus:
     """Which units holding people in the subtree have submitted a list for ``period``."""
-    today = dt.date.today()
     holding_kinds = (await tenant_package()).people_holding_kinds
-    units = [
-        u
-        for u in await subtree_units(path)
-        if u["kind"] in holding_kinds and (u["valid_to"] is None or u["valid_to"] >= today)
-    ]
+    units = expected_listers(await subtree_units(path), holding_kinds, period)
     lists = await (
         CandidateList.select(CandidateList.unit, CandidateList.state)
         .where(

@@ -46,12 +46,16 @@ from nguon.tenancy.package import tenant_package, tenant_package_id
 from nguon.tenancy.scoped import in_tenant
 
 PAGE_SIZE = 20
+ONE_DAY = dt.timedelta(days=1)
 
 
 @get("/", summary="The user's units, the period's deadline, lists waiting", include_in_schema=False)
 async def home(request: Request[Any, Any, Any], access: NamedDependency[Access]) -> Template:
-    units = await granted_units(access)
     today = dt.date.today()
+    granted = await granted_units(access)
+    # Units closed by a restructuring stay reachable for their history, listed apart.
+    units = [u for u in granted if u.valid_to is None or u.valid_to > today]
+    closed = [u for u in granted if u.valid_to is not None and u.valid_to <= today]
     package_id = await tenant_package_id()
     current, previous = current_and_previous(package_id, today)
     statuses = []
@@ -69,6 +73,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             request,
             access,
             units=units,
+            closed_units=closed,
             today=today,
             current=current,
             statuses=statuses,
@@ -123,7 +128,10 @@ async def dashboard(
 ) -> Response[Any]:
     unit = await get_visible_unit(access, unit_id)
     today = dt.date.today()
-    year = year or today.year
+    if year is None:
+        # A unit closed by a restructuring shows its last year by default.
+        last_day = today if unit.valid_to is None else min(today, unit.valid_to - ONE_DAY)
+        year = last_day.year
 
     async def page() -> str:
         context = await _dashboard_context(request, access, unit, year, today)
@@ -142,7 +150,8 @@ async def _dashboard_context(
 ) -> dict[str, Any]:
     package_id = await tenant_package_id()
     package = load_package(package_id)
-    current, previous = current_and_previous(package_id, today)
+    # The periods shown: today's and the one before, or the last two of a past year.
+    current, previous = current_and_previous(package_id, min(today, dt.date(year, 12, 31)))
     figures = await dashboard_figures(
         unit.path, unit.id, year, [p for p in (current, previous) if p is not None]
     )

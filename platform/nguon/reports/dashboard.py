@@ -25,6 +25,8 @@ from nguon.portal.progress import (
     LateUnit,
     PeriodStatus,
     QuarterRow,
+    expected_listers,
+    in_force_during,
     subtree_units,
 )
 from nguon.rules.review_calendar import Period
@@ -142,13 +144,7 @@ async def _statuses(
 ) -> list[PeriodStatus]:
     if not periods:
         return []
-    today = dt.date.today()
     holding_kinds = (await tenant_package()).people_holding_kinds
-    holding = [
-        u
-        for u in units
-        if u["kind"] in holding_kinds and (u["valid_to"] is None or u["valid_to"] >= today)
-    ]
     lists = await (
         CandidateList.select(CandidateList.unit, CandidateList.state, CandidateList.period_code)
         .where(
@@ -160,6 +156,7 @@ async def _statuses(
     )
     statuses: list[PeriodStatus] = []
     for period in periods:
+        holding = expected_listers(units, holding_kinds, period)
         state_of: dict[int, str] = {}
         for row in lists:
             if row["period_code"] != period.code:
@@ -185,8 +182,14 @@ async def _statuses(
 async def dashboard_figures(
     path: str, unit_id: int, year: int, periods: list[Period]
 ) -> DashboardFigures:
-    """Everything the dashboard of the unit at ``path`` shows for ``year`` and ``periods``."""
-    units = await subtree_units(path)
+    """Everything the dashboard of the unit at ``path`` shows for ``year`` and ``periods``:
+    the units that existed in ``year`` (a restructuring year shows both trees)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    units = [
+        u
+        for u in await subtree_units(path)
+        if u["id"] == unit_id or in_force_during(u, first, last)
+    ]
     return DashboardFigures(
         units=units,
         counts=await _stage_counts(path),

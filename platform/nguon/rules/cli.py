@@ -110,7 +110,7 @@ def explain_command(
     day = _date(on)
     candidate_raw, unit_raw = _facts_from(facts_file, settings)
     candidate_raw.setdefault("person_ref", "explain")
-    unit_raw.setdefault("kind", "grassroots_cell")
+    unit_raw.setdefault("kind", _default_lister(loaded))
     try:
         candidate = msgspec.convert(candidate_raw, CandidateFacts, strict=False)
         unit = msgspec.convert(unit_raw, UnitFacts, strict=False)
@@ -163,8 +163,19 @@ def new_command(province: str, root: Path, title: str | None) -> None:
     click.echo(f"next: nguon rules test {folder}")
 
 
+def _default_lister(package: RulesPackage) -> str:
+    """The unit kind facts are evaluated for when none is given: the package's first cell
+    kind that holds people, else its first kind that holds people, else its first kind."""
+    specs = list(package.unit_kind_specs.values())
+    for wanted in (lambda k: k.holds_people and k.is_cell, lambda k: k.holds_people, bool):
+        found = next((spec.code for spec in specs if wanted(spec)), None)
+        if found is not None:
+            return found
+    return "unit"
+
+
 def _diff_candidates(
-    cases_file: Path | None, synthetic: int, on: date, seed: int
+    cases_file: Path | None, synthetic: int, on: date, seed: int, kind: str
 ) -> list[tuple[CandidateFacts, UnitFacts, date]]:
     if cases_file is not None:
         from nguon.rules.cases import candidate_from
@@ -172,7 +183,7 @@ def _diff_candidates(
         return [(candidate_from(c), c.unit, c.on) for c in load_cases(cases_file)]
     from nguon.rules.synthetic import synthetic_candidates
 
-    unit = UnitFacts(kind="grassroots_cell", bloc="commune")
+    unit = UnitFacts(kind=kind)
     return [(c, unit, on) for c in synthetic_candidates(synthetic, on, seed)]
 
 
@@ -212,7 +223,8 @@ def diff_command(
     changes: Counter[tuple[str, str, str]] = Counter()
     examples: list[str] = []
     total = 0
-    for candidate, unit, when in _diff_candidates(cases_file, synthetic, day, seed):
+    lister = _default_lister(old_package)
+    for candidate, unit, when in _diff_candidates(cases_file, synthetic, day, seed, lister):
         try:
             before = evaluate_sync(old_package, [candidate], unit, when)[0]
             after = evaluate_sync(new_package, [candidate], unit, when)[0]

@@ -219,7 +219,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
     chains = []
     for chain in structure.chains:
         item = f"chain '{chain.id}'"
-        for kind in [chain.kind, *chain.path]:
+        for kind in [chain.kind, *chain.path, *chain.parent_kinds]:
             if kind not in unit_kinds:
                 problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist")
         for bloc in chain.blocs:

@@ -127,6 +127,7 @@ class ChainSpec(msgspec.Struct, kw_only=True, frozen=True):
     kind: str
     path: list[str]
     blocs: list[str] = []  # empty: any bloc, including none
+    parent_kinds: list[str] = []  # empty: under any parent
     versions: list[str] = []
     confidence: Confidence = "H"
     clause: str | None = None

@@ -192,26 +192,34 @@ class RulesPackage:
     def decision_codes(self) -> list[str]:
         return list(self.decisions)
 
-    def reporting_chain(self, kind: str, bloc: str | None, on: date) -> list[str]:
-        """Unit kinds a list made by ``kind`` travels up through, the lister first."""
+    def _chain_spec(
+        self, kind: str, bloc: str | None, on: date, parent_kind: str | None
+    ) -> ChainSpec:
         self.version_on(on)
         for chain, periods in self.chains:
             if chain.kind != kind or not (not periods or any(in_period(on, p) for p in periods)):
                 continue
-            if not chain.blocs or (bloc or "") in chain.blocs:
-                return list(chain.path)
+            if chain.blocs and (bloc or "") not in chain.blocs:
+                continue
+            if chain.parent_kinds and parent_kind not in (None, *chain.parent_kinds):
+                continue
+            return chain
         raise RulesError(f"package {self.id!r} has no reporting chain for {kind}/{bloc} on {on}")
 
-    def reporting_chain_spec(self, kind: str, bloc: str | None, on: date) -> ChainSpec:
-        path = self.reporting_chain(kind, bloc, on)
-        for chain, periods in self.chains:
-            if (
-                chain.path == path
-                and chain.kind == kind
-                and (not periods or any(in_period(on, p) for p in periods))
-            ):
-                return chain
-        raise RulesError("unreachable")  # pragma: no cover
+    def reporting_chain(
+        self, kind: str, bloc: str | None, on: date, parent_kind: str | None = None
+    ) -> list[str]:
+        """Unit kinds a list made by ``kind`` travels up through, the lister first.
+
+        ``parent_kind`` picks among chains that depend on the lister's parent (a cell
+        directly under a commune committee, or under a grassroots committee); unknown
+        (None), the first chain for the kind and bloc wins."""
+        return list(self._chain_spec(kind, bloc, on, parent_kind).path)
+
+    def reporting_chain_spec(
+        self, kind: str, bloc: str | None, on: date, parent_kind: str | None = None
+    ) -> ChainSpec:
+        return self._chain_spec(kind, bloc, on, parent_kind)
 
     def form(self, step: str, level_kind: str, on: date | None = None) -> Form:
         for spec, periods in self.forms:

@@ -37,26 +37,69 @@ text = "Chi bộ lập danh sách quần chúng và báo cáo cấp ủy cấp t
 """
 
 STRUCTURE = """\
+# Unit kinds: label is the full Vietnamese name, short_label the one for charts;
+# holds_people: its units keep candidates and members and make the step lists;
+# is_cell: a Party cell; signs_as / signer_title: the signature block of its printed lists.
 [[unit_kind]]
 code = "province_committee"
 label = "Ban Thường vụ Tỉnh ủy"
+short_label = "Tỉnh ủy"
 [[unit_kind]]
 code = "organisation_board"
 label = "Ban Tổ chức Tỉnh ủy"
+short_label = "Ban Tổ chức"
+signs_as = "BAN TỔ CHỨC TỈNH ỦY"
+signer_title = "TRƯỞNG BAN"
 [[unit_kind]]
 code = "grassroots_committee"
 label = "Đảng ủy cơ sở"
+holds_people = true
+signs_as = "T/M ĐẢNG ỦY"
+signer_title = "BÍ THƯ"
 [[unit_kind]]
 code = "grassroots_cell"
 label = "Chi bộ cơ sở"
+holds_people = true
+is_cell = true
+signs_as = "T/M CHI BỘ"
+signer_title = "BÍ THƯ"
 [[unit_kind]]
 code = "subordinate_cell"
 label = "Chi bộ trực thuộc đảng ủy cơ sở"
+short_label = "Chi bộ trực thuộc"
+holds_people = true
+is_cell = true
+signs_as = "T/M CHI BỘ"
+signer_title = "BÍ THƯ"
 
 [[bloc]]
 code = "commune"
 label = "Xã, phường"
 
+# Placement: which kind may sit under which (add versions = [...] when it changes).
+[[placement]]
+kind = "province_committee"
+top = true
+[[placement]]
+kind = "organisation_board"
+parents = ["province_committee"]
+[[placement]]
+kind = "grassroots_committee"
+parents = ["province_committee"]
+[[placement]]
+kind = "grassroots_cell"
+parents = ["province_committee"]
+[[placement]]
+kind = "subordinate_cell"
+parents = ["grassroots_committee"]
+
+# Who organises the Party awareness course (runner_kind: its child unit that runs it,
+# such as a political training centre; without one, the organisation board runs it).
+[[course_organiser]]
+kind = "province_committee"
+clause = "guidance.lists"
+
+# Chains: how a list made by a kind travels up; the first that matches wins.
 [[chain]]
 id = "cell"
 kind = "grassroots_cell"
@@ -66,6 +109,11 @@ clause = "guidance.lists"
 id = "subordinate_cell"
 kind = "subordinate_cell"
 path = ["subordinate_cell", "grassroots_committee", "organisation_board", "province_committee"]
+clause = "guidance.lists"
+[[chain]]
+id = "grassroots_committee"
+kind = "grassroots_committee"
+path = ["grassroots_committee", "organisation_board", "province_committee"]
 clause = "guidance.lists"
 """
 

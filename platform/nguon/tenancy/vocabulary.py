@@ -42,7 +42,9 @@ class UnitVocabulary(Protocol):
         """Why a unit of ``kind`` cannot start on ``on``; None when it can."""
         ...
 
-    def parent_problem(self, kind: str, parent_kind: str | None, on: dt.date) -> str | None:
+    def parent_problem(
+        self, kind: str, parent_kind: str | None, on: dt.date, parent_code: str | None = None
+    ) -> str | None:
         """Why a unit of ``kind`` starting on ``on`` cannot sit under a unit of
         ``parent_kind`` (None: at the top of the tree); None when it can."""
         ...
@@ -79,7 +81,9 @@ class PackageVocabulary:
             f"{', '.join(spec.versions)})"
         )
 
-    def parent_problem(self, kind: str, parent_kind: str | None, on: dt.date) -> str | None:
+    def parent_problem(
+        self, kind: str, parent_kind: str | None, on: dt.date, parent_code: str | None = None
+    ) -> str | None:
         placement = self.package.placement_on(kind, on)
         if placement is None:
             return None
@@ -89,8 +93,10 @@ class PackageVocabulary:
             where = "needs a parent unit"
         elif parent_kind in placement.parents:
             return None
-        else:
+        elif parent_code is None:
             where = f"cannot sit under a unit of kind {parent_kind!r}"
+        else:
+            where = f"cannot sit under {parent_code!r} of kind {parent_kind!r}"
         allowed = [*placement.parents, *(["(top of the tree)"] if placement.top else [])]
         version = self.package.structure_version_on(on)
         return (
@@ -111,7 +117,9 @@ class PermissiveVocabulary:
     def kind_problem(self, kind: str, on: dt.date) -> str | None:
         return None
 
-    def parent_problem(self, kind: str, parent_kind: str | None, on: dt.date) -> str | None:
+    def parent_problem(
+        self, kind: str, parent_kind: str | None, on: dt.date, parent_code: str | None = None
+    ) -> str | None:
         return None
 
 
