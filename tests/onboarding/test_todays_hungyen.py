@@ -311,7 +311,8 @@ def _broken_chains(units: dict[str, Unit], package, on: dt.date) -> list[str]:
         if unit.kind not in package.people_holding_kinds:
             continue
         try:
-            path = package.reporting_chain(unit.kind, _effective_bloc(units, unit), on)
+            parent_kind = units[unit.parent].kind if unit.parent else None
+            path = package.reporting_chain(unit.kind, _effective_bloc(units, unit), on, parent_kind)
         except RulesError as error:
             broken.append(f"{unit.code}: {error}")
             continue

@@ -39,6 +39,7 @@ def test_unit_kinds_and_blocs_have_vietnamese_labels(hungyen):
         "health",
         "enterprise",
         "industrial_zone_enterprise",
+        "state_agency",
         "police",
         "military",
     }
@@ -92,6 +93,12 @@ def test_versions(hungyen):
             "industrial_zone_enterprise",
             date(2025, 7, 1),
             ["subordinate_cell", "grassroots_committee", "people_committee_party_committee"],
+        ),
+        (
+            "grassroots_cell",
+            "state_agency",
+            date(2025, 7, 1),
+            ["grassroots_cell", "people_committee_party_committee"],
         ),
     ],
 )
