@@ -31,6 +31,8 @@ from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant, switch_tenant_in_transaction
 
 CELL_KINDS = ("grassroots_cell", "subordinate_cell")
+NEAR_ADMISSION = ("admission_in_progress", "admission_source", "certified")
+"""The stages of the candidates the demo's history admits."""
 
 
 class TreeScript(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,8 +137,8 @@ async def _walk_closed_periods(
 async def _plan_and_admissions(
     tenant_id: int, unit_code: str, year: int, until: dt.date, admitted: int
 ) -> None:
-    """An admission plan of ``unit_code`` for ``year`` and ``admitted`` candidates of its
-    subtree admitted over the year's quarters up to ``until``."""
+    """An admission plan of ``unit_code`` for ``year`` and up to ``admitted`` candidates of
+    its subtree near admission admitted over the year's quarters up to ``until``."""
     unit = await unit_by_code(unit_code)
     if unit is None:
         raise LookupError(f"the demo tree has no unit {unit_code!r}")
@@ -155,16 +157,17 @@ async def _plan_and_admissions(
     if not days:
         return
     rows = await (
-        Candidate.select(Candidate.id)
+        Candidate.select(Candidate.id, Candidate.stage)
         .where(
             in_tenant(Candidate),
             Candidate.unit_path.like(f"{unit.path}%"),
-            Candidate.stage == "admission_in_progress",
+            Candidate.stage.is_in(list(NEAR_ADMISSION)),
         )
         .order_by(Candidate.id)
         .limit(admitted)
     )
     ids = [row["id"] for row in rows]
+    stages = {row["id"]: row["stage"] for row in rows}
     await Candidate.update({Candidate.stage: "admitted"}).where(
         in_tenant(Candidate), Candidate.id.is_in(ids or [0])
     )
@@ -172,7 +175,7 @@ async def _plan_and_admissions(
         await StageChange(
             tenant_id=tenant_id,
             candidate=candidate_id,
-            from_stage="admission_in_progress",
+            from_stage=stages[candidate_id],
             to_stage="admitted",
             changed_on=days[index % len(days)],
             actor="demo",

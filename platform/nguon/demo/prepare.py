@@ -64,7 +64,7 @@ class OldProvince(msgspec.Struct, frozen=True, kw_only=True):
     manifest: Path
     people: Province
     focus: tuple[str, ...]
-    """Grassroots committees whose cells get most candidates (the demo logins work there)."""
+    """Units whose cells get most candidates (the demo logins work there)."""
     history: TreeScript
     seed_offset: int
 
@@ -73,14 +73,14 @@ OLD_PROVINCES = (
     OldProvince(
         manifest=DEMO_MANIFEST,
         people=HUNG_YEN,
-        focus=("hy.vanlam.lachong",),
+        focus=("hy.vanlam.lachong", "hy.ca.pc02", "hy.ca.px01"),
         history=OLD_HUNGYEN,
         seed_offset=0,
     ),
     OldProvince(
         manifest=TENANTS / "thaibinh.toml",
         people=THAI_BINH,
-        focus=("tb.thaibinh.lehongphong",),
+        focus=("tb.thaibinh.lehongphong", "tb.ca.pc08"),
         history=OLD_THAIBINH,
         seed_offset=7,
     ),
