@@ -21,17 +21,17 @@ def test_merge_thaibinh_into_hungyen_from_the_command_line(
     dry = runner.invoke(main, [*command, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "Dry run: merging thaibinh into hungyen on 2025-07-01 would move" in dry.output
-    assert "  org_unit             17\n" in dry.output
+    assert "  org_unit             171\n" in dry.output
     assert "No conflicts." in dry.output
     listed = runner.invoke(main, ["tenant", "list"]).output
-    assert "units=17" in listed
+    assert "units=171" in listed
 
     merged = runner.invoke(main, command)
     assert merged.exit_code == 0, merged.output
     assert "Merged thaibinh into hungyen on 2025-07-01:" in merged.output
     assert "thaibinh is closed and its address points to hungyen" in merged.output
     listed = runner.invoke(main, ["tenant", "list"]).output.splitlines()
-    assert "units=268" in listed[0] and "merged" not in listed[0]
+    assert "units=422" in listed[0] and "merged" not in listed[0]
     assert listed[1].endswith("units=0      users=0  merged into hungyen on 2025-07-01")
 
     again = runner.invoke(main, command)

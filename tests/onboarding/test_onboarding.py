@@ -168,7 +168,8 @@ async def test_a_new_tenant_with_errors_leaves_no_trace(db: Database) -> None:
     with pytest.raises(ManifestError) as caught:
         await onboard_as_owner(db, broken)
     assert caught.value.problems == [
-        "$.units[0].children[4].kind: a unit of kind 'subordinate_cell' cannot sit under 'tb' "
+        f"$.units[0].children[{len(root.children)}].kind: a unit of kind 'subordinate_cell' "
+        "cannot sit under 'tb' "
         "of kind 'province_committee' on 2021-01-01 (package 'hungyen' version 2024.1, "
         "structure.toml placement of 'subordinate_cell': allowed parents grassroots_committee)"
     ]

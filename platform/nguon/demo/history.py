@@ -25,6 +25,7 @@ from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.tables import AdmissionPlan, StageChange
+from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.package import tenant_package
@@ -108,7 +109,7 @@ async def _cells_under(codes: Sequence[str], on: dt.date) -> list[str]:
     ]
 
 
-def periods_between(package, start: dt.date, end: dt.date) -> list[Period]:
+def periods_between(package: RulesPackage, start: dt.date, end: dt.date) -> list[Period]:
     """The calendar's periods that open on or after ``start`` and close before ``end``."""
     calendar = package.calendar
     if calendar is None:

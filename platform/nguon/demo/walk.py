@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from nguon.accounts.permissions import Access, Grant
 from nguon.accounts.tables import User
-from nguon.org.service import unit_by_code
 from nguon.org.tables import OrgUnit
 from nguon.pipeline import chain, lists
 from nguon.pipeline.schemas import ListCreate, ListOut, ResolutionIn
@@ -48,14 +48,13 @@ class Walker:
         self.created: list[int] = []
         self._numbers = 0
 
-    async def unit(self, code: str) -> dict:
-        unit = await unit_by_code(code)
+    async def unit(self, code: str) -> dict[str, Any]:
+        unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.code == code).first()
         if unit is None:
             raise LookupError(f"the demo tree has no unit {code!r}")
-        rows = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit.id)
-        return rows[0]
+        return unit
 
-    async def own(self, unit: dict) -> ListOut | None:
+    async def own(self, unit: dict[str, Any]) -> ListOut | None:
         row = await (
             CandidateList.select(CandidateList.id)
             .where(
