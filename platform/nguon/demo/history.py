@@ -230,8 +230,8 @@ async def _current_period(walker: Walker) -> None:
     """Today's period, under way: lists waiting in the inbox of every demo role.
 
     - Như Quỳnh (the demo commune): the demo cell has no list yet; two cells' lists are
-      accepted (the commune's own draft holds their people), two wait in its inbox, one
-      cell has a draft.
+      accepted, two wait in its inbox, one cell has a draft; the commune has not made its
+      own list (made now, it gathers the people of the lists it accepted).
     - Phố Hiến and Thái Bình wards: their cells' lists accepted, the committees' lists
       waiting at the organisation board.
     - Police: the Criminal Police committee's list and the staff cell's list waiting at
@@ -247,7 +247,6 @@ async def _current_period(walker: Walker) -> None:
         await walker.send(code)
     for code in drafted:
         await walker.draft(code)
-    await walker.draft(DEMO_COMMUNE)
     for committee in ("hy.p.phohien", "hy.p.tb-thaibinh", "hy.ca.pc02", "hy.ca.tb-pc08"):
         for code in await _cells_under([committee], on):
             await walker.accept(await walker.send(code))
