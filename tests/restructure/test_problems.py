@@ -109,7 +109,7 @@ async def test_every_problem_of_a_toml_file_is_located(db: Database, tmp_path: P
     find(
         problems,
         line('parent = "hy.ca"') + "code hy.ca.xa: ",
-        "cannot sit under a unit of kind 'police_committee'",
+        "cannot sit under 'hy.ca' of kind 'police_committee'",
         "structure.toml",
     )
     find(

@@ -370,11 +370,12 @@ class _Builder:
             if row.parent_code is not None and parent_kind is None:
                 continue  # reported by check_targets
             if kind_problem is None and (parent_kind is None or parent_kind in vocabulary.kinds):
-                placement = vocabulary.parent_problem(row.kind, parent_kind, self.day)
+                placement = vocabulary.parent_problem(
+                    row.kind, parent_kind, self.day, row.parent_code
+                )
                 if placement is not None:
-                    under = "" if row.parent_code is None else f" (parent {row.parent_code!r})"
                     self.problems.append(
-                        row.origin.problem(prefix + placement + under, code=about, field="parent")
+                        row.origin.problem(prefix + placement, code=about, field="parent")
                     )
 
     def check_left_in_force(self) -> None:
@@ -388,7 +389,9 @@ class _Builder:
                 parent = unit.parent_code
                 parent_kind = None if parent is None else self.kind_after(parent)
                 if parent is None or parent_kind in self.vocabulary.kinds:
-                    problem = self.vocabulary.parent_problem(unit.kind, parent_kind, self.day)
+                    problem = self.vocabulary.parent_problem(
+                        unit.kind, parent_kind, self.day, parent
+                    )
             if problem is not None:
                 self.problems.append(
                     origin.problem(
