@@ -14,6 +14,8 @@ from litestar.status_codes import HTTP_200_OK
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
 from nguon.errors import Forbidden, NotFound
+from nguon.org.lineage import lineage_of
+from nguon.org.schemas import UnitOut
 from nguon.org.tables import OrgUnit
 from nguon.org.visibility import (
     get_visible_unit,
@@ -86,6 +88,10 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
     )
 
 
+def _closed(unit: UnitOut, today: dt.date) -> bool:
+    return unit.valid_to is not None and unit.valid_to <= today
+
+
 @get(
     "/units/{unit_id:int}", summary="A unit, its sub-units and candidates", include_in_schema=False
 )
@@ -106,15 +112,20 @@ async def unit_page(
         return Template(template_name="unit_candidates.html", context=context)
     children = await visible_units(access, parent_id=unit.id)
     package = await tenant_package()
+    today = dt.date.today()
+    closed = _closed(unit, today)
     return Template(
         template_name="unit.html",
         context={
             **context,
-            "children": children,
             "holds_people": unit.kind in package.people_holding_kinds,
             "can_write": access.can(unit.path, WRITE),
-            "organises_courses": package.course_organiser_on(unit.kind, dt.date.today())
-            is not None,
+            "organises_courses": package.course_organiser_on(unit.kind, today) is not None,
+            "closed": closed,
+            "lineage": await lineage_of(unit.id),
+            # A unit in force lists its closed sub-units apart; a closed one shows them all.
+            "children": [c for c in children if closed or not _closed(c, today)],
+            "closed_children": [c for c in children if not closed and _closed(c, today)],
         },
     )
 

@@ -34,7 +34,7 @@ from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
 BATCH = 300
-"""Units per UPDATE (three parameters each) and rows per INSERT."""
+"""Rows per INSERT, ids per ``IN (…)``, closed units per set-based UPDATE."""
 
 
 class RestructuringReport(msgspec.Struct, kw_only=True):
@@ -145,7 +145,11 @@ class _Steps:
         args: Sequence[Any] = (),
         touched: bool = False,
     ) -> None:
-        """Point every row of ``table`` on a closed unit at its successor, one UPDATE a batch."""
+        """Point every row of ``table`` on a closed unit at its successor, one UPDATE a batch.
+
+        A CASE over the batch's units rather than a join: with no index on the unit column
+        a join's plan depends on statistics (stale right after a bulk change, e.g. a tenant
+        merge); this is one scan a batch whatever they say."""
         now = dt.datetime.now(dt.UTC)
         for chunk in _chunks(list(self.mapping.items())):
             whens = " ".join("WHEN {} THEN CAST({} AS INTEGER)" for _ in chunk)
@@ -181,12 +185,17 @@ class _Steps:
             "candidate_list",
             "unit",
             "unit_path",
-            f"period_opens >= {{}} OR (period_deadline >= {{}} AND state IN ({states}))",
+            f"candidate_list.period_opens >= {{}} OR (candidate_list.period_deadline >= {{}} "
+            f"AND candidate_list.state IN ({states}))",
             [day, day, *OPEN_LIST_STATES],
             touched=True,
         )
-        await self._remap("admission_plan", "unit", "unit_path", "year >= {}", [day.year])
-        await self._remap("course", "organiser_unit", "organiser_path", "closes_on >= {}", [day])
+        await self._remap(
+            "admission_plan", "unit", "unit_path", "admission_plan.year >= {}", [day.year]
+        )
+        await self._remap(
+            "course", "organiser_unit", "organiser_path", "course.closes_on >= {}", [day]
+        )
 
     async def find_receivers(self) -> None:
         """Each list that follows (or whose receiver closed) gets the receiver the package's
@@ -211,17 +220,24 @@ class _Steps:
                 in_tenant(OrgUnit), OrgUnit.id.is_in(list(chunk))
             ):
                 units[unit["id"]] = unit
-        found: dict[tuple[int, dt.date], int | None] = {}
+        found: dict[tuple[Any, ...], dict[str, Any] | None] = {}
         by_receiver: dict[int | None, list[int]] = defaultdict(list)
         origins = {c.code: c.origin for c in plan.closures}
         problems: list[str] = []
         for row in sorted(lists, key=lambda r: r["id"]):
-            opens = row["period_opens"]
-            key = (row["unit"], opens)
-            if key not in found:
-                unit = units[row["unit"]]
+            unit = units[row["unit"]]
+            # Siblings of one kind and bloc share a receiver (unless it is of their own kind,
+            # when the unit itself is left out of the search): ask the chain once for them.
+            key = (
+                unit["parent"],
+                unit["kind"],
+                unit["bloc"],
+                max(row["period_opens"], unit["valid_from"]),
+            )
+            receiver = found.get(key, False)
+            if receiver is False or (receiver is not None and receiver["kind"] == unit["kind"]):
                 try:
-                    receiver = await chain.receiver_for(package, unit, opens)
+                    receiver = await chain.receiver_for(package, unit, row["period_opens"])
                 except chain.ChainBroken as error:
                     problems.append(
                         origins[about[row["id"]]].problem(
@@ -230,8 +246,8 @@ class _Steps:
                         )
                     )
                     continue
-                found[key] = None if receiver is None else receiver["id"]
-            receiver_id = found[key]
+                found[key] = receiver
+            receiver_id = None if receiver is None else receiver["id"]
             if receiver_id != row["receiver_unit"]:
                 by_receiver[receiver_id].append(row["id"])
                 if row["id"] in rerouted:
