@@ -81,6 +81,7 @@ class _Builder:
         self.suffix = self.day.strftime("%Y%m%d")
         self.problems: list[str] = []
         self.acted: dict[str, tuple[str, Origin]] = {}
+        self.first: dict[str, tuple[str, Origin]] = {}
         self.closures: dict[str, Closure] = {}
         self.new_rows: dict[str, NewRow] = {}
         self.children: dict[str, list[ExistingUnit]] = {}
@@ -90,14 +91,27 @@ class _Builder:
 
     # --- the file's actions ------------------------------------------------------------
 
+    def first_claims(self) -> None:
+        """Which action names each unit first, in the file's order (a later one is refused)."""
+        spec = self.spec
+        named: list[tuple[Origin, str, str]] = [
+            *((m.origin, m.code, "moved") for m in spec.moves),
+            *((r.origin, r.code, "renamed") for r in spec.renames),
+            *(
+                (origin, code, "merged")
+                for merge in spec.merges
+                for code, origin in zip(merge.codes, merge.code_origins, strict=True)
+            ),
+            *((c.origin, c.code, "closed") for c in spec.closes),
+        ]
+        named.sort(key=lambda item: item[0].line or 0)
+        for origin, code, verb in named:
+            self.first.setdefault(code, (verb, origin))
+
     def claim(self, code: str, verb: str, origin: Origin, field_name: str = "code") -> bool:
         """Record that the file acts on ``code``; False (and a problem) if it cannot."""
-        unit = self.existing.get(code)
-        if unit is None:
-            self.problems.append(origin.problem("unknown unit code", code=code, field=field_name))
-            return False
-        if code in self.acted:
-            first_verb, first = self.acted[code]
+        first_verb, first = self.first[code]
+        if first is not origin:
             self.problems.append(
                 origin.problem(
                     f"the unit is {verb} here and already {first_verb} at {first.at()}",
@@ -105,6 +119,10 @@ class _Builder:
                     field=field_name,
                 )
             )
+            return False
+        unit = self.existing.get(code)
+        if unit is None:
+            self.problems.append(origin.problem("unknown unit code", code=code, field=field_name))
             return False
         self.acted[code] = (verb, origin)
         if unit.valid_from >= self.day:
@@ -410,6 +428,7 @@ def compute_changes(
 ) -> TreeChange:
     """The rows a file creates and closes, with every problem found (nothing written)."""
     builder = _Builder(spec, existing, vocabulary)
+    builder.first_claims()
     builder.read_actions()
     builder.check_targets()
     builder.check_rows()
