@@ -164,5 +164,5 @@ def _print_restructuring(file: Path, report: RestructuringReport) -> None:
         f"Party members, {summary.lists} lists, {summary.plans} admission plans, "
         f"{summary.courses} courses"
     )
-    click.echo(f"  lists re-routed to a new receiver: {summary.lists_rerouted}")
+    click.echo(f"  lists of units left in place, re-routed: {summary.lists_rerouted}")
     click.echo(f"  memberships added on successors: {summary.memberships}")
