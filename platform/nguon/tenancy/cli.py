@@ -1,5 +1,5 @@
-"""``nguon tenant``: onboard a province, list tenants, import a large hierarchy,
-restructure a tree, merge two tenants.
+"""``nguon tenant``: onboard a province, list tenants, import a large hierarchy, restructure
+a tenant's tree, merge two tenants.
 
 These are operator actions: they run as the database owner (NGUON_MIGRATE_DATABASE_URL).
 """
@@ -116,64 +116,6 @@ def import_units_command(tenant_slug: str, file: Path) -> None:
     )
 
 
-@tenant.command("restructure")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def restructure_command(file: Path, dry_run: bool) -> None:
-    """Restructure a tenant's tree from FILE (TOML or XLSX; the tenant is named in it).
-
-    All of it or nothing; every problem is printed as FILE:LINE (or FILE:SHEET:ROW).
-    """
-    try:
-        report = run_as_owner(restructure_file(file, dry_run=dry_run))
-    except (RestructuringFileError, RestructuringRefused) as error:
-        click.echo(
-            f"{file}: cannot restructure — nothing was written. {len(error.problems)} problem(s):",
-            err=True,
-        )
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        raise SystemExit(1) from None
-    _print_restructuring(file, report)
-
-
-def _print_restructuring(file: Path, report: RestructuringReport) -> None:
-    summary = report.summary
-    if report.already_applied is not None:
-        applied = report.already_applied
-        click.echo(
-            f"{file} was already applied to {summary.tenant} on "
-            f"{applied.applied_at:%Y-%m-%d %H:%M} UTC (restructuring {applied.id}): "
-            "nothing changed."
-        )
-        return
-    if report.dry_run:
-        click.echo(
-            f"Dry run: {file} would restructure {summary.tenant} on {summary.effective_on} "
-            "— nothing was written."
-        )
-    else:
-        click.echo(
-            f"Restructured {summary.tenant} on {summary.effective_on} from {file} "
-            f"(restructuring {report.restructuring_id})."
-        )
-    if summary.reference:
-        click.echo(f"  reference: {summary.reference}")
-    actions = ", ".join(f"{count} {name}" for name, count in summary.actions.items())
-    click.echo(f"  actions: {actions}")
-    click.echo(
-        f"  units: {summary.units_created} created, {summary.units_closed} closed "
-        f"({summary.successions} with a successor)"
-    )
-    click.echo(
-        f"  following their successors: {summary.candidates} candidates, {summary.members} "
-        f"Party members, {summary.lists} lists, {summary.plans} admission plans, "
-        f"{summary.courses} courses"
-    )
-    click.echo(f"  lists of units left in place, re-routed: {summary.lists_rerouted}")
-    click.echo(f"  memberships added on successors: {summary.memberships}")
-
-
 @tenant.command("merge")
 @click.argument("source")
 @click.option("--into", "target", required=True, metavar="TARGET", help="The tenant that stays.")
@@ -236,14 +178,69 @@ def _print_merge(report: MergeReport) -> None:
     for table, count in report.rows.items():
         if count:
             click.echo(f"  {table:<20} {count}")
-    if report.restructuring is not None:
-        verb = "would apply" if report.dry_run else "applied"
-        click.echo(f"  restructuring of {report.target} on {report.merged_on} {verb}:")
-        for key, value in report.restructuring.items():
-            click.echo(f"    {key}: {value}")
+    if report.restructuring is not None and report.structure is not None:
+        _print_restructuring(Path(report.structure), report.restructuring)
     if report.conflicts:
         click.echo(f"{len(report.conflicts)} conflict(s) to resolve before merging:", err=True)
         for conflict in report.conflicts:
             click.echo(f"  {conflict}", err=True)
     elif report.dry_run:
         click.echo("No conflicts.")
+
+
+@tenant.command("restructure")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def restructure_command(file: Path, dry_run: bool) -> None:
+    """Restructure a tenant's tree from FILE (TOML or XLSX; the tenant is named in it).
+
+    All of it or nothing; every problem is printed as FILE:LINE (or FILE:SHEET:ROW).
+    """
+    try:
+        report = run_as_owner(restructure_file(file, dry_run=dry_run))
+    except (RestructuringFileError, RestructuringRefused) as error:
+        click.echo(
+            f"{file}: cannot restructure — nothing was written. {len(error.problems)} problem(s):",
+            err=True,
+        )
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1) from None
+    _print_restructuring(file, report)
+
+
+def _print_restructuring(file: Path, report: RestructuringReport) -> None:
+    summary = report.summary
+    if report.already_applied is not None:
+        applied = report.already_applied
+        click.echo(
+            f"{file} was already applied to {summary.tenant} on "
+            f"{applied.applied_at:%Y-%m-%d %H:%M} UTC (restructuring {applied.id}): "
+            "nothing changed."
+        )
+        return
+    if report.dry_run:
+        click.echo(
+            f"Dry run: {file} would restructure {summary.tenant} on {summary.effective_on} "
+            "— nothing was written."
+        )
+    else:
+        click.echo(
+            f"Restructured {summary.tenant} on {summary.effective_on} from {file} "
+            f"(restructuring {report.restructuring_id})."
+        )
+    if summary.reference:
+        click.echo(f"  reference: {summary.reference}")
+    actions = ", ".join(f"{count} {name}" for name, count in summary.actions.items())
+    click.echo(f"  actions: {actions}")
+    click.echo(
+        f"  units: {summary.units_created} created, {summary.units_closed} closed "
+        f"({summary.successions} with a successor)"
+    )
+    click.echo(
+        f"  following their successors: {summary.candidates} candidates, {summary.members} "
+        f"Party members, {summary.lists} lists, {summary.plans} admission plans, "
+        f"{summary.courses} courses"
+    )
+    click.echo(f"  lists of units left in place, re-routed: {summary.lists_rerouted}")
+    click.echo(f"  memberships added on successors: {summary.memberships}")
