@@ -283,7 +283,7 @@ def _member(tenant_id: int, unit: dict[str, Any], name: str) -> Member:
     )
 
 
-def _list(
+def make_list(
     tenant_id: int,
     unit: dict[str, Any],
     receiver: dict[str, Any],
@@ -335,7 +335,7 @@ async def build_world(db: Database, prefix: str = "rs") -> World:
             ).run()
             thpt, district = u["hy.hungyen.thpt"], u["hy.hungyen"]
             rows = {
-                "thpt-2024": _list(
+                "thpt-2024": make_list(
                     tenant_id,
                     thpt,
                     district,
@@ -344,7 +344,7 @@ async def build_world(db: Database, prefix: str = "rs") -> World:
                     dt.date(2024, 6, 30),
                     "accepted",
                 ),
-                "thpt-2025-q2": _list(
+                "thpt-2025-q2": make_list(
                     tenant_id,
                     thpt,
                     district,
@@ -353,7 +353,7 @@ async def build_world(db: Database, prefix: str = "rs") -> World:
                     dt.date(2025, 6, 30),
                     "submitted",
                 ),
-                "thpt-2025-q3": _list(
+                "thpt-2025-q3": make_list(
                     tenant_id,
                     thpt,
                     district,

@@ -14,8 +14,8 @@ from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
 from tests.restructure.conftest import (
     RESTRUCTURING,
-    _list,
     build_world,
+    make_list,
     tenant_fingerprint,
     units_by_code,
     write_file,
@@ -38,7 +38,7 @@ async def _add_lists(
     with db.as_owner(), tenant_context(tenant_id):
         async with db.owner.transaction():
             for key, (unit, receiver, state, step) in lists.items():
-                row = _list(tenant_id, units[unit], units[receiver], *Q3, state)
+                row = make_list(tenant_id, units[unit], units[receiver], *Q3, state)
                 row.step = step
                 await row.save().run()
                 ids[key] = row.id

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nguon.org.restructure.spec import Origin, RestructuringFile
 from nguon.org.unit_specs import ExistingUnit
@@ -252,7 +252,7 @@ class _Builder:
                         )
                     )
                     continue
-                row = NewRow(**{**vars(row), "parent_code": closure.successor})
+                row = replace(row, parent_code=closure.successor)
             self.add_row(row)
 
     def walk(self, top: str, code: str, new_code: str | None, origin: Origin) -> None:

@@ -262,7 +262,6 @@ async def _plan_followers(plan: RestructuringPlan, closures: dict[str, Closure])
     existing_successors = {
         existing[code].id: code for code in set(successor_of.values()) if code in existing
     }
-    origin_of = {existing[c.code].id: c for c in closures.values()}
 
     list_keys: dict[tuple[str, str, str], str] = {}
     if existing_successors:
@@ -284,7 +283,7 @@ async def _plan_followers(plan: RestructuringPlan, closures: dict[str, Closure])
     for unit_id, successor in successor_of.items():
         for row in lists_by_unit.get(unit_id, []):
             key = (successor, row["step"], row["period_code"])
-            closure = origin_of[unit_id]
+            closure = closed_by_id[unit_id]
             if key in list_keys:
                 plan.problems.append(
                     closure.origin.problem(
@@ -321,7 +320,7 @@ async def _plan_followers(plan: RestructuringPlan, closures: dict[str, Closure])
         successor = successor_of.get(row["unit"])
         if successor is None or row["year"] < day.year:
             continue
-        closure = origin_of[row["unit"]]
+        closure = closed_by_id[row["unit"]]
         key = (successor, row["year"])
         if key in plan_keys:
             plan.problems.append(
