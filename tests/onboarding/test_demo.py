@@ -24,6 +24,7 @@ from nguon.cli import main
 from nguon.crypto import decrypt_national_id
 from nguon.db.binding import using_engine
 from nguon.db.engine import make_engine
+from nguon.demo.cli import _print_info
 from nguon.demo.prepare import DemoInfo, prepare_demo
 from nguon.demo.users import DEMO_LOGINS
 from nguon.org.tables import Membership, OrgUnit
@@ -308,3 +309,14 @@ def test_demo_command_without_serving(
         result.output
     )
     assert "Open http://127.0.0.1:8123/t/hungyen/" in result.output
+
+
+def test_the_first_run_says_what_it_built(built: Built, capsys: pytest.CaptureFixture) -> None:
+    _print_info(built.info, "http://127.0.0.1:8000/t/hungyen/")
+    out = capsys.readouterr().out
+    assert "Tenant hungyen (2024): 251 units created." in out
+    assert "Tenant thaibinh (2024): 171 units created." in out
+    assert "Merged thaibinh into hungyen on 2025-07-01." in out
+    assert "restructured with hungyen-2025-07-01.toml: 406 units created, 396 closed" in out
+    assert "periods walked: 2024-Q2, 2024-Q3, 2024-annual, 2025-Q1, 2025-Q2" in out
+    assert "already built" not in out

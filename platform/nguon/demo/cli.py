@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 import click
 
@@ -38,12 +39,16 @@ def _print_info(info: DemoInfo, url: str) -> None:
         for username, password in report.generated_passwords.items():
             click.echo(f"  generated password for {username}: {password}  (shown once)")
     if info.merge is not None:
-        restructuring = info.merge.restructuring or {}
         click.echo(
-            f"Merged {info.merge.source} into {info.merge.target} on {info.merge.merged_on}: "
-            f"{restructuring.get('units_created', 0)} units opened, "
-            f"{restructuring.get('units_closed', 0)} closed."
+            f"Merged {info.merge.source} into {info.merge.target} on {info.merge.merged_on}."
         )
+        if info.merge.restructuring is not None:
+            summary = info.merge.restructuring.summary
+            click.echo(
+                f"  restructured with {Path(info.merge.structure or '').name}: "
+                f"{summary.units_created} units created, {summary.units_closed} closed "
+                f"({summary.successions} with a successor)"
+            )
     if not info.changed:
         click.echo(f"Tenant {info.tenant_slug}: already built, nothing changed.")
     click.echo(
