@@ -9,7 +9,7 @@ import sys
 from tests.portal.servers import ROOT
 
 ONE_BROWSER_TEST = (
-    "tests/browser/test_portal_browser.py::test_the_district_dashboard_has_charts_and_their_numbers"
+    "tests/browser/test_portal_browser.py::test_the_commune_dashboard_has_charts_and_their_numbers"
 )
 
 

@@ -1,8 +1,9 @@
-"""A survey list's whole journey in a real browser: the cell secretary adds a candidate,
-makes the list and submits it; the commune returns it with a comment; the secretary
-corrects and resubmits; the commune accepts it and sends its own list up; the district
-sees it on its dashboard and the commune's list with its sources; the province has the
-commune's list in its inbox. Then the district's course and plan pages.
+"""A survey list's whole journey in a real browser, in the current period of the real clock
+and today's tree (no district level since 2025-07-01): the village cell secretary adds a
+candidate, makes the list and submits it; the commune committee returns it with a comment;
+the secretary corrects and resubmits; the commune committee accepts it (its dashboard counts
+it) and sends its own list up; the organisation board sees the commune's list with its
+sources and has it in its inbox. Then the commune committee's course and plan pages.
 Screenshots of each main page at desktop and phone width."""
 
 from __future__ import annotations
@@ -68,9 +69,9 @@ async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
     browser: Any, portal_url: str, screenshots: Path
 ) -> None:
     assert PERIOD is not None, "the package calendar has no review period for today"
-    huyen = await as_user(browser, portal_url, "demo.huyen", "huyen-demo-2024")
+    coso = await as_user(browser, portal_url, "demo.coso", "coso-demo-2024")
     label = period_label(PERIOD)
-    before = await submitted_count(huyen, portal_url, label)
+    before = await submitted_count(coso, portal_url, label)
 
     chibo = await as_user(browser, portal_url, "demo.chibo", "chibo-demo-2024")
     await chibo.get_by_role("link", name="Chi bộ thôn 1").first.click()
@@ -97,7 +98,7 @@ async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
     await shoot(chibo, screenshots, "10-list-draft")
     await adopt(chibo, "05-NQ/CB")
 
-    coso = await as_user(browser, portal_url, "demo.coso", "coso-demo-2024")
+    await coso.goto(f"{portal_url}/t/{SLUG}/")
     await coso.get_by_role("link", name="Danh sách chờ tôi xử lý").click()
     await coso.wait_for_url("**/inbox")
     item = coso.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Chi bộ thôn 1")
@@ -112,7 +113,9 @@ async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
     assert await chibo.locator(".list-meta .state").inner_text() == "Bị trả lại"
     assert COMMENT in await chibo.locator(".notice.returned").inner_text()
     await shoot(chibo, screenshots, "12-list-returned")
-    await chibo.get_by_label("Người đưa ra").select_option(label="Đặng Văn Sơn — Chi bộ thôn 1")
+    await chibo.get_by_label("Người đưa ra").select_option(
+        label="Đặng Văn Sơn — Chi bộ thôn 1 (xã Lạc Hồng cũ)"
+    )
     await chibo.get_by_label("Lý do đưa ra").fill("Đã chuyển công tác khỏi địa phương")
     await chibo.get_by_role("button", name="Đưa ra khỏi danh sách").click()
     await chibo.get_by_text("Đã cập nhật danh sách.").wait_for()
@@ -128,37 +131,39 @@ async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
     assert await waiting.count() == 0
     # The commune's own list gathers what its cells sent, and goes up the chain.
     await coso.goto(f"{portal_url}/t/{SLUG}/")
-    await coso.get_by_role("link", name="Đảng ủy xã Lạc Hồng").first.click()
+    await coso.get_by_role("link", name="Đảng ủy xã Như Quỳnh").first.click()
     await make_list(coso)
     sources = coso.locator("section[aria-labelledby=h-sources]")
     assert "Chi bộ thôn 1" in await sources.inner_text()
     await adopt(coso, "15-NQ/ĐU")
 
-    # The district sees the cell's list counted, and the commune's list with its sources.
-    assert await submitted_count(huyen, portal_url, label) > before
-    await huyen.goto(f"{portal_url}/t/{SLUG}/")
-    await huyen.get_by_role("link", name="Danh sách", exact=True).first.click()
-    below = huyen.locator("section[aria-labelledby=h-below] tr").filter(has_text="Lạc Hồng")
-    await below.filter(has_text=label).get_by_role("link").first.click()
-    await huyen.wait_for_url("**/lists/*")
-    sources = huyen.locator("section[aria-labelledby=h-sources]")
-    assert "Chi bộ thôn 1" in await sources.inner_text()
-    await shoot(huyen, screenshots, "13-list-aggregate")
-    # The province's organisation board has it in its inbox, with Accept and Return.
+    # The commune committee's dashboard counts the cell's list.
+    assert await submitted_count(coso, portal_url, label) > before
+    # The organisation board sees the commune's list with its sources, in its inbox.
     tinh = await as_user(browser, portal_url, "demo.tinh", "tinh-demo-2024")
+    await tinh.get_by_role("link", name="Danh sách", exact=True).first.click()
+    below = tinh.locator("section[aria-labelledby=h-below] tr").filter(
+        has_text="Đảng ủy xã Như Quỳnh"
+    )
+    await below.filter(has_text=label).get_by_role("link").first.click()
+    await tinh.wait_for_url("**/lists/*")
+    sources = tinh.locator("section[aria-labelledby=h-sources]")
+    assert "Chi bộ thôn 1" in await sources.inner_text()
+    await shoot(tinh, screenshots, "13-list-aggregate")
+    await tinh.goto(f"{portal_url}/t/{SLUG}/")
     await tinh.get_by_role("link", name="Danh sách chờ tôi xử lý").first.click()
-    item = tinh.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Đảng ủy xã Lạc Hồng")
+    item = tinh.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Đảng ủy xã Như Quỳnh")
+    assert "Gửi Ban Tổ chức Tỉnh ủy" in await item.inner_text()
     assert await item.get_by_role("button", name="Tiếp nhận").is_visible()
-    await tinh.context.close()
-    for page in (huyen, chibo, coso):
+    for page in (tinh, chibo, coso):
         await page.context.close()
 
 
-async def test_the_district_opens_a_course_and_reads_its_plan(
+async def test_the_commune_committee_opens_a_course_and_reads_its_plan(
     browser: Any, portal_url: str, screenshots: Path
 ) -> None:
-    page = await as_user(browser, portal_url, "demo.huyen", "huyen-demo-2024")
-    await page.get_by_role("link", name="Huyện ủy Văn Lâm").first.click()
+    page = await as_user(browser, portal_url, "demo.coso", "coso-demo-2024")
+    await page.get_by_role("link", name="Đảng ủy xã Như Quỳnh").first.click()
     await page.get_by_role("link", name="Lớp bồi dưỡng").click()
     today = dt.date.today()
     await page.get_by_label("Tên lớp").fill(f"Lớp bồi dưỡng nhận thức về Đảng khóa 1/{today.year}")

@@ -1,6 +1,6 @@
 """The portal in a real browser: sign in, add a candidate (fixing a mistake first), find
-it without diacritics, read its decisions with the guidance; the district dashboard;
-changing a password. Screenshots of each page at desktop and phone width."""
+it without diacritics, read its decisions with the guidance; the commune committee's
+dashboard; changing a password. Screenshots of each page at desktop and phone width."""
 
 from __future__ import annotations
 
@@ -61,12 +61,12 @@ async def test_a_cell_secretary_adds_finds_and_reads_a_candidate(
     await context.close()
 
 
-async def test_the_district_dashboard_has_charts_and_their_numbers(
+async def test_the_commune_dashboard_has_charts_and_their_numbers(
     browser: Any, portal_url: str, screenshots: Path
 ) -> None:
     context = await browser.new_context(locale="vi-VN", viewport=DESKTOP)
     page = await context.new_page()
-    await sign_in(page, portal_url, "demo.huyen", "huyen-demo-2024")
+    await sign_in(page, portal_url, "demo.coso", "coso-demo-2024")
     await page.get_by_role("link", name="Tổng hợp").first.click()
     await page.wait_for_url("**/dashboard")
     charts = page.get_by_role("img")
@@ -91,10 +91,10 @@ async def test_changing_a_password_in_the_browser(
     assert "ít nhất 10 ký tự" in await page.locator("#new_password-error").inner_text()
     await shoot(page, screenshots, "07-password-error")
     await page.get_by_label("Mật khẩu hiện tại").fill("coso-demo-2024")
-    await page.get_by_label(re.compile("^Mật khẩu mới")).fill("xã Lạc Hồng 2025 mới")
-    await page.get_by_label("Nhập lại mật khẩu mới").fill("xã Lạc Hồng 2025 mới")
+    await page.get_by_label(re.compile("^Mật khẩu mới")).fill("xã Như Quỳnh 2026 mới")
+    await page.get_by_label("Nhập lại mật khẩu mới").fill("xã Như Quỳnh 2026 mới")
     await page.get_by_role("button", name="Đổi mật khẩu").click()
     assert await page.get_by_text("Đã đổi mật khẩu").is_visible()
     await page.get_by_role("button", name="Đăng xuất").click()
-    await sign_in(page, portal_url, "demo.coso", "xã Lạc Hồng 2025 mới")
+    await sign_in(page, portal_url, "demo.coso", "xã Như Quỳnh 2026 mới")
     await context.close()

@@ -96,16 +96,43 @@ def _national_id(rng: random.Random, birth: dt.date, sex: str, prefix: str) -> s
     )
 
 
+PLACE_COMMITTEES = ("Đảng ủy xã ", "Đảng ủy phường ", "Đảng ủy thị trấn ")
+"""A cell under a committee named so lives in that commune, ward or township."""
+VILLAGE_CELLS = ("Chi bộ thôn ", "Chi bộ tổ dân phố ")
+
+
 class Cell(msgspec.Struct, frozen=True):
     id: int
     path: str
     name: str
     bloc: str | None
+    parent_name: str | None = None
+
+    @property
+    def place(self) -> str | None:
+        """ "xã Lạc Hồng" for a cell of Đảng ủy xã Lạc Hồng; None for an agency's cell."""
+        parent = self.parent_name or ""
+        if parent.startswith(PLACE_COMMITTEES):
+            return parent.removeprefix("Đảng ủy ")
+        return None
+
+    @property
+    def village(self) -> str | None:
+        """ "thôn 1" for Chi bộ thôn 1 (the village or residential group it stands for)."""
+        if self.name.startswith(VILLAGE_CELLS):
+            return self.name.removeprefix("Chi bộ ")
+        return None
 
 
 async def _cells() -> list[Cell]:
     rows = await (
-        OrgUnit.select(OrgUnit.id, OrgUnit.path, OrgUnit.name, OrgUnit.bloc)
+        OrgUnit.select(
+            OrgUnit.id,
+            OrgUnit.path,
+            OrgUnit.name,
+            OrgUnit.bloc,
+            OrgUnit.parent.name.as_alias("parent_name"),
+        )
         .where(in_tenant(OrgUnit), OrgUnit.kind.is_in(list(CELL_KINDS)))
         .order_by(OrgUnit.id)
     )
@@ -163,8 +190,8 @@ def candidate_row(
         "sex": sex,
         "ethnicity": "Kinh" if rng.random() < 0.97 else rng.choice(("Mường", "Tày", "Nùng")),
         "religion": "Không" if rng.random() < 0.9 else rng.choice(("Công giáo", "Phật giáo")),
-        "home_town": f"{cell.name}, {province.name}",
-        "residence": cell.name,
+        "home_town": ", ".join(p for p in (cell.place, province.name) if p),
+        "residence": ", ".join(p for p in (cell.village, cell.place, province.name) if p),
         "education": _education(rng, age),
         "occupation": occupation,
         "youth_union_member": age <= 30 and rng.random() < 0.85,
