@@ -39,7 +39,7 @@ def main() -> None:
     with server() as base:
         token = httpx.post(
             f"{base}/t/hungyen/api/v1/auth/token",
-            json={"username": "demo.huyen", "password": "huyen-demo-2024"},
+            json={"username": "demo.coso", "password": "coso-demo-2024"},
         ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         api = f"{base}/t/hungyen/api/v1"
@@ -48,7 +48,7 @@ def main() -> None:
         first = listing.json()["items"][0]["id"]
         targets = [
             ("trivial", f"{base}/bench/trivial", {}),
-            ("candidates page (50, district)", f"{api}/candidates?page_size=50", auth),
+            ("candidates page (50, commune)", f"{api}/candidates?page_size=50", auth),
             ("candidate search 'nguyen van'", f"{api}/candidates?q=nguyen%20van", auth),
             ("one candidate", f"{api}/candidates/{first}", auth),
             ("unit tree", f"{api}/units", auth),

@@ -9,9 +9,10 @@ the first view after any change costs.
     .venv/bin/python -m bench.portal --quick          # a short run on a small tenant
     .venv/bin/python -m bench.portal --reuse          # keep the database of the last run
 
-A signed-in district user (demo.huyen, Huyện ủy Văn Lâm) asks for the survey list page of
-a cell and the district's dashboard. The session cookie of a
-sign-in through the form (with its CSRF token) goes to wrk as a header.
+A signed-in commune committee user (demo.coso, Đảng ủy xã Như Quỳnh: the demo's tree is
+today's, without districts) asks for the survey list page of a cell and the committee's
+dashboard. The session cookie of a sign-in through the form (with its CSRF token) goes to
+wrk as a header.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from bench.harness import (
 from nguon.db.engine import postgres_config
 
 TENANT = "hungyen"
-USER = ("demo.huyen", "huyen-demo-2024")
-DISTRICT = "hy.vanlam"
-CELL = "hy.vanlam.nhuquynh.tdp-1"
+USER = ("demo.coso", "coso-demo-2024")
+COMMITTEE = "hy.x.nhuquynh"
+CELL = "hy.x.nhuquynh.nhuquynh-tdp-1"
 """A village cell of ordinary size (the demo's focus cells under Lạc Hồng hold 8× more)."""
 SESSION_COOKIE = "nguon_session"
 _CSRF_INPUT = re.compile(r'name="_csrf_token"\s+value="([^"]+)"')
@@ -51,7 +52,7 @@ async def unit_ids() -> dict[str, int]:
     connection = await asyncpg.connect(**postgres_config(admin_database_url()))
     try:
         rows = await connection.fetch(
-            "SELECT code, id FROM org_unit WHERE code = ANY($1::text[])", [DISTRICT, CELL]
+            "SELECT code, id FROM org_unit WHERE code = ANY($1::text[])", [COMMITTEE, CELL]
         )
     finally:
         await connection.close()
@@ -59,7 +60,7 @@ async def unit_ids() -> dict[str, int]:
 
 
 def sign_in(base: str) -> str:
-    """The session cookie of demo.huyen after signing in through the portal form."""
+    """The session cookie of demo.coso after signing in through the portal form."""
     with httpx.Client(base_url=base) as client:
         page = client.get(f"/t/{TENANT}/login")
         page.raise_for_status()
@@ -149,7 +150,7 @@ def measure_server(
         targets = [
             ("trivial", f"{base}/bench/trivial", {}),
             (f"cell list page ({entries}+{refused} people)", f"{portal}/lists/{list_id}", cookie),
-            ("district dashboard", f"{portal}/units/{ids[DISTRICT]}/dashboard", cookie),
+            ("commune dashboard", f"{portal}/units/{ids[COMMITTEE]}/dashboard", cookie),
         ]
         for name, url, headers in targets:
             check = httpx.get(url, headers=headers, timeout=30)
