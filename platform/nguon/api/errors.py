@@ -20,10 +20,12 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_410_GONE,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from nguon.api.auth import LoginRequired
+from nguon.api.tenant import TenantMerged
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 logger = logging.getLogger("nguon.http")
@@ -141,6 +143,44 @@ def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Respo
     return Redirect(path=f"/t/{tenant.slug}/login?next={quote(request.url.path)}")
 
 
+class MergedBody(msgspec.Struct):
+    status_code: int
+    detail: str
+    merged_into: str
+    merged_on: str
+    url: str
+    """The same path under the new tenant (ids did not change in the merge)."""
+
+
+def tenant_merged(request: Request[Any, Any, Any], exc: TenantMerged) -> Response[Any]:
+    old, new = exc.tenant, exc.into
+    merged_on = old.merged_on.isoformat() if old.merged_on else ""
+    if _is_api(request):
+        path = request.url.path.replace(f"/t/{old.slug}/", f"/t/{new.slug}/", 1)
+        body = MergedBody(
+            status_code=HTTP_410_GONE,
+            detail=(
+                f"{old.name} đã hợp nhất vào {new.name} từ ngày {merged_on}; "
+                f"hãy dùng /t/{new.slug}/. / This tenant was merged into {new.slug!r} on "
+                f"{merged_on}: use /t/{new.slug}/."
+            ),
+            merged_into=new.slug,
+            merged_on=merged_on,
+            url=str(request.base_url).rstrip("/") + path,
+        )
+        return Response(content=body, status_code=HTTP_410_GONE, media_type=MediaType.JSON)
+    return Template(
+        template_name="merged.html",
+        context={
+            "old": old,
+            "new": new,
+            "tenant": new,
+            "merged_on": old.merged_on.strftime("%d/%m/%Y") if old.merged_on else "",
+        },
+        status_code=HTTP_410_GONE,
+    )
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error(
         "unhandled error",
@@ -159,5 +199,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     LoginRequired: login_required,
+    TenantMerged: tenant_merged,
     Exception: unexpected_error,
 }

@@ -8,6 +8,7 @@ setting into ``nguon.tenant_id`` for Row-Level Security — sees the tenant.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import msgspec
@@ -29,6 +30,17 @@ class TenantRef(msgspec.Struct, frozen=True):
     rules_package: str = ""
     merged_into: str | None = None
     """Set once the tenant was merged into another: its slug answers with where to go."""
+    merged_on: dt.date | None = None
+
+
+class TenantMerged(Exception):
+    """A request for a tenant that was merged into another: answered 410 with where to go
+    (``into``: the open tenant it now lives in, following later merges too)."""
+
+    def __init__(self, tenant: TenantRef, into: TenantRef) -> None:
+        super().__init__(f"tenant {tenant.slug} was merged into {into.slug}")
+        self.tenant = tenant
+        self.into = into
 
 
 class TenantCache:
@@ -45,7 +57,12 @@ class TenantCache:
             return cached[1]
         row = (
             await Tenant.select(
-                Tenant.id, Tenant.slug, Tenant.name, Tenant.rules_package, Tenant.merged_into
+                Tenant.id,
+                Tenant.slug,
+                Tenant.name,
+                Tenant.rules_package,
+                Tenant.merged_into,
+                Tenant.merged_on,
             )
             .where(Tenant.slug == slug)
             .first()
@@ -69,9 +86,27 @@ class TenantMiddleware:
         tenant = await cache.resolve(slug) if slug else None
         if tenant is None:
             raise NotFoundException("Không tìm thấy đơn vị sử dụng / Unknown tenant")
+        if tenant.merged_into is not None:
+            raise TenantMerged(tenant, await _open_successor(cache, tenant))
         scope.setdefault("state", {})[SCOPE_KEY] = tenant
         with tenant_context(tenant.id):
             await self.app(scope, receive, send)
+
+
+MAX_MERGE_HOPS = 8
+
+
+async def _open_successor(cache: TenantCache, tenant: TenantRef) -> TenantRef:
+    """The tenant a merged one lives in now (a merged tenant's target may be merged too)."""
+    current = tenant
+    for _ in range(MAX_MERGE_HOPS):
+        if current.merged_into is None:
+            return current
+        successor = await cache.resolve(current.merged_into)
+        if successor is None:
+            break
+        current = successor
+    raise NotFoundException("Không tìm thấy đơn vị sử dụng / Unknown tenant")
 
 
 class TenantFromPathMiddleware:

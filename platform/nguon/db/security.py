@@ -2,7 +2,9 @@
 
 The owner role runs migrations and owns every table; the app role owns nothing, has
 NOBYPASSRLS, and sees only the rows of the tenant named by ``nguon.tenant_id``.
-Audit events are append-only for the app role.
+Audit events are append-only for the app role. The owner, NOBYPASSRLS too, has one more
+permissive policy, ``tenant_merge``: inside a tenant merge it also reaches the source
+tenant's rows (named by ``nguon.merge_source``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from nguon.db.engine import postgres_config
 APPEND_ONLY_TABLES = ("audit_event",)
 READ_ONLY_TABLES = ("tenant", "migration")
 TENANT_MATCH = "tenant_id = NULLIF(current_setting('nguon.tenant_id', true), '')::integer"
+MERGE_SOURCE_MATCH = "tenant_id = NULLIF(current_setting('nguon.merge_source', true), '')::integer"
+"""What the owner-only ``tenant_merge`` policy lets through: the rows of the tenant being
+merged, named for one transaction by ``nguon.tenancy.merge`` (the app role never sees them)."""
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -77,11 +82,16 @@ def _literal(value: str) -> str:
 async def apply_security(owner_url: str, roles: RoleNames) -> list[str]:
     """Grant the app role what it needs and put every tenant table under RLS.
 
-    Run by the owner after each migration; returns the tenant tables it covered.
+    Run by the owner after each migration; returns the tenant tables it covered. The
+    ``tenant_merge`` policy is granted to the role this runs as (``current_user``: the
+    owner that also runs operator commands such as ``nguon tenant merge``).
     """
     app = _ident(roles.app)
     connection = await asyncpg.connect(**postgres_config(owner_url))
     try:
+        owner = _ident(await connection.fetchval("SELECT current_user"))
+        if owner == app:
+            raise ValueError(f"apply_security must run as the owner, not the app role {app!r}")
         has_app_role = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", app)
         tables = [
             r["table_name"]
@@ -106,6 +116,11 @@ async def apply_security(owner_url: str, roles: RoleNames) -> list[str]:
                 await connection.execute(
                     f"CREATE POLICY tenant_isolation ON {t} "
                     f"USING ({TENANT_MATCH}) WITH CHECK ({TENANT_MATCH})"
+                )
+                await connection.execute(f"DROP POLICY IF EXISTS tenant_merge ON {t}")
+                await connection.execute(
+                    f"CREATE POLICY tenant_merge ON {t} FOR ALL TO {owner} "
+                    f"USING ({MERGE_SOURCE_MATCH})"
                 )
             if has_app_role:
                 for table in tables:

@@ -1,4 +1,4 @@
-"""``nguon tenant``: onboard a province, list tenants, import a large hierarchy.
+"""``nguon tenant``: onboard a province, list tenants, import a large hierarchy, merge two.
 
 These are operator actions: they run as the database owner (NGUON_MIGRATE_DATABASE_URL).
 """
@@ -6,6 +6,7 @@ These are operator actions: they run as the database owner (NGUON_MIGRATE_DATABA
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,7 @@ from nguon.db.engine import make_engine
 from nguon.org.import_units import UnitImportError, import_units
 from nguon.settings import load_settings
 from nguon.tenancy.manifest import ManifestError
+from nguon.tenancy.merge import MergeRefused, MergeReport, merge_tenants
 from nguon.tenancy.onboarding import OnboardingReport, list_tenants, onboard_file
 
 T = TypeVar("T")
@@ -102,3 +104,71 @@ def import_units_command(tenant_slug: str, file: Path) -> None:
         f"Imported {file.name} into {report.tenant}: {report.created} units created, "
         f"{report.unchanged} unchanged ({report.rows} rows)."
     )
+
+
+@tenant.command("merge")
+@click.argument("source")
+@click.option("--into", "target", required=True, metavar="TARGET", help="The tenant that stays.")
+@click.option(
+    "--on",
+    "on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="The day the provinces became one (YYYY-MM-DD).",
+)
+@click.option(
+    "--structure",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="A restructuring file (TOML or XLSX) applied to TARGET on DATE after the move.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would move and every conflict.")
+def merge_command(
+    source: str, target: str, on: dt.datetime, structure: Path | None, dry_run: bool
+) -> None:
+    """Move every row of tenant SOURCE into TARGET (ids unchanged) and close SOURCE."""
+    try:
+        report = run_as_owner(
+            merge_tenants(source, target, on.date(), structure=structure, dry_run=dry_run)
+        )
+    except MergeRefused as error:
+        _fail(f"Cannot merge {source} into {target}", error.problems)
+    _print_merge(report)
+    if report.conflicts:
+        raise SystemExit(1)
+
+
+def _print_merge(report: MergeReport) -> None:
+    if report.already_merged:
+        click.echo(
+            f"Tenant {report.source} was already merged into {report.target} on "
+            f"{report.merged_on}: nothing changed."
+        )
+        return
+    if report.dry_run:
+        click.echo(
+            f"Dry run: merging {report.source} into {report.target} on {report.merged_on} "
+            f"would move {report.total} rows. Nothing was written."
+        )
+    else:
+        click.echo(
+            f"Merged {report.source} into {report.target} on {report.merged_on}: "
+            f"{report.total} rows moved; {report.source} is closed and its address points "
+            f"to {report.target}."
+        )
+    for table, count in report.rows.items():
+        if count:
+            click.echo(f"  {table:<20} {count}")
+    if report.restructuring is not None:
+        verb = "would apply" if report.dry_run else "applied"
+        click.echo(f"  restructuring of {report.target} on {report.merged_on} {verb}:")
+        for key, value in report.restructuring.items():
+            click.echo(f"    {key}: {value}")
+    if report.conflicts:
+        click.echo(f"{len(report.conflicts)} conflict(s) to resolve before merging:", err=True)
+        for conflict in report.conflicts:
+            click.echo(f"  {conflict}", err=True)
+    elif report.dry_run:
+        click.echo("No conflicts.")
