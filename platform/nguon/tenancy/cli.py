@@ -142,12 +142,19 @@ def merge_command(
 
 def _print_merge(report: MergeReport) -> None:
     if report.already_merged:
+        if not report.total:
+            click.echo(
+                f"Tenant {report.source} was already merged into {report.target} on "
+                f"{report.merged_on}: nothing changed."
+            )
+            return
+        verb = "would move" if report.dry_run else "moved"
         click.echo(
             f"Tenant {report.source} was already merged into {report.target} on "
-            f"{report.merged_on}: nothing changed."
+            f"{report.merged_on}; {report.total} row(s) written under it since then {verb} "
+            f"to {report.target}."
         )
-        return
-    if report.dry_run:
+    elif report.dry_run:
         click.echo(
             f"Dry run: merging {report.source} into {report.target} on {report.merged_on} "
             f"would move {report.total} rows. Nothing was written."

@@ -18,7 +18,8 @@ On Postgres the owner is NOBYPASSRLS under FORCE RLS: the transaction runs as th
 (``nguon.tenant_id``) and names the source in ``nguon.merge_source``, which the owner-only
 policy ``tenant_merge`` reads (see ``nguon.db.security``).
 
-Running the same merge again changes nothing and says when it was done.
+Running the same merge again changes nothing and says when it was done (rows written under
+the old tenant in the meantime, by an app server that still had it cached, move then).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from nguon.tenancy.tenant_tables import (
 
 MERGE_ACTOR = Actor(label="cli:merge")
 MERGE_ACTION = "tenant_merged"
+LEFTOVERS_ACTION = "tenant_merge_leftovers"
 SET_MERGE_SOURCE_SQL = "SELECT set_config('nguon.merge_source', $1, true)"
 
 _KEY_NAMES = {
@@ -53,14 +55,15 @@ _KEY_NAMES = {
     ("candidate", ("national_id_hash",)): "national ID number",
     ("tenant_plugin", ("name",)): "plugin settings",
 }
-_LABEL_COLUMNS = ("code", "username", "full_name", "name", "title")
+_LABEL_COLUMNS = ("full_name", "name", "title", "code", "username")
+"""What names a row for a person reading a conflict (the first such column not in the key)."""
 
 
 class MergeRefused(Exception):
     """The merge cannot be done; nothing was written. ``problems`` says why, each one."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s) refuse the merge")
+        super().__init__("; ".join(problems))
         self.problems = problems
 
 
@@ -71,7 +74,8 @@ class MergeReport(msgspec.Struct, kw_only=True):
     target_name: str = ""
     dry_run: bool = False
     already_merged: bool = False
-    """The source was merged into the target before (on ``merged_on``): nothing changed."""
+    """The source was merged into the target before (on ``merged_on``): nothing changed,
+    except rows written under the source since then, if any (``rows``), which moved too."""
     rows: dict[str, int] = {}
     """Rows moved per table (a dry run: rows that would move)."""
     conflicts: list[str] = []
@@ -168,7 +172,7 @@ def _key_name(key: UniqueKey) -> str:
 def _label_column(table: type[Table], key: UniqueKey) -> str | None:
     columns = column_names(table)
     for name in _LABEL_COLUMNS:
-        if name in columns and name not in REDACTED_FIELDS:
+        if name in columns and name not in REDACTED_FIELDS and name not in key.within_tenant:
             return name
     return None
 
@@ -308,15 +312,15 @@ async def _merge(
         merged_on=on,
         dry_run=dry_run,
     )
+    tables = tenant_tables()
     if tenants.source.merged_into == target.slug:
         report.already_merged = True
-        report.merged_on = tenants.source.merged_on
-        return report
+        report.merged_on = tenants.source.merged_on or on
+        return await _leftovers(report, tenants, tables, dry_run, actor)
     problems = _closed_problems(tenants)
     if problems:
         raise MergeRefused(problems)
 
-    tables = tenant_tables()
     report.rows = {t._meta.tablename: await count_rows(t, source.id) for t in tables}
     report.conflicts = await _conflicts(tenants)
     if report.conflicts:
@@ -350,5 +354,38 @@ async def _merge(
             "rows": report.rows,
             "structure": structure.name if structure is not None else None,
         },
+    )
+    return report
+
+
+async def _leftovers(
+    report: MergeReport,
+    tenants: _Tenants,
+    tables: list[type[Table]],
+    dry_run: bool,
+    actor: Actor,
+) -> MergeReport:
+    """A merge done before: nothing to do, unless rows were written under the old tenant
+    afterwards (an app server keeps a tenant cached for up to a minute); those move too."""
+    source, target = tenants.source, tenants.target
+    rows = {t._meta.tablename: await count_rows(t, source.id) for t in tables}
+    if not any(rows.values()):
+        return report
+    report.rows = rows
+    report.conflicts = await _conflicts(tenants)
+    if report.conflicts:
+        if dry_run:
+            return report
+        raise MergeRefused(report.conflicts)
+    if dry_run:
+        return report
+    for table in tables:
+        await move_rows(table, source.id, target.id)
+    await record_event(
+        actor,
+        LEFTOVERS_ACTION,
+        "tenant",
+        source.id,
+        after={"merged_into": target.slug, "rows": {k: v for k, v in rows.items() if v}},
     )
     return report
