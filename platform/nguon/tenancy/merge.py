@@ -81,7 +81,8 @@ class MergeReport(msgspec.Struct, kw_only=True):
     conflicts: list[str] = []
     """What must be resolved first (a dry run reports them; a real run raises)."""
     restructuring: dict[str, Any] | None = None
-    """The restructuring applied (a dry run: planned) on the merge date, as it reported it."""
+    """The summary of the restructuring applied on the merge date (a dry run applies it and
+    rolls back, so it reports exactly what would change)."""
 
     @property
     def total(self) -> int:
@@ -89,7 +90,7 @@ class MergeReport(msgspec.Struct, kw_only=True):
 
 
 class _DryRunDone(Exception):
-    """Rolls back a dry run that went as far as moving rows to plan the restructuring."""
+    """Rolls back a dry run that went as far as moving rows to apply the restructuring."""
 
     def __init__(self, report: MergeReport) -> None:
         super().__init__("dry run")
@@ -249,15 +250,28 @@ def _load_structure(path: Path, target: str, on: dt.date) -> Any:
     return spec
 
 
-async def _restructure(spec: Any, path: Path, actor: Actor, apply: bool) -> dict[str, Any]:
-    from nguon.org.restructure import apply_restructuring, plan_restructuring
+async def _restructure(spec: Any, path: Path, actor: Actor) -> dict[str, Any]:
+    """Apply the restructuring to the target (the current tenant), rows already moved."""
+    from nguon.org.restructure import (
+        RestructuringRefused,
+        apply_restructuring,
+        plan_restructuring,
+    )
 
     plan = await plan_restructuring(spec, source=str(path))
-    if plan.problems:
-        raise MergeRefused([f"{path}: {problem}" for problem in plan.problems])
-    if not apply:
-        return msgspec.to_builtins(plan.summary)
-    return msgspec.to_builtins(await apply_restructuring(plan, actor))
+    try:
+        report = await apply_restructuring(plan, actor)
+    except RestructuringRefused as refused:
+        raise MergeRefused(refused.problems) from refused
+    if report.already_applied is not None:
+        raise MergeRefused(
+            [
+                f"{path}: this file was applied to {spec.tenant!r} before "
+                f"(at {report.already_applied.applied_at:%Y-%m-%d %H:%M}); the merge places "
+                "the merged units with a restructuring of its own: write one for the merge"
+            ]
+        )
+    return msgspec.to_builtins(report.summary)
 
 
 async def merge_tenants(
@@ -273,7 +287,7 @@ async def merge_tenants(
 
     Run with the owner's engine bound. Raises :class:`MergeRefused` (nothing written) for
     unknown or closed tenants, conflicts, or a restructuring that cannot apply. A dry run
-    reports the rows and conflicts (and the restructuring's plan) and writes nothing.
+    reports the rows and conflicts (and what the restructuring would do) and writes nothing.
     """
     spec = _load_structure(structure, target, on) if structure is not None else None
     with tenant_context(None):
@@ -333,7 +347,8 @@ async def _merge(
     for table in tables:
         await move_rows(table, source.id, target.id)
     if spec is not None and structure is not None:
-        report.restructuring = await _restructure(spec, structure, actor, apply=not dry_run)
+        # A dry run applies it too, to report exactly what it does, then rolls back.
+        report.restructuring = await _restructure(spec, structure, actor)
     if dry_run:
         raise _DryRunDone(report)
 
