@@ -85,10 +85,13 @@ def list_command() -> None:
         click.echo("No tenants yet.")
         return
     for summary in tenants:
-        click.echo(
+        line = (
             f"{summary.slug:<16} {summary.name:<32} rules={summary.rules_package:<12} "
             f"units={summary.units:<6} users={summary.users}"
         )
+        if summary.merged_into is not None:
+            line += f"  merged into {summary.merged_into} on {summary.merged_on}"
+        click.echo(line)
 
 
 @tenant.command("import-units")

@@ -7,6 +7,7 @@ nothing the second time; a manifest that adds units creates just those.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -225,6 +226,8 @@ class TenantSummary(msgspec.Struct):
     rules_package: str
     units: int
     users: int
+    merged_into: str | None = None
+    merged_on: dt.date | None = None
 
 
 async def list_tenants() -> list[TenantSummary]:
@@ -241,6 +244,8 @@ async def list_tenants() -> list[TenantSummary]:
                 rules_package=tenant["rules_package"],
                 units=units,
                 users=users,
+                merged_into=tenant["merged_into"],
+                merged_on=tenant["merged_on"],
             )
         )
     return summaries
