@@ -161,7 +161,7 @@ def manifest_text(prefix: str, slug: str, plugins: str | None = None) -> str:
 
 
 async def onboard_province(db: Database, prefix: str, plugins: str | None = None) -> Province:
-    slug = f"{prefix}-{os.getpid()}-{next(_counter)}"
+    slug = f"merge-{prefix}-{os.getpid()}-{next(_counter)}"
     manifest = parse_manifest(manifest_text(prefix, slug, plugins))
     with db.as_owner():
         report = await onboard(manifest)
