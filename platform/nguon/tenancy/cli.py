@@ -1,4 +1,5 @@
-"""``nguon tenant``: onboard a province, list tenants, import a large hierarchy, merge two.
+"""``nguon tenant``: onboard a province, list tenants, import a large hierarchy, restructure
+a tenant's tree, merge two tenants.
 
 These are operator actions: they run as the database owner (NGUON_MIGRATE_DATABASE_URL).
 """
@@ -16,6 +17,12 @@ import click
 from nguon.db.binding import using_engine
 from nguon.db.engine import make_engine
 from nguon.org.import_units import UnitImportError, import_units
+from nguon.org.restructure import (
+    RestructuringFileError,
+    RestructuringRefused,
+    RestructuringReport,
+    restructure_file,
+)
 from nguon.settings import load_settings
 from nguon.tenancy.manifest import ManifestError
 from nguon.tenancy.merge import MergeRefused, MergeReport, merge_tenants
@@ -41,7 +48,7 @@ def _fail(title: str, problems: list[str]) -> None:
 
 @click.group()
 def tenant() -> None:
-    """Tenants (provinces): onboard from a manifest, list, import units."""
+    """Tenants (provinces): onboard from a manifest, list, import units, restructure."""
 
 
 @tenant.command()
@@ -182,3 +189,61 @@ def _print_merge(report: MergeReport) -> None:
             click.echo(f"  {conflict}", err=True)
     elif report.dry_run:
         click.echo("No conflicts.")
+
+
+@tenant.command("restructure")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def restructure_command(file: Path, dry_run: bool) -> None:
+    """Restructure a tenant's tree from FILE (TOML or XLSX; the tenant is named in it).
+
+    All of it or nothing; every problem is printed as FILE:LINE (or FILE:SHEET:ROW).
+    """
+    try:
+        report = run_as_owner(restructure_file(file, dry_run=dry_run))
+    except (RestructuringFileError, RestructuringRefused) as error:
+        click.echo(
+            f"{file}: cannot restructure — nothing was written. {len(error.problems)} problem(s):",
+            err=True,
+        )
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1) from None
+    _print_restructuring(file, report)
+
+
+def _print_restructuring(file: Path, report: RestructuringReport) -> None:
+    summary = report.summary
+    if report.already_applied is not None:
+        applied = report.already_applied
+        click.echo(
+            f"{file} was already applied to {summary.tenant} on "
+            f"{applied.applied_at:%Y-%m-%d %H:%M} UTC (restructuring {applied.id}): "
+            "nothing changed."
+        )
+        return
+    if report.dry_run:
+        click.echo(
+            f"Dry run: {file} would restructure {summary.tenant} on {summary.effective_on} "
+            "— nothing was written."
+        )
+    else:
+        click.echo(
+            f"Restructured {summary.tenant} on {summary.effective_on} from {file} "
+            f"(restructuring {report.restructuring_id})."
+        )
+    if summary.reference:
+        click.echo(f"  reference: {summary.reference}")
+    actions = ", ".join(f"{count} {name}" for name, count in summary.actions.items())
+    click.echo(f"  actions: {actions}")
+    click.echo(
+        f"  units: {summary.units_created} created, {summary.units_closed} closed "
+        f"({summary.successions} with a successor)"
+    )
+    click.echo(
+        f"  following their successors: {summary.candidates} candidates, {summary.members} "
+        f"Party members, {summary.lists} lists, {summary.plans} admission plans, "
+        f"{summary.courses} courses"
+    )
+    click.echo(f"  lists of units left in place, re-routed: {summary.lists_rerouted}")
+    click.echo(f"  memberships added on successors: {summary.memberships}")
