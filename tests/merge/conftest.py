@@ -23,8 +23,10 @@ import itertools
 import json
 import os
 import uuid
+from collections.abc import AsyncIterator
 
 import msgspec
+import pytest
 from piccolo.table import Table
 
 from nguon.org.tables import OrgUnit, Restructuring, UnitSuccession
@@ -39,11 +41,13 @@ from nguon.plugins_builtin.reminders.tables import DeadlineReminder
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.manifest import parse_manifest
+from nguon.tenancy.merge import MergeReport, merge_tenants
 from nguon.tenancy.onboarding import onboard
 from nguon.tenancy.scoped import switch_tenant_in_transaction
+from nguon.tenancy.tables import Tenant
 from nguon.tenancy.tenant_tables import TENANT_COLUMN, tenant_tables
 from tests.conftest import Database
-from tests.http.conftest import _PASSWORD_HASH, AppClient, candidate_body, token_for
+from tests.http.conftest import _PASSWORD_HASH, AppClient, candidate_body, serving, token_for
 
 MERGED_ON = dt.date(2025, 7, 1)
 PERIOD = "2024-Q2"
@@ -312,10 +316,25 @@ async def _tables(db: Database, province: Province) -> None:
                 digest=hashlib.sha256(p.encode()).hexdigest(),
             )
             await restructuring.save().run()
+            closed = OrgUnit(
+                tenant_id=t,
+                code=f"{p}.btc-2020",
+                name="Ban Tổ chức Tỉnh ủy (trước năm 2023)",
+                kind="organisation_board",
+                parent=province.units[p],
+                path="",
+                depth=1,
+                valid_from=dt.date(2020, 1, 1),
+                valid_to=dt.date(2023, 1, 1),
+            )
+            await closed.save().run()
+            root = await OrgUnit.select(OrgUnit.path).where(OrgUnit.id == province.units[p]).first()
+            closed.path = f"{root['path']}{closed.id}."
+            await closed.save([OrgUnit.path]).run()
             await (
                 UnitSuccession(
                     tenant_id=t,
-                    predecessor=province.units[f"{p}.btc"],
+                    predecessor=closed.id,
                     successor=province.units[f"{p}.btc"],
                     effective_on=dt.date(2023, 1, 1),
                     change="renamed",
@@ -355,3 +374,51 @@ async def tenant_state(db: Database, tenant_id: int) -> dict[str, TableState]:
 
 def counts(state: dict[str, TableState]) -> dict[str, int]:
     return {table: s.count for table, s in state.items()}
+
+
+class Provinces(msgspec.Struct):
+    source: Province
+    target: Province
+    third: Province
+
+
+@pytest.fixture
+async def provinces(db: Database) -> AsyncIterator[Provinces]:
+    """Thái Bình (source), Hưng Yên (target) and Bắc Giang (a bystander), each filled."""
+    async with serving(db) as client:
+        made = []
+        for prefix in ("tb", "hy", "bg"):
+            province = await onboard_province(db, prefix)
+            made.append(await fill(client, db, province, (national_id(),)))
+    yield Provinces(*made)
+
+
+async def merge_as_owner(db: Database, p: Provinces, **options: object) -> MergeReport:
+    with db.as_owner():
+        return await merge_tenants(p.source.slug, p.target.slug, MERGED_ON, **options)
+
+
+async def tenant_row(db: Database, tenant_id: int) -> dict:
+    with db.as_owner():
+        return await Tenant.select().where(Tenant.id == tenant_id).first().run()
+
+
+async def list_detail(client: AppClient, slug: str, username: str, list_id: int) -> dict:
+    headers = await token_for(client, slug, username)
+    response = await client.get(f"/t/{slug}/api/v1/lists/{list_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def list_history(detail: dict) -> dict:
+    summary = detail["list"]
+    return {
+        "unit": (summary["unit_id"], summary["unit_name"], summary["unit_kind"]),
+        "receiver": (summary["receiver_unit_id"], summary["receiver_unit_name"]),
+        "period": summary["period"],
+        "state": summary["state"],
+        "included": summary["included_count"],
+        "entries": sorted(e["candidate_id"] for e in detail["entries"]),
+        "transitions": [(t["from_state"], t["to_state"]) for t in detail["transitions"]],
+        "resolutions": [r["number"] for r in detail["resolutions"]],
+    }

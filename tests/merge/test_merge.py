@@ -2,77 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import msgspec
 import pytest
 from piccolo.table import Table
 
 from nguon.audit.tables import AuditEvent
 from nguon.tenancy import merge as merge_module
 from nguon.tenancy.context import tenant_context
-from nguon.tenancy.merge import MergeRefused, MergeReport, merge_tenants
-from nguon.tenancy.tables import Tenant
+from nguon.tenancy.merge import MergeRefused, merge_tenants
 from nguon.tenancy.tenant_tables import tenant_tables
 from tests.conftest import Database
-from tests.http.conftest import AppClient, serving, token_for
+from tests.http.conftest import serving
 from tests.merge.conftest import (
     MERGED_ON,
-    Province,
+    Provinces,
     counts,
     fill,
+    list_detail,
+    list_history,
+    merge_as_owner,
     national_id,
     onboard_province,
+    tenant_row,
     tenant_state,
 )
-
-
-class Provinces(msgspec.Struct):
-    source: Province
-    target: Province
-    third: Province
-
-
-@pytest.fixture
-async def provinces(db: Database) -> AsyncIterator[Provinces]:
-    """Thái Bình (source), Hưng Yên (target) and Bắc Giang (a bystander), each filled."""
-    async with serving(db) as client:
-        made = []
-        for prefix in ("tb", "hy", "bg"):
-            province = await onboard_province(db, prefix)
-            made.append(await fill(client, db, province, (national_id(),)))
-    yield Provinces(*made)
-
-
-async def _merge(db: Database, p: Provinces, **options: object) -> MergeReport:
-    with db.as_owner():
-        return await merge_tenants(p.source.slug, p.target.slug, MERGED_ON, **options)
-
-
-async def _tenant_row(db: Database, tenant_id: int) -> dict:
-    with db.as_owner():
-        return await Tenant.select().where(Tenant.id == tenant_id).first().run()
-
-
-async def _list_detail(client: AppClient, slug: str, username: str, list_id: int) -> dict:
-    headers = await token_for(client, slug, username)
-    response = await client.get(f"/t/{slug}/api/v1/lists/{list_id}", headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _history(detail: dict) -> dict:
-    summary = detail["list"]
-    return {
-        "unit": (summary["unit_id"], summary["unit_name"], summary["unit_kind"]),
-        "receiver": (summary["receiver_unit_id"], summary["receiver_unit_name"]),
-        "period": summary["period"],
-        "state": summary["state"],
-        "included": summary["included_count"],
-        "entries": sorted(e["candidate_id"] for e in detail["entries"]),
-        "transitions": [(t["from_state"], t["to_state"]) for t in detail["transitions"]],
-        "resolutions": [r["number"] for r in detail["resolutions"]],
-    }
 
 
 async def test_the_merge_moves_every_row_of_every_tenant_table_with_its_id(
@@ -85,10 +37,10 @@ async def test_the_merge_moves_every_row_of_every_tenant_table_with_its_id(
     empty = [table for table, state in source_before.items() if state.count == 0]
     assert not empty, f"give the source rows of {empty} in tests/merge/conftest.py"
     async with serving(db) as client:
-        list_before = await _list_detail(client, p.source.slug, "tb.cell", p.source.list_id)
+        list_before = await list_detail(client, p.source.slug, "tb.cell", p.source.list_id)
     assert list_before["list"]["receiver_unit_name"] == "Đảng ủy xã Song An"
 
-    report = await _merge(db, p)
+    report = await merge_as_owner(db, p)
 
     assert not report.already_merged and not report.conflicts
     assert report.rows == counts(source_before)
@@ -103,7 +55,7 @@ async def test_the_merge_moves_every_row_of_every_tenant_table_with_its_id(
         assert source_after[table].count == 0, table
     assert await tenant_state(db, p.third.tenant_id) == third_before
 
-    closed = await _tenant_row(db, p.source.tenant_id)
+    closed = await tenant_row(db, p.source.tenant_id)
     assert (closed["merged_into"], closed["merged_on"]) == (p.target.slug, MERGED_ON)
     with db.as_owner(), tenant_context(p.target.tenant_id):
         events = (
@@ -118,8 +70,8 @@ async def test_the_merge_moves_every_row_of_every_tenant_table_with_its_id(
     # The 2024 list of Thái Bình, read by its own cell editor at the new address: the same
     # unit, chain, people, transitions and resolution.
     async with serving(db) as client:
-        list_after = await _list_detail(client, p.target.slug, "tb.cell", p.source.list_id)
-    assert _history(list_after) == _history(list_before)
+        list_after = await list_detail(client, p.target.slug, "tb.cell", p.source.list_id)
+    assert list_history(list_after) == list_history(list_before)
     assert list_after["list"]["unit_name"] == "Chi bộ thôn Trung An"
     assert list_after["list"]["receiver_unit_name"] == "Đảng ủy xã Song An"
     assert [t["to_state"] for t in list_after["transitions"]] == [
@@ -134,13 +86,13 @@ async def test_running_the_same_merge_again_changes_nothing(
     db: Database, provinces: Provinces
 ) -> None:
     p = provinces
-    first = await _merge(db, p)
+    first = await merge_as_owner(db, p)
     assert first.total > 0
     source = await tenant_state(db, p.source.tenant_id)
     target = await tenant_state(db, p.target.tenant_id)
 
-    again = await _merge(db, p)
-    dry = await _merge(db, p, dry_run=True)
+    again = await merge_as_owner(db, p)
+    dry = await merge_as_owner(db, p, dry_run=True)
 
     for report in (again, dry):
         assert report.already_merged and report.merged_on == MERGED_ON
@@ -155,13 +107,13 @@ async def test_rows_written_under_the_old_tenant_after_the_merge_move_on_the_nex
     """An app server keeps a tenant cached for a minute: a write that slipped in under the
     old tenant is not lost, the next run of the merge moves it."""
     p = provinces
-    await _merge(db, p)
+    await merge_as_owner(db, p)
     with db.as_owner(), tenant_context(p.source.tenant_id):
         await AuditEvent.insert(
             AuditEvent(tenant_id=p.source.tenant_id, actor="late", action="update", entity_type="x")
         ).run()
 
-    report = await _merge(db, p)
+    report = await merge_as_owner(db, p)
 
     assert report.already_merged and report.rows["audit_event"] == 1 and report.total == 1
     assert sum(counts(await tenant_state(db, p.source.tenant_id)).values()) == 0
@@ -181,13 +133,13 @@ async def test_a_dry_run_reports_the_rows_and_writes_nothing(
     source = await tenant_state(db, p.source.tenant_id)
     target = await tenant_state(db, p.target.tenant_id)
 
-    report = await _merge(db, p, dry_run=True)
+    report = await merge_as_owner(db, p, dry_run=True)
 
     assert report.dry_run and not report.already_merged and not report.conflicts
     assert report.rows == counts(source)
     assert await tenant_state(db, p.source.tenant_id) == source
     assert await tenant_state(db, p.target.tenant_id) == target
-    assert (await _tenant_row(db, p.source.tenant_id))["merged_into"] is None
+    assert (await tenant_row(db, p.source.tenant_id))["merged_into"] is None
 
 
 async def test_a_failure_half_way_leaves_both_tenants_exactly_as_before(
@@ -207,12 +159,12 @@ async def test_a_failure_half_way_leaves_both_tenants_exactly_as_before(
 
     monkeypatch.setattr(merge_module, "move_rows", failing_move)
     with pytest.raises(RuntimeError, match="the disk is full"):
-        await _merge(db, p)
+        await merge_as_owner(db, p)
 
     assert len(moved) >= 5
     assert await tenant_state(db, p.source.tenant_id) == source
     assert await tenant_state(db, p.target.tenant_id) == target
-    assert (await _tenant_row(db, p.source.tenant_id))["merged_into"] is None
+    assert (await tenant_row(db, p.source.tenant_id))["merged_into"] is None
 
 
 async def test_a_national_id_held_in_both_tenants_refuses_the_merge(db: Database) -> None:
@@ -226,9 +178,9 @@ async def test_a_national_id_held_in_both_tenants_refuses_the_merge(db: Database
         await tenant_state(db, target.tenant_id),
     )
 
-    dry = await _merge(db, p, dry_run=True)
+    dry = await merge_as_owner(db, p, dry_run=True)
     with pytest.raises(MergeRefused) as refused:
-        await _merge(db, p)
+        await merge_as_owner(db, p)
 
     assert refused.value.problems == dry.conflicts
     (problem,) = refused.value.problems
@@ -243,7 +195,7 @@ async def test_a_national_id_held_in_both_tenants_refuses_the_merge(db: Database
         await tenant_state(db, target.tenant_id),
     )
     assert after == before
-    assert (await _tenant_row(db, source.tenant_id))["merged_into"] is None
+    assert (await tenant_row(db, source.tenant_id))["merged_into"] is None
 
 
 async def test_every_key_unique_within_a_tenant_is_checked(db: Database) -> None:
@@ -254,7 +206,7 @@ async def test_every_key_unique_within_a_tenant_is_checked(db: Database) -> None
     p = Provinces(source=source, target=target, third=target)
 
     with pytest.raises(MergeRefused) as refused:
-        await _merge(db, p)
+        await merge_as_owner(db, p)
 
     problems = refused.value.problems
     codes = [x for x in problems if x.startswith("unit code code='hy")]
@@ -279,7 +231,7 @@ async def test_unknown_closed_or_same_tenants_are_refused(
             await merge_tenants("no-such-province", p.target.slug, MERGED_ON)
         with pytest.raises(MergeRefused, match="cannot be merged into itself"):
             await merge_tenants(p.target.slug, p.target.slug, MERGED_ON)
-    await _merge(db, p)
+    await merge_as_owner(db, p)
     with db.as_owner():
         with pytest.raises(MergeRefused, match=f"merge into '{p.target.slug}' instead"):
             await merge_tenants(p.third.slug, p.source.slug, MERGED_ON)

@@ -14,8 +14,7 @@ from nguon.tenancy.context import tenant_context
 from nguon.tenancy.tenant_tables import tenant_tables
 from tests.conftest import TEST_DATABASE, TEST_ROLES, Database, role_url
 from tests.http.conftest import serving
-from tests.merge.conftest import fill, national_id, onboard_province
-from tests.merge.test_merge import Provinces, _merge
+from tests.merge.conftest import Provinces, fill, merge_as_owner, national_id, onboard_province
 
 
 async def _provinces(db: Database) -> Provinces:
@@ -87,7 +86,7 @@ async def test_nothing_of_either_tenant_is_seen_under_a_third_during_and_after(
                 )
 
     monkeypatch.setattr(merge_module, "move_rows", watched_move)
-    await _merge(postgres_db, p)
+    await merge_as_owner(postgres_db, p)
 
     assert during, "the merge never reached the candidate table"
     under_third, under_none, third_naming_source, none_naming_source = during[0]

@@ -8,13 +8,12 @@ from nguon.plugin_admin.tables import TenantPlugin
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
 from tests.http.conftest import BASE_URL, PASSWORD, portal_login, serving, token_for
-from tests.merge.conftest import MERGED_ON
-from tests.merge.test_merge import Provinces, _merge, provinces  # noqa: F401 (fixture)
+from tests.merge.conftest import MERGED_ON, Provinces, merge_as_owner
 
 
 async def test_the_old_address_answers_gone_and_says_where_the_province_went(
     db: Database,
-    provinces: Provinces,  # noqa: F811
+    provinces: Provinces,
 ) -> None:
     p = provinces
     old, new = p.source.slug, p.target.slug
@@ -26,7 +25,7 @@ async def test_the_old_address_answers_gone_and_says_where_the_province_went(
         assert (await client.get(f"/t/{old}{list_path}", headers=token)).status_code == 200
         cookies = client.cookies
 
-    await _merge(db, p)
+    await merge_as_owner(db, p)
 
     async with serving(db) as client:
         client.cookies = cookies
@@ -70,14 +69,14 @@ async def test_the_old_address_answers_gone_and_says_where_the_province_went(
 
 async def test_a_tenant_merged_twice_points_to_where_it_lives_now(
     db: Database,
-    provinces: Provinces,  # noqa: F811
+    provinces: Provinces,
 ) -> None:
     p = provinces
-    await _merge(db, p)
+    await merge_as_owner(db, p)
     # Both hold deadline_reminders settings now: the operator keeps one (a conflict).
     with db.as_owner(), tenant_context(p.third.tenant_id):
         await TenantPlugin.delete().where(TenantPlugin.tenant_id == p.third.tenant_id).run()
-    await _merge(db, Provinces(source=p.target, target=p.third, third=p.third))
+    await merge_as_owner(db, Provinces(source=p.target, target=p.third, third=p.third))
     async with serving(db) as client:
         api = await client.get(f"/t/{p.source.slug}/api/v1/lists/{p.source.list_id}")
         page = await client.get(f"/t/{p.source.slug}/login")
