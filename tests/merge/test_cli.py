@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from nguon.cli import main
+from tests.merge.conftest import manifest_text
+from tests.merge.test_merge_structure import STRUCTURE
 from tests.onboarding.conftest import TENANTS
 from tests.onboarding.test_cli import sqlite_env  # noqa: F401 (fixture)
 
@@ -46,3 +50,37 @@ def test_merge_thaibinh_into_hungyen_from_the_command_line(
     assert back.exit_code == 1
     assert "Cannot merge hungyen into thaibinh — nothing was written. 1 problem(s):" in back.stderr
     assert "tenant 'thaibinh' was merged into 'hungyen' on 2025-07-01" in back.stderr
+
+
+def test_merge_with_a_structure_file_from_the_command_line(
+    sqlite_env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    runner = CliRunner(env=sqlite_env)
+    for prefix, slug in (("hy", "hungyen"), ("tb", "thaibinh")):
+        manifest = tmp_path / f"{slug}.toml"
+        manifest.write_text(manifest_text(prefix, slug), encoding="utf-8")
+        assert runner.invoke(main, ["tenant", "onboard", str(manifest)]).exit_code == 0
+    structure = tmp_path / "hop-nhat.toml"
+    structure.write_text(STRUCTURE.format(slug="hungyen"), encoding="utf-8")
+    broken = tmp_path / "hong.toml"
+    broken.write_text(STRUCTURE.format(slug="hungyen").replace("thon-1", "thon-9"), "utf-8")
+    command = ["tenant", "merge", "thaibinh", "--into", "hungyen", "--on", "2025-07-01"]
+
+    refused = runner.invoke(main, [*command, "--structure", str(broken)])
+    assert refused.exit_code == 1
+    assert "Cannot merge thaibinh into hungyen — nothing was written." in refused.stderr
+    assert f"{broken}:" in refused.stderr and "hy.d1.xa.thon-9" in refused.stderr
+
+    dry = runner.invoke(main, [*command, "--structure", str(structure), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would move" in dry.output
+    assert f"Dry run: {structure} would restructure hungyen on 2025-07-01" in dry.output
+    assert "  units: 4 created" in dry.output
+
+    merged = runner.invoke(main, [*command, "--structure", str(structure)])
+    assert merged.exit_code == 0, merged.output
+    assert "Merged thaibinh into hungyen on 2025-07-01:" in merged.output
+    assert f"Restructured hungyen on 2025-07-01 from {structure}" in merged.output
+    listed = runner.invoke(main, ["tenant", "list"]).output.splitlines()
+    assert listed[1].endswith("merged into hungyen on 2025-07-01")

@@ -96,14 +96,16 @@ async def test_the_merge_places_the_merged_units_in_the_new_tree_and_keeps_histo
     target = await tenant_state(db, p.target.tenant_id)
 
     dry = await merge_as_owner(db, p, structure=path, dry_run=True)
-    assert dry.restructuring is not None and dry.restructuring["units_created"] == 4
+    assert dry.restructuring is not None and dry.restructuring.dry_run
+    assert dry.restructuring.summary.units_created == 4
     assert await tenant_state(db, p.source.tenant_id) == source
     assert await tenant_state(db, p.target.tenant_id) == target
 
     report = await merge_as_owner(db, p, structure=path)
 
-    assert report.restructuring == dry.restructuring
-    assert report.restructuring["candidates"] == 6
+    assert report.restructuring is not None and report.restructuring.applied
+    assert report.restructuring.summary == dry.restructuring.summary
+    assert report.restructuring.summary.candidates == 6
     units = await _units(db, p.target.tenant_id)
     old_cell, new_cell = units["tb.d1.xa.thon-1"], units["hy.songan.trungan"]
     assert old_cell["valid_to"] == MERGED_ON and new_cell["valid_from"] == MERGED_ON

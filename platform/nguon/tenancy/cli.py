@@ -178,11 +178,8 @@ def _print_merge(report: MergeReport) -> None:
     for table, count in report.rows.items():
         if count:
             click.echo(f"  {table:<20} {count}")
-    if report.restructuring is not None:
-        verb = "would apply" if report.dry_run else "applied"
-        click.echo(f"  restructuring of {report.target} on {report.merged_on} {verb}:")
-        for key, value in report.restructuring.items():
-            click.echo(f"    {key}: {value}")
+    if report.restructuring is not None and report.structure is not None:
+        _print_restructuring(Path(report.structure), report.restructuring)
     if report.conflicts:
         click.echo(f"{len(report.conflicts)} conflict(s) to resolve before merging:", err=True)
         for conflict in report.conflicts:

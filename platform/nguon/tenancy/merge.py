@@ -34,6 +34,15 @@ from piccolo.table import Table
 from nguon.audit.service import REDACTED_FIELDS, Actor, record_event
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
+from nguon.org.restructure import (
+    RestructuringFile,
+    RestructuringFileError,
+    RestructuringRefused,
+    RestructuringReport,
+    apply_restructuring,
+    load_restructuring,
+    plan_restructuring,
+)
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.tables import Tenant
 from nguon.tenancy.tenant_tables import (
@@ -80,9 +89,11 @@ class MergeReport(msgspec.Struct, kw_only=True):
     """Rows moved per table (a dry run: rows that would move)."""
     conflicts: list[str] = []
     """What must be resolved first (a dry run reports them; a real run raises)."""
-    restructuring: dict[str, Any] | None = None
-    """The summary of the restructuring applied on the merge date (a dry run applies it and
-    rolls back, so it reports exactly what would change)."""
+    structure: str | None = None
+    """The restructuring file applied with the merge."""
+    restructuring: RestructuringReport | None = None
+    """The restructuring applied on the merge date (a dry run applies it and rolls back, so
+    it reports exactly what would change)."""
 
     @property
     def total(self) -> int:
@@ -232,14 +243,12 @@ async def _conflicts(tenants: _Tenants) -> list[str]:
     return problems
 
 
-def _load_structure(path: Path, target: str, on: dt.date) -> Any:
+def _load_structure(path: Path, target: str, on: dt.date) -> RestructuringFile:
     """The restructuring file, checked to be a restructuring of ``target`` on ``on``."""
-    from nguon.org.restructure import RestructuringFileError, load_restructuring
-
     try:
         spec = load_restructuring(path)
     except RestructuringFileError as error:
-        raise MergeRefused([f"{path}: {problem}" for problem in error.problems]) from error
+        raise MergeRefused(error.problems) from error
     problems = []
     if spec.tenant != target:
         problems.append(f"{path}: tenant = {spec.tenant!r}, but the merge restructures {target!r}")
@@ -250,14 +259,10 @@ def _load_structure(path: Path, target: str, on: dt.date) -> Any:
     return spec
 
 
-async def _restructure(spec: Any, path: Path, actor: Actor) -> dict[str, Any]:
+async def _restructure(
+    spec: RestructuringFile, path: Path, actor: Actor, dry_run: bool
+) -> RestructuringReport:
     """Apply the restructuring to the target (the current tenant), rows already moved."""
-    from nguon.org.restructure import (
-        RestructuringRefused,
-        apply_restructuring,
-        plan_restructuring,
-    )
-
     plan = await plan_restructuring(spec, source=str(path))
     try:
         report = await apply_restructuring(plan, actor)
@@ -271,7 +276,9 @@ async def _restructure(spec: Any, path: Path, actor: Actor) -> dict[str, Any]:
                 "the merged units with a restructuring of its own: write one for the merge"
             ]
         )
-    return msgspec.to_builtins(report.summary)
+    if dry_run:
+        return msgspec.structs.replace(report, dry_run=True, restructuring_id=None)
+    return report
 
 
 async def merge_tenants(
@@ -312,7 +319,7 @@ async def _merge(
     source: Tenant,
     target: Tenant,
     on: dt.date,
-    spec: Any,
+    spec: RestructuringFile | None,
     structure: Path | None,
     dry_run: bool,
     actor: Actor,
@@ -348,7 +355,8 @@ async def _merge(
         await move_rows(table, source.id, target.id)
     if spec is not None and structure is not None:
         # A dry run applies it too, to report exactly what it does, then rolls back.
-        report.restructuring = await _restructure(spec, structure, actor)
+        report.structure = str(structure)
+        report.restructuring = await _restructure(spec, structure, actor, dry_run)
     if dry_run:
         raise _DryRunDone(report)
 
