@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from piccolo.table import Table
 
 from nguon.audit.tables import AuditEvent
+from nguon.org.import_units import UnitImportError, import_units
 from nguon.tenancy import merge as merge_module
 from nguon.tenancy.context import tenant_context
+from nguon.tenancy.manifest import ManifestError, parse_manifest
 from nguon.tenancy.merge import MergeRefused, merge_tenants
+from nguon.tenancy.onboarding import onboard
 from nguon.tenancy.tenant_tables import tenant_tables
 from tests.conftest import Database
 from tests.http.conftest import serving
@@ -19,6 +24,7 @@ from tests.merge.conftest import (
     fill,
     list_detail,
     list_history,
+    manifest_text,
     merge_as_owner,
     national_id,
     onboard_province,
@@ -237,3 +243,29 @@ async def test_unknown_closed_or_same_tenants_are_refused(
             await merge_tenants(p.third.slug, p.source.slug, MERGED_ON)
         with pytest.raises(MergeRefused, match=f"was merged into '{p.target.slug}'"):
             await merge_tenants(p.source.slug, p.third.slug, MERGED_ON)
+
+
+async def test_a_merged_tenant_takes_no_more_units_or_users(
+    db: Database, provinces: Provinces, tmp_path: Path
+) -> None:
+    p = provinces
+    await merge_as_owner(db, p)
+    closed = (
+        f"tenant {p.source.slug!r} was merged into {p.target.slug!r} on 2025-07-01 and is "
+        f"closed: work in {p.target.slug!r}"
+    )
+    units = tmp_path / "units.csv"
+    units.write_text(
+        "code,name,kind,bloc,parent_code,valid_from\n"
+        "tb.d1.xa.thon-2,Chi bộ thôn 2,subordinate_cell,commune,tb.d1.xa,2020-01-01\n",
+        encoding="utf-8",
+    )
+    before = await tenant_state(db, p.source.tenant_id)
+    with db.as_owner():
+        with pytest.raises(ManifestError) as refused:
+            await onboard(parse_manifest(manifest_text("tb", p.source.slug)))
+        assert refused.value.problems == [f"$.slug: {closed}"]
+        with pytest.raises(UnitImportError) as not_imported:
+            await import_units(p.source.slug, units)
+        assert not_imported.value.problems == [closed]
+    assert await tenant_state(db, p.source.tenant_id) == before

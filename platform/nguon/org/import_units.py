@@ -19,6 +19,7 @@ from nguon.audit.service import Actor
 from nguon.db.binding import current_engine
 from nguon.org.service import create_units, existing_units
 from nguon.org.unit_specs import Origin, UnitSpec, plan_units
+from nguon.tenancy.closed import closed_problem
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from nguon.tenancy.tables import Tenant
@@ -178,6 +179,9 @@ async def import_units(tenant_slug: str, path: Path, actor: Actor = IMPORT_ACTOR
             tenant = await Tenant.objects().where(Tenant.slug == tenant_slug).first()
             if tenant is None:
                 raise UnitImportError([f"unknown tenant {tenant_slug!r}"])
+            closed = closed_problem(tenant)
+            if closed:
+                raise UnitImportError([closed])
             try:
                 vocabulary = vocabulary_for(tenant.rules_package)
             except UnknownRulesPackage:

@@ -20,6 +20,7 @@ from nguon.db.binding import current_engine
 from nguon.org.service import create_units, existing_units
 from nguon.org.tables import Membership, OrgUnit
 from nguon.plugin_admin.service import apply_setting, masked
+from nguon.tenancy.closed import closed_problem
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.manifest import (
     Manifest,
@@ -92,6 +93,9 @@ async def _onboard(manifest: Manifest, actor: Actor) -> OnboardingReport:
     existing_grants: set[_Grant] = set()
     units = {}
     if tenant is not None:
+        closed = closed_problem(tenant)
+        if closed:
+            raise ManifestError([f"$.slug: {closed}"])
         for field in ("name", "rules_package"):
             if getattr(tenant, field) != getattr(manifest, field):
                 problems.append(
