@@ -269,3 +269,10 @@ async def test_a_merged_tenant_takes_no_more_units_or_users(
             await import_units(p.source.slug, units)
         assert not_imported.value.problems == [closed]
     assert await tenant_state(db, p.source.tenant_id) == before
+
+
+async def test_the_merge_refuses_to_run_inside_a_callers_transaction(db: Database) -> None:
+    with db.as_owner():
+        async with db.owner.transaction():
+            with pytest.raises(RuntimeError, match="opens its own transaction"):
+                await merge_tenants("a", "b", MERGED_ON)

@@ -292,10 +292,15 @@ async def merge_tenants(
 ) -> MergeReport:
     """Merge tenant ``source`` into tenant ``target`` on ``on`` (slugs), all or nothing.
 
-    Run with the owner's engine bound. Raises :class:`MergeRefused` (nothing written) for
-    unknown or closed tenants, conflicts, or a restructuring that cannot apply. A dry run
-    reports the rows and conflicts (and what the restructuring would do) and writes nothing.
+    Run with the owner's engine bound (``using_engine(make_engine(owner_url))``), outside
+    any transaction: it opens its own, as the target tenant. Raises :class:`MergeRefused`
+    (nothing written) for unknown or closed tenants, conflicts, or a restructuring that
+    cannot apply. A dry run reports the rows and conflicts (and what the restructuring
+    would do) and writes nothing.
     """
+    engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        raise RuntimeError("merge_tenants opens its own transaction: call it outside one")
     spec = _load_structure(structure, target, on) if structure is not None else None
     with tenant_context(None):
         found = {slug: await _tenant(slug) for slug in (source, target)}
@@ -306,7 +311,6 @@ async def merge_tenants(
         raise MergeRefused(unknown)
     source_row, target_row = found[source], found[target]
     assert source_row is not None and target_row is not None
-    engine = current_engine()
     try:
         with tenant_context(target_row.id):
             async with engine.transaction():
