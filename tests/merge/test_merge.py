@@ -9,6 +9,7 @@ from piccolo.table import Table
 
 from nguon.audit.tables import AuditEvent
 from nguon.org.import_units import UnitImportError, import_units
+from nguon.org.tables import Restructuring
 from nguon.tenancy import merge as merge_module
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.manifest import ManifestError, parse_manifest
@@ -210,22 +211,33 @@ async def test_every_key_unique_within_a_tenant_is_checked(db: Database) -> None
     source = await onboard_province(db, "hy", plugins)
     target = await onboard_province(db, "hy", plugins)
     p = Provinces(source=source, target=target, third=target)
+    for province in (source, target):
+        with db.as_owner(), tenant_context(province.tenant_id):
+            await Restructuring.insert(
+                Restructuring(
+                    tenant_id=province.tenant_id,
+                    effective_on=MERGED_ON,
+                    digest="ab" * 32,
+                )
+            ).run()
 
     with pytest.raises(MergeRefused) as refused:
         await merge_as_owner(db, p)
 
     problems = refused.value.problems
-    codes = [x for x in problems if x.startswith("unit code code='hy")]
+    generic = f"unique key restructuring_tenant_digest (digest='{'ab' * 32}'): held by both "
+    assert any(x.startswith(f"{generic}{source.slug} restructuring #") for x in problems)
+    codes = [x for x in problems if x.startswith("unit code 'hy")]
     assert len(codes) == 5
     assert (
-        f"unit code code='hy.d1.xa': held by both {source.slug} org_unit "
+        f"unit code 'hy.d1.xa': held by both {source.slug} org_unit "
         f"#{source.units['hy.d1.xa']} (Đảng ủy xã Lạc Hồng) and {target.slug} org_unit "
         f"#{target.units['hy.d1.xa']} (Đảng ủy xã Lạc Hồng)"
     ) in problems
-    usernames = [x for x in problems if x.startswith("username username=")]
+    usernames = [x for x in problems if x.startswith("username '")]
     assert len(usernames) == 3
-    assert any(x.startswith("plugin settings name='deadline_reminders'") for x in problems)
-    assert len(problems) == 5 + 3 + 1
+    assert any(x.startswith("plugin settings 'deadline_reminders': held by") for x in problems)
+    assert len(problems) == 5 + 3 + 1 + 1
 
 
 async def test_unknown_closed_or_same_tenants_are_refused(

@@ -4,6 +4,10 @@ the new address."""
 
 from __future__ import annotations
 
+import re
+
+from litestar.routes import HTTPRoute
+
 from nguon.plugin_admin.tables import TenantPlugin
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
@@ -82,3 +86,35 @@ async def test_a_tenant_merged_twice_points_to_where_it_lives_now(
         page = await client.get(f"/t/{p.source.slug}/login")
     assert api.status_code == 410 and api.json()["merged_into"] == p.third.slug
     assert page.status_code == 410 and "Tỉnh Bắc Giang" in page.text
+
+
+_PARAM = re.compile(r"\{(\w+):(\w+)\}")
+
+
+async def test_every_route_of_the_old_address_answers_gone(
+    db: Database,
+    provinces: Provinces,
+) -> None:
+    p = provinces
+    await merge_as_owner(db, p)
+    async with serving(db) as client:
+        token = await token_for(client, p.target.slug, "tb.cell")
+        checked = 0
+        for route in client.app.routes:
+            if not isinstance(route, HTTPRoute) or not route.path.startswith("/t/{tenant:str}"):
+                continue
+            api = route.path.startswith("/t/{tenant:str}/api/")
+            path = _PARAM.sub(
+                lambda m: p.source.slug if m.group(1) == "tenant" else "1", route.path
+            )
+            # Portal forms are guarded by CSRF before any route runs; their GET pages are not.
+            methods = route.methods - {"OPTIONS", "HEAD"} if api else route.methods & {"GET"}
+            for method in sorted(methods):
+                response = await client.request(method, path, headers=token, json={})
+                assert response.status_code == 410, (method, path, response.text)
+                if api:
+                    assert response.json()["merged_into"] == p.target.slug
+                else:
+                    assert f'href="/t/{p.target.slug}/login"' in response.text
+                checked += 1
+    assert checked >= 50

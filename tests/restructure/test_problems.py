@@ -286,6 +286,15 @@ async def test_every_problem_of_an_xlsx_file_names_its_sheet_and_row(
     ]
 
 
+async def test_a_workbook_for_an_unknown_tenant_names_the_tenant_row(
+    db: Database, tmp_path: Path
+) -> None:
+    path = _workbook(tmp_path / "other.xlsx", "khong-co", SCENARIO_ROWS)
+    with pytest.raises(RestructuringRefused) as refused:
+        await restructure_file(path)
+    assert refused.value.problems == [f"{path}:Thông tin:1: unknown tenant 'khong-co'"]
+
+
 async def test_one_bad_row_writes_nothing(db: Database, tmp_path: Path) -> None:
     world = await build_world(db)
     before = await tenant_fingerprint(db, world.tenant_id)

@@ -178,7 +178,7 @@ def _key_name(key: UniqueKey) -> str:
     known = _KEY_NAMES.get((key.table, key.within_tenant))
     if known:
         return known
-    return f"unique key {key.index} ({', '.join(key.within_tenant) or TENANT_COLUMN})"
+    return f"unique key {key.index}"
 
 
 def _label_column(table: type[Table], key: UniqueKey) -> str | None:
@@ -208,23 +208,28 @@ async def _key_conflicts(key: UniqueKey, table: type[Table], tenants: _Tenants) 
     name = _key_name(key)
     problems = []
     for row in rows:
-        values = ", ".join(f"{c}={row['key_' + c]!r}" for c in shown)
-        which = f"{name} {values}" if values and len(shown) == len(key.within_tenant) else name
 
         def side(tenant: Tenant, prefix: str, row: dict[str, Any] = row) -> str:
             text = f"{tenant.slug} {key.table} #{row[prefix + '_id']}"
             return f"{text} ({row[prefix + '_label']})" if label else text
 
         record = f"{side(tenants.source, 'source')} and {side(tenants.target, 'target')}"
-        if key.table == "candidate" and "national_id_hash" in key.within_tenant:
+        if len(shown) < len(key.within_tenant):
+            # A secret (the national ID's keyed hash) is never printed, only its meaning.
             problems.append(
-                f"{name}: {record} have the same national ID number — the same person "
-                "twice; a person must decide which record stays and delete or correct the "
-                "other before merging"
+                f"{name}: {record} have the same {name} — the same person twice, or a wrong "
+                "number; a person decides which record keeps it and corrects or clears the "
+                "other's before merging"
             )
         else:
-            problems.append(f"{which}: held by both {record}")
+            problems.append(f"{name} {_key_value(key, shown, row)}: held by both {record}")
     return problems
+
+
+def _key_value(key: UniqueKey, shown: list[str], row: dict[str, Any]) -> str:
+    if len(shown) == 1 and (key.table, key.within_tenant) in _KEY_NAMES:
+        return repr(row["key_" + shown[0]])
+    return "(" + ", ".join(f"{c}={row['key_' + c]!r}" for c in shown) + ")"
 
 
 async def _conflicts(tenants: _Tenants) -> list[str]:

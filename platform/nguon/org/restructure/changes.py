@@ -143,25 +143,31 @@ class _Builder:
             return False
         return True
 
-    def add_row(self, row: NewRow, field_name: str = "new_code") -> None:
+    def add_row(self, row: NewRow) -> None:
         about = row.predecessor or row.code
+        field_name = "code" if row.predecessor is None else "new_code"
+        if not row.explicit:
+            fix = f"give {row.predecessor!r} a [[move]] of its own with a new_code"
+        elif row.predecessor is not None:
+            fix = "give another new_code"
+        else:
+            fix = "give another code"
         if row.code in self.existing:
             self.problems.append(
                 row.origin.problem(
                     f"the new code {row.code!r} already exists "
-                    f"({self.existing[row.code].name}); codes are never reused: give another"
-                    + (" new_code" if row.predecessor else " code"),
+                    f"({self.existing[row.code].name}); codes are never reused: {fix}",
                     code=about,
-                    field=field_name if row.predecessor else "code",
+                    field=field_name,
                 )
             )
         elif row.code in self.new_rows:
             first = self.new_rows[row.code]
             self.problems.append(
                 row.origin.problem(
-                    f"the new code {row.code!r} is also created at {first.origin.at()}",
+                    f"the new code {row.code!r} is also created at {first.origin.at()}: {fix}",
                     code=about,
-                    field=field_name if row.predecessor else "code",
+                    field=field_name,
                 )
             )
         else:

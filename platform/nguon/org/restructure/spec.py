@@ -30,12 +30,12 @@ class Origin(msgspec.Struct, frozen=True, kw_only=True):
     line: int | None = None
     sheet: str | None = None
     fields: dict[str, int] = {}
-    """TOML: the line of each key of the table (a key's line is more precise than the table's)."""
+    """The line (or row) of each key: more precise than the table's line."""
 
     def at(self, field: str | None = None) -> str:
-        if self.sheet is not None:
-            return f"{self.file}:{self.sheet}:{self.line}"
         line = self.fields.get(field, self.line) if field is not None else self.line
+        if self.sheet is not None:
+            return f"{self.file}:{self.sheet}:{line}"
         return self.file if line is None else f"{self.file}:{line}"
 
     def problem(self, message: str, *, code: str | None = None, field: str | None = None) -> str:

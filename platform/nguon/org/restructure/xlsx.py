@@ -122,7 +122,9 @@ def _info(sheet: Any, source: str, problems: list[str]) -> tuple[dict[str, Any],
         else:
             values[key] = _text(value)
     first = min(rows.values(), default=1)
-    header_origin = Origin(file=source, line=rows.get("effective_on", first), sheet=INFO_SHEET)
+    header_origin = Origin(
+        file=source, line=rows.get("effective_on", first), sheet=INFO_SHEET, fields=rows
+    )
     for key in ("tenant", "effective_on"):
         if not values.get(key) and not any(key in p for p in problems):
             problems.append(f"{source}:{INFO_SHEET}: {key} is missing (a row «{key} | …»)")
