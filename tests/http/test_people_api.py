@@ -78,7 +78,8 @@ async def test_create_and_update_write_audit_events_without_the_national_id(
         "national_id": "[redacted]",
     }
     assert set(update_before) == {"occupation", "national_id"}
-    serialized = msgspec.json.encode(events).decode()
+    # What the events recorded (not their ids and timestamps, which may hold any digits).
+    serialized = msgspec.json.encode([(e["before"], e["after"]) for e in events]).decode()
     for secret in (NATIONAL_ID, "034202009999", "4567", "9999"):
         assert secret not in serialized
 

@@ -19,7 +19,9 @@ from tests.http.conftest import AppClient, _add_unit, build_today_world, portal_
 MERGED = dt.date(2025, 7, 1)
 
 
-async def _with_2024_tree(db: Database, tenant_id: int, province_id: int) -> dict[str, int]:
+async def _with_2024_tree(
+    db: Database, tenant_id: int, province_id: int, approver_id: int
+) -> dict[str, int]:
     """A 2024 district with a commune committee and a village cell, closed on 2025-07-01."""
     with db.as_owner():
         async with db.owner.transaction():
@@ -36,10 +38,9 @@ async def _with_2024_tree(db: Database, tenant_id: int, province_id: int) -> dic
             for key, unit in (("district", district), ("commune", commune), ("cell", cell)):
                 await OrgUnit.update({OrgUnit.valid_to: MERGED}).where(OrgUnit.id == unit.id)
                 made[key] = unit.id
-            user = await Membership.objects().where(Membership.role == "approver").first()
             await Membership(
                 tenant_id=tenant_id,
-                user=user.user,
+                user=approver_id,
                 unit=district.id,
                 role="approver",
                 valid_from=dt.date(2020, 1, 1),
@@ -49,7 +50,9 @@ async def _with_2024_tree(db: Database, tenant_id: int, province_id: int) -> dic
 
 async def test_each_period_counts_the_tree_of_its_time(db: Database, client: AppClient) -> None:
     world = await build_today_world(db, "history-dash")
-    old = await _with_2024_tree(db, world.tenant_id, world.units["province"])
+    old = await _with_2024_tree(
+        db, world.tenant_id, world.units["province"], world.users["committee_approver"]
+    )
     calendar = load_package("hungyen").calendar
     assert calendar is not None
     q4_2024 = next(p for p in calendar.periods(2024) if p.code == "2024-annual")
