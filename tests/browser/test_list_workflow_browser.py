@@ -55,6 +55,18 @@ async def adopt(page: Any, number: str) -> None:
     assert await page.locator(".list-meta .state").inner_text() == "Đã gửi"
 
 
+async def add_person(page: Any, name: str) -> None:
+    """On a cell's page: add a person who meets the conditions."""
+    await page.get_by_role("link", name="Thêm quần chúng").click()
+    await page.get_by_label("Họ và tên").fill(name)
+    await page.get_by_label("Ngày sinh").fill("2000-05-05")
+    await page.get_by_label("Giới tính").select_option("male")
+    await page.get_by_label("Trình độ học vấn").select_option("university")
+    await page.get_by_label("Thẩm tra lý lịch (tiêu chuẩn chính trị)").select_option("passed")
+    await page.get_by_role("button", name="Thêm vào danh sách").click()
+    await page.wait_for_url("**/candidates/*?saved=1")
+
+
 async def make_list(page: Any) -> str:
     """On a unit's page: open its lists and make the survey list for the current period."""
     await page.get_by_role("link", name="Danh sách theo kỳ").click()
@@ -75,14 +87,7 @@ async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
 
     chibo = await as_user(browser, portal_url, "demo.chibo", "chibo-demo-2024")
     await chibo.get_by_role("link", name="Chi bộ thôn 1").first.click()
-    await chibo.get_by_role("link", name="Thêm quần chúng").click()
-    await chibo.get_by_label("Họ và tên").fill("Đặng Văn Sơn")
-    await chibo.get_by_label("Ngày sinh").fill("2000-05-05")
-    await chibo.get_by_label("Giới tính").select_option("male")
-    await chibo.get_by_label("Trình độ học vấn").select_option("university")
-    await chibo.get_by_label("Thẩm tra lý lịch (tiêu chuẩn chính trị)").select_option("passed")
-    await chibo.get_by_role("button", name="Thêm vào danh sách").click()
-    await chibo.wait_for_url("**/candidates/*?saved=1")
+    await add_person(chibo, "Đặng Văn Sơn")
     await chibo.get_by_role("link", name="Chi bộ thôn 1").click()
     list_url = await make_list(chibo)
 
@@ -154,9 +159,71 @@ async def test_a_survey_list_goes_up_is_returned_corrected_and_accepted(
     await tinh.get_by_role("link", name="Danh sách chờ tôi xử lý").first.click()
     item = tinh.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Đảng ủy xã Như Quỳnh")
     assert "Gửi Ban Tổ chức Tỉnh ủy" in await item.inner_text()
-    assert await item.get_by_role("button", name="Tiếp nhận").is_visible()
+    await accept_from_inbox(tinh, portal_url, f"kỳ {label} — Đảng ủy xã Như Quỳnh")
+    # The board gathers what it accepted and sends it to the provincial standing committee.
+    await tinh.goto(f"{portal_url}/t/{SLUG}/")
+    await tinh.get_by_role("link", name="Tỉnh ủy Hưng Yên", exact=True).first.click()
+    await tinh.get_by_role("link", name="Ban Tổ chức Tỉnh ủy", exact=True).click()
+    await make_list(tinh)
+    sources = tinh.locator("section[aria-labelledby=h-sources]")
+    assert "Đảng ủy xã Như Quỳnh" in await sources.inner_text()
+    await adopt(tinh, "20-NQ/BTC")
+    assert "Gửi lên: Tỉnh ủy Hưng Yên" in await tinh.locator(".list-meta").inner_text()
+    await shoot(tinh, screenshots, "16-list-board-sent")
+    await tinh.goto(f"{portal_url}/t/{SLUG}/inbox")
+    item = tinh.locator("ul.inbox > li").filter(has_text=f"kỳ {label} — Ban Tổ chức Tỉnh ủy")
+    assert "Gửi Tỉnh ủy Hưng Yên" in await item.inner_text()
+    await shoot(tinh, screenshots, "17-inbox-province")
     for page in (tinh, chibo, coso):
         await page.context.close()
+
+
+async def accept_from_inbox(page: Any, base: str, title: str | re.Pattern[str]) -> None:
+    await page.goto(f"{base}/t/{SLUG}/inbox")
+    item = page.locator("ul.inbox > li").filter(has_text=title)
+    await item.get_by_role("button", name="Tiếp nhận").click()
+    await page.get_by_text("Đã tiếp nhận danh sách.").wait_for()
+
+
+async def test_a_police_cells_list_goes_up_through_the_police_committee(
+    browser: Any, portal_url: str, screenshots: Path
+) -> None:
+    assert PERIOD is not None, "the package calendar has no review period for today"
+    label = period_label(PERIOD)
+    congan = await as_user(browser, portal_url, "demo.congan", "congan-demo-2024")
+    await congan.get_by_role("link", name="Đảng ủy Công an tỉnh").first.click()
+    await congan.get_by_role("link", name="Đảng ủy Phòng Cảnh sát giao thông", exact=True).click()
+    cell = "Chi bộ Đội Tuần tra, kiểm soát số 1"
+    await congan.get_by_role("link", name=cell).click()
+    await add_person(congan, "Lê Văn Hưng")
+    await congan.get_by_role("link", name=cell).click()
+    await make_list(congan)
+    assert "Lê Văn Hưng" in await congan.locator("table.form-table tbody").inner_text()
+    await adopt(congan, "03-NQ/CB")
+    meta = await congan.locator(".list-meta").inner_text()
+    assert "Gửi lên: Đảng ủy Phòng Cảnh sát giao thông" in meta
+    await shoot(congan, screenshots, "18-police-cell-sent")
+
+    await accept_from_inbox(congan, portal_url, f"kỳ {label} — Chi bộ Đội Tuần tra, kiểm soát số 1")
+    await congan.goto(f"{portal_url}/t/{SLUG}/")
+    await congan.get_by_role("link", name="Đảng ủy Công an tỉnh").first.click()
+    await congan.get_by_role("link", name="Đảng ủy Phòng Cảnh sát giao thông", exact=True).click()
+    await make_list(congan)
+    await adopt(congan, "07-NQ/ĐU")
+    assert "Gửi lên: Đảng ủy Công an tỉnh" in await congan.locator(".list-meta").inner_text()
+
+    # Not Thái Bình's former Traffic Police committee, whose list waits there too.
+    own = re.compile(rf"kỳ {re.escape(label)} — Đảng ủy Phòng Cảnh sát giao thông\s+Gửi")
+    await accept_from_inbox(congan, portal_url, own)
+    await congan.goto(f"{portal_url}/t/{SLUG}/")
+    await congan.get_by_role("link", name="Đảng ủy Công an tỉnh").first.click()
+    await make_list(congan)
+    sources = await congan.locator("section[aria-labelledby=h-sources]").inner_text()
+    assert "Đảng ủy Phòng Cảnh sát giao thông" in sources
+    await adopt(congan, "12-NQ/ĐUCA")
+    assert "Gửi lên: Ban Tổ chức Tỉnh ủy" in await congan.locator(".list-meta").inner_text()
+    await shoot(congan, screenshots, "19-police-committee-sent")
+    await congan.context.close()
 
 
 async def test_the_commune_committee_opens_a_course_and_reads_its_plan(

@@ -17,7 +17,7 @@ from nguon.tenancy.merge import MergeRefused, merge_tenants
 from nguon.tenancy.onboarding import onboard
 from nguon.tenancy.tenant_tables import tenant_tables
 from tests.conftest import Database
-from tests.http.conftest import serving
+from tests.http.conftest import serving, token_for
 from tests.merge.conftest import (
     MERGED_ON,
     Provinces,
@@ -288,3 +288,18 @@ async def test_the_merge_refuses_to_run_inside_a_callers_transaction(db: Databas
         async with db.owner.transaction():
             with pytest.raises(RuntimeError, match="opens its own transaction"):
                 await merge_tenants("a", "b", MERGED_ON)
+
+
+async def test_the_source_admins_do_not_administer_the_merged_province(
+    db: Database, provinces: Provinces
+) -> None:
+    p = provinces
+    report = await merge_as_owner(db, p)
+    assert report.admins_ended == ["admin.tb"]
+    async with serving(db) as client:
+        tb_admin = await token_for(client, p.target.slug, "admin.tb")
+        units = await client.get(p.target.api("/units"), headers=tb_admin)
+        hy_admin = await token_for(client, p.target.slug, "admin.hy")
+        all_units = await client.get(p.target.api("/units"), headers=hy_admin)
+    assert units.status_code == 200 and units.json()["items"] == []
+    assert len(all_units.json()["items"]) > 0

@@ -178,6 +178,12 @@ def _print_merge(report: MergeReport) -> None:
     for table, count in report.rows.items():
         if count:
             click.echo(f"  {table:<20} {count}")
+    if report.admins_ended:
+        click.echo(
+            f"Tenant administrators of {report.source} no longer administer the merged "
+            f"province (grant roles again as {report.target}'s admin): "
+            + ", ".join(report.admins_ended)
+        )
     if report.restructuring is not None and report.structure is not None:
         _print_restructuring(Path(report.structure), report.restructuring)
     if report.conflicts:

@@ -43,6 +43,7 @@ from nguon.org.restructure import (
     load_restructuring,
     plan_restructuring,
 )
+from nguon.org.tables import Membership
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.tables import Tenant
 from nguon.tenancy.tenant_tables import (
@@ -94,6 +95,9 @@ class MergeReport(msgspec.Struct, kw_only=True):
     restructuring: RestructuringReport | None = None
     """The restructuring applied on the merge date (a dry run applies it and rolls back, so
     it reports exactly what would change)."""
+    admins_ended: list[str] = []
+    """The source's tenant administrators, whose role ended the day before the merge: a
+    merge gives nobody rights over the other province; the target's admins grant them."""
 
     @property
     def total(self) -> int:
@@ -360,8 +364,10 @@ async def _merge(
     if dry_run and spec is None:
         return report
 
+    admins = await _tenant_admins(source.id, on)
     for table in tables:
         await move_rows(table, source.id, target.id)
+    report.admins_ended = await _end_tenant_admins(admins, on)
     if spec is not None and structure is not None:
         # A dry run applies it too, to report exactly what it does, then rolls back.
         report.structure = str(structure)
@@ -388,6 +394,35 @@ async def _merge(
         },
     )
     return report
+
+
+async def _tenant_admins(source_id: int, on: dt.date) -> list[int]:
+    """The source's tenant-admin memberships still in force on the merge date."""
+    rows = await (
+        Membership.select(Membership.id)
+        .where(
+            Membership.tenant_id == source_id,
+            Membership.role == "tenant_admin",
+            Membership.valid_to.is_null() | (Membership.valid_to >= on),
+        )
+        .run()
+    )
+    return [row["id"] for row in rows]
+
+
+async def _end_tenant_admins(membership_ids: list[int], on: dt.date) -> list[str]:
+    """End those memberships the day before the merge (the rows have moved already)."""
+    if not membership_ids:
+        return []
+    await (
+        Membership.update({Membership.valid_to: on - dt.timedelta(days=1)})
+        .where(Membership.id.is_in(membership_ids))
+        .run()
+    )
+    rows = await (
+        Membership.select(Membership.user.username).where(Membership.id.is_in(membership_ids)).run()
+    )
+    return sorted({row["user.username"] for row in rows})
 
 
 async def _leftovers(
