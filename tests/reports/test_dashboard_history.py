@@ -84,12 +84,12 @@ async def test_each_period_counts_the_tree_of_its_time(db: Database, client: App
     assert home.status_code == 200
     current_part, _, closed_part = home.text.partition("Đơn vị trước sắp xếp")
     assert "Đảng ủy xã Như Quỳnh" in current_part
-    assert "Huyện ủy Văn Lâm" in closed_part and "đến 01/07/2025" in closed_part
+    assert "Huyện ủy Văn Lâm" in closed_part and "đến hết 30/06/2025" in closed_part
     dashboard = await client.get(f"/t/{world.slug}/units/{old['district']}/dashboard")
     assert dashboard.status_code == 200
     assert "Kết nạp đảng viên năm 2025" in dashboard.text  # its last year
     page = await client.get(f"/t/{world.slug}/units/{old['district']}")
-    assert "Đơn vị hoạt động đến ngày 01/07/2025" in page.text
+    assert "Đơn vị hoạt động đến hết ngày 30/06/2025" in page.text
     assert "Đảng ủy xã Lạc Hồng" in page.text  # its sub-units, all closed with it
     await portal_login(client, world.slug, "admin")
     province = await client.get(f"/t/{world.slug}/units/{world.units['province']}")

@@ -14,6 +14,7 @@ from nguon.tenancy.scoped import in_tenant
 class UnitRef(msgspec.Struct, frozen=True):
     id: int
     name: str
+    path: str
     on: dt.date
     change: str
 
@@ -40,21 +41,21 @@ async def lineage_of(unit_id: int) -> Lineage:
         .run()
     )
     other_ids = {r["successor"] if r["predecessor"] == unit_id else r["predecessor"] for r in rows}
-    names = {}
+    names: dict[int, tuple[str, str]] = {}
     if other_ids:
         found = await (
-            OrgUnit.select(OrgUnit.id, OrgUnit.name)
+            OrgUnit.select(OrgUnit.id, OrgUnit.name, OrgUnit.path)
             .where(in_tenant(OrgUnit), OrgUnit.id.is_in(sorted(other_ids)))
             .run()
         )
-        names = {row["id"]: row["name"] for row in found}
+        names = {row["id"]: (row["name"], row["path"]) for row in found}
     successor = None
     predecessors = []
     for row in rows:
         if row["predecessor"] == unit_id:
             other = row["successor"]
-            successor = UnitRef(other, names[other], row["effective_on"], row["change"])
+            successor = UnitRef(other, *names[other], row["effective_on"], row["change"])
         else:
             other = row["predecessor"]
-            predecessors.append(UnitRef(other, names[other], row["effective_on"], row["change"]))
+            predecessors.append(UnitRef(other, *names[other], row["effective_on"], row["change"]))
     return Lineage(successor=successor, predecessors=sorted(predecessors, key=lambda r: r.name))

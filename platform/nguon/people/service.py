@@ -20,6 +20,7 @@ from nguon.audit.service import Actor, changed_fields, record_event
 from nguon.crypto import decrypt_national_id, encrypt_national_id, national_id_lookup_hash
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
+from nguon.org.validity import in_force_on
 from nguon.people.schemas import (
     CandidateCreate,
     CandidateOut,
@@ -96,6 +97,12 @@ async def _unit_for_people(access: Access, unit_id: int, field: str = "unit_id")
         raise InvalidInput(f"Đơn vị không tồn tại / Unknown unit: {field}", field=field)
     if not access.can(unit["path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa ở đơn vị này / Your role cannot edit this unit")
+    if not in_force_on(unit, dt.date.today()):
+        raise InvalidInput(
+            f"«{unit['name']}» đã kết thúc hoạt động (sắp xếp lại tổ chức); hãy chọn đơn vị "
+            f"đang hoạt động / The unit was closed by a restructuring: {field}",
+            field=field,
+        )
     if unit["kind"] not in (await tenant_package()).people_holding_kinds:
         raise InvalidInput(
             f"Đơn vị loại {unit['kind']} không quản lý quần chúng / "

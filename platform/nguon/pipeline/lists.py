@@ -21,6 +21,7 @@ from nguon.accounts.permissions import RANK, WRITE, Access
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
+from nguon.org.validity import in_force_during
 from nguon.people.tables import Candidate
 from nguon.pipeline import aggregation, chain, list_read
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
@@ -464,6 +465,19 @@ async def create_list(
         version = package.version_on(on)
     except RulesError as error:
         raise InvalidInput(f"{error}: period", field="period") from error
+    if unit["valid_to"] is not None and unit["valid_to"] <= dt.date.today():
+        raise InvalidInput(
+            f"«{unit['name']}» đã kết thúc hoạt động (sắp xếp lại tổ chức): danh sách của đơn vị "
+            f"chỉ còn để tra cứu / The unit was closed by a restructuring: unit_id",
+            field="unit_id",
+        )
+    if not in_force_during(unit, period.opens, period.deadline):
+        raise InvalidInput(
+            f"«{unit['name']}» không hoạt động trong kỳ {period.code} "
+            f"({period.opens:%d/%m/%Y}–{period.deadline:%d/%m/%Y}); danh sách của kỳ này do "
+            f"đơn vị hoạt động khi đó lập / The unit does not exist in that period: period",
+            field="period",
+        )
     try:
         receiver = await chain.receiver_for(package, unit, period.opens)
     except chain.ChainBroken as error:

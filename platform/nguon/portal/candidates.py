@@ -17,6 +17,7 @@ from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
+from nguon.org.validity import in_force_on
 from nguon.org.visibility import get_visible_unit
 from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.service import create_candidate, get_candidate, update_candidate
@@ -99,6 +100,8 @@ async def _unit_for_new(access: Access, unit_id: int) -> UnitOut:
     unit = await get_visible_unit(access, unit_id)
     if not access.can(unit.path, WRITE):
         raise Forbidden("Bạn không có quyền thêm quần chúng ở đơn vị này.")
+    if not in_force_on(unit, dt.date.today()):
+        raise InvalidInput("Đơn vị này đã kết thúc hoạt động; hãy thêm ở đơn vị đang hoạt động.")
     if unit.kind not in (await tenant_package()).people_holding_kinds:
         raise InvalidInput("Đơn vị này không trực tiếp quản lý quần chúng; hãy chọn chi bộ.")
     return unit

@@ -8,6 +8,7 @@ from litestar import Request
 
 from nguon.accounts.permissions import Access
 from nguon.api.tenant import tenant_of
+from nguon.org.validity import last_day
 from nguon.people.labels import STAGE_SHORT_LABELS
 from nguon.rules.registry import load_package
 
@@ -66,6 +67,7 @@ def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) 
         "role_labels": ROLE_LABELS,
         "stage_labels": STAGE_SHORT_LABELS,
         "period_label": period_label,
+        "last_day": last_day,
         "step_labels": STEP_LABELS,
         "list_badges": LIST_BADGES,
         "period_kind_labels": PERIOD_KIND_LABELS,

@@ -21,6 +21,7 @@ from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
+from nguon.org.validity import in_force_during, last_day
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
@@ -62,14 +63,25 @@ def _slug(request: Request[Any, Any, Any]) -> str:
     return tenant_of(request.scope).slug
 
 
-def period_options(package_id: str, today: dt.date) -> tuple[list[PeriodOption], str]:
-    """The calendar's periods of last year, this year and next, and the current one."""
+def period_options(
+    package_id: str, today: dt.date, unit: UnitOut | None = None
+) -> tuple[list[PeriodOption], str]:
+    """The calendar's periods of last year, this year and next, and the current one; for a
+    unit, only the periods it existed in (a closed unit's, around its last day)."""
     package = load_package(package_id)
     if package.calendar is None:
         return [], ""
+    around = today
+    if unit is not None and (ended := last_day(unit)) is not None and ended < today:
+        around = ended
     seen: dict[str, PeriodOption] = {}
-    for year in (today.year - 1, today.year, today.year + 1):
+    chosen = ""
+    for year in (around.year - 1, around.year, around.year + 1):
         for period in package.calendar.periods(year):
+            if unit is not None and not in_force_during(unit, period.opens, period.deadline):
+                continue
+            if period.opens <= around:
+                chosen = period.code
             kind = PERIOD_KIND_LABELS.get(period.kind, period.kind)
             seen.setdefault(
                 period.code,
@@ -79,8 +91,10 @@ def period_options(package_id: str, today: dt.date) -> tuple[list[PeriodOption],
                     f"{period.opens:%d/%m/%Y}–{period.deadline:%d/%m/%Y}",
                 ),
             )
-    current = package.calendar.period_for(today)
-    return list(seen.values()), current.code if current else ""
+    current = package.calendar.period_for(around)
+    if current is not None and current.code in seen:
+        chosen = current.code
+    return list(seen.values()), chosen
 
 
 # --- a unit's lists --------------------------------------------------------------------
@@ -100,7 +114,7 @@ async def _unit_lists_page(
     below = [i for i in (await lists.search_lists(access)).items if i.unit_id in below_ids]
     # The latest periods first; the page shows the most recent ones.
     below.sort(key=lambda i: (i.period_opens, i.unit_name), reverse=True)
-    periods, current = period_options(await tenant_package_id(), dt.date.today())
+    periods, current = period_options(await tenant_package_id(), dt.date.today(), unit)
     return Template(
         template_name="unit_lists.html",
         context=page_context(
@@ -115,6 +129,7 @@ async def _unit_lists_page(
             form=form or {"step": "survey", "period": current},
             errors=errors or {},
             can_write=access.can(unit.path, WRITE),
+            closed=unit.valid_to is not None and unit.valid_to <= dt.date.today(),
         ),
         status_code=status,
     )
@@ -155,7 +170,11 @@ async def create_unit_list(
                     ),
                 )
         except (InvalidInput, Conflict, Forbidden) as error:
-            errors = field_errors(error, "period")
+            # The form has a step and a period: a problem of the unit is shown by the period.
+            errors = {
+                "period" if field not in {"step", "period"} else field: message
+                for field, message in field_errors(error, "period").items()
+            }
         else:
             return Redirect(
                 path=f"/t/{_slug(request)}/lists/{created.summary.id}?done=created",

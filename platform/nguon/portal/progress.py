@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from nguon.org.tables import OrgUnit
+from nguon.org.validity import in_force_during
 from nguon.pipeline.tables import CandidateList
 from nguon.rules.registry import load_package
 from nguon.rules.review_calendar import Period
@@ -66,11 +67,6 @@ class PeriodStatus(msgspec.Struct):
     @property
     def late(self) -> bool:
         return dt.date.today() > self.period.deadline and bool(self.missing)
-
-
-def in_force_during(unit: dict[str, Any], first: dt.date, last: dt.date) -> bool:
-    """Whether the unit existed on some day from ``first`` to ``last`` (both included)."""
-    return unit["valid_from"] <= last and (unit["valid_to"] is None or unit["valid_to"] > first)
 
 
 def expected_listers(

@@ -17,6 +17,7 @@ from nguon.errors import Forbidden, NotFound
 from nguon.org.lineage import lineage_of
 from nguon.org.schemas import UnitOut
 from nguon.org.tables import OrgUnit
+from nguon.org.validity import last_day
 from nguon.org.visibility import (
     get_visible_unit,
     granted_units,
@@ -48,7 +49,6 @@ from nguon.tenancy.package import tenant_package, tenant_package_id
 from nguon.tenancy.scoped import in_tenant
 
 PAGE_SIZE = 20
-ONE_DAY = dt.timedelta(days=1)
 
 
 @get("/", summary="The user's units, the period's deadline, lists waiting", include_in_schema=False)
@@ -141,8 +141,7 @@ async def dashboard(
     today = dt.date.today()
     if year is None:
         # A unit closed by a restructuring shows its last year by default.
-        last_day = today if unit.valid_to is None else min(today, unit.valid_to - ONE_DAY)
-        year = last_day.year
+        year = min(today, last_day(unit) or today).year
 
     async def page() -> str:
         context = await _dashboard_context(request, access, unit, year, today)
@@ -161,8 +160,10 @@ async def _dashboard_context(
 ) -> dict[str, Any]:
     package_id = await tenant_package_id()
     package = load_package(package_id)
-    # The periods shown: today's and the one before, or the last two of a past year.
-    current, previous = current_and_previous(package_id, min(today, dt.date(year, 12, 31)))
+    # The figures as of today, or the end of a past year, or a closed unit's last day: the
+    # periods shown are that day's and the one before.
+    as_of = min(today, dt.date(year, 12, 31), last_day(unit) or today)
+    current, previous = current_and_previous(package_id, as_of)
     figures = await dashboard_figures(
         unit.path, unit.id, year, [p for p in (current, previous) if p is not None]
     )
@@ -208,7 +209,7 @@ async def _dashboard_context(
         charts=charts,
         period_kind_labels=PERIOD_KIND_LABELS,
         state_labels=LIST_STATE_LABELS,
-        today=today,
+        today=as_of,
     )
 
 

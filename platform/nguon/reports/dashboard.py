@@ -17,6 +17,7 @@ from piccolo.query.functions.aggregate import Count
 
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
+from nguon.org.validity import in_force_during
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import AdmissionPlan, CandidateList
 from nguon.portal.progress import (
@@ -26,7 +27,6 @@ from nguon.portal.progress import (
     PeriodStatus,
     QuarterRow,
     expected_listers,
-    in_force_during,
     subtree_units,
 )
 from nguon.rules.review_calendar import Period
