@@ -10,8 +10,9 @@ from nguon.audit.tables import AuditEvent
 from nguon.org.restructure import restructure_file
 from nguon.org.tables import Membership, Restructuring, UnitSuccession
 from nguon.people.tables import Candidate, Member
+from nguon.pipeline import list_read
 from nguon.pipeline.chain import receiver_for
-from nguon.pipeline.tables import AdmissionPlan, CandidateList, Course
+from nguon.pipeline.tables import AdmissionPlan, CandidateList, Course, ListEntry
 from nguon.rules.registry import load_package
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
@@ -213,3 +214,38 @@ async def test_applying_the_same_file_twice_changes_nothing_the_second_time(
     assert actions.count(("close", "org_unit")) == 13
     assert actions.count(("restructure", "restructuring")) == 1
     assert len(rows) == 1 and len(rows[0]["digest"]) == 64
+
+
+async def test_a_list_of_before_the_change_keeps_each_persons_unit_of_its_time(
+    db: Database, tmp_path: Path
+) -> None:
+    world = await build_world(db, "rs-entries")
+    old_cell = world.units["hy.hungyen.thpt"]
+    with db.as_owner(), tenant_context(world.tenant_id):
+        person = (
+            await Candidate.select(Candidate.id)
+            .where(in_tenant(Candidate), Candidate.full_name.like("Nguyễn Thị Hoa%"))
+            .first()
+        )
+        # The 2024 entry as lists made before entries recorded a unit left it (no unit);
+        # the current period's entry as lists make it now.
+        for key, unit in (("thpt-2024", None), ("thpt-2025-q3", old_cell["id"])):
+            await ListEntry(
+                tenant_id=world.tenant_id,
+                candidate_list=world.lists[key],
+                candidate=person["id"],
+                source="rules",
+                unit=unit,
+                outcome="eligible",
+            ).save()
+
+    await restructure_file(write_file(tmp_path, world.slug))
+
+    new_cell = (await units_by_code(world.tenant_id))["hy.phohien.thpt"]
+    with tenant_context(world.tenant_id):
+        then = await list_read.entries_of({"id": world.lists["thpt-2024"]})
+        now = await list_read.entries_of({"id": world.lists["thpt-2025-q3"]})
+    assert [(e["candidate.unit"], e["unit.name"]) for e in then] == [
+        (old_cell["id"], old_cell["name"])
+    ]
+    assert [e["candidate.unit"] for e in now] == [new_cell["id"]]

@@ -59,6 +59,7 @@ async def pull_entries(list_row: dict[str, Any], source_lists: list[dict[str, An
                 candidate=row["candidate"],
                 source="aggregated",
                 source_list=row["candidate_list"],
+                unit=row["unit"],
                 outcome=row["outcome"],
                 reasons=row["reasons"],
                 override_justification=row["override_justification"],

@@ -39,7 +39,7 @@ WHERE l.tenant_id = {} AND l.id = {}
 _ENTRIES_SQL = """
 SELECT e.id, e.candidate, e.source, e.source_list, e.outcome,
     CAST(e.reasons AS text) AS reasons, e.included, e.override_justification, e.removal_reason,
-    c.full_name, c.name_search, c.unit AS "candidate.unit", cu.name AS "unit.name",
+    c.full_name, c.name_search, cu.id AS "candidate.unit", cu.name AS "unit.name",
     c.date_of_birth, c.sex, c.ethnicity, c.religion, c.home_town, c.residence, c.education,
     c.occupation, c.youth_union_member, c.trade_union_member, c.certificate_number,
     c.certificate_date, c.notes,
@@ -52,7 +52,7 @@ SELECT e.id, e.candidate, e.source, e.source_list, e.outcome,
 FROM list_entry AS e
 JOIN candidate_list AS l ON l.id = e.candidate_list AND l.tenant_id = e.tenant_id
 JOIN candidate AS c ON c.id = e.candidate AND c.tenant_id = e.tenant_id
-JOIN org_unit AS cu ON cu.id = c.unit AND cu.tenant_id = c.tenant_id
+JOIN org_unit AS cu ON cu.id = COALESCE(e.unit, c.unit) AND cu.tenant_id = c.tenant_id
 WHERE e.tenant_id = {} AND e.candidate_list = {}
 """
 

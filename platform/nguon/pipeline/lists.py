@@ -411,6 +411,7 @@ async def _prefill_from_rules(
             candidate_list=list_row["id"],
             candidate=candidate_id,
             source="rules",
+            unit=unit["id"],
             outcome=result.outcome,
             reasons=reasons_to_json(result.reasons),
             included=result.outcome == "eligible",
@@ -697,6 +698,7 @@ async def _add(
                 candidate_list=row["id"],
                 candidate=candidate["id"],
                 source="manual",
+                unit=candidate["unit"],
                 **{column._meta.name: value for column, value in values.items()},
             )
         ).run()
@@ -755,6 +757,7 @@ async def refresh_list(
                     candidate_list=list_id,
                     candidate=candidate_id,
                     source="rules",
+                    unit=unit["id"],
                     **{column._meta.name: value for column, value in values.items()},
                 )
             ).run()

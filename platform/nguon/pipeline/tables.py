@@ -42,6 +42,9 @@ class ListEntry(Table, tablename="list_entry"):
     candidate = ForeignKey(Candidate, on_delete=OnDelete.restrict, null=False, index=True)
     source = Varchar(length=16)
     source_list = ForeignKey(CandidateList, on_delete=OnDelete.restrict, null=True, default=None)
+    unit = ForeignKey(OrgUnit, on_delete=OnDelete.restrict, null=True, default=None)
+    """The person's unit when they were put on the list: a restructuring that moves them
+    later leaves the list's history as it was."""
     outcome = Varchar(length=16)
     reasons = JSON(default="[]")
     override_justification = Text(null=True, default=None)

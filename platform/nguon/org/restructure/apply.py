@@ -173,22 +173,52 @@ class _Steps:
             values += list(args)
             await OrgUnit.raw(sql, *values).run()
 
+    async def _freeze_entry_units(self) -> None:
+        """Entries made before lists recorded each person's unit get it now, before the
+        people move: a list of before the change keeps the units of its time."""
+        await OrgUnit.raw(
+            "UPDATE list_entry SET unit = (SELECT c.unit FROM candidate AS c "
+            "WHERE c.id = list_entry.candidate AND c.tenant_id = list_entry.tenant_id) "
+            "WHERE tenant_id = {} AND unit IS NULL",
+            self.tenant_id,
+        ).run()
+
+    async def _remap_entries(self, following: str, args: Sequence[Any]) -> None:
+        """The entries of the lists that follow their units name the successors too."""
+        for chunk in _chunks(list(self.mapping.items())):
+            whens = " ".join("WHEN {} THEN CAST({} AS INTEGER)" for _ in chunk)
+            sql = (
+                f"UPDATE list_entry SET unit = CASE unit {whens} END "
+                f"WHERE tenant_id = {{}} AND unit IN ({', '.join('{}' for _ in chunk)}) "
+                "AND candidate_list IN (SELECT candidate_list.id FROM candidate_list "
+                f"WHERE candidate_list.tenant_id = {{}} AND ({following}))"
+            )
+            values: list[Any] = []
+            for old, (new, _) in chunk:
+                values += [old, new]
+            values.append(self.tenant_id)
+            values += [old for old, _ in chunk]
+            values.append(self.tenant_id)
+            values += list(args)
+            await OrgUnit.raw(sql, *values).run()
+
     async def follow(self) -> None:
         """Candidates, members, lists, plans and courses go to the successors."""
         if not self.mapping:
             return
         day = self.day
+        states = ", ".join("{}" for _ in OPEN_LIST_STATES)
+        following = (
+            f"candidate_list.period_opens >= {{}} OR (candidate_list.period_deadline >= {{}} "
+            f"AND candidate_list.state IN ({states}))"
+        )
+        following_args = [day, day, *OPEN_LIST_STATES]
+        await self._freeze_entry_units()
         await self._remap("candidate", "unit", "unit_path", touched=True)
         await self._remap("party_member", "unit", "unit_path")
-        states = ", ".join("{}" for _ in OPEN_LIST_STATES)
+        await self._remap_entries(following, following_args)
         await self._remap(
-            "candidate_list",
-            "unit",
-            "unit_path",
-            f"candidate_list.period_opens >= {{}} OR (candidate_list.period_deadline >= {{}} "
-            f"AND candidate_list.state IN ({states}))",
-            [day, day, *OPEN_LIST_STATES],
-            touched=True,
+            "candidate_list", "unit", "unit_path", following, following_args, touched=True
         )
         await self._remap(
             "admission_plan", "unit", "unit_path", "admission_plan.year >= {}", [day.year]
