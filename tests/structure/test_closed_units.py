@@ -65,13 +65,23 @@ async def test_a_closed_unit_is_read_only_history(db: Database, client: AppClien
     new_lists = await client.get(f"/t/{world.slug}/units/{world.units['cell_x']}/lists")
     assert 'value="2025-Q3"' in new_lists.text and 'value="2025-Q2"' not in new_lists.text
 
-    # The commune committee that took over: its predecessor is linked for the admin...
+    # The commune committee that took over: its predecessor is linked for the admin.
     committee = await client.get(f"/t/{world.slug}/units/{world.units['committee']}")
     assert f'href="/t/{world.slug}/units/{old["commune"]}"' in committee.text
-    old_commune = await client.get(f"/t/{world.slug}/units/{old['commune']}")
-    assert "Từ ngày 01/07/2025, công việc do" in old_commune.text
-    # ... and named without a link for the committee's approver, who may not open it.
+    # The committee's approver reads the history of the unit it took over (not more).
     await portal_login(client, world.slug, "committee_approver")
     own = await client.get(f"/t/{world.slug}/units/{world.units['committee']}")
-    assert "Đảng ủy xã Lạc Hồng" in own.text
-    assert f'href="/t/{world.slug}/units/{old["commune"]}"' not in own.text
+    assert f'href="/t/{world.slug}/units/{old["commune"]}"' in own.text
+    history = await client.get(f"/t/{world.slug}/units/{old['commune']}")
+    assert history.status_code == 200 and "Chi bộ thôn 1" in history.text
+    assert (
+        "Lập danh sách"
+        not in (await client.get(f"/t/{world.slug}/units/{old['commune']}/lists")).text
+    )
+    assert (await client.get(f"/t/{world.slug}/units/{old['district']}")).status_code == 404
+    # ... and the old district's approver, who may not open the successor, sees its name only.
+    await portal_login(client, world.slug, "cell_x_editor")
+    old_commune = await client.get(f"/t/{world.slug}/units/{old['commune']}")
+    assert "Từ ngày 01/07/2025, công việc do" in old_commune.text
+    assert "Đảng ủy xã Như Quỳnh" in old_commune.text
+    assert f'href="/t/{world.slug}/units/{world.units["committee"]}"' not in old_commune.text

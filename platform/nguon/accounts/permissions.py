@@ -18,7 +18,6 @@ from piccolo.table import Table
 from nguon.accounts.tables import User
 from nguon.clock import epoch_ms
 from nguon.errors import NotFound
-from nguon.org.tables import Membership
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
@@ -82,24 +81,19 @@ class Access(msgspec.Struct, frozen=True):
 
 async def load_access(user_id: int, tenant_id: int, username: str, full_name: str) -> Access:
     """Read the user's memberships valid today (the tenant must be set)."""
-    today = dt.date.today()
-    rows = await (
-        Membership.select(Membership.role, Membership.unit, Membership.unit.path)
-        .where(
-            in_tenant(Membership),
-            Membership.unit.tenant_id == tenant_id,
-            Membership.user == user_id,
-            Membership.valid_from <= today,
-            (Membership.valid_to.is_null()) | (Membership.valid_to >= today),
-        )
-        .run()
-    )
+    rows = await User.raw(
+        _GRANTED_CTE + "SELECT role, unit, path FROM granted UNION ALL "
+        "SELECT 'viewer', p.id, p.path FROM taken_over AS t "
+        "JOIN org_unit AS p ON p.id = t.unit AND p.tenant_id = {}",
+        *_access_args(tenant_id, user_id, dt.date.today()),
+        tenant_id,
+    ).run()
     return Access(
         user_id=user_id,
         tenant_id=tenant_id,
         username=username,
         full_name=full_name,
-        grants=_grants((row["role"], row["unit"], row["unit.path"]) for row in rows),
+        grants=_grants((row["role"], row["unit"], row["path"]) for row in rows),
     )
 
 
@@ -115,17 +109,44 @@ def _grants(rows: Iterable[tuple[str | None, int | None, str | None]]) -> tuple[
     return tuple(grants)
 
 
-# The user and their memberships valid today in one round trip (a request's first query).
-_USER_ACCESS_SQL = """
+# The user's memberships valid today, and the units the granted subtrees took over in
+# restructurings (read, for their history), in one round trip (a request's first query).
+_GRANTED_CTE = """
+WITH RECURSIVE granted AS (
+    SELECT m.role, m.unit, ou.path FROM membership AS m
+    JOIN org_unit AS ou ON ou.id = m.unit AND ou.tenant_id = m.tenant_id
+    WHERE m.tenant_id = {} AND m."user" = {} AND m.valid_from <= {}
+        AND (m.valid_to IS NULL OR m.valid_to >= {})
+), taken_over(unit) AS (
+    SELECT s.predecessor FROM unit_succession AS s
+    JOIN org_unit AS su ON su.id = s.successor AND su.tenant_id = s.tenant_id
+    JOIN granted AS g ON su.path LIKE g.path || '%'
+    WHERE s.tenant_id = {}
+    UNION
+    SELECT s.predecessor FROM unit_succession AS s
+    JOIN taken_over AS t ON s.successor = t.unit
+    WHERE s.tenant_id = {}
+)
+"""
+_USER_ACCESS_SQL = (
+    _GRANTED_CTE
+    + """
 SELECT u.id, u.username, u.full_name, u.is_active, u.credentials_changed_at,
-    m.role, m.unit, ou.path
-FROM app_user AS u
-LEFT JOIN membership AS m
-    ON m."user" = u.id AND m.tenant_id = {}
-    AND m.valid_from <= {} AND (m.valid_to IS NULL OR m.valid_to >= {})
-LEFT JOIN org_unit AS ou ON ou.id = m.unit AND ou.tenant_id = {}
+    g.role, g.unit, g.path
+FROM app_user AS u LEFT JOIN granted AS g ON 1 = 1
+WHERE u.tenant_id = {} AND u.id = {}
+UNION ALL
+SELECT u.id, u.username, u.full_name, u.is_active, u.credentials_changed_at,
+    'viewer', p.id, p.path
+FROM app_user AS u JOIN taken_over AS t ON 1 = 1
+JOIN org_unit AS p ON p.id = t.unit AND p.tenant_id = {}
 WHERE u.tenant_id = {} AND u.id = {}
 """
+)
+
+
+def _access_args(tenant_id: int, user_id: int, today: dt.date) -> list[Any]:
+    return [tenant_id, user_id, today, today, tenant_id, tenant_id]
 
 
 async def user_access(user_id: int) -> Access | None:
@@ -133,7 +154,13 @@ async def user_access(user_id: int) -> Access | None:
     tenant_id = require_tenant()
     today = dt.date.today()
     rows = await User.raw(
-        _USER_ACCESS_SQL, tenant_id, today, today, tenant_id, tenant_id, user_id
+        _USER_ACCESS_SQL,
+        *_access_args(tenant_id, user_id, today),
+        tenant_id,
+        user_id,
+        tenant_id,
+        tenant_id,
+        user_id,
     ).run()
     if not rows or not rows[0]["is_active"]:
         return None
