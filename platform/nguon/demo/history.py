@@ -19,9 +19,11 @@ from collections.abc import Sequence
 
 import msgspec
 
+from nguon.demo.people import CELL_KINDS
 from nguon.demo.walk import Walker, history_access
 from nguon.org.service import unit_by_code
 from nguon.org.tables import OrgUnit
+from nguon.org.validity import in_force_on
 from nguon.people.tables import Candidate
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.tables import AdmissionPlan, StageChange
@@ -31,7 +33,6 @@ from nguon.tenancy.context import tenant_context
 from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant, switch_tenant_in_transaction
 
-CELL_KINDS = ("grassroots_cell", "subordinate_cell")
 NEAR_ADMISSION = ("admission_in_progress", "admission_source", "certified")
 """The stages of the candidates the demo's history admits."""
 
@@ -102,11 +103,7 @@ async def _cells_under(codes: Sequence[str], on: dt.date) -> list[str]:
         )
         .order_by(OrgUnit.code)
     )
-    return [
-        r["code"]
-        for r in rows
-        if r["valid_from"] <= on and (r["valid_to"] is None or r["valid_to"] > on)
-    ]
+    return [r["code"] for r in rows if in_force_on(r, on)]
 
 
 def periods_between(package: RulesPackage, start: dt.date, end: dt.date) -> list[Period]:

@@ -25,6 +25,12 @@ def in_force_on(unit: Any, day: dt.date) -> bool:
     return in_force_during(unit, day, day)
 
 
+def closed_by(unit: Any, day: dt.date) -> bool:
+    """Whether the unit had ended by ``day`` (a restructuring closed it on or before it)."""
+    _, valid_to = _bounds(unit)
+    return valid_to is not None and valid_to <= day
+
+
 def last_day(unit: Any) -> dt.date | None:
     """The unit's last day, or None while it goes on."""
     _, valid_to = _bounds(unit)

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from nguon.org.tables import OrgUnit
+from nguon.org.validity import in_force_on
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage, in_period
 from nguon.tenancy.scoped import in_tenant
@@ -20,10 +21,6 @@ from nguon.tenancy.scoped import in_tenant
 def ancestor_ids(path: str) -> list[int]:
     """The ids in a materialised path, root first, the unit itself last."""
     return [int(part) for part in path.split(".") if part]
-
-
-def _valid_on(unit: dict[str, Any], on: dt.date) -> bool:
-    return unit["valid_from"] <= on and (unit["valid_to"] is None or unit["valid_to"] > on)
 
 
 async def effective_bloc(unit: dict[str, Any]) -> str | None:
@@ -111,7 +108,7 @@ async def receiver_for(
         .order_by(OrgUnit.id)
         .run()
     )
-    in_force = [c for c in candidates if _valid_on(c, on)]
+    in_force = [c for c in candidates if in_force_on(c, on)]
     for ancestor_id in reversed(ids):
         for found in in_force:
             if found["id"] == ancestor_id or found["parent"] == ancestor_id:

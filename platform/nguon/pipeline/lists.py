@@ -21,7 +21,7 @@ from nguon.accounts.permissions import RANK, WRITE, Access
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
-from nguon.org.validity import in_force_during
+from nguon.org.validity import closed_by, in_force_during
 from nguon.people.tables import Candidate
 from nguon.pipeline import aggregation, chain, list_read
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
@@ -466,7 +466,7 @@ async def create_list(
         version = package.version_on(on)
     except RulesError as error:
         raise InvalidInput(f"{error}: period", field="period") from error
-    if unit["valid_to"] is not None and unit["valid_to"] <= dt.date.today():
+    if closed_by(unit, dt.date.today()):
         raise InvalidInput(
             f"«{unit['name']}» đã kết thúc hoạt động (sắp xếp lại tổ chức): danh sách của đơn vị "
             f"chỉ còn để tra cứu / The unit was closed by a restructuring: unit_id",

@@ -52,18 +52,12 @@ def period_label(period: Any) -> str:
     return f"khảo sát năm {year}"
 
 
-def unit_kind_labels(package_id: str) -> dict[str, str]:
-    """The short Vietnamese name of each unit kind of the tenant's rules package."""
-    package = load_package(package_id)
-    return {kind: package.short_label(kind) for kind in package.unit_kind_specs}
-
-
 def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) -> dict[str, Any]:
     tenant = tenant_of(request.scope)
     return {
         "tenant": tenant,
         "user": access,
-        "kind_labels": unit_kind_labels(tenant.rules_package),
+        "kind_labels": load_package(tenant.rules_package).short_labels,
         "role_labels": ROLE_LABELS,
         "stage_labels": STAGE_SHORT_LABELS,
         "period_label": period_label,

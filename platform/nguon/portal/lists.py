@@ -21,7 +21,7 @@ from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
-from nguon.org.validity import in_force_during, last_day
+from nguon.org.validity import closed_by, in_force_during, last_day
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
@@ -129,7 +129,7 @@ async def _unit_lists_page(
             form=form or {"step": "survey", "period": current},
             errors=errors or {},
             can_write=access.can(unit.path, WRITE),
-            closed=unit.valid_to is not None and unit.valid_to <= dt.date.today(),
+            closed=closed_by(unit, dt.date.today()),
         ),
         status_code=status,
     )

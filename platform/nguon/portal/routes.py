@@ -15,9 +15,8 @@ from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
 from nguon.errors import Forbidden, NotFound
 from nguon.org.lineage import lineage_of
-from nguon.org.schemas import UnitOut
 from nguon.org.tables import OrgUnit
-from nguon.org.validity import last_day
+from nguon.org.validity import closed_by, last_day
 from nguon.org.visibility import (
     get_visible_unit,
     granted_units,
@@ -56,8 +55,8 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
     today = dt.date.today()
     granted = await granted_units(access)
     # Units closed by a restructuring stay reachable for their history, listed apart.
-    units = [u for u in granted if u.valid_to is None or u.valid_to > today]
-    closed = [u for u in granted if u.valid_to is not None and u.valid_to <= today]
+    units = [u for u in granted if not closed_by(u, today)]
+    closed = [u for u in granted if closed_by(u, today)]
     package_id = await tenant_package_id()
     current, previous = current_and_previous(package_id, today)
     statuses = []
@@ -88,10 +87,6 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
     )
 
 
-def _closed(unit: UnitOut, today: dt.date) -> bool:
-    return unit.valid_to is not None and unit.valid_to <= today
-
-
 @get(
     "/units/{unit_id:int}", summary="A unit, its sub-units and candidates", include_in_schema=False
 )
@@ -113,7 +108,7 @@ async def unit_page(
     children = await visible_units(access, parent_id=unit.id)
     package = await tenant_package()
     today = dt.date.today()
-    closed = _closed(unit, today)
+    closed = closed_by(unit, today)
     return Template(
         template_name="unit.html",
         context={
@@ -124,8 +119,8 @@ async def unit_page(
             "closed": closed,
             "lineage": await lineage_of(unit.id),
             # A unit in force lists its closed sub-units apart; a closed one shows them all.
-            "children": [c for c in children if closed or not _closed(c, today)],
-            "closed_children": [c for c in children if not closed and _closed(c, today)],
+            "children": [c for c in children if closed or not closed_by(c, today)],
+            "closed_children": [c for c in children if not closed and closed_by(c, today)],
         },
     )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from nguon.rules.conditions import Condition, Scalar, to_python
 from nguon.rules.errors import NoVersionInForce, RulesError
@@ -30,11 +31,23 @@ from nguon.rules.manifest import (
 from nguon.rules.review_calendar import ReviewCalendar
 
 Period = tuple[date, date | None]
+T = TypeVar("T", PlacementSpec, CourseOrganiserSpec)
 
 
 def in_period(day: date, period: Period) -> bool:
     start, end = period
     return start <= day and (end is None or day < end)
+
+
+def _for_kind(
+    entries: list[tuple[T, tuple[Period, ...]]], kind: str, version: VersionSpec
+) -> T | None:
+    """The first entry for ``kind`` that applies in ``version`` (no versions: every one)."""
+    period = (version.valid_from, version.valid_to)
+    for entry, periods in entries:
+        if entry.kind == kind and (not periods or period in periods):
+            return entry
+    return None
 
 
 @dataclass(frozen=True)
@@ -116,11 +129,10 @@ class RulesPackage:
         """Kinds whose units keep candidates and members and make lists."""
         return frozenset(code for code, spec in self.unit_kind_specs.items() if spec.holds_people)
 
-    def short_label(self, kind: str) -> str:
-        spec = self.unit_kind_specs.get(kind)
-        if spec is None:
-            return kind
-        return spec.short_label or spec.label
+    @cached_property
+    def short_labels(self) -> dict[str, str]:
+        """Each unit kind's name for charts and tables (its label when it has no short one)."""
+        return {code: spec.short_label or spec.label for code, spec in self.unit_kind_specs.items()}
 
     def structure_version_on(self, day: date) -> VersionSpec:
         """The version whose structure governs a unit created on ``day``: the one in force,
@@ -139,25 +151,11 @@ class RulesPackage:
     def placement_on(self, kind: str, day: date) -> PlacementSpec | None:
         """The placement rule for ``kind`` in the structure version of ``day``; None when the
         package has no placement rule for it (any parent is allowed)."""
-        version = self.structure_version_on(day)
-        start = (version.valid_from, version.valid_to)
-        for placement, periods in self.placements:
-            if placement.kind == kind and (not periods or start in periods):
-                return placement
-        return None
+        return _for_kind(self.placements, kind, self.structure_version_on(day))
 
     def course_organiser_on(self, kind: str, day: date) -> CourseOrganiserSpec | None:
         """How units of ``kind`` organise the course on ``day``; None if they do not."""
-        version = self.structure_version_on(day)
-        start = (version.valid_from, version.valid_to)
-        for organiser, periods in self.course_organisers:
-            if organiser.kind == kind and (not periods or start in periods):
-                return organiser
-        return None
-
-    def course_organiser_kinds(self) -> frozenset[str]:
-        """Kinds that organise the course in any version."""
-        return frozenset(organiser.kind for organiser, _ in self.course_organisers)
+        return _for_kind(self.course_organisers, kind, self.structure_version_on(day))
 
     def version_on(self, day: date) -> VersionSpec:
         for version in self.versions:

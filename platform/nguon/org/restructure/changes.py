@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from nguon.org.restructure.spec import Origin, RestructuringFile
 from nguon.org.unit_specs import ExistingUnit
+from nguon.org.validity import closed_by, in_force_on
 from nguon.tenancy.vocabulary import UnitVocabulary
 
 
@@ -54,10 +55,6 @@ class TreeChange:
     """Parent first."""
     closures: dict[str, Closure] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-
-def in_force(unit: ExistingUnit, day: dt.date) -> bool:
-    return unit.valid_from <= day and (unit.valid_to is None or unit.valid_to > day)
 
 
 def _rebased(code: str, top_old: str, top_new: str, suffix: str) -> str:
@@ -134,7 +131,7 @@ class _Builder:
                 )
             )
             return False
-        if unit.valid_to is not None and unit.valid_to <= self.day:
+        if closed_by(unit, self.day):
             self.problems.append(
                 origin.problem(
                     f"the unit already ended on {unit.valid_to}", code=code, field=field_name
@@ -309,7 +306,7 @@ class _Builder:
         if row is not None:
             return row.kind
         unit = self.existing.get(code)
-        if unit is not None and code not in self.closures and in_force(unit, self.day):
+        if unit is not None and code not in self.closures and in_force_on(unit, self.day):
             return unit.kind
         return None
 
@@ -388,7 +385,7 @@ class _Builder:
         """Every unit the file leaves in force must be valid under the version in force on D."""
         origin = self.spec.origin
         for unit in sorted(self.existing.values(), key=lambda u: u.path):
-            if unit.code in self.closures or not in_force(unit, self.day):
+            if unit.code in self.closures or not in_force_on(unit, self.day):
                 continue
             problem = self.vocabulary.kind_problem(unit.kind, self.day)
             if problem is None and unit.kind in self.vocabulary.kinds:
