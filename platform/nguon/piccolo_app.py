@@ -9,7 +9,7 @@ from piccolo.conf.apps import AppConfig
 from nguon.accounts.tables import User
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
-from nguon.people.tables import Candidate, Member
+from nguon.people.tables import Candidate, Member, MemberChange
 from nguon.pipeline.tables import (
     AdmissionPlan,
     CandidateDecision,
@@ -35,6 +35,7 @@ TABLES = [
     Membership,
     Candidate,
     Member,
+    MemberChange,
     AuditEvent,
     CandidateList,
     ListEntry,

@@ -38,3 +38,19 @@ POLITICAL_LABELS = {
     "passed": "Đã thẩm tra, đạt",
     "failed": "Đã thẩm tra, không đạt",
 }
+MEMBER_STATUS_LABELS = {"probationary": "Đảng viên dự bị", "full": "Đảng viên chính thức"}
+END_REASON_LABELS = {
+    "moved_out": "Chuyển sinh hoạt đảng ra ngoài tỉnh",
+    "deceased": "Từ trần",
+    "struck_off": "Xoá tên khỏi danh sách đảng viên",
+    "expelled": "Khai trừ khỏi Đảng",
+    "resigned": "Xin ra khỏi Đảng",
+    "other": "Lý do khác",
+}
+"""Why a Party member's membership here ended, as the end-of-membership form offers it."""
+MEMBER_CHANGE_LABELS = {
+    "added": "Thêm vào hệ thống",
+    "imported": "Nhập từ tệp Excel",
+    "transferred": "Chuyển sinh hoạt giữa các chi bộ",
+    "ended": "Kết thúc sinh hoạt",
+}

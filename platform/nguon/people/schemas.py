@@ -26,6 +26,16 @@ NationalId = Annotated[
     ),
 ]
 MemberStatus = Literal["probationary", "full"]
+EndReason = Literal["moved_out", "deceased", "struck_off", "expelled", "resigned", "other"]
+CardNumber = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[0-9A-Za-z][0-9A-Za-z./-]{0,31}$",
+        description="The Party card number (số thẻ đảng viên).",
+    ),
+]
+MemberState = Literal["current", "ended", "all"]
+Reason = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
 class CandidateCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -120,6 +130,7 @@ class MemberCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     admitted_on: dt.date
     status: MemberStatus = "full"
     official_on: dt.date | None = None
+    card_number: CardNumber | None = None
 
 
 class MemberOut(msgspec.Struct, kw_only=True):
@@ -131,8 +142,46 @@ class MemberOut(msgspec.Struct, kw_only=True):
     status: str
     admitted_on: dt.date
     official_on: dt.date | None
+    card_number: str | None
+    ended_on: dt.date | None
+    end_reason: str | None
     version: int
     created_at: dt.datetime
+
+
+class MemberTransfer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Move a member to another cell from ``on``; ``version`` is the one read."""
+
+    version: int
+    to_unit_id: int
+    on: dt.date
+    reason: Reason = ""
+
+
+class MemberEnd(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """End a member's membership here on ``on``; ``note`` is required for ``other``."""
+
+    version: int
+    on: dt.date
+    reason: EndReason
+    note: Reason = ""
+
+
+class MemberChangeOut(msgspec.Struct, kw_only=True):
+    id: int
+    kind: str
+    changed_on: dt.date
+    from_unit_id: int | None
+    from_unit_name: str | None
+    to_unit_id: int | None
+    to_unit_name: str | None
+    reason: str
+    actor_name: str
+    at: dt.datetime
+
+
+class MemberHistory(msgspec.Struct, kw_only=True):
+    items: list[MemberChangeOut]
 
 
 class MemberPage(msgspec.Struct, kw_only=True):

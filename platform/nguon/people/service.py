@@ -21,6 +21,7 @@ from nguon.crypto import decrypt_national_id, encrypt_national_id, national_id_l
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import in_force_on
+from nguon.people.member_changes import change_actor, ensure_card_free, record_change
 from nguon.people.schemas import (
     CandidateCreate,
     CandidateOut,
@@ -29,6 +30,7 @@ from nguon.people.schemas import (
     MemberCreate,
     MemberOut,
     MemberPage,
+    MemberState,
 )
 from nguon.people.tables import Candidate, Member
 from nguon.tenancy.context import require_tenant
@@ -324,6 +326,9 @@ def member_out(row: dict[str, Any]) -> MemberOut:
         status=row["status"],
         admitted_on=row["admitted_on"],
         official_on=row["official_on"],
+        card_number=row["card_number"],
+        ended_on=row["ended_on"],
+        end_reason=row["end_reason"],
         version=row["version"],
         created_at=row["created_at"],
     )
@@ -333,7 +338,11 @@ async def _member_row(access: Access, member_id: int) -> dict[str, Any]:
     return await visible_row(access, Member, Member.unit_path, member_id, "member")
 
 
-async def create_member(access: Access, data: MemberCreate) -> MemberOut:
+async def create_member(
+    access: Access, data: MemberCreate, *, kind: str = "added", reason: str = ""
+) -> MemberOut:
+    """Record a member in a cell the caller may edit; ``kind`` and ``reason`` go to the
+    member's history (``imported`` with the file's name for an import)."""
     unit = await _unit_for_people(access, data.unit_id)
     values = msgspec.structs.asdict(data)
     values.pop("unit_id")
@@ -341,11 +350,16 @@ async def create_member(access: Access, data: MemberCreate) -> MemberOut:
     values["full_name"] = nfc(values["full_name"])
     if not values["full_name"]:
         raise InvalidInput("Họ tên không được để trống / full_name is empty", field="full_name")
-    if values["official_on"] is not None and values["official_on"] < values["admitted_on"]:
+    check_member_dates(values["date_of_birth"], values["admitted_on"], values["official_on"])
+    if values["official_on"] is not None and values["status"] != "full":
         raise InvalidInput(
-            "Ngày chính thức trước ngày kết nạp / official_on is before admitted_on",
+            "Đảng viên dự bị chưa có ngày công nhận chính thức / "
+            "A probationary member has no official_on: official_on",
             field="official_on",
         )
+    if values["card_number"] is not None:
+        values["card_number"] = values["card_number"].upper()
+        await ensure_card_free(values["card_number"])
     member = Member(
         tenant_id=require_tenant(),
         unit=unit["id"],
@@ -356,8 +370,35 @@ async def create_member(access: Access, data: MemberCreate) -> MemberOut:
     await member.save().run()
     row = await _member_row(access, member.id)
     after = {k: row[k] for k in ("unit", *values.keys())}
-    await record_event(actor_of(access), "create", "member", row["id"], None, after)
+    actor = change_actor(access)
+    await record_event(actor, "create", "member", row["id"], None, after)
+    await record_change(
+        actor, row["id"], kind, dt.date.today(), to_unit=unit["id"], reason=nfc(reason).strip()
+    )
     return member_out(row)
+
+
+def check_member_dates(
+    date_of_birth: dt.date, admitted_on: dt.date, official_on: dt.date | None
+) -> None:
+    """Admission after birth (at 18 at the earliest), recognition after admission."""
+    if admitted_on < _add_years(date_of_birth, 18):
+        raise InvalidInput(
+            "Ngày vào Đảng phải từ khi đủ 18 tuổi / admitted_on is before the 18th birthday",
+            field="admitted_on",
+        )
+    if official_on is not None and official_on < admitted_on:
+        raise InvalidInput(
+            "Ngày chính thức trước ngày kết nạp / official_on is before admitted_on",
+            field="official_on",
+        )
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 async def get_member(access: Access, member_id: int) -> MemberOut:
@@ -370,7 +411,10 @@ async def search_members(
     unit_id: int | None = None,
     page: int = 1,
     page_size: int = 20,
+    state: MemberState = "all",
 ) -> MemberPage:
+    """Members in the caller's subtrees; ``state`` keeps those still here (``current``)
+    or those whose membership here ended (``ended``)."""
     page_size = min(page_size, MAX_PAGE_SIZE)
     where = await _people_scope(access, Member, unit_id)
     if where is None:
@@ -378,6 +422,10 @@ async def search_members(
     name = _name_clause(Member, q)
     if name is not None:
         where.append(name)
+    if state == "current":
+        where.append(Member.ended_on.is_null())
+    elif state == "ended":
+        where.append(Member.ended_on.is_not_null())
     total = await Member.count().where(*where).run()
     rows = await (
         Member.select()

@@ -53,5 +53,26 @@ class Member(Table, tablename="party_member"):
     status = Varchar(length=16, default="full")
     admitted_on = Date()
     official_on = Date(null=True, default=None)
+    card_number = Varchar(length=32, null=True, default=None)
+    """The Party card number (số thẻ đảng viên), unique in the tenant when known."""
+    ended_on = Date(null=True, default=None)
+    """The day membership here ended (moved out of the province, died, struck off …)."""
+    end_reason = Varchar(length=32, null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MemberChange(Table, tablename="member_change"):
+    """A Party member's history: added, imported, transferred between cells, ended."""
+
+    tenant_id = ForeignKey(Tenant, on_delete=OnDelete.restrict, null=False, index=True)
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, null=False, index=True)
+    kind = Varchar(length=16)
+    changed_on = Date()
+    from_unit = ForeignKey(OrgUnit, on_delete=OnDelete.restrict, null=True, default=None)
+    to_unit = ForeignKey(OrgUnit, on_delete=OnDelete.restrict, null=True, default=None)
+    reason = Text(default="")
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    """The full name of who recorded the change, as it was then."""
+    at = Timestamptz(default=TimestamptzNow())
