@@ -33,6 +33,7 @@ from nguon.portal.candidates import (
 from nguon.portal.courses import ROUTES as COURSE_PAGES
 from nguon.portal.helpers import ROUTES as HELPER_PAGES
 from nguon.portal.lists import ROUTES as LIST_PAGES
+from nguon.portal.members import ROUTES as MEMBER_PAGES
 from nguon.portal.plans import ROUTES as PLAN_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
 
@@ -86,6 +87,7 @@ def portal_router() -> Router:
             *PLAN_PAGES,
             *COURSE_PAGES,
             *HELPER_PAGES,
+            *MEMBER_PAGES,
         ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,

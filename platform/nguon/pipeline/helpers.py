@@ -51,6 +51,12 @@ async def visible_member(access: Access, member_id: int) -> dict[str, Any]:
 
 
 def require_official(member: dict[str, Any], field: str) -> None:
+    if member["ended_on"] is not None:
+        raise InvalidInput(
+            f"Đảng viên {member['full_name']} đã kết thúc sinh hoạt ngày "
+            f"{member['ended_on'].strftime('%d/%m/%Y')} / The membership has ended: {field}",
+            field=field,
+        )
     if member["status"] != "full":
         raise InvalidInput(
             f"Đảng viên {member['full_name']} chưa là đảng viên chính thức / "

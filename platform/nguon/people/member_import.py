@@ -1,0 +1,354 @@
+"""Import Party members from an XLSX sheet into the cells of a unit: every row checked
+first, then all written or none.
+
+The sheet's first row holds the headers (:data:`HEADERS`, in any order, diacritics and
+case optional). A bad row is reported with its sheet row number and the Vietnamese name
+of the column; when any row is bad nothing is written. :func:`member_template` makes the
+sheet to fill in, with the unit's cells to choose from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+
+from nguon.accounts.permissions import WRITE, Access
+from nguon.errors import DomainError
+from nguon.org.tables import OrgUnit
+from nguon.org.validity import in_force_on
+from nguon.people.member_input import FIELD_LABELS, Cell, read_member_fields, text_of
+from nguon.people.schemas import MemberCreate
+from nguon.people.service import create_member
+from nguon.people.tables import Member
+from nguon.tenancy.package import tenant_package
+from nguon.tenancy.scoped import in_tenant
+from nguon.text import search_key
+
+MAX_ROWS = 2000
+MAX_BYTES = 5 * 1024 * 1024
+TEMPLATE_ROWS = 500
+"""Rows of the template whose date cells are formatted dd/mm/yyyy in advance."""
+SHEET_TITLE = "Đảng viên"
+CELLS_SHEET_TITLE = "Chi bộ"
+HEADERS = ("STT", *FIELD_LABELS.values())
+"""The template's columns: STT, then one per member field, the cell last."""
+REQUIRED = ("full_name", "date_of_birth", "sex", "admitted_on")
+_ALIASES = {
+    "ngay ket nap": "admitted_on",
+    "ngay ket nap dang": "admitted_on",
+    "ngay cong nhan chinh thuc": "official_on",
+    "ngay cong nhan dang vien chinh thuc": "official_on",
+    "so the": "card_number",
+    "ho ten": "full_name",
+    "ma chi bo": "unit",
+}
+_HEADER_FIELDS = {search_key(label): field for field, label in FIELD_LABELS.items()} | _ALIASES
+
+
+class ImportProblem(msgspec.Struct, frozen=True):
+    row: int
+    """The sheet's row number (1 is the header row); 0 for the file as a whole."""
+    column: str
+    """The column's Vietnamese header, or "" for the whole row or file."""
+    message: str
+
+
+class MemberImportError(Exception):
+    """Nothing was written; ``problems`` names every bad row and column."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the member import")
+        self.problems = problems
+
+
+class ImportResult(msgspec.Struct, kw_only=True):
+    created: int
+    cells: int
+
+
+class CellChoice(msgspec.Struct, frozen=True):
+    id: int
+    code: str
+    name: str
+    path: str
+    parent_name: str
+
+    @property
+    def label(self) -> str:
+        """The name with its committee: two villages' cells may share a name."""
+        return f"{self.name} — {self.parent_name}" if self.parent_name else self.name
+
+
+async def cells_under(access: Access, unit: dict[str, Any] | Any | None) -> list[CellChoice]:
+    """The cells in force the caller may manage in ``unit``'s subtree (itself included),
+    or in all the caller's subtrees when ``unit`` is None."""
+    if unit is None:
+        prefixes = access.visible_prefixes()
+    else:
+        prefixes = [unit["path"] if isinstance(unit, dict) else unit.path]
+    kinds = sorted((await tenant_package()).people_holding_kinds)
+    today = dt.date.today()
+    cells: list[CellChoice] = []
+    for prefix in prefixes:
+        rows = await (
+            OrgUnit.select(
+                OrgUnit.id,
+                OrgUnit.code,
+                OrgUnit.name,
+                OrgUnit.path,
+                OrgUnit.valid_from,
+                OrgUnit.valid_to,
+                OrgUnit.parent.name.as_alias("parent_name"),
+            )
+            .where(in_tenant(OrgUnit), OrgUnit.path.like(f"{prefix}%"), OrgUnit.kind.is_in(kinds))
+            .order_by(OrgUnit.path)
+            .run()
+        )
+        cells += [
+            CellChoice(
+                id=r["id"],
+                code=r["code"],
+                name=r["name"],
+                path=r["path"],
+                parent_name=r["parent_name"] or "",
+            )
+            for r in rows
+            if in_force_on(r, today) and access.can(r["path"], WRITE)
+        ]
+    return cells
+
+
+def _sheet_rows(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def _columns(header: list[Cell]) -> tuple[dict[str, int], list[ImportProblem]]:
+    columns: dict[str, int] = {}
+    problems: list[ImportProblem] = []
+    for index, cell in enumerate(header):
+        field = _HEADER_FIELDS.get(search_key(text_of(cell)))
+        if field is not None and field not in columns:
+            columns[field] = index
+    for field in REQUIRED:
+        if field not in columns:
+            problems.append(
+                ImportProblem(
+                    row=1,
+                    column=FIELD_LABELS[field],
+                    message=f"Thiếu cột “{FIELD_LABELS[field]}” ở dòng tiêu đề.",
+                )
+            )
+    return columns, problems
+
+
+def _cell_finder(cells: list[CellChoice], default: CellChoice | None):
+    by_code = {search_key(c.code): c for c in cells}
+    by_name: dict[str, list[CellChoice]] = {}
+    for cell in cells:
+        by_name.setdefault(search_key(cell.name), []).append(cell)
+
+    def find(value: str) -> tuple[CellChoice | None, str]:
+        if not value:
+            if default is not None:
+                return default, ""
+            return None, "Hãy ghi tên hoặc mã chi bộ."
+        key = search_key(value)
+        named = by_name.get(key, [])
+        if len(named) == 1:
+            return named[0], ""
+        if len(named) > 1:
+            return None, f"Có {len(named)} chi bộ tên “{value}”; hãy ghi mã chi bộ."
+        if key in by_code:
+            return by_code[key], ""
+        return None, f"Không có chi bộ “{value}” trong đơn vị bạn quản lý."
+
+    return find
+
+
+def _read_file(content: bytes) -> list[tuple[int, list[Cell]]]:
+    if len(content) > MAX_BYTES:
+        raise MemberImportError(
+            [ImportProblem(row=0, column="", message="Tệp lớn hơn 5 MB; hãy chia nhỏ tệp.")]
+        )
+    try:
+        rows = list(_sheet_rows(content))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise MemberImportError(
+            [
+                ImportProblem(
+                    row=0,
+                    column="",
+                    message="Không đọc được tệp: hãy dùng tệp Excel (.xlsx) theo mẫu.",
+                )
+            ]
+        ) from None
+    if not rows:
+        raise MemberImportError([ImportProblem(row=0, column="", message="Tệp không có dữ liệu.")])
+    return rows
+
+
+async def import_members(
+    access: Access, unit: dict[str, Any] | Any, content: bytes, filename: str
+) -> ImportResult:
+    """Add every member of the sheet to the cells of ``unit`` (a cell: its own by default),
+    or raise ``MemberImportError`` naming every bad row, having written nothing.
+
+    Call inside a transaction: a row refused while writing rolls back the rows before it.
+    """
+    cells = await cells_under(access, unit)
+    unit_id = unit["id"] if isinstance(unit, dict) else unit.id
+    default = next((c for c in cells if c.id == unit_id), None)
+    rows = _read_file(content)
+    columns, problems = _columns(rows[0][1])
+    if problems:
+        raise MemberImportError(problems)
+    if "unit" not in columns and default is None:
+        raise MemberImportError(
+            [ImportProblem(row=1, column="Chi bộ", message="Thiếu cột “Chi bộ” ở dòng tiêu đề.")]
+        )
+    find_cell = _cell_finder(cells, default)
+    parsed: list[tuple[int, dict[str, Any], CellChoice]] = []
+    for number, cells_of_row in rows[1:]:
+        raw = {f: cells_of_row[i] if i < len(cells_of_row) else None for f, i in columns.items()}
+        if all(text_of(value) == "" for value in raw.values()):
+            continue
+        if len(parsed) + len(problems) >= MAX_ROWS:
+            raise MemberImportError(
+                [ImportProblem(row=0, column="", message=f"Tệp có hơn {MAX_ROWS} dòng.")]
+            )
+        values, errors = read_member_fields(raw)
+        cell, cell_error = find_cell(text_of(raw.get("unit")))
+        if cell_error:
+            errors["unit"] = cell_error
+        for field, message in errors.items():
+            problems.append(ImportProblem(row=number, column=FIELD_LABELS[field], message=message))
+        if not errors and cell is not None:
+            parsed.append((number, values, cell))
+    problems += await _duplicates(parsed)
+    if problems:
+        raise MemberImportError(sorted(problems, key=lambda p: (p.row, p.column)))
+    if not parsed:
+        raise MemberImportError(
+            [ImportProblem(row=0, column="", message="Tệp không có dòng đảng viên nào.")]
+        )
+    for number, values, cell in parsed:
+        try:
+            await create_member(
+                access,
+                MemberCreate(unit_id=cell.id, **values),
+                kind="imported",
+                reason=f"Nhập từ tệp {filename}, dòng {number}",
+            )
+        except DomainError as error:
+            column = FIELD_LABELS.get(error.field or "", "")
+            message = error.message.split(" / ")[0]
+            problem = ImportProblem(row=number, column=column, message=message)
+            raise MemberImportError([problem]) from error
+    return ImportResult(created=len(parsed), cells=len({cell.id for _, _, cell in parsed}))
+
+
+async def _duplicates(parsed: list[tuple[int, dict[str, Any], CellChoice]]) -> list[ImportProblem]:
+    """Card numbers used twice (in the file or already recorded), and people already in
+    the cell with the same name and date of birth."""
+    problems: list[ImportProblem] = []
+    label = FIELD_LABELS["card_number"]
+    cards = sorted({v["card_number"] for _, v, _ in parsed if v["card_number"]})
+    recorded: dict[str, str] = {}
+    if cards:
+        rows = await (
+            Member.select(Member.card_number, Member.full_name)
+            .where(in_tenant(Member), Member.card_number.is_in(cards))
+            .run()
+        )
+        recorded = {r["card_number"]: r["full_name"] for r in rows}
+    first_row: dict[str, int] = {}
+    for number, values, _ in parsed:
+        card = values["card_number"]
+        if not card:
+            continue
+        if card in recorded:
+            message = f"Số thẻ {card} đã được ghi cho đảng viên {recorded[card]}."
+            problems.append(ImportProblem(row=number, column=label, message=message))
+        elif card in first_row:
+            message = f"Số thẻ {card} trùng với dòng {first_row[card]}."
+            problems.append(ImportProblem(row=number, column=label, message=message))
+        else:
+            first_row[card] = number
+    cell_ids = sorted({cell.id for _, _, cell in parsed})
+    present: set[tuple[int, str, dt.date]] = set()
+    if cell_ids:
+        rows = await (
+            Member.select(Member.unit, Member.name_search, Member.date_of_birth)
+            .where(in_tenant(Member), Member.unit.is_in(cell_ids), Member.ended_on.is_null())
+            .run()
+        )
+        present = {(r["unit"], r["name_search"], r["date_of_birth"]) for r in rows}
+    seen: dict[tuple[int, str, dt.date], int] = {}
+    for number, values, cell in parsed:
+        key = (cell.id, search_key(values["full_name"]), values["date_of_birth"])
+        if key in present:
+            message = f"{values['full_name']} (cùng ngày sinh) đã có trong {cell.name}."
+            problems.append(ImportProblem(row=number, column="Họ và tên", message=message))
+        elif key in seen:
+            message = f"Trùng họ tên và ngày sinh với dòng {seen[key]}."
+            problems.append(ImportProblem(row=number, column="Họ và tên", message=message))
+        else:
+            seen[key] = number
+    return problems
+
+
+def member_template(cells: list[CellChoice]) -> bytes:
+    """The sheet to fill in: Vietnamese headers, date cells as dd/mm/yyyy, a drop-down of
+    the unit's cells and one for the sex; a second sheet lists the cells with their codes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE
+    sheet.append(list(HEADERS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = (6, 28, 13, 10, 18, 15, 15, 36)
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    last = MAX_ROWS + 1
+    for column in ("C", "F", "G"):
+        for row in range(2, TEMPLATE_ROWS + 2):
+            sheet[f"{column}{row}"].number_format = "dd/mm/yyyy"
+    sexes = DataValidation(type="list", formula1='"Nam,Nữ"', allow_blank=True)
+    sexes.add(f"D2:D{last}")
+    sheet.add_data_validation(sexes)
+    listing = workbook.create_sheet(CELLS_SHEET_TITLE)
+    listing.append(["Tên chi bộ", "Mã"])
+    for cell in listing[1]:
+        cell.font = Font(bold=True)
+    listing.column_dimensions["A"].width = 40
+    for choice in cells:
+        listing.append([choice.name, choice.code])
+    if cells:
+        names = DataValidation(
+            type="list",
+            formula1=f"'{CELLS_SHEET_TITLE}'!$A$2:$A${len(cells) + 1}",
+            allow_blank=True,
+        )
+        names.add(f"H2:H{last}")
+        sheet.add_data_validation(names)
+    sheet.freeze_panes = "A2"
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
