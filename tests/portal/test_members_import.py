@@ -1,0 +1,191 @@
+"""Importing Party members from XLSX: the template, a good file, and a bad file whose
+every bad row is named (sheet row and Vietnamese column) with nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import load_workbook
+
+from tests.conftest import Database
+from tests.http.conftest import AppClient, build_world, csrf_token_in, portal_login
+from tests.portal.members_world import add_member, changes_of, members_of, xlsx
+
+HEADER = [
+    "STT",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số thẻ đảng viên",
+    "Ngày vào Đảng",
+    "Ngày chính thức",
+    "Chi bộ",
+]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _upload(client: AppClient, slug: str, unit: int, content: bytes):
+    page = await client.get(f"/t/{slug}/units/{unit}/members/import")
+    assert page.status_code == 200
+    return await client.post(
+        f"/t/{slug}/units/{unit}/members/import",
+        data={"_csrf_token": csrf_token_in(page.text)},
+        files={"file": ("dang-vien.xlsx", content, XLSX_TYPE)},
+    )
+
+
+async def test_the_template_has_vietnamese_headers_and_the_units_cells(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "import-template")
+    slug = world.slug
+    await portal_login(client, slug, "district_1_editor")
+    response = await client.get(f"/t/{slug}/units/{world.units['commune_1']}/members/template.xlsx")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(XLSX_TYPE)
+    assert "attachment" in response.headers["content-disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Đảng viên", "Chi bộ"]
+    assert [c.value for c in workbook["Đảng viên"][1]] == HEADER
+    assert workbook["Đảng viên"]["C2"].number_format == "dd/mm/yyyy"
+    cells = [row[0] for row in workbook["Chi bộ"].iter_rows(min_row=2, values_only=True)]
+    # Every unit of the commune that keeps members (the package says which kinds do).
+    assert cells == ["Đảng ủy xã Lạc Hồng", "Chi bộ thôn Ngọc Đà", "Chi bộ thôn Đình Dù"]
+
+
+async def test_a_good_file_adds_every_member_to_its_cell(db: Database, client: AppClient) -> None:
+    world = await build_world(db, "import-good")
+    slug, units = world.slug, world.units
+    await portal_login(client, slug, "district_1_editor")
+    content = xlsx(
+        HEADER,
+        [
+            [
+                1,
+                "Nguyễn Văn An",
+                dt.date(1975, 4, 30),
+                "Nam",
+                "01.000001",
+                "19/05/2000",
+                "19/05/2001",
+                "Chi bộ thôn Ngọc Đà",
+            ],
+            [
+                2,
+                "Lê Thị Hoa",
+                "02/09/1985",
+                "Nữ",
+                None,
+                dt.datetime(2010, 3, 3),
+                None,
+                "chi bo thon dinh du",
+            ],
+            [
+                3,
+                "Phạm Văn Hùng",
+                "1990-01-15",
+                "nam",
+                "01.000003",
+                "15/01/2015",
+                "15/01/2016",
+                "DD",
+            ],
+            [None, None, None, None, None, None, None, None],
+        ],
+    )
+    response = await _upload(client, slug, units["commune_1"], content)
+    assert response.status_code == 200, response.text
+    assert "Đã nhập 3 đảng viên." in response.text
+    stored = {m["full_name"]: m for m in await members_of(db, world)}
+    assert set(stored) == {"Nguyễn Văn An", "Lê Thị Hoa", "Phạm Văn Hùng"}
+    assert stored["Nguyễn Văn An"]["unit"] == units["cell_x"]
+    assert stored["Lê Thị Hoa"]["unit"] == units["cell_y"]
+    assert stored["Lê Thị Hoa"]["status"] == "probationary"
+    assert stored["Phạm Văn Hùng"]["unit"] == units["cell_y"]
+    assert stored["Phạm Văn Hùng"]["date_of_birth"] == dt.date(1990, 1, 15)
+    [change] = await changes_of(db, world, stored["Lê Thị Hoa"]["id"])
+    assert change["kind"] == "imported"
+    assert change["reason"] == "Nhập từ tệp dang-vien.xlsx, dòng 3"
+    assert change["actor_name"] == "Người dùng district_1_editor"
+    page = await client.get(f"/t/{slug}/members/{stored['Lê Thị Hoa']['id']}")
+    assert "Nhập từ tệp Excel" in page.text
+
+
+async def test_a_cell_imports_into_itself_without_a_cell_column(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "import-cell")
+    slug, cell = world.slug, world.units["cell_x"]
+    await portal_login(client, slug, "cell_x_editor")
+    content = xlsx(HEADER[:-1], [[1, "Nguyễn Văn An", "30/04/1975", "Nam", "", "19/05/2000", ""]])
+    response = await _upload(client, slug, cell, content)
+    assert "Đã nhập 1 đảng viên." in response.text
+    [stored] = await members_of(db, world)
+    assert stored["unit"] == cell
+
+
+async def test_a_bad_file_names_every_bad_row_and_writes_nothing(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "import-bad")
+    slug, units = world.slug, world.units
+    await portal_login(client, slug, "district_1_editor")
+    await add_member(client, slug, units["cell_x"], card_number="01.999999")
+    before = len(await members_of(db, world))
+    content = xlsx(
+        HEADER,
+        [
+            [1, "Nguyễn Văn An", "30/04/1975", "Nam", "01.000001", "19/05/2000", "", "ND"],
+            [2, "Lê Thị Hoa", "31/02/1985", "Nữ", "", "02/09/2010", "", "ND"],
+            [3, "", "02/09/1985", "Nữ", "", "02/09/2010", "", "ND"],
+            [4, "Phạm Văn Hùng", "15/01/1990", "Không rõ", "", "15/01/2015", "", "ND"],
+            [
+                5,
+                "Đỗ Văn Minh",
+                "15/01/1990",
+                "Nam",
+                "",
+                "15/01/2015",
+                "",
+                "Chi bộ Trường THPT Ân Thi",
+            ],
+            [6, "Hoàng Văn Nam", "15/01/1990", "Nam", "01.000001", "15/01/2015", "", "ND"],
+            [7, "Vũ Thị Lan", "15/01/1990", "Nữ", "01.999999", "15/01/2015", "", "ND"],
+            [8, "Bùi Văn Tú", "15/01/2000", "Nam", "", "15/01/2010", "", "ND"],
+        ],
+    )
+    response = await _upload(client, slug, units["commune_1"], content)
+    assert response.status_code == 400
+    text = response.text
+    assert "Chưa có đảng viên nào được ghi" in text
+    expected = [
+        ("3", "Ngày sinh", "Ngày sinh không hợp lệ: “31/02/1985”"),
+        ("4", "Họ và tên", "Hãy nhập họ và tên."),
+        ("5", "Giới tính", "Hãy ghi giới tính: Nam hoặc Nữ."),
+        ("6", "Chi bộ", "Không có chi bộ “Chi bộ Trường THPT Ân Thi”"),
+        ("7", "Số thẻ đảng viên", "Số thẻ 01.000001 trùng với dòng 2."),
+        ("8", "Số thẻ đảng viên", "Số thẻ 01.999999 đã được ghi cho đảng viên Trần Thị Bình."),
+        ("9", "Ngày vào Đảng", "Ngày vào Đảng phải từ khi đủ 18 tuổi."),
+    ]
+    for row, column, message in expected:
+        assert f"<tr><td>{row}</td><td>{column}</td><td>{message}" in text, (row, column)
+    assert "tệp có 7 lỗi" in text
+    assert "<tr><td>2</td>" not in text
+    assert len(await members_of(db, world)) == before
+
+
+async def test_a_file_that_is_not_a_sheet_or_lacks_columns_is_refused(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "import-broken")
+    slug, cell = world.slug, world.units["cell_x"]
+    await portal_login(client, slug, "cell_x_editor")
+    broken = await _upload(client, slug, cell, b"not a spreadsheet")
+    assert broken.status_code == 400
+    assert "Không đọc được tệp" in broken.text
+    missing = await _upload(client, slug, cell, xlsx(["STT", "Họ và tên"], [[1, "An"]]))
+    assert missing.status_code == 400
+    for column in ("Ngày sinh", "Giới tính", "Ngày vào Đảng"):
+        assert f"Thiếu cột “{column}” ở dòng tiêu đề." in missing.text
+    assert await members_of(db, world) == []
