@@ -66,7 +66,7 @@ async def _snapshot(url: str, tenant_id: int) -> dict:
         roles = await Membership.select(
             Membership.user.username, Membership.role, Membership.unit.code
         ).where(in_tenant(Membership))
-        members = await Member.count().where(in_tenant(Member))
+        members = await Member.select().where(in_tenant(Member))
         lists = await CandidateList.select().where(in_tenant(CandidateList))
         with tenant_context(None):
             tenants = await Tenant.select(Tenant.slug, Tenant.merged_into, Tenant.merged_on)
@@ -161,7 +161,17 @@ def test_the_people_of_both_provinces(built: Built) -> None:
     assert all(len(n) == 12 and n.isdigit() for n in numbers)
     assert {n[:3] for n in numbers} == {"033", "034"}
     assert any("tỉnh Thái Bình" in c["home_town"] for c in candidates)
-    assert data["members"] == 60
+    # Every cell with candidates has official members to help them (the helper choice is
+    # never empty in the demo), each with a card number and a history line.
+    full_by_cell: dict[int, int] = {}
+    for member in data["members"]:
+        assert member["unit_path"] == data["units"][member["unit"]]["path"]
+        assert member["card_number"]
+        if member["status"] == "full" and member["ended_on"] is None:
+            full_by_cell[member["unit"]] = full_by_cell.get(member["unit"], 0) + 1
+    assert all(full_by_cell.get(c["unit"], 0) >= 2 for c in candidates)
+    assert any(m["status"] == "probationary" for m in data["members"])
+    assert len({m["card_number"] for m in data["members"]}) == len(data["members"])
 
 
 def _list_of(data: dict, code: str, period: str) -> dict | None:

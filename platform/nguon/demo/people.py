@@ -13,7 +13,7 @@ from nguon.crypto import encrypt_national_id, national_id_lookup_hash
 from nguon.db.binding import current_engine
 from nguon.demo.names import full_name
 from nguon.org.tables import OrgUnit
-from nguon.people.tables import Candidate, Member
+from nguon.people.tables import Candidate, Member, MemberChange
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant, switch_tenant_in_transaction
 from nguon.text import search_key
@@ -239,37 +239,80 @@ async def generate_candidates(
     return count
 
 
+DEMO_ACTOR = "Dữ liệu mẫu"
+"""Who the members' history says recorded the demo's members."""
+
+
 async def generate_members(
-    tenant_id: int, count: int = 30, seed: int = 2024, today: dt.date | None = None
+    tenant_id: int,
+    seed: int = 2024,
+    today: dt.date | None = None,
+    province: Province = HUNG_YEN,
+    per_cell: tuple[int, int] = (2, 4),
 ) -> int:
-    """Insert ``count`` full Party members who can be assigned to help candidates."""
+    """Party members in every cell that holds candidates, so that each candidate's cell
+    has official members to help them: ``per_cell`` full members, and a probationary one
+    in about one cell in three. Returns how many were inserted."""
     rng = random.Random(seed + 1)
     today = today or dt.date.today()
     with tenant_context(None):
         async with current_engine().transaction():
             await switch_tenant_in_transaction(tenant_id)
-            cells = await _cells()
-            rows = []
-            for _ in range(count):
-                cell = rng.choice(cells)
-                sex = rng.choice(("male", "female"))
-                name = full_name(rng, sex)
-                birth = _birth_date(rng, today, 26, 64)
-                age_days = (today - birth).days
-                admitted = birth + dt.timedelta(days=rng.randint(19 * 365, age_days - 2 * 365))
-                rows.append(
-                    Member(
-                        tenant_id=tenant_id,
-                        unit=cell.id,
-                        unit_path=cell.path,
-                        full_name=name,
-                        name_search=search_key(name),
-                        date_of_birth=birth,
-                        sex=sex,
-                        status="full",
-                        admitted_on=admitted,
-                        official_on=admitted + dt.timedelta(days=365),
-                    )
+            held = {
+                row["unit"]
+                for row in await Candidate.select(Candidate.unit).where(in_tenant(Candidate)).run()
+            }
+            cells = [cell for cell in await _cells() if cell.id in held]
+            rows: list[Member] = []
+            for cell in cells:
+                count = rng.randint(*per_cell)
+                for index in range(count + (1 if rng.random() < 1 / 3 else 0)):
+                    rows.append(_member_row(rng, tenant_id, cell, today, full=index < count))
+            for number, row in enumerate(rows, start=1):
+                row.card_number = f"{province.id_prefix[1:]}.{number:06d}"
+            for start in range(0, len(rows), BATCH_SIZE):
+                await Member.insert(*rows[start : start + BATCH_SIZE]).run()
+            inserted = await Member.select(Member.id, Member.unit).where(in_tenant(Member)).run()
+            changes = [
+                MemberChange(
+                    tenant_id=tenant_id,
+                    member=row["id"],
+                    kind="added",
+                    changed_on=today,
+                    to_unit=row["unit"],
+                    reason="Dữ liệu mẫu của bản chạy thử",
+                    actor_name=DEMO_ACTOR,
                 )
-            await Member.insert(*rows).run()
-    return count
+                for row in inserted
+            ]
+            for start in range(0, len(changes), BATCH_SIZE):
+                await MemberChange.insert(*changes[start : start + BATCH_SIZE]).run()
+    return len(rows)
+
+
+def _member_row(
+    rng: random.Random, tenant_id: int, cell: Cell, today: dt.date, *, full: bool
+) -> Member:
+    sex = rng.choice(("male", "female"))
+    name = full_name(rng, sex)
+    if full:
+        birth = _birth_date(rng, today, 26, 64)
+        earliest = birth + dt.timedelta(days=19 * 365)
+        admitted = earliest + dt.timedelta(days=rng.randint(0, (today - earliest).days - 2 * 365))
+        official: dt.date | None = admitted + dt.timedelta(days=365)
+    else:
+        birth = _birth_date(rng, today, 20, 35)
+        admitted = today - dt.timedelta(days=rng.randint(30, 330))
+        official = None
+    return Member(
+        tenant_id=tenant_id,
+        unit=cell.id,
+        unit_path=cell.path,
+        full_name=name,
+        name_search=search_key(name),
+        date_of_birth=birth,
+        sex=sex,
+        status="full" if full else "probationary",
+        admitted_on=admitted,
+        official_on=official,
+    )

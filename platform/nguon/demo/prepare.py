@@ -54,7 +54,6 @@ DEMO_TENANT = "hungyen"
 DEMO_CANDIDATES = 400
 """Hưng Yên's candidates; Thái Bình gets :data:`THAIBINH_CANDIDATES`."""
 THAIBINH_CANDIDATES = 250
-DEMO_MEMBERS = 30
 SECRET_KEY_FILE = Path(".nguon") / "secret_key"
 
 
@@ -156,7 +155,7 @@ async def _old_province(
             province=province.people,
         )
     if await _count(tenant_id, Member) == 0:
-        await generate_members(tenant_id, DEMO_MEMBERS, seed + province.seed_offset, today)
+        await generate_members(tenant_id, seed + province.seed_offset, today, province.people)
     if report.slug == DEMO_TENANT:
         await create_demo_users(tenant_id, before_merger=True)
     history = None
