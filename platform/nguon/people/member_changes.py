@@ -294,12 +294,12 @@ async def end_membership(access: Access, member_id: int, data: MemberEnd) -> Non
 
 
 async def member_history(access: Access, member_id: int) -> MemberHistory:
-    """Every recorded change of a member the caller may see, oldest first."""
+    """Every change of a member the caller may see, in the order it was recorded (a
+    transfer may be recorded after the fact, dated before the member was added here)."""
     await visible_member_row(access, member_id)
     rows = await (
         MemberChange.select()
         .where(in_tenant(MemberChange), MemberChange.member == member_id)
-        .order_by(MemberChange.changed_on)
         .order_by(MemberChange.id)
         .run()
     )

@@ -10,15 +10,19 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
 from nguon.api.transaction import atomic
-from nguon.people import service
+from nguon.people import member_changes, service
 from nguon.people.schemas import (
     CandidateCreate,
     CandidateOut,
     CandidatePage,
     CandidateUpdate,
     MemberCreate,
+    MemberEnd,
+    MemberHistory,
     MemberOut,
     MemberPage,
+    MemberState,
+    MemberTransfer,
 )
 
 Query = Annotated[
@@ -28,6 +32,13 @@ Query = Annotated[
 UnitFilter = Annotated[int | None, QueryParameter(description="Only this unit and its subtree")]
 PageNumber = Annotated[int, QueryParameter(ge=1)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=service.MAX_PAGE_SIZE)]
+StateFilter = Annotated[
+    MemberState,
+    QueryParameter(
+        name="state",
+        description="current: still here; ended: membership here ended; all (default)",
+    ),
+]
 
 
 class CandidateController(Controller):
@@ -88,11 +99,40 @@ class MemberController(Controller):
         unit_id: UnitFilter = None,
         page: PageNumber = 1,
         page_size: PageSize = 20,
+        which: StateFilter = "all",
     ) -> MemberPage:
-        return await service.search_members(access, q, unit_id, page, page_size)
+        return await service.search_members(access, q, unit_id, page, page_size, which)
 
     @get("/{member_id:int}", summary="One member")
     async def get_member(
         self, access: NamedDependency[Access], member_id: FromPath[int]
     ) -> MemberOut:
         return await service.get_member(access, member_id)
+
+    @post(
+        "/{member_id:int}/transfer",
+        summary="Move a member to another cell of the caller's subtree (send the version read)",
+    )
+    async def transfer_member(
+        self,
+        access: NamedDependency[Access],
+        member_id: FromPath[int],
+        data: JSONBody[MemberTransfer],
+    ) -> MemberOut:
+        async with atomic():
+            await member_changes.transfer_member(access, member_id, data)
+            return await service.get_member(access, member_id)
+
+    @post("/{member_id:int}/end", summary="End a member's membership here, with the reason")
+    async def end_membership(
+        self, access: NamedDependency[Access], member_id: FromPath[int], data: JSONBody[MemberEnd]
+    ) -> MemberOut:
+        async with atomic():
+            await member_changes.end_membership(access, member_id, data)
+            return await service.get_member(access, member_id)
+
+    @get("/{member_id:int}/history", summary="A member's changes: dated, with reason and author")
+    async def member_history(
+        self, access: NamedDependency[Access], member_id: FromPath[int]
+    ) -> MemberHistory:
+        return await member_changes.member_history(access, member_id)
