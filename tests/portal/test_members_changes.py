@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from nguon.org.tables import Membership
+from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, csrf_token_in, portal_login
 from tests.portal.members_world import (
@@ -225,3 +227,38 @@ async def test_the_helper_choice_explains_itself_when_empty(
     assert 'id="helper-none"' not in filled.text
     assert f'<option value="{official}">Phạm Văn Cường</option>' in filled.text
     assert "Trần Thị Bình</option>" not in filled.text
+
+
+async def test_a_receiving_cell_the_reader_only_reads_is_forbidden(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "members-transfer-read")
+    slug, units = world.slug, world.units
+    with db.as_owner():
+        async with db.owner.transaction():
+            await switch_tenant_in_transaction(world.tenant_id)
+            await Membership(
+                tenant_id=world.tenant_id,
+                user=world.users["cell_x_editor"],
+                unit=units["cell_y"],
+                role="viewer",
+                valid_from=dt.date(2020, 1, 1),
+            ).save()
+    await portal_login(client, slug, "cell_x_editor")
+    member_id = await add_member(client, slug, units["cell_x"])
+    page = await client.get(f"/t/{slug}/members/{member_id}")
+    # The cell read-only is not offered, and posting it is refused with 403.
+    assert "Chi bộ thôn Đình Dù —" not in page.text
+    refused = await client.post(
+        f"/t/{slug}/members/{member_id}/transfer",
+        data={
+            "version": "1",
+            "to_unit_id": str(units["cell_y"]),
+            "on": "01/06/2024",
+            "_csrf_token": csrf_token_in(page.text),
+        },
+    )
+    assert refused.status_code == 403
+    assert "Chi bộ nhận không thuộc phạm vi bạn quản lý" in refused.text
+    [stored] = await members_of(db, world)
+    assert stored["unit"] == units["cell_x"] and stored["version"] == 1
