@@ -284,6 +284,16 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             if column not in columns:
                 problems.add(FORMS, item, f"names column '{column}' that does not exist")
         forms.insert(0, (form, _periods_for(form.versions, versions, FORMS, item, problems)))
+    issuers = list(base.issuers) if base else []
+    for issuer in forms_file.issuers:
+        for kind in issuer.kinds:
+            if kind not in unit_kinds:
+                problems.add(
+                    FORMS,
+                    f"issuer '{issuer.code}'",
+                    f"names unit kind '{kind}' that does not exist",
+                )
+        issuers.insert(0, issuer)
 
     codes = {"unit_kind": tuple(unit_kinds), "unit_bloc": tuple(blocs)}
     disabled = set(rules_file.disable)
@@ -360,6 +370,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         calendar=calendar,
         form_columns=columns,
         forms=forms,
+        issuers=issuers,
         rules=rules,
         case_files=sorted((folder / CASES_DIR).glob("*.yaml")),
     )
