@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from nguon.accounts.permissions import Access
-from nguon.errors import Conflict, InvalidInput
+from nguon.errors import InvalidInput
 from nguon.org.tables import OrgUnit
 from nguon.people.labels import EDUCATION_LABELS, SEX_LABELS
 from nguon.pipeline.chain import ancestor_ids
@@ -145,19 +145,16 @@ def download_disposition(document: ListDocument, renderer: ListRenderer) -> str:
     return attachment_disposition(f"{stem}.{renderer.file_extension}")
 
 
-class NoForm(Conflict):
-    """The rules package has no printed form for the list's step at its unit's level."""
-
-
 def form_of(read: ListRead, package: RulesPackage) -> Form:
-    """The package's form for the list, or ``NoForm`` saying so in Vietnamese."""
+    """The package's form for the list; ``InvalidInput`` on ``list_id`` saying in Vietnamese
+    that the package has none for the list's step at its unit's level."""
     row = read.row
     try:
         return package.form(row["step"], row["unit.kind"], row["period_opens"])
     except RulesError as error:
         kind = package.unit_kinds.get(row["unit.kind"], row["unit.kind"])
         step = STEP_NAMES.get(row["step"], row["step"])
-        raise NoForm(
+        raise InvalidInput(
             f"Quy định của tỉnh không có mẫu in {step} cho cấp «{kind}», nên không xuất được "
             f"danh sách của «{row['unit.name']}». Danh sách theo mẫu do chi bộ và các cấp ủy "
             f"trên chi bộ lập / {error}: list_id",
@@ -255,9 +252,10 @@ async def document_of(
 
 def may_export(read: ListRead, package: RulesPackage) -> bool:
     """Whether the package has a printed form for the list (and a renderer is offered)."""
+    row = read.row
     try:
-        form_of(read, package)
-    except NoForm:
+        package.form(row["step"], row["unit.kind"], row["period_opens"])
+    except RulesError:
         return False
     return bool(list_renderers())
 
