@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from tests.conftest import IN_CI
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "printed-forms"
 SOFFICE = os.environ.get("NGUON_SOFFICE") or shutil.which("soffice") or "/usr/bin/soffice"
 CONVERT_TIMEOUT = 180  # seconds; a cold first start of LibreOffice takes a few
 
@@ -38,8 +39,9 @@ def soffice() -> str:
     return SOFFICE
 
 
-def print_to_pdf(xlsx: bytes, folder: Path) -> PrintedPdf:
-    """Convert with a fresh LibreOffice profile in ``folder`` (never the user's own)."""
+def print_to_pdf(xlsx: bytes, folder: Path, keep_as: str = "") -> PrintedPdf:
+    """Convert with a fresh LibreOffice profile in ``folder`` (never the user's own);
+    ``keep_as``: also copy the PDF to ``test-artifacts/printed-forms/`` to look at."""
     source = folder / "form.xlsx"
     source.write_bytes(xlsx)
     profile = folder / "libreoffice-profile"
@@ -59,7 +61,11 @@ def print_to_pdf(xlsx: bytes, folder: Path) -> PrintedPdf:
         capture_output=True,
         timeout=CONVERT_TIMEOUT,
     )
-    reader = PdfReader(folder / "form.pdf")
+    pdf = folder / "form.pdf"
+    if keep_as:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pdf, ARTIFACTS / keep_as)
+    reader = PdfReader(pdf)
     text = " ".join(page.extract_text() for page in reader.pages)
     return PrintedPdf(
         pages=len(reader.pages), text=" ".join(unicodedata.normalize("NFC", text).split())

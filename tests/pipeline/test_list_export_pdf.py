@@ -27,7 +27,7 @@ async def test_the_printed_form_shows_what_a_committee_signs(
     exported = await drive.call("x_viewer", "GET", f"/lists/{made.list_id}/export?number=07")
     assert exported.status_code == 200, exported.text
 
-    printed = print_to_pdf(exported.content, tmp_path)
+    printed = print_to_pdf(exported.content, tmp_path, keep_as="danh-sach-buoc-1.pdf")
 
     assert printed.pages == 1
     text = printed.text
