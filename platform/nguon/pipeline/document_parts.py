@@ -31,6 +31,7 @@ STEP_NAMES = {
     "course_nominees": "danh sách giới thiệu học lớp nhận thức về Đảng (bước 2)",
     "admission_sources": "danh sách nguồn kết nạp (bước 3)",
 }
+STEP_NUMBERS = {"survey": 1, "course_nominees": 2, "admission_sources": 3}
 REMOVED_HEADING = "Quần chúng đưa ra khỏi danh sách"
 ARCHIVE = "Lưu"
 
@@ -79,6 +80,12 @@ def entry_notes(entry: dict[str, Any]) -> str:
     if not entry.get("included") and entry.get("removal_reason"):
         parts.append(f"Lý do đưa ra khỏi danh sách: {entry['removal_reason'].strip()}")
     return "; ".join(part for part in parts if part)
+
+
+def default_sheet(step: str) -> str:
+    """The worksheet's name when the form names none: "Danh sách bước 1"."""
+    number = STEP_NUMBERS.get(step)
+    return f"Danh sách bước {number}" if number else "Danh sách"
 
 
 def period_slug(code: str) -> str:

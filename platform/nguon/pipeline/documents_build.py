@@ -20,6 +20,7 @@ from nguon.pipeline.document_parts import (
     REMOVED_HEADING,
     STEP_NAMES,
     attachment_disposition,
+    default_sheet,
     entry_notes,
     file_stem,
     place_of,
@@ -219,7 +220,7 @@ async def document_of(
     signer_role = (kind_spec and kind_spec.signer_title) or DEFAULT_SIGNATURE[1]
     signer = options.signer_name.strip() or await adopter_name(row["id"])
     issuer = package.issuer_code(row["unit.kind"], row["unit.name"])
-    sheet = form.sheet or STEP_NAMES.get(row["step"], row["step"]).capitalize()
+    sheet = form.sheet or default_sheet(row["step"])
     taken_off = removed_rows(read, form)
     return ListDocument(
         tenant_name=row["tenant.name"] or "",
