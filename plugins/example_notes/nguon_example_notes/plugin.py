@@ -48,6 +48,7 @@ def render_csv(document: ListDocument) -> bytes:
         [document.title, document.unit_name, document.period_label],
         [column.header for column in document.columns],
         *document.rows,
+        *([[document.removed_heading], *document.removed_rows] if document.removed_rows else []),
     ]
     writer.writerows([inert(value) for value in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")

@@ -84,6 +84,13 @@ def test_lists_render_as_csv_with_vietnamese_intact() -> None:
         ["1", "Nguyễn Văn Đức"],
         ["2", "Trần Thị Hoà"],
     ]
+    removed = msgspec.structs.replace(
+        document,
+        removed_heading="Quần chúng đưa ra khỏi danh sách",
+        removed_rows=(("1", "Lê Văn Cường"),),
+    )
+    with_removed = list(csv.reader(io.StringIO(renderer.render(removed).decode("utf-8-sig"))))
+    assert with_removed[4:] == [["Quần chúng đưa ra khỏi danh sách"], ["1", "Lê Văn Cường"]]
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
