@@ -484,7 +484,7 @@ async def test_three_people_walk_the_three_steps_up_both_chains_of_hung_yen(
     rows = rows[: next((i for i, r in enumerate(rows) if not any(r)), len(rows))]
     by_header = [dict(zip(headers, row, strict=True)) for row in rows]
     assert [r["Họ và tên"] for r in by_header] == names(district_list)
-    assert [r["STT"] for r in by_header] == ["1", "2"]
+    assert [r["STT"] for r in by_header] == [1, 2]
     assert [r["Đảng viên chính thức giúp đỡ"] for r in by_header] == [
         "Bùi Văn Toàn",
         "Trần Thị Thu",

@@ -11,7 +11,14 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from nguon.accounts.permissions import Access
 from nguon.errors import InvalidInput
 from nguon.pipeline import lists
-from nguon.pipeline.documents_build import build_list_document, list_renderers
+from nguon.pipeline.documents_build import (
+    MAX_DOCUMENT_NUMBER,
+    MAX_SIGNER_NAME,
+    build_list_document,
+    download_disposition,
+    export_options,
+    list_renderers,
+)
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.schemas import (
     AcceptBody,
@@ -152,8 +159,21 @@ class ListController(Controller):
         access: NamedDependency[Access],
         list_id: FromPath[int],
         format: Annotated[str, QueryParameter(max_length=16)] = "xlsx",
+        number: Annotated[
+            str,
+            QueryParameter(
+                max_length=MAX_DOCUMENT_NUMBER,
+                description="The number from the committee's register of documents",
+            ),
+        ] = "",
+        signer: Annotated[
+            str,
+            QueryParameter(
+                max_length=MAX_SIGNER_NAME,
+                description="The signer's name, where it is not the adopter's",
+            ),
+        ] = "",
     ) -> Response[bytes]:
-        document = await build_list_document(access, list_id)
         renderers = list_renderers()
         renderer = renderers.get(format)
         if renderer is None:
@@ -163,11 +183,12 @@ class ListController(Controller):
                 f"Unknown export format: format (available: {available})",
                 field="format",
             )
-        filename = f"danh-sach-{document.list_id}-{document.period_code}.{renderer.file_extension}"
+        options = export_options(number, signer)
+        document = await build_list_document(access, list_id, options)
         return Response(
             content=renderer.render(document),
             media_type=renderer.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={"Content-Disposition": download_disposition(document, renderer)},
         )
 
 

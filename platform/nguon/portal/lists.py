@@ -8,12 +8,12 @@ refused change shows the page again with the service's message beside the field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
@@ -24,7 +24,15 @@ from nguon.org.schemas import UnitOut
 from nguon.org.validity import closed_by, in_force_during, last_day
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
-from nguon.pipeline.documents_build import build_list_document, list_renderers
+from nguon.pipeline.documents_build import (
+    MAX_DOCUMENT_NUMBER,
+    MAX_SIGNER_NAME,
+    build_list_document,
+    download_disposition,
+    export_options,
+    list_renderers,
+    may_export,
+)
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.list_read import ListRead, snapshot
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
@@ -197,10 +205,11 @@ def _list_context(
     done: str,
     today: dt.date,
 ) -> dict[str, Any]:
+    package = load_package(read.row["tenant.rules_package"])
     people = people_html(
         request,
         read,
-        load_package(read.row["tenant.rules_package"]),
+        package,
         tenant_of(request.scope).slug,
         (form.get("add.candidate_id", ""), form.get("remove.candidate_id", "")),
     )
@@ -212,7 +221,7 @@ def _list_context(
         people=people,
         shows_sources=any(c.source_list_id is not None for c in facts.counts_by_unit),
         actions=set(facts.allowed_actions),
-        can_export=bool(list_renderers()),
+        can_export=may_export(read, package),
         errors=errors,
         form={"resolution.adopted_on": today.isoformat(), **form},
         done=DONE_MESSAGES.get(done, ""),
@@ -530,17 +539,20 @@ async def accept(
 
 @get("/lists/{list_id:int}/export", summary="A list as a spreadsheet", include_in_schema=False)
 async def export(
-    access: NamedDependency[Access], list_id: FromPath[int], format: FromQuery[str] = "xlsx"
+    access: NamedDependency[Access],
+    list_id: FromPath[int],
+    format: FromQuery[str] = "xlsx",
+    number: Annotated[str, QueryParameter(max_length=MAX_DOCUMENT_NUMBER)] = "",
+    signer: Annotated[str, QueryParameter(max_length=MAX_SIGNER_NAME)] = "",
 ) -> Response[bytes]:
-    document = await build_list_document(access, list_id)
     renderer = list_renderers().get(format)
     if renderer is None:
         raise NotFound("export format")
-    filename = f"danh-sach-{document.list_id}-{document.period_code}.{renderer.file_extension}"
+    document = await build_list_document(access, list_id, export_options(number, signer))
     return Response(
         content=renderer.render(document),
         media_type=renderer.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": download_disposition(document, renderer)},
     )
 
 

@@ -6,6 +6,7 @@ Every problem names the file and the item; a package with any problem is refused
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,8 @@ CLAUSES = "clauses.toml"
 STRUCTURE = "structure.toml"
 CALENDAR = "calendar.toml"
 FORMS = "forms.toml"
+SHEET_NAME_MAX = 31  # what spreadsheet programs accept as a worksheet's name
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 RULES = "rules.toml"
 CASES_DIR = "cases"
 
@@ -283,7 +286,21 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         for column in form.columns:
             if column not in columns:
                 problems.add(FORMS, item, f"names column '{column}' that does not exist")
+        if len(form.sheet) > SHEET_NAME_MAX or SHEET_NAME_FORBIDDEN.search(form.sheet):
+            problems.add(
+                FORMS, item, f"sheet '{form.sheet}': at most 31 characters, none of []:*?/\\"
+            )
         forms.insert(0, (form, _periods_for(form.versions, versions, FORMS, item, problems)))
+    issuers = list(base.issuers) if base else []
+    for issuer in forms_file.issuers:
+        for kind in issuer.kinds:
+            if kind not in unit_kinds:
+                problems.add(
+                    FORMS,
+                    f"issuer '{issuer.code}'",
+                    f"names unit kind '{kind}' that does not exist",
+                )
+        issuers.insert(0, issuer)
 
     codes = {"unit_kind": tuple(unit_kinds), "unit_bloc": tuple(blocs)}
     disabled = set(rules_file.disable)
@@ -360,6 +377,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         calendar=calendar,
         form_columns=columns,
         forms=forms,
+        issuers=issuers,
         rules=rules,
         case_files=sorted((folder / CASES_DIR).glob("*.yaml")),
     )

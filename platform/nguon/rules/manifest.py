@@ -172,11 +172,23 @@ class FormSpec(msgspec.Struct, kw_only=True, frozen=True):
     title: str
     columns: list[str]
     versions: list[str] = []
+    sheet: str = ""  # the worksheet's name ("Danh sách bước 1"); empty: the step's label
+    document_type: str = "DS"  # the type in the document symbol ("05-DS/CB")
+
+
+class IssuerSpec(msgspec.Struct, kw_only=True, frozen=True):
+    """An issuing body's abbreviation in document symbols ("05-DS/CB"), by unit kind;
+    ``name_prefix`` narrows it to the units whose name starts so ("Thị ủy")."""
+
+    kinds: list[str]
+    code: str
+    name_prefix: str = ""
 
 
 class FormsFile(msgspec.Struct, kw_only=True, frozen=True):
     columns: list[FormColumn] = msgspec.field(default_factory=list, name="column")
     forms: list[FormSpec] = msgspec.field(default_factory=list, name="form")
+    issuers: list[IssuerSpec] = msgspec.field(default_factory=list, name="issuer")
 
 
 class RuleSpec(msgspec.Struct, kw_only=True, frozen=True):

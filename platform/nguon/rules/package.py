@@ -22,6 +22,7 @@ from nguon.rules.manifest import (
     FormColumn,
     FormSpec,
     GuidanceDocument,
+    IssuerSpec,
     Outcome,
     ParameterSpec,
     PlacementSpec,
@@ -75,6 +76,8 @@ class Form:
     level_kind: str
     title: str
     columns: tuple[FormColumn, ...]
+    sheet: str = ""
+    document_type: str = "DS"
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class RulesPackage:
     form_columns: dict[str, FormColumn]
     forms: list[tuple[FormSpec, tuple[Period, ...]]]
     rules: list[Rule]
+    issuers: list[IssuerSpec] = field(default_factory=list)
     case_files: list[Path] = field(default_factory=list)
     _snapshots: dict[tuple[str, str], RuleSnapshot] = field(default_factory=dict, repr=False)
     _snapshots_by_day: dict[tuple, RuleSnapshot] = field(default_factory=dict, repr=False)
@@ -226,9 +230,25 @@ class RulesPackage:
             if on is not None and periods and not any(in_period(on, p) for p in periods):
                 continue
             return Form(
-                step, level_kind, spec.title, tuple(self.form_columns[c] for c in spec.columns)
+                step,
+                level_kind,
+                spec.title,
+                tuple(self.form_columns[c] for c in spec.columns),
+                spec.sheet,
+                spec.document_type,
             )
         raise RulesError(f"package {self.id!r} has no form for step {step!r} at {level_kind!r}")
+
+    def issuer_code(self, kind: str, name: str) -> str:
+        """The unit's abbreviation in document symbols ("CB"); the entry naming the longest
+        matching start of the name wins; "" when the package names none."""
+        matching = [
+            issuer
+            for issuer in self.issuers
+            if kind in issuer.kinds and name.startswith(issuer.name_prefix)
+        ]
+        best = max(matching, key=lambda issuer: len(issuer.name_prefix), default=None)
+        return best.code if best else ""
 
     @cached_property
     def dated_thresholds(self) -> tuple[date, ...]:

@@ -30,13 +30,27 @@ class NotesConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, froz
 config_struct = NotesConfig
 
 
+# A spreadsheet program opening a CSV runs a cell starting with one of these as a formula
+# (CSV injection, OWASP): such a cell gets a leading apostrophe, which shows it as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: str) -> str:
+    """The value as a spreadsheet shows it but never evaluates it."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def render_csv(document: ListDocument) -> bytes:
     """The list as CSV (UTF-8 with a BOM so spreadsheet programs read the diacritics)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([document.title, document.unit_name, document.period_label])
-    writer.writerow([column.header for column in document.columns])
-    writer.writerows(document.rows)
+    rows = [
+        [document.title, document.unit_name, document.period_label],
+        [column.header for column in document.columns],
+        *document.rows,
+        *([[document.removed_heading], *document.removed_rows] if document.removed_rows else []),
+    ]
+    writer.writerows([inert(value) for value in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -84,3 +84,37 @@ def test_lists_render_as_csv_with_vietnamese_intact() -> None:
         ["1", "Nguyễn Văn Đức"],
         ["2", "Trần Thị Hoà"],
     ]
+    removed = msgspec.structs.replace(
+        document,
+        removed_heading="Quần chúng đưa ra khỏi danh sách",
+        removed_rows=(("1", "Lê Văn Cường"),),
+    )
+    with_removed = list(csv.reader(io.StringIO(renderer.render(removed).decode("utf-8-sig"))))
+    assert with_removed[4:] == [["Quần chúng đưa ra khỏi danh sách"], ["1", "Lê Văn Cường"]]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_never_run_as_formulas(start: str) -> None:
+    value = f'{start}HYPERLINK("http://x";"Bấm")'
+    document = ListDocument(
+        tenant_name="Tỉnh ủy Hưng Yên",
+        superior_committee="Đảng ủy xã Lạc Hồng",
+        unit_name=value,
+        place="Lạc Hồng",
+        issued_on=TODAY,
+        title="Danh sách",
+        step="survey",
+        period_code="2025-annual",
+        period_label="Khảo sát năm 2025",
+        columns=(DocumentColumn("full_name", "Họ và tên"), DocumentColumn("notes", value)),
+        rows=((value, "Đoàn viên ưu tú"), ("Nguyễn Văn Đức", value)),
+        signature_title="T/M CHI BỘ",
+        signer_role="BÍ THƯ",
+    )
+
+    text = plugin.render_csv(document).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+
+    cells = [rows[0][1], rows[1][1], rows[2][0], rows[3][1]]
+    assert cells == [f"'{value}"] * 4
+    assert rows[2][1] == "Đoàn viên ưu tú" and rows[3][0] == "Nguyễn Văn Đức"

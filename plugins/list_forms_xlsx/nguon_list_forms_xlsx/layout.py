@@ -1,10 +1,12 @@
 """A ``ListDocument`` laid out as an official Party form in one XLSX worksheet.
 
 The layout follows the Party's document conventions (Hướng dẫn 36-HD/VPTW): the issuing
-committee top left with a "*" below it, "ĐẢNG CỘNG SẢN VIỆT NAM" top right with the
-place-and-date line below it, the title centred in capitals, the table, and the signature
-block bottom right. The columns come from the document, that is from the rules package's
-form for the list's step and level, so this module knows no column by name.
+committee top left with a "*" and the document number below it, "ĐẢNG CỘNG SẢN VIỆT NAM"
+top right with the place-and-date line below it, the title centred in capitals, the
+table, "Nơi nhận" bottom left and the signature block bottom right. The columns come from
+the document, that is from the rules package's form for the list's step and level, so
+this module knows no column by name; a column's kind says whether its texts are numbers or
+dates, written as real numbers and dates (shown ``dd/mm/yyyy``) so sorting and sums work.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -21,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from nguon.pipeline.documents import ListDocument
+from nguon.pipeline.documents import DATE_TEXT_FORMAT, CellKind, ListDocument
 
 PARTY_HEADING = "ĐẢNG CỘNG SẢN VIỆT NAM"
 FONT_NAME = "Times New Roman"
@@ -31,9 +33,10 @@ TABLE_SIZE = 12
 SUPERIOR_ROW = 1
 UNIT_ROW = 2
 STAR_ROW = 3
-TITLE_ROW = 5
-PERIOD_ROW = 6
-HEADER_ROW = 8
+NUMBER_ROW = 4
+TITLE_ROW = 6
+PERIOD_ROW = 7
+HEADER_ROW = 9
 FIRST_DATA_ROW = HEADER_ROW + 1
 SIGNATURE_GAP = 1  # empty rows between the table and the signature block
 SIGNATURE_SPACE = 4  # empty rows left for the handwritten signature and the seal
@@ -41,6 +44,9 @@ SIGNATURE_SPACE = 4  # empty rows left for the handwritten signature and the sea
 MIN_WIDTH = 5
 MAX_WIDTH = 32
 POINTS_PER_LINE = {HEADING_SIZE: 17.0, TABLE_SIZE: 15.75}
+
+DATE_NUMBER_FORMAT = "DD/MM/YYYY"
+RECIPIENTS_LABEL = "Nơi nhận:"
 
 SHEET_TITLE_MAX = 31
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -60,10 +66,31 @@ def place_and_date(place: str, day: date) -> str:
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def sheet_title(step: str) -> str:
+def sheet_title(name: str) -> str:
     """A worksheet name Excel accepts: no ``[]:*?/\\``, no edge apostrophes, ≤ 31 chars."""
-    title = _SHEET_TITLE_FORBIDDEN.sub("-", step).strip().strip("'")[:SHEET_TITLE_MAX]
+    title = _SHEET_TITLE_FORBIDDEN.sub("-", name).strip().strip("'")[:SHEET_TITLE_MAX]
     return title.strip() or "Danh sách"
+
+
+def recipient_lines(recipients: Sequence[str]) -> list[str]:
+    """ "- Đảng ủy xã Lạc Hồng," … "- Lưu." (each line a recipient, the last one closed)."""
+    return [
+        f"- {name}{'.' if index == len(recipients) - 1 else ','}"
+        for index, name in enumerate(recipients)
+    ]
+
+
+def cell_value(text: str, kind: CellKind) -> str | int | date:
+    """The value a cell holds: an int for a number's digits, a date for ``dd/mm/yyyy``,
+    otherwise the text as it is (a number column may hold a note, it stays readable)."""
+    if kind == "number" and text.isascii() and text.isdigit():
+        return int(text)
+    if kind == "date":
+        try:
+            return datetime.strptime(text, DATE_TEXT_FORMAT).date()
+        except ValueError:
+            return text
+    return text
 
 
 def render_workbook(document: ListDocument) -> bytes:
@@ -71,7 +98,7 @@ def render_workbook(document: ListDocument) -> bytes:
     _check_shape(document)
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = sheet_title(document.step)
+    sheet.title = sheet_title(document.sheet_name or document.step)
     columns = max(len(document.columns), 2)
     left, right = _header_blocks(columns)
     widths = _column_widths(document)
@@ -80,8 +107,8 @@ def render_workbook(document: ListDocument) -> bytes:
 
     _write_heading(sheet, document, left, right)
     _write_title(sheet, document, columns, sum(widths))
-    _write_table(sheet, document, widths)
-    last_row = _write_signature(sheet, document, right)
+    after_table = _write_table(sheet, document, widths)
+    last_row = _write_signature(sheet, document, left, right, after_table)
     _set_up_page(sheet, columns, last_row)
 
     workbook.properties.title = document.title
@@ -98,15 +125,18 @@ def _check_shape(document: ListDocument) -> None:
     if not document.columns:
         raise ValueError("ListDocument.columns: a form needs at least one column")
     width = len(document.columns)
-    for number, row in enumerate(document.rows):
-        if len(row) != width:
-            raise ValueError(f"ListDocument.rows[{number}]: {len(row)} values for {width} columns")
-        for index, value in enumerate(row):
-            if not isinstance(value, str):
+    for name, rows in (("rows", document.rows), ("removed_rows", document.removed_rows)):
+        for number, row in enumerate(rows):
+            if len(row) != width:
                 raise ValueError(
-                    f"ListDocument.rows[{number}][{index}] ({document.columns[index].code}):"
-                    f" {type(value).__name__} where text is expected"
+                    f"ListDocument.{name}[{number}]: {len(row)} values for {width} columns"
                 )
+            for index, value in enumerate(row):
+                if not isinstance(value, str):
+                    raise ValueError(
+                        f"ListDocument.{name}[{number}][{index}] ({document.columns[index].code}):"
+                        f" {type(value).__name__} where text is expected"
+                    )
 
 
 def _header_blocks(columns: int) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -119,7 +149,7 @@ def _column_widths(document: ListDocument) -> list[float]:
     widths = []
     for index, column in enumerate(document.columns):
         longest_word = max((len(word) for word in column.header.split()), default=0)
-        values = [len(row[index]) for row in document.rows]
+        values = [len(row[index]) for row in (*document.rows, *document.removed_rows)]
         wanted = max([longest_word, min(len(column.header), 14), *values]) + 2
         widths.append(float(min(max(wanted, MIN_WIDTH), MAX_WIDTH)))
     if len(widths) == 1:
@@ -158,6 +188,8 @@ def _write_heading(
     _merge(sheet, SUPERIOR_ROW, right, PARTY_HEADING, _font(bold=True, underline="single"))
     place_line = place_and_date(document.place, document.issued_on)
     _merge(sheet, STAR_ROW, right, place_line, _font(italic=True))
+    if document.number_line:
+        _merge(sheet, NUMBER_ROW, left, document.number_line, _font())
 
 
 def _write_title(sheet: Worksheet, document: ListDocument, columns: int, width: float) -> None:
@@ -181,37 +213,82 @@ def _write_table(sheet: Worksheet, document: ListDocument, widths: Sequence[floa
     sheet.row_dimensions[HEADER_ROW].height = header_lines * POINTS_PER_LINE[TABLE_SIZE]
 
     centred = [_is_short(document, index) for index in range(len(headers))]
-    body_font = _font(TABLE_SIZE)
-    for offset, values in enumerate(document.rows):
-        row = FIRST_DATA_ROW + offset
-        for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=index, value=_clean(value))
-            cell.data_type = "s"  # a name starting with "=" stays text, never a formula
-            cell.font = body_font
-            cell.border = _BOX
-            cell.alignment = Alignment(
-                horizontal="center" if centred[index - 1] else "left",
-                vertical="center",
-                wrap_text=True,
-            )
-        lines = max(_lines(v, w) for v, w in zip(values, widths, strict=False))
-        if lines > 1:
-            sheet.row_dimensions[row].height = lines * POINTS_PER_LINE[TABLE_SIZE]
+    kinds = [column.kind for column in document.columns]
+    row = FIRST_DATA_ROW
+    for values in document.rows:
+        _write_row(sheet, row, values, kinds, centred, widths)
+        row += 1
+    if document.removed_rows:
+        heading = document.removed_heading or "—"
+        _merge(sheet, row, (1, len(headers)), heading, _font(TABLE_SIZE, bold=True, italic=True))
+        for column in range(1, len(headers) + 1):
+            sheet.cell(row=row, column=column).border = _BOX
+        sheet.cell(row=row, column=1).alignment = Alignment(horizontal="left", vertical="center")
+        row += 1
+        for values in document.removed_rows:
+            _write_row(sheet, row, values, kinds, centred, widths)
+            row += 1
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
+    return row
+
+
+def _write_row(
+    sheet: Worksheet,
+    row: int,
+    values: Sequence[str],
+    kinds: Sequence[CellKind],
+    centred: Sequence[bool],
+    widths: Sequence[float],
+) -> None:
+    body_font = _font(TABLE_SIZE)
+    for index, text in enumerate(values, start=1):
+        value = cell_value(_clean(text), kinds[index - 1])
+        cell = sheet.cell(row=row, column=index, value=value if value != "" else None)
+        if isinstance(value, str) and value:
+            cell.data_type = "s"  # a name starting with "=" stays text, never a formula
+        elif isinstance(value, date):
+            cell.number_format = DATE_NUMBER_FORMAT
+        cell.font = body_font
+        cell.border = _BOX
+        cell.alignment = Alignment(
+            horizontal="center" if centred[index - 1] else "left",
+            vertical="center",
+            wrap_text=True,
+        )
+    lines = max(_lines(v, w) for v, w in zip(values, widths, strict=False))
+    if lines > 1:
+        sheet.row_dimensions[row].height = lines * POINTS_PER_LINE[TABLE_SIZE]
 
 
 def _is_short(document: ListDocument, index: int) -> bool:
     """Columns of short values (numbers, dates, "Nam"/"Nữ", "x") read best centred."""
-    return bool(document.rows) and all(len(row[index]) <= 10 for row in document.rows)
+    rows = (*document.rows, *document.removed_rows)
+    return bool(rows) and all(len(row[index]) <= 10 for row in rows)
 
 
-def _write_signature(sheet: Worksheet, document: ListDocument, right: tuple[int, int]) -> int:
-    row = FIRST_DATA_ROW + len(document.rows) + SIGNATURE_GAP
+def _write_signature(
+    sheet: Worksheet,
+    document: ListDocument,
+    left: tuple[int, int],
+    right: tuple[int, int],
+    after_table: int,
+) -> int:
+    """ "Nơi nhận" on the left and the signature block on the right, below the table; the
+    last row written."""
+    row = after_table + SIGNATURE_GAP
     _merge(sheet, row, right, document.signature_title.upper(), _font(bold=True))
     _merge(sheet, row + 1, right, document.signer_role.upper(), _font(bold=True))
     name_row = row + 2 + SIGNATURE_SPACE
     _merge(sheet, name_row, right, document.signer_name, _font(bold=True))
-    return name_row
+    last_row = name_row
+    if document.recipients:
+        _merge(sheet, row, left, RECIPIENTS_LABEL, _font(TABLE_SIZE, underline="single"))
+        sheet.cell(row=row, column=left[0]).alignment = Alignment(horizontal="left")
+        for offset, line in enumerate(recipient_lines(document.recipients), start=1):
+            _merge(sheet, row + offset, left, line, _font(TABLE_SIZE))
+            sheet.cell(row=row + offset, column=left[0]).alignment = Alignment(horizontal="left")
+            last_row = max(last_row, row + offset)
+    return last_row
 
 
 def _set_up_page(sheet: Worksheet, columns: int, last_row: int) -> None:

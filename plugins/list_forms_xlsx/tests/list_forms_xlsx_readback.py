@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
@@ -13,9 +13,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from nguon.pipeline.documents import DocumentColumn, ListDocument
 
 COLUMNS = (
-    DocumentColumn("seq", "STT"),
+    DocumentColumn("seq", "STT", "number"),
     DocumentColumn("full_name", "Họ và tên"),
-    DocumentColumn("date_of_birth", "Ngày, tháng, năm sinh"),
+    DocumentColumn("date_of_birth", "Ngày, tháng, năm sinh", "date"),
     DocumentColumn("sex", "Giới tính"),
     DocumentColumn("home_town", "Quê quán"),
     DocumentColumn("notes", "Ghi chú"),
@@ -25,6 +25,12 @@ ROWS = (
     ("2", "Đặng Quốc Việt", "25/11/1999", "Nam", "Thôn Ngọc Đà, xã Lạc Hồng", "=SUM(A1:A2)"),
     ("3", "Lê Thị Ánh Tuyết", "01/01/2003", "Nữ", "Phường Hiến Nam", "0123"),
 )
+CELLS = (
+    (1, "Nguyễn Thị Hằng", date(2001, 2, 5), "Nữ", "Xã Lạc Đạo, huyện Văn Lâm", "Đoàn viên ưu tú"),
+    (2, "Đặng Quốc Việt", date(1999, 11, 25), "Nam", "Thôn Ngọc Đà, xã Lạc Hồng", "=SUM(A1:A2)"),
+    (3, "Lê Thị Ánh Tuyết", date(2003, 1, 1), "Nữ", "Phường Hiến Nam", "0123"),
+)
+"""``ROWS`` as the workbook holds them: numbers, dates and texts."""
 
 
 def document(**changes: Any) -> ListDocument:
@@ -45,6 +51,10 @@ def document(**changes: Any) -> ListDocument:
         "signer_name": "Phạm Văn Đức",
         "list_id": 42,
         "list_version": 3,
+        "document_number": "05",
+        "document_symbol": "DS/CB",
+        "recipients": ("Đảng ủy xã Lạc Hồng", "Lưu"),
+        "sheet_name": "Danh sách bước 1",
     }
     fields.update(changes)
     return ListDocument(**fields)
@@ -66,14 +76,21 @@ def header_texts(sheet: Worksheet) -> list[str]:
     return texts
 
 
-def table_rows(sheet: Worksheet, width: int) -> list[tuple[str, ...]]:
-    """Rows under the header up to the first row empty across the table (empty cells as "")."""
+def table_rows(sheet: Worksheet, width: int) -> list[tuple[Any, ...]]:
+    """Rows under the header up to the first row empty across the table (empty cells as "",
+    dates as dates)."""
     rows = []
     for values in sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=width, values_only=True):
         if all(value is None for value in values):
             break
-        rows.append(tuple("" if value is None else value for value in values))
+        rows.append(tuple(_plain(value) for value in values))
     return rows
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def texts_from(sheet: Worksheet, first_row: int) -> list[tuple[int, int, str]]:

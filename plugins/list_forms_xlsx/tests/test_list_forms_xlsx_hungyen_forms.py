@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 from list_forms_xlsx_readback import document, header_texts, read_back, table_rows
-from nguon_list_forms_xlsx.layout import render_workbook
+from nguon_list_forms_xlsx.layout import TITLE_ROW, render_workbook
 
 from nguon.pipeline.documents import DocumentColumn
+from nguon.pipeline.documents_build import CELL_KINDS
 from nguon.rules import load_package
 
 PACKAGE = load_package("hungyen")
@@ -28,16 +29,26 @@ def test_the_package_has_forms_for_every_step() -> None:
 @pytest.mark.parametrize(("step", "level"), STEPS_AND_LEVELS)
 def test_form_columns_become_the_headers(step: str, level: str) -> None:
     form = PACKAGE.form(step, level, date(2025, 6, 1))
-    columns = tuple(DocumentColumn(column.code, column.header) for column in form.columns)
+    columns = tuple(
+        DocumentColumn(c.code, c.header, CELL_KINDS.get(c.code, "text")) for c in form.columns
+    )
     rows = tuple(
         tuple(f"{number}" if c.code == "seq" else f"{c.header} {number}" for c in form.columns)
         for number in (1, 2)
     )
 
     sheet = read_back(
-        render_workbook(document(title=form.title, step=step, columns=columns, rows=rows))
+        render_workbook(
+            document(title=form.title, step=step, columns=columns, rows=rows, sheet_name=form.sheet)
+        )
     )
 
     assert header_texts(sheet) == [column.header for column in form.columns]
-    assert table_rows(sheet, len(columns)) == list(rows)
-    assert sheet["A5"].value == form.title.upper()
+    expected = [tuple(int(v) if v.isdigit() else v for v in row) for row in rows]
+    assert table_rows(sheet, len(columns)) == expected
+    assert sheet.cell(TITLE_ROW, 1).value == form.title.upper()
+    assert sheet.title == form.sheet and form.sheet.endswith(step_number(step))
+
+
+def step_number(step: str) -> str:
+    return {"survey": "1", "course_nominees": "2", "admission_sources": "3"}[step]

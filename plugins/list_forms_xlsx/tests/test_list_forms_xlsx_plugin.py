@@ -6,7 +6,7 @@ from importlib.metadata import entry_points
 
 import nguon_list_forms_xlsx.plugin
 import pytest
-from list_forms_xlsx_readback import COLUMNS, ROWS, document, header_texts, read_back, table_rows
+from list_forms_xlsx_readback import CELLS, COLUMNS, document, header_texts, read_back, table_rows
 
 from nguon.pipeline.documents import ListRenderer
 from nguon.plugins import ALLOW_ENV, ENTRY_POINT_GROUP, new_plugin_manager
@@ -38,7 +38,7 @@ def test_hook_offers_the_xlsx_renderer_once_installed(monkeypatch: pytest.Monkey
     assert data[:2] == b"PK"
     sheet = read_back(data)
     assert header_texts(sheet) == [column.header for column in COLUMNS]
-    assert table_rows(sheet, len(COLUMNS)) == list(ROWS)
+    assert table_rows(sheet, len(COLUMNS)) == list(CELLS)
 
 
 def test_allow_list_naming_the_plugin_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
