@@ -29,7 +29,7 @@ def test_rules_test_fails_naming_file_and_case(tmp_path, monkeypatch):
 def test_rules_test_refuses_broken_package():
     result = CliRunner().invoke(main, ["rules", "test", str(FIXTURES / "gap")])
     assert result.exit_code == 1
-    assert "manifest.toml: version 'b': leaves a gap" in result.output
+    assert "manifest.toml:16: version 'b': leaves a gap" in result.output
 
 
 def test_explain_shows_fired_rule_and_clause():

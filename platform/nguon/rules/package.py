@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
+from nguon.rules.citations import DocumentPeriods, in_force
 from nguon.rules.conditions import Condition, Scalar, to_python
 from nguon.rules.errors import NoVersionInForce, RulesError
 from nguon.rules.manifest import (
@@ -24,6 +25,7 @@ from nguon.rules.manifest import (
     GuidanceDocument,
     Outcome,
     ParameterSpec,
+    ParameterValue,
     PlacementSpec,
     UnitKindSpec,
     VersionSpec,
@@ -56,7 +58,7 @@ class Rule:
 
     id: str
     package: str  # the package that declared it
-    clause: str
+    clause: str  # the first cited clause; in a snapshot, the first in force on its date
     decisions: tuple[str, ...]
     outcome: Outcome
     reason: str
@@ -64,9 +66,16 @@ class Rule:
     condition: Condition
     periods: tuple[Period, ...] = ()  # empty: always
     description: str = ""
+    clauses: tuple[str, ...] = ()  # every clause it cites; in a snapshot, those in force
+    confidence: str = "H"  # L: an inference from its clauses
+    inference: str = ""  # what is inferred, when it is
 
     def active_on(self, day: date) -> bool:
         return not self.periods or any(in_period(day, p) for p in self.periods)
+
+    @property
+    def inferred(self) -> bool:
+        return self.confidence == "L"
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,7 @@ class RulesPackage:
     forms: list[tuple[FormSpec, tuple[Period, ...]]]
     rules: list[Rule]
     case_files: list[Path] = field(default_factory=list)
+    document_periods: DocumentPeriods = field(default_factory=dict)
     _snapshots: dict[tuple[str, str], RuleSnapshot] = field(default_factory=dict, repr=False)
     _snapshots_by_day: dict[tuple, RuleSnapshot] = field(default_factory=dict, repr=False)
 
@@ -170,13 +180,50 @@ class RulesPackage:
         raise RulesError(f"package {self.id!r} has no version {version_id!r}")
 
     def parameter(self, name: str, on: date) -> Scalar:
+        return self.parameter_value(name, on).value
+
+    def parameter_value(self, name: str, on: date) -> ParameterValue:
+        """The dated value of a parameter on ``on``, with its reference and confidence."""
         spec = self.parameters.get(name)
         if spec is None:
             raise RulesError(f"package {self.id!r} has no parameter {name!r}")
         for value in spec.values:
             if in_period(on, (value.valid_from, value.valid_to)):
-                return value.value
+                return value
         raise RulesError(f"parameter {name!r} of {self.id!r} has no value on {on}")
+
+    def document_in_force(self, code: str, on: date) -> bool:
+        return in_force(self.document_periods.get(code, ()), on)
+
+    def citations_on(self, rule: Rule, on: date) -> tuple[str, ...]:
+        """The clauses ``rule`` cites whose document is in force on ``on`` (the load checks
+        guarantee one on every day the rule applies; all of them otherwise)."""
+        cited = rule.clauses or (rule.clause,)
+        holding = tuple(
+            clause_id
+            for clause_id in cited
+            if clause_id in self.clauses
+            and self.document_in_force(self.clauses[clause_id].document, on)
+        )
+        return holding or cited
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self._rules_by_id.get(rule_id)
+
+    @cached_property
+    def _rules_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+    def inference_note(self, rule_id: str | None, clause_id: str | None) -> str:
+        """Why a reason is an inference (confidence L), or "" when it rests on its text:
+        the rule's own note, or the clause's when the clause itself is a reading."""
+        rule = self.rule(rule_id) if rule_id else None
+        if rule is not None and rule.inferred:
+            return rule.inference or "Quy tắc này là suy luận từ căn cứ được dẫn."
+        clause = self.clauses.get(clause_id) if clause_id else None
+        if clause is not None and clause.confidence == "L":
+            return "Căn cứ này là cách hiểu (suy luận), chưa có văn bản gốc xác nhận."
+        return ""
 
     def parameters_on(self, on: date) -> dict[str, Scalar]:
         return {name: self.parameter(name, on) for name in self.parameters}
@@ -252,6 +299,12 @@ class RulesPackage:
     def review_period_fact(self, on: date) -> str:
         return self.calendar.review_period_fact(on) if self.calendar else "none"
 
+    def _cited_on(self, rule: Rule, on: date) -> Rule:
+        cited = self.citations_on(rule, on)
+        if cited == rule.clauses and cited[:1] == (rule.clause,):
+            return rule
+        return replace(rule, clause=cited[0], clauses=cited)
+
     def snapshot(self, on: date, decisions: Iterable[str] | None = None) -> RuleSnapshot:
         """The rules in force on ``on`` for ``decisions`` (all when None) and the parameter
         values, cached per distinct content: equal snapshots share one engine ruleset."""
@@ -262,14 +315,14 @@ class RulesPackage:
         version = self.version_on(on)
         wanted = None if decisions is None else set(decisions)
         rules = tuple(
-            rule
+            self._cited_on(rule, on)
             for rule in self.rules
             if rule.active_on(on) and (wanted is None or wanted.intersection(rule.decisions))
         )
         parameters = self.parameters_on(on)
         digest = hashlib.sha256(
             json.dumps(
-                [self.id, version.id, [r.id for r in rules], parameters],
+                [self.id, version.id, [(r.id, r.clauses) for r in rules], parameters],
                 sort_keys=True,
                 default=str,
             ).encode()
