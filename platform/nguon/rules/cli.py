@@ -40,8 +40,11 @@ def rules() -> None:
 
 @rules.command("test")
 @click.argument("package", required=False)
-def test_command(package: str | None) -> None:
-    """Run load checks and scenario cases of PACKAGE (id or folder; all when omitted)."""
+@click.option("--quiet", "-q", is_flag=True, help="Print failures and the summary only.")
+def test_command(package: str | None, quiet: bool) -> None:
+    """Run load checks and scenario cases of PACKAGE (id or folder; all when omitted).
+
+    Each case is listed with the number of expectations it checked."""
     targets = [package] if package else available_packages()
     failed = 0
     for target in targets:
@@ -53,11 +56,28 @@ def test_command(package: str | None) -> None:
             continue
         results = run_package_cases(loaded)
         bad = [r for r in results if not r.passed]
-        for result in bad:
+        checked = 0
+        for result in results:
+            if result.case == "(file)":
+                for failure in result.failures:
+                    click.echo(f"FAIL {loaded.id}: {failure}")
+                continue
+            checked += result.expectations
+            where = f"{result.file}:{result.line}"
+            plural = "s" if result.expectations != 1 else ""
+            if result.passed and not quiet:
+                click.echo(
+                    f"ok   {where}: {result.case} ({result.expectations} expectation{plural})"
+                )
             for failure in result.failures:
-                click.echo(f"FAIL {loaded.id}: {result.file}: case '{result.case}': {failure}")
+                click.echo(f"FAIL {loaded.id}: {where}: case '{result.case}': {failure}")
+        cases = [r for r in results if r.case != "(file)"]
+        passing = sum(1 for r in cases if r.passed)
+        unreadable = len(results) - len(cases)
         click.echo(
-            f"{loaded.id}: package loads; {len(results) - len(bad)} of {len(results)} cases pass"
+            f"{loaded.id}: package loads; {passing} of {len(cases)} cases pass, "
+            f"{checked} expectations checked"
+            + (f"; {unreadable} case file(s) refused" if unreadable else "")
         )
         failed += len(bad)
     if failed:
@@ -119,6 +139,15 @@ def explain_command(
         raise click.ClickException(str(error)) from error
     version = batch.snapshot.version
     click.echo(f"{loaded.id} version {version} on {day}")
+    in_force = [
+        f"{document.number}"
+        for code, document in loaded.documents.items()
+        if loaded.document_in_force(code, day)
+    ]
+    click.echo("documents in force: " + (", ".join(in_force) or "none"))
+    click.echo("parameters:")
+    for name in loaded.parameters:
+        _echo_parameter(loaded, name, day)
     if batch.problems[0]:
         click.echo(f"invalid facts: {', '.join(batch.problems[0])}")
         sys.exit(1)
@@ -129,17 +158,44 @@ def explain_command(
         raise click.ClickException("the engine and the plain-Python reference disagree")
     for index, rule in enumerate(batch.snapshot.rules):
         mark = "FIRED" if index in fired else "  -  "
-        clause = loaded.clause(rule.clause)
         click.echo(
             f"[{mark}] {rule.id} -> {rule.outcome} ({rule.reason}) for {', '.join(rule.decisions)}"
         )
-        click.echo(f"         when {describe(rule.condition)}")
-        click.echo(f"         {rule.clause} ({clause.ref}): {clause.text}")
+        click.echo(f"         when {describe(rule.condition, batch.snapshot.parameters)}")
+        for clause_id in rule.clauses or (rule.clause,):
+            clause = loaded.clause(clause_id)
+            document = loaded.documents.get(clause.document)
+            number = document.number if document else clause.document
+            marks = " [paraphrase]" if not clause.verbatim else ""
+            if clause.confidence != "H":
+                marks += f" [confidence {clause.confidence}]"
+            click.echo(f"         {clause_id} — {number}, {clause.ref}{marks}: {clause.text}")
+        if rule.inferred:
+            click.echo(f"         INFERENCE (confidence L): {rule.inference}")
     click.echo("decisions:")
     result = evaluate_sync(loaded, [candidate], unit, day)[0]
     for name, decision in result.decisions.items():
         reasons = "; ".join(f"{r.code}: {r.message_vi}" for r in decision.reasons)
         click.echo(f"  {name}: {decision.outcome}" + (f" — {reasons}" if reasons else ""))
+        for reason in decision.reasons:
+            note = loaded.inference_note(reason.rule_id, reason.clause_id)
+            if note:
+                click.echo(f"      {reason.code} is an inference (L): {note}")
+
+
+def _echo_parameter(package: RulesPackage, name: str, day: date) -> None:
+    """One parameter's value on ``day``, the package and version it comes from, and its
+    source: "min_age_months = 216 (national 2025.2, since 2021-07-30; H: Quy định …)"."""
+    try:
+        found = package.parameter_provenance(name, day)
+    except RulesError as error:
+        click.echo(f"  {name}: {error}")
+        return
+    span = f"since {found.valid_from}" + (f" until {found.valid_to}" if found.valid_to else "")
+    click.echo(f"  {name} = {found.value} ({found.package} version {found.version or '—'}, {span})")
+    click.echo(f"      source ({found.confidence}): {found.reference}")
+    if found.note:
+        click.echo(f"      note: {found.note}")
 
 
 @rules.command("new")
@@ -175,12 +231,17 @@ def _default_lister(package: RulesPackage) -> str:
 
 
 def _diff_candidates(
-    cases_file: Path | None, synthetic: int, on: date, seed: int, kind: str
+    cases_file: Path | None,
+    synthetic: int,
+    on: date,
+    seed: int,
+    kind: str,
+    package: RulesPackage | None = None,
 ) -> list[tuple[CandidateFacts, UnitFacts, date]]:
     if cases_file is not None:
         from nguon.rules.cases import candidate_from
 
-        return [(candidate_from(c), c.unit, c.on) for c in load_cases(cases_file)]
+        return [(candidate_from(c), c.unit, c.on) for c in load_cases(cases_file, package)]
     from nguon.rules.synthetic import synthetic_candidates
 
     unit = UnitFacts(kind=kind)
@@ -224,7 +285,11 @@ def diff_command(
     examples: list[str] = []
     total = 0
     lister = _default_lister(old_package)
-    for candidate, unit, when in _diff_candidates(cases_file, synthetic, day, seed, lister):
+    try:
+        compared = _diff_candidates(cases_file, synthetic, day, seed, lister, old_package)
+    except RulesError as error:
+        raise click.ClickException(str(error)) from error
+    for candidate, unit, when in compared:
         try:
             before = evaluate_sync(old_package, [candidate], unit, when)[0]
             after = evaluate_sync(new_package, [candidate], unit, when)[0]

@@ -210,6 +210,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         )
 
     parameters = dict(base.parameters) if base else {}
+    parameter_packages = dict(base.parameter_packages) if base else {}
     parameter_position: dict[str, int] = {}
     for index, parameter in enumerate(manifest.parameters):
         item = f"parameter '{parameter.name}'"
@@ -222,6 +223,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                 MANIFEST, item, "overrides nothing: the baseline has no such parameter", at
             )
         parameters[parameter.name] = parameter
+        parameter_packages[parameter.name] = manifest.id
     for name, parameter in parameters.items():
         at = ("parameter", parameter_position[name]) if name in parameter_position else None
         spans = [(v.valid_from, v.valid_to) for v in parameter.values]
@@ -526,4 +528,6 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         rules=rules,
         case_files=sorted((folder / CASES_DIR).glob("*.yaml")),
         document_periods=periods_of_documents,
+        parameter_packages=parameter_packages,
+        base=base,
     )

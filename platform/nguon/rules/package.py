@@ -101,6 +101,20 @@ class RuleSnapshot:
         return tuple(to_python(rule.condition, self.parameters) for rule in self.rules)
 
 
+@dataclass(frozen=True)
+class ParameterProvenance:
+    name: str
+    description: str
+    value: Scalar
+    package: str  # the package whose manifest declares the value
+    version: str  # that package's version in force on the date
+    valid_from: date
+    valid_to: date | None
+    reference: str
+    confidence: str
+    note: str
+
+
 @dataclass
 class RulesPackage:
     id: str
@@ -123,6 +137,8 @@ class RulesPackage:
     rules: list[Rule]
     case_files: list[Path] = field(default_factory=list)
     document_periods: DocumentPeriods = field(default_factory=dict)
+    parameter_packages: dict[str, str] = field(default_factory=dict)  # name -> declared by
+    base: RulesPackage | None = field(default=None, repr=False)
     _snapshots: dict[tuple[str, str], RuleSnapshot] = field(default_factory=dict, repr=False)
     _snapshots_by_day: dict[tuple, RuleSnapshot] = field(default_factory=dict, repr=False)
 
@@ -191,6 +207,36 @@ class RulesPackage:
             if in_period(on, (value.valid_from, value.valid_to)):
                 return value
         raise RulesError(f"parameter {name!r} of {self.id!r} has no value on {on}")
+
+    def lineage_package(self, package_id: str) -> RulesPackage | None:
+        """This package or the one it extends (transitively) with id ``package_id``."""
+        package: RulesPackage | None = self
+        while package is not None and package.id != package_id:
+            package = package.base
+        return package
+
+    def parameter_provenance(self, name: str, on: date) -> ParameterProvenance:
+        """A parameter's value on ``on`` and where it comes from: the package that declares
+        it, that package's version in force, the dated value's reference and confidence."""
+        value = self.parameter_value(name, on)
+        declared_by = self.parameter_packages.get(name, self.id)
+        owner = self.lineage_package(declared_by) or self
+        try:
+            version = owner.version_on(on).id
+        except NoVersionInForce:
+            version = ""
+        return ParameterProvenance(
+            name=name,
+            description=self.parameters[name].description,
+            value=value.value,
+            package=declared_by,
+            version=version,
+            valid_from=value.valid_from,
+            valid_to=value.valid_to,
+            reference=value.reference,
+            confidence=value.confidence,
+            note=value.note,
+        )
 
     def document_in_force(self, code: str, on: date) -> bool:
         return in_force(self.document_periods.get(code, ()), on)
