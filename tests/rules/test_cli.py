@@ -23,7 +23,7 @@ def test_rules_test_fails_naming_file_and_case(tmp_path, monkeypatch):
     )
     result = runner.invoke(main, ["rules", "test", "d/draft"])
     assert result.exit_code == 1
-    assert "first.yaml: case 'Quần chúng đủ điều kiện khảo sát'" in result.output
+    assert "first.yaml:2: case 'Quần chúng đủ điều kiện khảo sát'" in result.output
 
 
 def test_rules_test_refuses_broken_package():

@@ -88,8 +88,9 @@ def citation_problems(
     if not known or not active:
         return []
     boundaries = [day for spans in periods.values() for span in spans for day in span if day]
-    problems: list[str] = []
+    boundaries += [day for day in (version_on or {})]
     used: set[str] = set()
+    failing: list[tuple[date, date | None, str]] = []
     for start, end in _segments(active, boundaries):
         holding = [
             clause_id
@@ -97,21 +98,31 @@ def citation_problems(
             if in_force(periods.get(clauses[clause_id].document, ()), start)
         ]
         used.update(holding)
-        if not holding:
-            where = f"from {start} to {end or 'open'}"
-            version = _version_name(version_on, start)
-            documents = ", ".join(sorted({clauses[c].document for c in known}))
-            problems.append(
-                f"cites no clause in force {where}{version}: "
-                f"document {documents} is not in force then"
-            )
-    for clause_id in known:
-        if clause_id not in used:
-            document = clauses[clause_id].document
-            problems.append(
-                f"cites clause '{clause_id}', but its document '{document}' is not in force "
-                "on any day it applies"
-            )
+        if holding:
+            continue
+        version = _version_name(version_on, start)
+        if failing and failing[-1][1] == start and failing[-1][2] == version:
+            failing[-1] = (failing[-1][0], end, version)
+        else:
+            failing.append((start, end, version))
+    cited_text = ", ".join(f"'{c}' (document '{clauses[c].document}')" for c in known)
+    problems = [
+        (
+            f"cites clause {cited_text}, which is not in force"
+            if len(known) == 1
+            else f"cites no clause in force ({cited_text})"
+        )
+        + f" from {start} to {end or 'open'}{version}"
+        for start, end, version in failing
+    ]
+    if len(known) > 1:
+        for clause_id in known:
+            if clause_id not in used:
+                document = clauses[clause_id].document
+                problems.append(
+                    f"cites clause '{clause_id}', but its document '{document}' is not in "
+                    "force on any day it applies"
+                )
     return problems
 
 
