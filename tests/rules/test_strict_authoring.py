@@ -113,16 +113,21 @@ def test_rules_test_fails_on_a_case_that_checks_nothing_and_counts_expectations(
 ):
     runner = CliRunner()
     monkeypatch.chdir(tmp_path)
-    assert runner.invoke(main, ["rules", "new", "draft", "--dir", "d"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["rules", "new", "draft", "--dir", "d", "--title", "Tỉnh Nháp"]
+        ).exit_code
+        == 0
+    )
     passing = runner.invoke(main, ["rules", "test", "d/draft"])
     assert passing.exit_code == 0, passing.output
-    assert "ok   first.yaml:2: Quần chúng đủ điều kiện khảo sát (3 expectations)" in passing.output
+    assert "ok   first.yaml:3: Quần chúng đủ điều kiện khảo sát (3 expectations)" in passing.output
     assert "1 of 1 cases pass, 3 expectations checked" in passing.output
     case = Path("d/draft/cases/first.yaml")
     case.write_text(case.read_text("utf-8").replace("    expect:", "    expcet:"), "utf-8")
     failing = runner.invoke(main, ["rules", "test", "d/draft"])
     assert failing.exit_code == 1
-    assert "FAIL draft: first.yaml:6: unknown key 'expcet'" in failing.output
+    assert "FAIL draft: first.yaml:7: unknown key 'expcet'" in failing.output
 
 
 @pytest.mark.parametrize(

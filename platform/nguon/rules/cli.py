@@ -208,15 +208,33 @@ def _echo_parameter(package: RulesPackage, name: str, day: date) -> None:
     show_default=True,
     help="Folder that receives the new package folder.",
 )
-@click.option("--title", default=None, help="Title of the package (Vietnamese).")
-def new_command(province: str, root: Path, title: str | None) -> None:
-    """Scaffold a package PROVINCE that extends the national baseline."""
+@click.option(
+    "--title",
+    required=True,
+    help='Title of the package, in Vietnamese with diacritics ("Tỉnh Thái Bình").',
+)
+def new_command(province: str, root: Path, title: str) -> None:
+    """Scaffold a package PROVINCE that extends the national baseline, with every file the
+    rule authors' guide lists and an onboarding manifest (tenant.toml)."""
+    from nguon.rules.bundled import RULES_ROOT
+    from nguon.rules.registry import RULES_PATH_VARIABLE
+    from nguon.rules.scaffold import has_diacritics
+
     try:
         folder = scaffold_package(province, root, title)
     except (FileExistsError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"created {folder}")
+    if not has_diacritics(title):
+        click.echo(f"warning: the title {title!r} has no diacritics; write it as people read it")
     click.echo(f"next: nguon rules test {folder}")
+    if root.resolve() != RULES_ROOT.resolve():
+        click.echo(
+            f"to onboard a province with it: {RULES_PATH_VARIABLE}={root} "
+            f"nguon tenant onboard {folder / 'tenant.toml'}"
+        )
+    else:
+        click.echo(f"to onboard a province with it: nguon tenant onboard {folder / 'tenant.toml'}")
 
 
 def _default_lister(package: RulesPackage) -> str:
