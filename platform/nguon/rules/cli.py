@@ -266,6 +266,20 @@ def _diff_candidates(
     return [(c, unit, on) for c in synthetic_candidates(synthetic, on, seed)]
 
 
+def _package_and_day(spec: str) -> tuple[RulesPackage, date | None]:
+    """``PACKAGE`` or ``PACKAGE@VERSION``: the package, and the first day of that version
+    (whose rules and parameters then apply), or None for the evaluation date's."""
+    name, at, version_id = spec.rpartition("@")
+    if not at:
+        return _load(spec), None
+    package = _load(name)
+    try:
+        return package, package.version_period(version_id)[0]
+    except RulesError as error:
+        known = ", ".join(v.id for v in package.versions)
+        raise click.ClickException(f"{error} (versions: {known})") from error
+
+
 @rules.command("diff")
 @click.argument("old")
 @click.argument("new")
@@ -293,11 +307,13 @@ def diff_command(
     seed: int,
     show: int,
 ) -> None:
-    """Show which outcomes change between package OLD and package NEW."""
+    """Show which outcomes change between OLD and NEW: packages (ids or folders), or
+    versions of them written PACKAGE@VERSION (hungyen@2024.1 hungyen@2025.2), whose rules
+    and parameters are applied to the same people on the same date."""
     from nguon.rules.service import evaluate_sync
 
     clear_cache()
-    old_package, new_package = _load(old), _load(new)
+    (old_package, old_day), (new_package, new_day) = _package_and_day(old), _package_and_day(new)
     day = _date(on)
     changes: Counter[tuple[str, str, str]] = Counter()
     examples: list[str] = []
@@ -309,8 +325,8 @@ def diff_command(
         raise click.ClickException(str(error)) from error
     for candidate, unit, when in compared:
         try:
-            before = evaluate_sync(old_package, [candidate], unit, when)[0]
-            after = evaluate_sync(new_package, [candidate], unit, when)[0]
+            before = evaluate_sync(old_package, [candidate], unit, when, rules_on=old_day)[0]
+            after = evaluate_sync(new_package, [candidate], unit, when, rules_on=new_day)[0]
         except RulesError as error:
             raise click.ClickException(str(error)) from error
         total += 1
@@ -329,4 +345,43 @@ def diff_command(
         click.echo(f"{name}: {was} -> {now}: {count}")
     click.echo("examples:")
     for line in examples:
+        click.echo(line)
+
+
+@rules.command("whatif")
+@click.argument("tenant")
+@click.argument("draft")
+@click.option("--on", "on", help="The day the people are evaluated (YYYY-MM-DD); today.")
+def whatif_command(tenant: str, draft: str, on: str | None) -> None:
+    """Evaluate the real people of TENANT (slug) under its rules package and under DRAFT (a
+    package folder, or PACKAGE@VERSION), reading only: per unit and per step, who changes
+    outcome, and the reasons with their clauses on each side."""
+    import asyncio
+
+    from nguon.db.binding import using_engine
+    from nguon.db.engine import make_engine
+    from nguon.errors import NotFound
+    from nguon.rules.whatif import compare, render
+    from nguon.rules.whatif_tenant import tenant_people
+    from nguon.settings import load_settings
+
+    day = _date(on)
+
+    async def read() -> tuple[str, list]:
+        with using_engine(make_engine(load_settings().migrate_database_url)):
+            return await tenant_people(tenant, day)
+
+    try:
+        package_id, people = asyncio.run(read())
+    except NotFound as error:
+        raise click.ClickException(str(error)) from error
+    clear_cache()
+    current = _load(package_id)
+    proposed, proposed_day = _package_and_day(draft)
+    try:
+        report = compare(current, proposed, people, day, after_rules_on=proposed_day)
+    except RulesError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"what-if for tenant {tenant} (read only)")
+    for line in render(report):
         click.echo(line)
