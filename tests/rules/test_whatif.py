@@ -122,3 +122,35 @@ async def test_a_shorter_certificate_changes_exactly_the_36_to_60_month_olds(
 
     plain = compare(load_package("hungyen"), load_package(draft), people, ON, engine=False)
     assert plain == report
+
+
+def test_the_whatif_command_reports_per_unit_reading_only(tmp_path: Path, draft: Path) -> None:
+    from click.testing import CliRunner
+
+    from nguon.cli import main
+    from nguon.db.engine import make_engine
+    from nguon.db.migrate import migrate
+
+    url = f"sqlite:///{tmp_path / 'whatif.sqlite'}"
+
+    async def setup() -> tuple[World, dict]:
+        await migrate(url)
+        engine = make_engine(url)
+        database = Database(kind="sqlite", app=engine, owner=engine)
+        world = await build_today_world(database, "whatif-cli")
+        return world, await _people(database, world, CERTIFICATE_AGES)
+
+    world, made = asyncio.run(setup())
+    before = (tmp_path / "whatif.sqlite").read_bytes()
+    runner = CliRunner(env={"NGUON_MIGRATE_DATABASE_URL": url, "NGUON_DATABASE_URL": url})
+    result = runner.invoke(main, ["rules", "whatif", world.slug, str(draft), "--on", str(ON)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"on {ON}: hungyen 2025.2 -> hy36 draft" in out
+    assert f"{len(made)} people evaluated; 5 change outcome in 2 unit(s)" in out
+    assert f"Chi bộ thôn Ngọc Đà (unit {world.units['cell_x']}): 3 people" in out
+    assert f"Chi bộ thôn Đình Dù (unit {world.units['cell_y']}): 2 people" in out
+    assert "+ certificate_expired: " in out and "[hd06tw.5.4: 06-HD/TW, Mục 5.4]" in out
+    assert (tmp_path / "whatif.sqlite").read_bytes() == before
+    unknown = runner.invoke(main, ["rules", "whatif", "no-such-province", str(draft)])
+    assert unknown.exit_code != 0 and "no-such-province" in unknown.output
