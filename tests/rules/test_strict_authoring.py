@@ -303,3 +303,20 @@ def test_the_basis_panel_marks_an_inference():
     assert inferred.inference.startswith("Bước 2 lập danh sách")
     plain = reason_view(package, "qd294.age", "Chưa đủ 18 tuổi.", "age_below_minimum")
     assert plain.inference == ""
+
+
+def test_explain_refuses_an_unknown_bloc_instead_of_reviewing_invalid_facts():
+    result = CliRunner().invoke(
+        main,
+        [
+            "rules",
+            "explain",
+            "hungyen",
+            "--set",
+            "date_of_birth=1990-01-01",
+            "--set",
+            "bloc=hospital",
+        ],
+    )
+    assert result.exit_code != 0
+    assert "unknown unit bloc 'hospital' in hungyen" in result.output

@@ -131,6 +131,12 @@ def explain_command(
     candidate_raw, unit_raw = _facts_from(facts_file, settings)
     candidate_raw.setdefault("person_ref", "explain")
     unit_raw.setdefault("kind", _default_lister(loaded))
+    for key, known in (("kind", loaded.unit_kinds), ("bloc", loaded.blocs)):
+        value = unit_raw.get(key)
+        if value is not None and value not in known:
+            raise click.ClickException(
+                f"unknown unit {key} {value!r} in {loaded.id} (known: {', '.join(sorted(known))})"
+            )
     try:
         candidate = msgspec.convert(candidate_raw, CandidateFacts, strict=False)
         unit = msgspec.convert(unit_raw, UnitFacts, strict=False)
