@@ -245,6 +245,7 @@ async def test_expired_certificates_are_flagged_at_60_months(
     assert [item["candidate_id"] for item in items] == [expired["id"]]
     assert items[0]["expired_on"] == "2026-11-27"
     assert items[0]["reasons"][0]["code"] == "certificate_expired"
-    assert items[0]["reasons"][0]["clause_id"] == "hd01.certificate"
+    # 06-HD/TW replaced 01-HD/TW on 2025-07-01: the reason cites the text in force.
+    assert items[0]["reasons"][0]["clause_id"] == "hd06tw.5.4"
     earlier = await client.get(f"{api(world)}/certificates/expired?on=2026-11-26", headers=headers)
     assert earlier.json()["items"] == []

@@ -95,7 +95,10 @@ async def test_only_certified_candidates_with_a_valid_certificate_get_a_helper(
         certificate_number="GCN-2020",
         certificate_date="2020-01-10",
     )
-    for candidate, text in ((surveyed, "Chỉ người đã có giấy chứng nhận"), (expired, "60 tháng")):
+    for candidate, text in (
+        (surveyed, "Chỉ người đã có giấy chứng nhận"),
+        (expired, "hết thời hạn giá trị"),
+    ):
         refused = await client.post(
             f"{api(world)}/helpers", json=assignment(candidate, official), headers=headers
         )

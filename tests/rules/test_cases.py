@@ -12,7 +12,7 @@ def _all_cases():
     for package_id in available_packages():
         package = load_package(package_id)
         for path in package.case_files:
-            for case in load_cases(path):
+            for case in load_cases(path, package):
                 yield pytest.param(
                     package_id, path.name, case, id=f"{package_id}/{path.name}/{case.name}"
                 )
@@ -26,7 +26,7 @@ def test_case(package_id, file, case):
 
 def test_hungyen_has_at_least_40_cases_covering_every_rule_and_clause():
     package = load_package("hungyen")
-    cases = [c for path in package.case_files for c in load_cases(path)]
+    cases = [c for path in package.case_files for c in load_cases(path, package)]
     assert len(cases) >= 40
     from nguon.rules.cases import candidate_from
     from nguon.rules.service import evaluate_plain

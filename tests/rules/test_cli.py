@@ -16,20 +16,25 @@ def test_rules_test_passes_for_registered_packages():
 def test_rules_test_fails_naming_file_and_case(tmp_path, monkeypatch):
     runner = CliRunner()
     monkeypatch.chdir(tmp_path)
-    assert runner.invoke(main, ["rules", "new", "draft", "--dir", "d"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["rules", "new", "draft", "--dir", "d", "--title", "Tỉnh Nháp"]
+        ).exit_code
+        == 0
+    )
     case = Path("d/draft/cases/first.yaml")
     case.write_text(
         case.read_text("utf-8").replace("outcome: eligible", "outcome: not_eligible"), "utf-8"
     )
     result = runner.invoke(main, ["rules", "test", "d/draft"])
     assert result.exit_code == 1
-    assert "first.yaml: case 'Quần chúng đủ điều kiện khảo sát'" in result.output
+    assert "first.yaml:3: case 'Quần chúng đủ điều kiện khảo sát'" in result.output
 
 
 def test_rules_test_refuses_broken_package():
     result = CliRunner().invoke(main, ["rules", "test", str(FIXTURES / "gap")])
     assert result.exit_code == 1
-    assert "manifest.toml: version 'b': leaves a gap" in result.output
+    assert "manifest.toml:16: version 'b': leaves a gap" in result.output
 
 
 def test_explain_shows_fired_rule_and_clause():

@@ -15,23 +15,26 @@ def test_good_fixture_loads():
 @pytest.mark.parametrize(
     ("fixture", "expected"),
     [
-        ("gap", "manifest.toml: version 'b': leaves a gap after version 'a'"),
-        ("overlap", "manifest.toml: version 'b': overlaps version 'a'"),
-        ("unknown_clause", "rules.toml: rule 'r1': names clause 'g.99' that does not exist"),
+        ("gap", "manifest.toml:16: version 'b': leaves a gap after version 'a'"),
+        ("overlap", "manifest.toml:16: version 'b': overlaps version 'a'"),
+        ("unknown_clause", "rules.toml:1: rule 'r1': names clause 'g.99' that does not exist"),
         (
             "unknown_unit_kind_chain",
-            "structure.toml: chain 'cell': "
+            "structure.toml:11: chain 'cell': "
             "names unit kind 'district_committee' that does not exist",
         ),
         (
             "unknown_unit_kind_rule",
-            "rules.toml: rule 'r1': 'district_committee' is not a known unit_kind code",
+            "rules.toml:1: rule 'r1': 'district_committee' is not a known unit_kind code",
         ),
-        ("unknown_fact", "rules.toml: rule 'r1': unknown fact 'favourite_colour'"),
-        ("parameters_gap", "manifest.toml: parameter 'min_age_months': does not cover version 'b'"),
+        ("unknown_fact", "rules.toml:1: rule 'r1': unknown fact 'favourite_colour'"),
+        (
+            "parameters_gap",
+            "manifest.toml:21: parameter 'min_age_months': does not cover version 'b'",
+        ),
     ],
 )
-def test_broken_package_is_refused_naming_file_and_item(fixture, expected):
+def test_broken_package_is_refused_naming_file_line_and_item(fixture, expected):
     with pytest.raises(PackageLoadError) as refused:
         load_package(FIXTURES / fixture)
     assert expected in str(refused.value)
@@ -40,7 +43,7 @@ def test_broken_package_is_refused_naming_file_and_item(fixture, expected):
 def test_overriding_a_baseline_rule_needs_the_flag():
     with pytest.raises(PackageLoadError) as refused:
         load_package(FIXTURES / "override_unflagged")
-    assert "rules.toml: rule 'age_below_minimum': exists already: set override = true" in str(
+    assert "rules.toml:1: rule 'age_below_minimum': exists already: set override = true" in str(
         refused.value
     )
 

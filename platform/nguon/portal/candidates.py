@@ -56,6 +56,8 @@ class ReasonView(msgspec.Struct):
     clause_document: str
     """The document's number and title, e.g. "06-HD/BTCTU — Hướng dẫn …"."""
     document_number: str = ""
+    inference: str = ""
+    """Why the reason is a reading of its clause rather than its words (confidence L)."""
 
 
 class DecisionView(msgspec.Struct):
@@ -66,8 +68,11 @@ class DecisionView(msgspec.Struct):
     reasons: list[ReasonView]
 
 
-def reason_view(package: RulesPackage, clause_id: str | None, message: str) -> ReasonView:
-    """A reason with the guidance clause it rests on (reference, text and document)."""
+def reason_view(
+    package: RulesPackage, clause_id: str | None, message: str, rule_id: str | None = None
+) -> ReasonView:
+    """A reason with the guidance clause it rests on (reference, text and document) and,
+    when the rule or the clause is an inference, what is inferred."""
     ref = text = document = number = ""
     if clause_id:
         try:
@@ -85,6 +90,7 @@ def reason_view(package: RulesPackage, clause_id: str | None, message: str) -> R
         clause_text=text,
         clause_document=document,
         document_number=number,
+        inference=package.inference_note(rule_id, clause_id),
     )
 
 
@@ -250,7 +256,9 @@ async def decision_views(candidate_row: dict[str, Any], on: dt.date) -> list[Dec
         decision = evaluation.decisions.get(code)
         if decision is None:
             continue
-        reasons = [reason_view(package, r.clause_id, r.message_vi) for r in decision.reasons]
+        reasons = [
+            reason_view(package, r.clause_id, r.message_vi, r.rule_id) for r in decision.reasons
+        ]
         spec = package.decisions.get(code)
         views.append(
             DecisionView(

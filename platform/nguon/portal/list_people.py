@@ -85,7 +85,7 @@ def _views(package: RulesPackage, entries: list[dict[str, Any]], note: str) -> l
             outcome=e["outcome"],
             outcome_label=OUTCOME_LABELS.get(e["outcome"], e["outcome"]),
             reasons=[
-                reason_view(package, r.clause_id, r.message_vi)
+                reason_view(package, r.clause_id, r.message_vi, r.rule_id)
                 for r in reasons_from_json(e["reasons"])
             ],
             note=e[note] or "",

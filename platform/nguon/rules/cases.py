@@ -1,25 +1,38 @@
-"""Scenario cases in YAML, written by rule authors and run by ``nguon rules test``."""
+"""Scenario cases in YAML, written by rule authors and run by ``nguon rules test``.
+
+A case file is read strictly: an unknown key (a misspelling such as ``expcet:`` or
+``helper: true``), a case that checks nothing, an outcome, decision, unit kind, bloc or
+reason code the package does not know, are load errors naming the file and the line. A
+case that cannot fail is worse than no case.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 import yaml
 
+from nguon.rules.decisions import INVALID_FACTS
 from nguon.rules.errors import RulesError
 from nguon.rules.facts import CandidateFacts, UnitFacts
+from nguon.rules.manifest import Outcome
 from nguon.rules.package import RulesPackage
 
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+CANDIDATE_KEYS = frozenset(CandidateFacts.__struct_fields__) - {"person_ref"}
+UNIT_KEYS = frozenset(UnitFacts.__struct_fields__)
 
-class ExpectedDecision(msgspec.Struct, kw_only=True, frozen=True):
+
+class ExpectedDecision(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     outcome: str
     reasons: list[str] | None = None  # exactly these reason codes, in any order
 
 
-class Case(msgspec.Struct, kw_only=True, frozen=True):
+class Case(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     name: str
     on: date = msgspec.field(name="date")  # YAML reads a bare "on" as true
     unit: UnitFacts
@@ -27,9 +40,20 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
     expect: dict[str, str | ExpectedDecision] = {}
     period: str | None = None  # the review period code on ``on``, or "none"
     chain: list[str] | None = None  # the unit's reporting chain on ``on``
+    line: int = 0  # where the case starts in its file (set by the loader, not written)
+
+    @property
+    def expectations(self) -> int:
+        """How many things the case checks: each decision's outcome, each exact list of
+        reasons, the review period and the reporting chain."""
+        decisions = sum(
+            1 + (isinstance(w, ExpectedDecision) and w.reasons is not None)
+            for w in self.expect.values()
+        )
+        return decisions + (self.period is not None) + (self.chain is not None)
 
 
-class CaseFile(msgspec.Struct, kw_only=True, frozen=True):
+class CaseFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     cases: list[Case]
 
 
@@ -37,18 +61,207 @@ class CaseResult(msgspec.Struct, kw_only=True, frozen=True):
     file: str
     case: str
     failures: list[str]
+    line: int = 0
+    expectations: int = 0
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
 
-def load_cases(path: Path) -> list[Case]:
+class CaseFileError(RulesError):
+    """A case file was refused; each problem starts with "file:line:"."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# --- reading YAML with its positions -------------------------------------------------
+
+
+def _plain(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+    """The Python value of ``node``; mapping keys stay the text written (``on`` is "on",
+    not True), so that a wrong key is reported as written."""
+    if isinstance(node, yaml.MappingNode):
+        return {
+            (key.value if isinstance(key, yaml.ScalarNode) else _plain(key, loader)): _plain(
+                value, loader
+            )
+            for key, value in node.value
+        }
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, loader) for item in node.value]
+    return loader.construct_object(node, deep=True)
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == step:
+                return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+        return node.value[step]
+    return None
+
+
+def _key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return key_node
+    return None
+
+
+_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _node_at(root: yaml.Node, path: str) -> yaml.Node:
+    """The deepest node along a msgspec error path such as ``$.cases[3].expect``."""
+    node = root
+    for match in _STEP.finditer(path):
+        step: str | int = match.group(1) if match.group(1) else int(match.group(2))
+        child = _child(node, step)
+        if child is None:
+            break
+        node = child
+    return node
+
+
+def _where(root: yaml.Node, error: msgspec.ValidationError) -> int:
+    text = str(error)
+    found = re.search(r"at `(\$[^`]*)`", text)
+    node = _node_at(root, found.group(1)) if found else root
+    unknown = re.search(r"unknown field `([^`]+)`", text)
+    if unknown and (key := _key_node(node, unknown.group(1))) is not None:
+        return _line(key)
+    return _line(node)
+
+
+def _explain(error: msgspec.ValidationError) -> str:
+    text = re.sub(r" - at `\$[^`]*`", "", str(error))
+    unknown = re.search(r"unknown field `([^`]+)`", text)
+    if unknown:
+        key = unknown.group(1)
+        hint = " (write 'date:', YAML reads a bare 'on' as true)" if key == "on" else ""
+        return f"unknown key '{key}'{hint}"
+    return text
+
+
+# --- checks ------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, name: str, package: RulesPackage | None) -> None:
+        self.name = name
+        self.package = package
+        self.problems: list[str] = []
+        self.reasons = (
+            {rule.reason for rule in package.rules} | {INVALID_FACTS} if package else set()
+        )
+
+    def add(self, node: yaml.Node | None, fallback: yaml.Node, message: str) -> None:
+        self.problems.append(f"{self.name}:{_line(node or fallback)}: {message}")
+
+    def keys(self, node: yaml.Node | None, allowed: frozenset[str], what: str) -> None:
+        if not isinstance(node, yaml.MappingNode):
+            return
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value not in allowed:
+                hint = ", ".join(sorted(allowed))
+                self.add(key, node, f"unknown key '{key.value}' in {what} (known: {hint})")
+
+    def case(self, case: Case, node: yaml.Node) -> None:
+        label = f"case '{case.name}'"
+        candidate_node = _child(node, "candidate")
+        unit_node = _child(node, "unit")
+        expect_node = _child(node, "expect")
+        self.keys(candidate_node, CANDIDATE_KEYS, f"the candidate of {label}")
+        self.keys(unit_node, UNIT_KEYS, f"the unit of {label}")
+        try:
+            candidate_from(case)
+        except (msgspec.ValidationError, TypeError) as error:
+            self.add(candidate_node, node, f"{label}: candidate: {_explain(error)}")
+        if _key_node(node, "expect") is not None and not case.expect:
+            self.add(expect_node, node, f"{label}: 'expect' is empty: it would check nothing")
+        elif case.expectations == 0:
+            self.add(node, node, f"{label} checks nothing: give 'expect', 'period' or 'chain'")
+        for decision, wanted in case.expect.items():
+            entry = _child(expect_node, decision) if expect_node is not None else None
+            at = _key_node(expect_node, decision)
+            outcome = wanted.outcome if isinstance(wanted, ExpectedDecision) else wanted
+            if outcome not in OUTCOMES:
+                self.add(
+                    entry,
+                    node,
+                    f"{label}: {decision}: unknown outcome '{outcome}' "
+                    f"(one of {', '.join(OUTCOMES)})",
+                )
+            if self.package is not None and decision not in self.package.decisions:
+                self.add(at, node, f"{label}: unknown decision '{decision}'")
+            if isinstance(wanted, ExpectedDecision) and wanted.reasons and self.package:
+                for code in wanted.reasons:
+                    if code not in self.reasons:
+                        self.add(entry, node, f"{label}: {decision}: unknown reason '{code}'")
+        if self.package is None:
+            return
+        package = self.package
+        if case.unit.kind not in package.unit_kinds:
+            self.add(
+                _child(unit_node, "kind") if unit_node else None,
+                node,
+                f"{label}: unknown unit kind '{case.unit.kind}'",
+            )
+        if case.unit.bloc is not None and case.unit.bloc not in package.blocs:
+            self.add(
+                _child(unit_node, "bloc") if unit_node else None,
+                node,
+                f"{label}: unknown bloc '{case.unit.bloc}' "
+                f"(known: {', '.join(sorted(package.blocs))})",
+            )
+        for kind in case.chain or []:
+            if kind not in package.unit_kinds:
+                self.add(_child(node, "chain"), node, f"{label}: chain: unknown kind '{kind}'")
+
+
+def load_cases(path: Path, package: RulesPackage | None = None) -> list[Case]:
+    """The cases of ``path``, checked against ``package`` when given; raises
+    ``CaseFileError`` listing every problem as "file:line: message"."""
+    name = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return msgspec.convert(raw, CaseFile, strict=False).cases
-    except (yaml.YAMLError, msgspec.ValidationError) as error:
-        raise RulesError(f"{path.name}: {error}") from error
+        loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+        try:
+            root = loader.get_single_node()
+            raw = _plain(root, loader) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark else name
+        raise CaseFileError([f"{where}: not valid YAML: {error}"]) from error
+    if root is None:
+        raise CaseFileError([f"{name}:1: the file is empty: write 'cases:'"])
+    try:
+        cases = msgspec.convert(raw, CaseFile, strict=False).cases
+    except msgspec.ValidationError as error:
+        raise CaseFileError([f"{name}:{_where(root, error)}: {_explain(error)}"]) from error
+    checker = _Checker(name, package)
+    case_nodes = _child(root, "cases")
+    located: list[Case] = []
+    for index, case in enumerate(cases):
+        node = _child(case_nodes, index) if case_nodes is not None else root
+        node = node or root
+        checker.case(case, node)
+        located.append(msgspec.structs.replace(case, line=_line(node)))
+    if not cases:
+        checker.add(case_nodes, root, "no cases")
+    if checker.problems:
+        raise CaseFileError(checker.problems)
+    return located
 
 
 def candidate_from(case: Case) -> CandidateFacts:
@@ -93,16 +306,22 @@ def run_case(package: RulesPackage, case: Case, file: str) -> CaseResult:
                 failures.append(f"chain: expected {case.chain}, got {chain}")
     except (RulesError, msgspec.ValidationError, ValueError, KeyError) as error:
         failures.append(f"error: {error}")
-    return CaseResult(file=file, case=case.name, failures=failures)
+    return CaseResult(
+        file=file,
+        case=case.name,
+        failures=failures,
+        line=case.line,
+        expectations=case.expectations,
+    )
 
 
 def run_package_cases(package: RulesPackage) -> list[CaseResult]:
     results: list[CaseResult] = []
     for path in package.case_files:
         try:
-            cases = load_cases(path)
-        except RulesError as error:
-            results.append(CaseResult(file=path.name, case="(file)", failures=[str(error)]))
+            cases = load_cases(path, package)
+        except CaseFileError as error:
+            results.append(CaseResult(file=path.name, case="(file)", failures=error.problems))
             continue
         results += [run_case(package, case, path.name) for case in cases]
     return results

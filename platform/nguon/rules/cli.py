@@ -40,8 +40,11 @@ def rules() -> None:
 
 @rules.command("test")
 @click.argument("package", required=False)
-def test_command(package: str | None) -> None:
-    """Run load checks and scenario cases of PACKAGE (id or folder; all when omitted)."""
+@click.option("--quiet", "-q", is_flag=True, help="Print failures and the summary only.")
+def test_command(package: str | None, quiet: bool) -> None:
+    """Run load checks and scenario cases of PACKAGE (id or folder; all when omitted).
+
+    Each case is listed with the number of expectations it checked."""
     targets = [package] if package else available_packages()
     failed = 0
     for target in targets:
@@ -53,11 +56,28 @@ def test_command(package: str | None) -> None:
             continue
         results = run_package_cases(loaded)
         bad = [r for r in results if not r.passed]
-        for result in bad:
+        checked = 0
+        for result in results:
+            if result.case == "(file)":
+                for failure in result.failures:
+                    click.echo(f"FAIL {loaded.id}: {failure}")
+                continue
+            checked += result.expectations
+            where = f"{result.file}:{result.line}"
+            plural = "s" if result.expectations != 1 else ""
+            if result.passed and not quiet:
+                click.echo(
+                    f"ok   {where}: {result.case} ({result.expectations} expectation{plural})"
+                )
             for failure in result.failures:
-                click.echo(f"FAIL {loaded.id}: {result.file}: case '{result.case}': {failure}")
+                click.echo(f"FAIL {loaded.id}: {where}: case '{result.case}': {failure}")
+        cases = [r for r in results if r.case != "(file)"]
+        passing = sum(1 for r in cases if r.passed)
+        unreadable = len(results) - len(cases)
         click.echo(
-            f"{loaded.id}: package loads; {len(results) - len(bad)} of {len(results)} cases pass"
+            f"{loaded.id}: package loads; {passing} of {len(cases)} cases pass, "
+            f"{checked} expectations checked"
+            + (f"; {unreadable} case file(s) refused" if unreadable else "")
         )
         failed += len(bad)
     if failed:
@@ -111,6 +131,12 @@ def explain_command(
     candidate_raw, unit_raw = _facts_from(facts_file, settings)
     candidate_raw.setdefault("person_ref", "explain")
     unit_raw.setdefault("kind", _default_lister(loaded))
+    for key, known in (("kind", loaded.unit_kinds), ("bloc", loaded.blocs)):
+        value = unit_raw.get(key)
+        if value is not None and value not in known:
+            raise click.ClickException(
+                f"unknown unit {key} {value!r} in {loaded.id} (known: {', '.join(sorted(known))})"
+            )
     try:
         candidate = msgspec.convert(candidate_raw, CandidateFacts, strict=False)
         unit = msgspec.convert(unit_raw, UnitFacts, strict=False)
@@ -119,6 +145,15 @@ def explain_command(
         raise click.ClickException(str(error)) from error
     version = batch.snapshot.version
     click.echo(f"{loaded.id} version {version} on {day}")
+    in_force = [
+        f"{document.number}"
+        for code, document in loaded.documents.items()
+        if loaded.document_in_force(code, day)
+    ]
+    click.echo("documents in force: " + (", ".join(in_force) or "none"))
+    click.echo("parameters:")
+    for name in loaded.parameters:
+        _echo_parameter(loaded, name, day)
     if batch.problems[0]:
         click.echo(f"invalid facts: {', '.join(batch.problems[0])}")
         sys.exit(1)
@@ -129,17 +164,44 @@ def explain_command(
         raise click.ClickException("the engine and the plain-Python reference disagree")
     for index, rule in enumerate(batch.snapshot.rules):
         mark = "FIRED" if index in fired else "  -  "
-        clause = loaded.clause(rule.clause)
         click.echo(
             f"[{mark}] {rule.id} -> {rule.outcome} ({rule.reason}) for {', '.join(rule.decisions)}"
         )
-        click.echo(f"         when {describe(rule.condition)}")
-        click.echo(f"         {rule.clause} ({clause.ref}): {clause.text}")
+        click.echo(f"         when {describe(rule.condition, batch.snapshot.parameters)}")
+        for clause_id in rule.clauses or (rule.clause,):
+            clause = loaded.clause(clause_id)
+            document = loaded.documents.get(clause.document)
+            number = document.number if document else clause.document
+            marks = " [paraphrase]" if not clause.verbatim else ""
+            if clause.confidence != "H":
+                marks += f" [confidence {clause.confidence}]"
+            click.echo(f"         {clause_id} — {number}, {clause.ref}{marks}: {clause.text}")
+        if rule.inferred:
+            click.echo(f"         INFERENCE (confidence L): {rule.inference}")
     click.echo("decisions:")
     result = evaluate_sync(loaded, [candidate], unit, day)[0]
     for name, decision in result.decisions.items():
         reasons = "; ".join(f"{r.code}: {r.message_vi}" for r in decision.reasons)
         click.echo(f"  {name}: {decision.outcome}" + (f" — {reasons}" if reasons else ""))
+        for reason in decision.reasons:
+            note = loaded.inference_note(reason.rule_id, reason.clause_id)
+            if note:
+                click.echo(f"      {reason.code} is an inference (L): {note}")
+
+
+def _echo_parameter(package: RulesPackage, name: str, day: date) -> None:
+    """One parameter's value on ``day``, the package and version it comes from, and its
+    source: "min_age_months = 216 (national 2025.2, since 2021-07-30; H: Quy định …)"."""
+    try:
+        found = package.parameter_provenance(name, day)
+    except RulesError as error:
+        click.echo(f"  {name}: {error}")
+        return
+    span = f"since {found.valid_from}" + (f" until {found.valid_to}" if found.valid_to else "")
+    click.echo(f"  {name} = {found.value} ({found.package} version {found.version or '—'}, {span})")
+    click.echo(f"      source ({found.confidence}): {found.reference}")
+    if found.note:
+        click.echo(f"      note: {found.note}")
 
 
 @rules.command("new")
@@ -152,15 +214,33 @@ def explain_command(
     show_default=True,
     help="Folder that receives the new package folder.",
 )
-@click.option("--title", default=None, help="Title of the package (Vietnamese).")
-def new_command(province: str, root: Path, title: str | None) -> None:
-    """Scaffold a package PROVINCE that extends the national baseline."""
+@click.option(
+    "--title",
+    required=True,
+    help='Title of the package, in Vietnamese with diacritics ("Tỉnh Thái Bình").',
+)
+def new_command(province: str, root: Path, title: str) -> None:
+    """Scaffold a package PROVINCE that extends the national baseline, with every file the
+    rule authors' guide lists and an onboarding manifest (tenant.toml)."""
+    from nguon.rules.bundled import RULES_ROOT
+    from nguon.rules.registry import RULES_PATH_VARIABLE
+    from nguon.rules.scaffold import has_diacritics
+
     try:
         folder = scaffold_package(province, root, title)
     except (FileExistsError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"created {folder}")
+    if not has_diacritics(title):
+        click.echo(f"warning: the title {title!r} has no diacritics; write it as people read it")
     click.echo(f"next: nguon rules test {folder}")
+    if root.resolve() != RULES_ROOT.resolve():
+        click.echo(
+            f"to onboard a province with it: {RULES_PATH_VARIABLE}={root} "
+            f"nguon tenant onboard {folder / 'tenant.toml'}"
+        )
+    else:
+        click.echo(f"to onboard a province with it: nguon tenant onboard {folder / 'tenant.toml'}")
 
 
 def _default_lister(package: RulesPackage) -> str:
@@ -175,16 +255,35 @@ def _default_lister(package: RulesPackage) -> str:
 
 
 def _diff_candidates(
-    cases_file: Path | None, synthetic: int, on: date, seed: int, kind: str
+    cases_file: Path | None,
+    synthetic: int,
+    on: date,
+    seed: int,
+    kind: str,
+    package: RulesPackage | None = None,
 ) -> list[tuple[CandidateFacts, UnitFacts, date]]:
     if cases_file is not None:
         from nguon.rules.cases import candidate_from
 
-        return [(candidate_from(c), c.unit, c.on) for c in load_cases(cases_file)]
+        return [(candidate_from(c), c.unit, c.on) for c in load_cases(cases_file, package)]
     from nguon.rules.synthetic import synthetic_candidates
 
     unit = UnitFacts(kind=kind)
     return [(c, unit, on) for c in synthetic_candidates(synthetic, on, seed)]
+
+
+def _package_and_day(spec: str) -> tuple[RulesPackage, date | None]:
+    """``PACKAGE`` or ``PACKAGE@VERSION``: the package, and the first day of that version
+    (whose rules and parameters then apply), or None for the evaluation date's."""
+    name, at, version_id = spec.rpartition("@")
+    if not at:
+        return _load(spec), None
+    package = _load(name)
+    try:
+        return package, package.version_period(version_id)[0]
+    except RulesError as error:
+        known = ", ".join(v.id for v in package.versions)
+        raise click.ClickException(f"{error} (versions: {known})") from error
 
 
 @rules.command("diff")
@@ -214,20 +313,26 @@ def diff_command(
     seed: int,
     show: int,
 ) -> None:
-    """Show which outcomes change between package OLD and package NEW."""
+    """Show which outcomes change between OLD and NEW: packages (ids or folders), or
+    versions of them written PACKAGE@VERSION (hungyen@2024.1 hungyen@2025.2), whose rules
+    and parameters are applied to the same people on the same date."""
     from nguon.rules.service import evaluate_sync
 
     clear_cache()
-    old_package, new_package = _load(old), _load(new)
+    (old_package, old_day), (new_package, new_day) = _package_and_day(old), _package_and_day(new)
     day = _date(on)
     changes: Counter[tuple[str, str, str]] = Counter()
     examples: list[str] = []
     total = 0
     lister = _default_lister(old_package)
-    for candidate, unit, when in _diff_candidates(cases_file, synthetic, day, seed, lister):
+    try:
+        compared = _diff_candidates(cases_file, synthetic, day, seed, lister, old_package)
+    except RulesError as error:
+        raise click.ClickException(str(error)) from error
+    for candidate, unit, when in compared:
         try:
-            before = evaluate_sync(old_package, [candidate], unit, when)[0]
-            after = evaluate_sync(new_package, [candidate], unit, when)[0]
+            before = evaluate_sync(old_package, [candidate], unit, when, rules_on=old_day)[0]
+            after = evaluate_sync(new_package, [candidate], unit, when, rules_on=new_day)[0]
         except RulesError as error:
             raise click.ClickException(str(error)) from error
         total += 1
@@ -246,4 +351,43 @@ def diff_command(
         click.echo(f"{name}: {was} -> {now}: {count}")
     click.echo("examples:")
     for line in examples:
+        click.echo(line)
+
+
+@rules.command("whatif")
+@click.argument("tenant")
+@click.argument("draft")
+@click.option("--on", "on", help="The day the people are evaluated (YYYY-MM-DD); today.")
+def whatif_command(tenant: str, draft: str, on: str | None) -> None:
+    """Evaluate the real people of TENANT (slug) under its rules package and under DRAFT (a
+    package folder, or PACKAGE@VERSION), reading only: per unit and per step, who changes
+    outcome, and the reasons with their clauses on each side."""
+    import asyncio
+
+    from nguon.db.binding import using_engine
+    from nguon.db.engine import make_engine
+    from nguon.errors import NotFound
+    from nguon.rules.whatif import compare, render
+    from nguon.rules.whatif_tenant import tenant_people
+    from nguon.settings import load_settings
+
+    day = _date(on)
+
+    async def read() -> tuple[str, list]:
+        with using_engine(make_engine(load_settings().migrate_database_url)):
+            return await tenant_people(tenant, day)
+
+    try:
+        package_id, people = asyncio.run(read())
+    except NotFound as error:
+        raise click.ClickException(str(error)) from error
+    clear_cache()
+    current = _load(package_id)
+    proposed, proposed_day = _package_and_day(draft)
+    try:
+        report = compare(current, proposed, people, day, after_rules_on=proposed_day)
+    except RulesError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"what-if for tenant {tenant} (read only)")
+    for line in render(report):
         click.echo(line)

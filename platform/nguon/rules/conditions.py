@@ -174,11 +174,12 @@ def to_python(
             return lambda facts: facts[fact] not in denied
 
 
-def describe(condition: Condition) -> str:
-    """A one-line human reading of the condition, for ``nguon rules explain``."""
+def describe(condition: Condition, parameters: Mapping[str, Scalar] | None = None) -> str:
+    """A one-line human reading of the condition, for ``nguon rules explain``; with
+    ``parameters``, each ``$parameter`` is followed by its value ("$min_age_months (216)")."""
     if isinstance(condition, Group):
         joiner = " AND " if condition.mode == "all" else " OR "
-        return "(" + joiner.join(describe(item) for item in condition.items) + ")"
+        return "(" + joiner.join(describe(item, parameters) for item in condition.items) + ")"
     symbol = {
         "eq": "=",
         "ne": "≠",
@@ -189,4 +190,7 @@ def describe(condition: Condition) -> str:
         "in": "in",
         "not_in": "not in",
     }.get(condition.op, condition.op)
-    return f"{condition.fact} {symbol} {condition.value}"
+    value = condition.value
+    if parameters is not None and isinstance(value, str) and value[1:] in parameters:
+        return f"{condition.fact} {symbol} {value} ({parameters[value[1:]]})"
+    return f"{condition.fact} {symbol} {value}"

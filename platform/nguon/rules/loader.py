@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import msgspec
 
+from nguon.rules.citations import citation_problems, document_periods, package_span
 from nguon.rules.conditions import (
     ConditionError,
     check_condition,
@@ -22,6 +23,7 @@ from nguon.rules.conditions import (
 )
 from nguon.rules.errors import PackageLoadError
 from nguon.rules.facts import nfc
+from nguon.rules.locations import item_line
 from nguon.rules.manifest import (
     CalendarFile,
     ClausesFile,
@@ -48,11 +50,20 @@ T = TypeVar("T")
 
 
 class _Problems:
-    def __init__(self) -> None:
-        self.items: list[str] = []
+    """Problems found so far, each "file:line: item: message" (the line when known)."""
 
-    def add(self, file: str, item: str, message: str) -> None:
-        self.items.append(f"{file}: {item}: {message}")
+    def __init__(self, folder: Path | None = None) -> None:
+        self.items: list[str] = []
+        self.folder = folder
+
+    def add(self, file: str, item: str, message: str, at: tuple[str, int] | None = None) -> None:
+        """``at`` is (table, index): the item is the index-th ``[[table]]`` of ``file``."""
+        line = item_line(self.folder / file, *at) if at and self.folder else None
+        where = f"{file}:{line}" if line else file
+        self.items.append(f"{where}: {item}: {message}")
+
+
+_PATH = re.compile(r"at `\$\.([A-Za-z_]+)\[(\d+)\]")
 
 
 def _decode(folder: Path, name: str, kind: type[T], problems: _Problems, default: T) -> T:
@@ -61,7 +72,14 @@ def _decode(folder: Path, name: str, kind: type[T], problems: _Problems, default
         return default
     try:
         return msgspec.toml.decode(path.read_bytes(), type=kind)
-    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+    except msgspec.ValidationError as error:
+        # "Object contains unknown field `versoins` - at `$.rule[3]`": the 4th [[rule]]
+        found = _PATH.search(str(error))
+        at = (found.group(1), int(found.group(2))) if found else None
+        item = f"{at[0]} #{at[1] + 1}" if at else "file"
+        problems.add(name, item, str(error), at)
+        return default
+    except msgspec.DecodeError as error:
         problems.add(name, "file", str(error))
         return default
 
@@ -72,29 +90,35 @@ def _periods_for(
     file: str,
     item: str,
     problems: _Problems,
+    at: tuple[str, int] | None = None,
 ) -> tuple[Period, ...]:
     known = {v.id: (v.valid_from, v.valid_to) for v in versions}
     periods: list[Period] = []
     for version_id in version_ids:
         if version_id not in known:
-            problems.add(file, item, f"names version '{version_id}' that does not exist")
+            problems.add(file, item, f"names version '{version_id}' that does not exist", at)
         else:
             periods.append(known[version_id])
     return tuple(periods)
 
 
 def _check_versions(manifest: Manifest, problems: _Problems) -> list[VersionSpec]:
+    position = {id(v): i for i, v in enumerate(manifest.versions)}
     versions = sorted(manifest.versions, key=lambda v: v.valid_from)
+
+    def at(version: VersionSpec) -> tuple[str, int]:
+        return ("version", position[id(version)])
+
     if not versions:
         problems.add(MANIFEST, "version", "a package needs at least one version")
     seen: set[str] = set()
     for version in versions:
         item = f"version '{version.id}'"
         if version.id in seen:
-            problems.add(MANIFEST, item, "is declared twice")
+            problems.add(MANIFEST, item, "is declared twice", at(version))
         seen.add(version.id)
         if version.valid_to is not None and version.valid_to <= version.valid_from:
-            problems.add(MANIFEST, item, "ends before it starts")
+            problems.add(MANIFEST, item, "ends before it starts", at(version))
     for earlier, later in itertools.pairwise(versions):
         item = f"version '{later.id}'"
         if earlier.valid_to is None:
@@ -102,6 +126,7 @@ def _check_versions(manifest: Manifest, problems: _Problems) -> list[VersionSpec
                 MANIFEST,
                 f"version '{earlier.id}'",
                 f"is open-ended but version '{later.id}' follows it",
+                at(earlier),
             )
         elif earlier.valid_to < later.valid_from:
             problems.add(
@@ -109,6 +134,7 @@ def _check_versions(manifest: Manifest, problems: _Problems) -> list[VersionSpec
                 item,
                 f"leaves a gap after version '{earlier.id}' "
                 f"({earlier.valid_to} to {later.valid_from})",
+                at(later),
             )
         elif earlier.valid_to > later.valid_from:
             problems.add(
@@ -116,6 +142,7 @@ def _check_versions(manifest: Manifest, problems: _Problems) -> list[VersionSpec
                 item,
                 f"overlaps version '{earlier.id}' "
                 f"(starts {later.valid_from}, '{earlier.id}' ends {earlier.valid_to})",
+                at(later),
             )
     return versions
 
@@ -139,7 +166,7 @@ def _covers(values: list[tuple[date, date | None]], start: date, end: date | Non
 def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage]) -> RulesPackage:
     """Load and check the package in ``folder``; ``resolve_base`` loads the package it extends."""
     folder = folder.resolve()
-    problems = _Problems()
+    problems = _Problems(folder)
     if not (folder / MANIFEST).exists():
         raise PackageLoadError(str(folder), [f"{MANIFEST}: file: not found in {folder}"])
     manifest = _decode(folder, MANIFEST, Manifest, problems, None)
@@ -153,10 +180,20 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
 
     base = resolve_base(manifest.extends, folder) if manifest.extends else None
     versions = _check_versions(manifest, problems)
+    version_position = {v.id: i for i, v in enumerate(manifest.versions)}
+    version_starts = {v.valid_from: v.id for v in versions}
+    whole_package = package_span(versions)
 
     documents = dict(base.documents) if base else {}
-    for document in manifest.documents:
+    for index, document in enumerate(manifest.documents):
         documents[document.code] = document
+        if document.date and document.valid_to and document.valid_to <= document.date:
+            problems.add(
+                MANIFEST,
+                f"document '{document.code}'",
+                "is replaced before it is dated",
+                ("document", index),
+            )
     for version in versions:
         for code in version.documents:
             if code not in documents:
@@ -164,17 +201,33 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                     MANIFEST,
                     f"version '{version.id}'",
                     f"names document '{code}' that does not exist",
+                    ("version", version_position[version.id]),
                 )
+    periods_of_documents, document_problems = document_periods(
+        versions, documents, base.document_periods if base else None
+    )
+    for version_id, message in document_problems:
+        problems.add(
+            MANIFEST, f"version '{version_id}'", message, ("version", version_position[version_id])
+        )
 
     parameters = dict(base.parameters) if base else {}
-    for parameter in manifest.parameters:
+    parameter_packages = dict(base.parameter_packages) if base else {}
+    parameter_position: dict[str, int] = {}
+    for index, parameter in enumerate(manifest.parameters):
         item = f"parameter '{parameter.name}'"
+        parameter_position[parameter.name] = index
+        at = ("parameter", index)
         if parameter.name in parameters and not parameter.override:
-            problems.add(MANIFEST, item, "exists in the baseline: set override = true")
+            problems.add(MANIFEST, item, "exists in the baseline: set override = true", at)
         if parameter.name not in parameters and parameter.override:
-            problems.add(MANIFEST, item, "overrides nothing: the baseline has no such parameter")
+            problems.add(
+                MANIFEST, item, "overrides nothing: the baseline has no such parameter", at
+            )
         parameters[parameter.name] = parameter
+        parameter_packages[parameter.name] = manifest.id
     for name, parameter in parameters.items():
+        at = ("parameter", parameter_position[name]) if name in parameter_position else None
         spans = [(v.valid_from, v.valid_to) for v in parameter.values]
         ordered = sorted(spans)
         for (a_from, a_to), (b_from, _) in itertools.pairwise(ordered):
@@ -183,6 +236,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                     MANIFEST,
                     f"parameter '{name}'",
                     f"has overlapping values ({a_from} and {b_from})",
+                    at,
                 )
         for version in versions:
             gap = _covers(spans, version.valid_from, version.valid_to)
@@ -193,6 +247,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                     f"does not cover version '{version.id}' "
                     f"({version.valid_from} to {version.valid_to or 'open'}): "
                     f"no value on {gap}",
+                    at,
                 )
 
     decisions = dict(base.decisions) if base else {}
@@ -200,66 +255,147 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         decisions[decision.code] = decision
 
     clauses = dict(base.clauses) if base else {}
-    for clause in clauses_file.clauses:
+    for index, clause in enumerate(clauses_file.clauses):
+        at = ("clause", index)
         if clause.id in clauses:
-            problems.add(CLAUSES, f"clause '{clause.id}'", "is declared twice")
+            problems.add(CLAUSES, f"clause '{clause.id}'", "is declared twice", at)
         if clause.document not in documents:
             problems.add(
                 CLAUSES,
                 f"clause '{clause.id}'",
                 f"names document '{clause.document}' that does not exist",
+                at,
             )
         clauses[clause.id] = msgspec.structs.replace(clause, text=nfc(clause.text))
 
+    def check_citation(
+        file: str, item: str, cited: list[str], active: tuple[Period, ...], at: tuple[str, int]
+    ) -> None:
+        for message in citation_problems(
+            cited, active or whole_package, clauses, periods_of_documents, version_starts
+        ):
+            problems.add(file, item, message, at)
+
     unit_kinds = dict(base.unit_kind_specs) if base else {}
-    for kind in structure.unit_kinds:
+    kind_versions: dict[str, set[str]] = {}
+    all_version_ids = {v.id for v in versions}
+    for index, kind in enumerate(structure.unit_kinds):
+        item = f"unit_kind '{kind.code}'"
+        if kind.code in unit_kinds and kind.code not in (base.unit_kind_specs if base else {}):
+            problems.add(STRUCTURE, item, "is declared twice", ("unit_kind", index))
         unit_kinds[kind.code] = kind
-        _periods_for(kind.versions, versions, STRUCTURE, f"unit_kind '{kind.code}'", problems)
+        _periods_for(kind.versions, versions, STRUCTURE, item, problems, ("unit_kind", index))
+    for code, kind in unit_kinds.items():
+        kind_versions[code] = set(kind.versions) & all_version_ids or all_version_ids
     blocs = dict(base.bloc_specs) if base else {}
-    for bloc in structure.blocs:
+    for index, bloc in enumerate(structure.blocs):
+        if bloc.code in blocs and bloc.code not in (base.bloc_specs if base else {}):
+            problems.add(STRUCTURE, f"bloc '{bloc.code}'", "is declared twice", ("bloc", index))
         blocs[bloc.code] = bloc
 
+    def check_kinds_in_force(
+        item: str, kinds: list[str], applies_in: list[str], at: tuple[str, int], role: str
+    ) -> None:
+        """Each kind must exist in every version the item applies in."""
+        for kind in dict.fromkeys(kinds):
+            if kind not in unit_kinds:
+                continue
+            missing = sorted((set(applies_in) or all_version_ids) - kind_versions[kind])
+            if missing:
+                problems.add(
+                    STRUCTURE,
+                    item,
+                    f"names {role} '{kind}', which does not exist in version "
+                    + ", ".join(f"'{v}'" for v in missing),
+                    at,
+                )
+
     chains = []
-    for chain in structure.chains:
+    for index, chain in enumerate(structure.chains):
         item = f"chain '{chain.id}'"
+        at = ("chain", index)
         for kind in [chain.kind, *chain.path, *chain.parent_kinds]:
             if kind not in unit_kinds:
-                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist")
+                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist", at)
         for bloc in chain.blocs:
             if bloc not in blocs:
-                problems.add(STRUCTURE, item, f"names bloc '{bloc}' that does not exist")
+                problems.add(STRUCTURE, item, f"names bloc '{bloc}' that does not exist", at)
         if chain.path[:1] != [chain.kind]:
-            problems.add(STRUCTURE, item, "path must start with the listing kind")
+            problems.add(STRUCTURE, item, "path must start with the listing kind", at)
+        check_kinds_in_force(item, [*chain.path, *chain.parent_kinds], chain.versions, at, "kind")
+        periods = _periods_for(chain.versions, versions, STRUCTURE, item, problems, at)
         if chain.clause and chain.clause not in clauses:
-            problems.add(STRUCTURE, item, f"names clause '{chain.clause}' that does not exist")
-        chains.append((chain, _periods_for(chain.versions, versions, STRUCTURE, item, problems)))
+            problems.add(STRUCTURE, item, f"names clause '{chain.clause}' that does not exist", at)
+        elif chain.clause:
+            check_citation(STRUCTURE, item, [chain.clause], periods, at)
+        chains.append((chain, periods))
     if base and not chains:
         chains = list(base.chains)
 
     placements = []
-    for placement in structure.placements:
+    placed: dict[tuple[str, str], int] = {}
+    for index, placement in enumerate(structure.placements):
         item = f"placement of '{placement.kind}'"
+        at = ("placement", index)
         for kind in [placement.kind, *placement.parents]:
             if kind not in unit_kinds:
-                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist")
+                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist", at)
         if not placement.parents and not placement.top:
-            problems.add(STRUCTURE, item, "names no parent kind and is not at the top")
+            problems.add(STRUCTURE, item, "names no parent kind and is not at the top", at)
+        check_kinds_in_force(item, [placement.kind], placement.versions, at, "kind")
+        check_kinds_in_force(item, placement.parents, placement.versions, at, "parent kind")
+        for version_id in set(placement.versions) or all_version_ids:
+            if (placement.kind, version_id) in placed:
+                problems.add(
+                    STRUCTURE,
+                    item,
+                    f"is the second placement of '{placement.kind}' in version '{version_id}'",
+                    at,
+                )
+            placed[(placement.kind, version_id)] = index
+        periods = _periods_for(placement.versions, versions, STRUCTURE, item, problems, at)
         if placement.clause and placement.clause not in clauses:
-            problems.add(STRUCTURE, item, f"names clause '{placement.clause}' that does not exist")
-        periods = _periods_for(placement.versions, versions, STRUCTURE, item, problems)
+            problems.add(
+                STRUCTURE, item, f"names clause '{placement.clause}' that does not exist", at
+            )
+        elif placement.clause:
+            check_citation(STRUCTURE, item, [placement.clause], periods, at)
         placements.append((placement, periods))
+    if structure.placements:
+        for index, kind in enumerate(structure.unit_kinds):
+            unplaced = sorted(v for v in kind_versions[kind.code] if (kind.code, v) not in placed)
+            if unplaced:
+                problems.add(
+                    STRUCTURE,
+                    f"unit_kind '{kind.code}'",
+                    "has no placement (which kinds it may sit under) in version "
+                    + ", ".join(f"'{v}'" for v in unplaced),
+                    ("unit_kind", index),
+                )
     if base and not placements:
         placements = list(base.placements)
 
     organisers = []
-    for organiser in structure.course_organisers:
+    for index, organiser in enumerate(structure.course_organisers):
         item = f"course_organiser '{organiser.kind}'"
+        at = ("course_organiser", index)
         for kind in [organiser.kind, organiser.runner_kind]:
             if kind is not None and kind not in unit_kinds:
-                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist")
+                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist", at)
+        check_kinds_in_force(
+            item,
+            [k for k in (organiser.kind, organiser.runner_kind) if k],
+            organiser.versions,
+            at,
+            "kind",
+        )
+        periods = _periods_for(organiser.versions, versions, STRUCTURE, item, problems, at)
         if organiser.clause and organiser.clause not in clauses:
-            problems.add(STRUCTURE, item, f"names clause '{organiser.clause}' that does not exist")
-        periods = _periods_for(organiser.versions, versions, STRUCTURE, item, problems)
+            problems.add(
+                STRUCTURE, item, f"names clause '{organiser.clause}' that does not exist", at
+            )
+        elif organiser.clause:
+            check_citation(STRUCTURE, item, [organiser.clause], periods, at)
         organisers.append((organiser, periods))
     if base and not organisers:
         organisers = list(base.course_organisers)
@@ -272,33 +408,47 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                 problems.add(
                     CALENDAR, "calendar", f"names clause '{clause_id}' that does not exist"
                 )
+        if spec.clause in clauses:
+            check_citation(CALENDAR, "calendar", [spec.clause], (), ("calendar", 0))
+        for index, exception in enumerate(spec.exceptions):
+            if exception.clause in clauses:
+                year = ((date(exception.year, 1, 1), date(exception.year + 1, 1, 1)),)
+                check_citation(
+                    CALENDAR,
+                    f"calendar exception {exception.year}",
+                    [exception.clause],
+                    year,
+                    ("calendar.exception", index),
+                )
         calendar = ReviewCalendar(spec)
 
     columns = dict(base.form_columns) if base else {}
     for column in forms_file.columns:
         columns[column.code] = column
     forms = list(base.forms) if base else []
-    for form in forms_file.forms:
+    for index, form in enumerate(forms_file.forms):
         item = f"form '{form.step}' ({', '.join(form.levels)})"
+        at = ("form", index)
         for level in form.levels:
             if level not in unit_kinds:
-                problems.add(FORMS, item, f"names unit kind '{level}' that does not exist")
+                problems.add(FORMS, item, f"names unit kind '{level}' that does not exist", at)
         for column in form.columns:
             if column not in columns:
-                problems.add(FORMS, item, f"names column '{column}' that does not exist")
+                problems.add(FORMS, item, f"names column '{column}' that does not exist", at)
         if len(form.sheet) > SHEET_NAME_MAX or SHEET_NAME_FORBIDDEN.search(form.sheet):
             problems.add(
-                FORMS, item, f"sheet '{form.sheet}': at most 31 characters, none of []:*?/\\"
+                FORMS, item, f"sheet '{form.sheet}': at most 31 characters, none of []:*?/\\", at
             )
-        forms.insert(0, (form, _periods_for(form.versions, versions, FORMS, item, problems)))
+        forms.insert(0, (form, _periods_for(form.versions, versions, FORMS, item, problems, at)))
     issuers = list(base.issuers) if base else []
-    for issuer in forms_file.issuers:
+    for index, issuer in enumerate(forms_file.issuers):
         for kind in issuer.kinds:
             if kind not in unit_kinds:
                 problems.add(
                     FORMS,
                     f"issuer '{issuer.code}'",
                     f"names unit kind '{kind}' that does not exist",
+                    ("issuer", index),
                 )
         issuers.insert(0, issuer)
 
@@ -313,15 +463,25 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
     for decision in decisions.values():
         for group in decision.groups:
             groups.setdefault(group, []).append(decision.code)
-    for spec in rules_file.rules:
+    for index, spec in enumerate(rules_file.rules):
         item = f"rule '{spec.id}'"
+        at = ("rule", index)
         position = next((i for i, r in enumerate(rules) if r.id == spec.id), None)
         if position is not None and not spec.override:
-            problems.add(RULES, item, "exists already: set override = true to replace it")
+            problems.add(RULES, item, "exists already: set override = true to replace it", at)
         if position is None and spec.override:
-            problems.add(RULES, item, "overrides nothing: the baseline has no such rule")
-        if spec.clause not in clauses:
-            problems.add(RULES, item, f"names clause '{spec.clause}' that does not exist")
+            problems.add(RULES, item, "overrides nothing: the baseline has no such rule", at)
+        cited = [spec.clause] if isinstance(spec.clause, str) else list(spec.clause)
+        if not cited:
+            problems.add(RULES, item, "cites no clause", at)
+            continue
+        for clause_id in cited:
+            if clause_id not in clauses:
+                problems.add(RULES, item, f"names clause '{clause_id}' that does not exist", at)
+        if spec.confidence == "L" and not spec.inference.strip():
+            problems.add(RULES, item, "has confidence L: say what is inferred in 'inference'", at)
+        if spec.inference.strip() and spec.confidence != "L":
+            problems.add(RULES, item, 'states an inference: set confidence = "L"', at)
         decision_codes: list[str] = []
         for name in spec.decisions:
             if name.startswith("@") and name[1:] in groups:
@@ -329,7 +489,9 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             elif name in decisions:
                 decision_codes.append(name)
             else:
-                problems.add(RULES, item, f"names decision '{name}' that does not exist")
+                problems.add(RULES, item, f"names decision '{name}' that does not exist", at)
+        periods = _periods_for(spec.versions, versions, RULES, item, problems, at)
+        check_citation(RULES, item, cited, periods, at)
         try:
             condition = parse_condition(spec.when)
             for parameter_name in referenced_parameters(condition):
@@ -338,19 +500,22 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             sample = {name: p.values[0].value for name, p in parameters.items() if p.values}
             check_condition(condition, codes, sample)
         except ConditionError as error:
-            problems.add(RULES, item, str(error))
+            problems.add(RULES, item, str(error), at)
             continue
         rule = Rule(
             id=spec.id,
             package=manifest.id,
-            clause=spec.clause,
+            clause=cited[0],
+            clauses=tuple(cited),
             decisions=tuple(dict.fromkeys(decision_codes)),
             outcome=spec.outcome,
             reason=spec.reason or spec.id,
             message=nfc(spec.message),
             condition=condition,
-            periods=_periods_for(spec.versions, versions, RULES, item, problems),
+            periods=periods,
             description=spec.description,
+            confidence=spec.confidence,
+            inference=nfc(spec.inference.strip()),
         )
         if position is None:
             rules.append(rule)
@@ -380,4 +545,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         issuers=issuers,
         rules=rules,
         case_files=sorted((folder / CASES_DIR).glob("*.yaml")),
+        document_periods=periods_of_documents,
+        parameter_packages=parameter_packages,
+        base=base,
     )

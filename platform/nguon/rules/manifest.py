@@ -12,16 +12,17 @@ Outcome = Literal["eligible", "not_eligible", "needs_review"]
 ParameterScalar = int | str | bool
 
 
-class GuidanceDocument(msgspec.Struct, kw_only=True, frozen=True):
+class GuidanceDocument(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     code: str
     number: str
     title: str
-    date: date | None = None
+    date: date | None = None  # in force from this day (when known)
+    valid_to: date | None = None  # replaced on this day (exclusive)
     source: str = ""
     confidence: Confidence = "H"
 
 
-class VersionSpec(msgspec.Struct, kw_only=True, frozen=True):
+class VersionSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     id: str
     valid_from: date
     valid_to: date | None = None  # exclusive; None while in force
@@ -29,7 +30,7 @@ class VersionSpec(msgspec.Struct, kw_only=True, frozen=True):
     note: str = ""
 
 
-class ParameterValue(msgspec.Struct, kw_only=True, frozen=True):
+class ParameterValue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     value: ParameterScalar
     valid_from: date
     valid_to: date | None = None
@@ -38,20 +39,20 @@ class ParameterValue(msgspec.Struct, kw_only=True, frozen=True):
     note: str = ""
 
 
-class ParameterSpec(msgspec.Struct, kw_only=True, frozen=True):
+class ParameterSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     name: str
     description: str = ""
     override: bool = False
     values: list[ParameterValue] = msgspec.field(default_factory=list, name="value")
 
 
-class DecisionSpec(msgspec.Struct, kw_only=True, frozen=True):
+class DecisionSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     code: str
     label: str
     groups: list[str] = []
 
 
-class Manifest(msgspec.Struct, kw_only=True, frozen=True):
+class Manifest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     id: str
     title: str
     extends: str | None = None
@@ -61,7 +62,7 @@ class Manifest(msgspec.Struct, kw_only=True, frozen=True):
     decisions: list[DecisionSpec] = msgspec.field(default_factory=list, name="decision")
 
 
-class ClauseSpec(msgspec.Struct, kw_only=True, frozen=True):
+class ClauseSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     id: str
     document: str
     ref: str
@@ -70,11 +71,11 @@ class ClauseSpec(msgspec.Struct, kw_only=True, frozen=True):
     confidence: Confidence = "H"
 
 
-class ClausesFile(msgspec.Struct, kw_only=True, frozen=True):
+class ClausesFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     clauses: list[ClauseSpec] = msgspec.field(default_factory=list, name="clause")
 
 
-class UnitKindSpec(msgspec.Struct, kw_only=True, frozen=True):
+class UnitKindSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     code: str
     label: str
     versions: list[str] = []  # empty: every version
@@ -85,7 +86,7 @@ class UnitKindSpec(msgspec.Struct, kw_only=True, frozen=True):
     signer_title: str = ""  # the signer's title on a printed list ("BÍ THƯ")
 
 
-class PlacementSpec(msgspec.Struct, kw_only=True, frozen=True):
+class PlacementSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """Which kinds a unit of ``kind`` may sit under, in one set of versions.
 
     ``top`` allows the unit at the top of the tree (no parent).
@@ -98,7 +99,7 @@ class PlacementSpec(msgspec.Struct, kw_only=True, frozen=True):
     clause: str | None = None
 
 
-class CourseOrganiserSpec(msgspec.Struct, kw_only=True, frozen=True):
+class CourseOrganiserSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """A kind of unit that organises the Party awareness course, in one set of versions.
 
     Its child unit of ``runner_kind`` (a political training centre) runs the course where
@@ -111,12 +112,12 @@ class CourseOrganiserSpec(msgspec.Struct, kw_only=True, frozen=True):
     clause: str | None = None
 
 
-class BlocSpec(msgspec.Struct, kw_only=True, frozen=True):
+class BlocSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     code: str
     label: str
 
 
-class ChainSpec(msgspec.Struct, kw_only=True, frozen=True):
+class ChainSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """How a list made by ``kind`` (for the given blocs) travels up, in one set of versions.
 
     ``path`` starts at the listing unit kind; the middle kinds aggregate; the last two are
@@ -133,7 +134,7 @@ class ChainSpec(msgspec.Struct, kw_only=True, frozen=True):
     clause: str | None = None
 
 
-class StructureFile(msgspec.Struct, kw_only=True, frozen=True):
+class StructureFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     unit_kinds: list[UnitKindSpec] = msgspec.field(default_factory=list, name="unit_kind")
     blocs: list[BlocSpec] = msgspec.field(default_factory=list, name="bloc")
     chains: list[ChainSpec] = msgspec.field(default_factory=list, name="chain")
@@ -143,13 +144,13 @@ class StructureFile(msgspec.Struct, kw_only=True, frozen=True):
     )
 
 
-class CalendarException(msgspec.Struct, kw_only=True, frozen=True):
+class CalendarException(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     year: int
     first_review_quarter: int
     clause: str | None = None
 
 
-class CalendarSpec(msgspec.Struct, kw_only=True, frozen=True):
+class CalendarSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     first_year: int
     annual_survey_quarter: int = 4
     supplement_quarters: list[int] = msgspec.field(default_factory=lambda: [1, 2, 3])
@@ -157,16 +158,16 @@ class CalendarSpec(msgspec.Struct, kw_only=True, frozen=True):
     exceptions: list[CalendarException] = msgspec.field(default_factory=list, name="exception")
 
 
-class CalendarFile(msgspec.Struct, kw_only=True, frozen=True):
+class CalendarFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     calendar: CalendarSpec
 
 
-class FormColumn(msgspec.Struct, kw_only=True, frozen=True):
+class FormColumn(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     code: str
     header: str
 
 
-class FormSpec(msgspec.Struct, kw_only=True, frozen=True):
+class FormSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     step: str
     levels: list[str]
     title: str
@@ -185,15 +186,15 @@ class IssuerSpec(msgspec.Struct, kw_only=True, frozen=True):
     name_prefix: str = ""
 
 
-class FormsFile(msgspec.Struct, kw_only=True, frozen=True):
+class FormsFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     columns: list[FormColumn] = msgspec.field(default_factory=list, name="column")
     forms: list[FormSpec] = msgspec.field(default_factory=list, name="form")
     issuers: list[IssuerSpec] = msgspec.field(default_factory=list, name="issuer")
 
 
-class RuleSpec(msgspec.Struct, kw_only=True, frozen=True):
+class RuleSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     id: str
-    clause: str
+    clause: str | list[str]  # several: on each day, those whose document is in force
     decisions: list[str]
     outcome: Outcome
     message: str
@@ -202,8 +203,10 @@ class RuleSpec(msgspec.Struct, kw_only=True, frozen=True):
     versions: list[str] = []
     override: bool = False
     description: str = ""
+    confidence: Confidence = "H"  # L: the rule is an inference from its clause
+    inference: str = ""  # what is inferred and why (required with confidence L)
 
 
-class RulesFile(msgspec.Struct, kw_only=True, frozen=True):
+class RulesFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     rules: list[RuleSpec] = msgspec.field(default_factory=list, name="rule")
     disable: list[str] = []

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
+from nguon.rules.citations import DocumentPeriods, in_force
 from nguon.rules.conditions import Condition, Scalar, to_python
 from nguon.rules.errors import NoVersionInForce, RulesError
 from nguon.rules.manifest import (
@@ -25,6 +26,7 @@ from nguon.rules.manifest import (
     IssuerSpec,
     Outcome,
     ParameterSpec,
+    ParameterValue,
     PlacementSpec,
     UnitKindSpec,
     VersionSpec,
@@ -57,7 +59,7 @@ class Rule:
 
     id: str
     package: str  # the package that declared it
-    clause: str
+    clause: str  # the first cited clause; in a snapshot, the first in force on its date
     decisions: tuple[str, ...]
     outcome: Outcome
     reason: str
@@ -65,9 +67,16 @@ class Rule:
     condition: Condition
     periods: tuple[Period, ...] = ()  # empty: always
     description: str = ""
+    clauses: tuple[str, ...] = ()  # every clause it cites; in a snapshot, those in force
+    confidence: str = "H"  # L: an inference from its clauses
+    inference: str = ""  # what is inferred, when it is
 
     def active_on(self, day: date) -> bool:
         return not self.periods or any(in_period(day, p) for p in self.periods)
+
+    @property
+    def inferred(self) -> bool:
+        return self.confidence == "L"
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,20 @@ class RuleSnapshot:
         return tuple(to_python(rule.condition, self.parameters) for rule in self.rules)
 
 
+@dataclass(frozen=True)
+class ParameterProvenance:
+    name: str
+    description: str
+    value: Scalar
+    package: str  # the package whose manifest declares the value
+    version: str  # that package's version in force on the date
+    valid_from: date
+    valid_to: date | None
+    reference: str
+    confidence: str
+    note: str
+
+
 @dataclass
 class RulesPackage:
     id: str
@@ -117,6 +140,9 @@ class RulesPackage:
     rules: list[Rule]
     issuers: list[IssuerSpec] = field(default_factory=list)
     case_files: list[Path] = field(default_factory=list)
+    document_periods: DocumentPeriods = field(default_factory=dict)
+    parameter_packages: dict[str, str] = field(default_factory=dict)  # name -> declared by
+    base: RulesPackage | None = field(default=None, repr=False)
     _snapshots: dict[tuple[str, str], RuleSnapshot] = field(default_factory=dict, repr=False)
     _snapshots_by_day: dict[tuple, RuleSnapshot] = field(default_factory=dict, repr=False)
 
@@ -174,13 +200,80 @@ class RulesPackage:
         raise RulesError(f"package {self.id!r} has no version {version_id!r}")
 
     def parameter(self, name: str, on: date) -> Scalar:
+        return self.parameter_value(name, on).value
+
+    def parameter_value(self, name: str, on: date) -> ParameterValue:
+        """The dated value of a parameter on ``on``, with its reference and confidence."""
         spec = self.parameters.get(name)
         if spec is None:
             raise RulesError(f"package {self.id!r} has no parameter {name!r}")
         for value in spec.values:
             if in_period(on, (value.valid_from, value.valid_to)):
-                return value.value
+                return value
         raise RulesError(f"parameter {name!r} of {self.id!r} has no value on {on}")
+
+    def lineage_package(self, package_id: str) -> RulesPackage | None:
+        """This package or the one it extends (transitively) with id ``package_id``."""
+        package: RulesPackage | None = self
+        while package is not None and package.id != package_id:
+            package = package.base
+        return package
+
+    def parameter_provenance(self, name: str, on: date) -> ParameterProvenance:
+        """A parameter's value on ``on`` and where it comes from: the package that declares
+        it, that package's version in force, the dated value's reference and confidence."""
+        value = self.parameter_value(name, on)
+        declared_by = self.parameter_packages.get(name, self.id)
+        owner = self.lineage_package(declared_by) or self
+        try:
+            version = owner.version_on(on).id
+        except NoVersionInForce:
+            version = ""
+        return ParameterProvenance(
+            name=name,
+            description=self.parameters[name].description,
+            value=value.value,
+            package=declared_by,
+            version=version,
+            valid_from=value.valid_from,
+            valid_to=value.valid_to,
+            reference=value.reference,
+            confidence=value.confidence,
+            note=value.note,
+        )
+
+    def document_in_force(self, code: str, on: date) -> bool:
+        return in_force(self.document_periods.get(code, ()), on)
+
+    def citations_on(self, rule: Rule, on: date) -> tuple[str, ...]:
+        """The clauses ``rule`` cites whose document is in force on ``on`` (the load checks
+        guarantee one on every day the rule applies; all of them otherwise)."""
+        cited = rule.clauses or (rule.clause,)
+        holding = tuple(
+            clause_id
+            for clause_id in cited
+            if clause_id in self.clauses
+            and self.document_in_force(self.clauses[clause_id].document, on)
+        )
+        return holding or cited
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self._rules_by_id.get(rule_id)
+
+    @cached_property
+    def _rules_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+    def inference_note(self, rule_id: str | None, clause_id: str | None) -> str:
+        """Why a reason is an inference (confidence L), or "" when it rests on its text:
+        the rule's own note, or the clause's when the clause itself is a reading."""
+        rule = self.rule(rule_id) if rule_id else None
+        if rule is not None and rule.inferred:
+            return rule.inference or "Quy tắc này là suy luận từ căn cứ được dẫn."
+        clause = self.clauses.get(clause_id) if clause_id else None
+        if clause is not None and clause.confidence == "L":
+            return "Căn cứ này là cách hiểu (suy luận), chưa có văn bản gốc xác nhận."
+        return ""
 
     def parameters_on(self, on: date) -> dict[str, Scalar]:
         return {name: self.parameter(name, on) for name in self.parameters}
@@ -272,6 +365,12 @@ class RulesPackage:
     def review_period_fact(self, on: date) -> str:
         return self.calendar.review_period_fact(on) if self.calendar else "none"
 
+    def _cited_on(self, rule: Rule, on: date) -> Rule:
+        cited = self.citations_on(rule, on)
+        if cited == rule.clauses and cited[:1] == (rule.clause,):
+            return rule
+        return replace(rule, clause=cited[0], clauses=cited)
+
     def snapshot(self, on: date, decisions: Iterable[str] | None = None) -> RuleSnapshot:
         """The rules in force on ``on`` for ``decisions`` (all when None) and the parameter
         values, cached per distinct content: equal snapshots share one engine ruleset."""
@@ -282,14 +381,14 @@ class RulesPackage:
         version = self.version_on(on)
         wanted = None if decisions is None else set(decisions)
         rules = tuple(
-            rule
+            self._cited_on(rule, on)
             for rule in self.rules
             if rule.active_on(on) and (wanted is None or wanted.intersection(rule.decisions))
         )
         parameters = self.parameters_on(on)
         digest = hashlib.sha256(
             json.dumps(
-                [self.id, version.id, [r.id for r in rules], parameters],
+                [self.id, version.id, [(r.id, r.clauses) for r in rules], parameters],
                 sort_keys=True,
                 default=str,
             ).encode()

@@ -1,7 +1,14 @@
-"""Find rules packages (entry points ``nguon.rules`` and the register hook) and load them."""
+"""Find rules packages and load them.
+
+A package is registered by the ``nguon.rules`` entry point, by a plugin's
+``register_rules_packages`` hook, or by being a folder with a ``manifest.toml`` in the
+bundled ``rules/`` folder or in a folder of ``NGUON_RULES_PATH`` (folders separated like
+``PATH``): a package made by ``nguon rules new`` there is usable by its id at once.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -28,9 +35,28 @@ def _as_folder(value: object) -> Path | RulesPackage:
     raise RulesError(f"a registered rules package must be a folder path, got {value!r}")
 
 
+RULES_PATH_VARIABLE = "NGUON_RULES_PATH"
+
+
+def package_folders() -> dict[str, Path]:
+    """Package folders found in the bundled rules folder and in ``NGUON_RULES_PATH``, by
+    folder name (the first folder of a name wins)."""
+    from nguon.rules.bundled import RULES_ROOT
+
+    roots = [Path(p) for p in os.environ.get(RULES_PATH_VARIABLE, "").split(os.pathsep) if p]
+    found: dict[str, Path] = {}
+    for root in [*roots, RULES_ROOT]:
+        if not root.is_dir():
+            continue
+        for folder in sorted(root.iterdir()):
+            if (folder / "manifest.toml").is_file():
+                found.setdefault(folder.name, folder)
+    return found
+
+
 def registered_packages() -> dict[str, Path | RulesPackage]:
     """Every registered package id with its folder (or loaded package)."""
-    found: dict[str, Path | RulesPackage] = {}
+    found: dict[str, Path | RulesPackage] = dict(package_folders())
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         found[entry_point.name] = _as_folder(entry_point.load())
     from nguon.plugins import get_plugin_manager

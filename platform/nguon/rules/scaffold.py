@@ -1,9 +1,12 @@
-"""``nguon rules new``: a province package that extends the national baseline and passes
-its own checks, ready for the rule author to fill in."""
+"""``nguon rules new``: a province package that extends the national baseline, passes its
+own checks and can be onboarded at once (with ``tenant.toml``), ready for the rule author
+to fill in. It writes every file docs/rule-authors.md lists."""
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -11,20 +14,39 @@ MANIFEST = """\
 # {province}: rules package over the national baseline. Fill in the guidance document,
 # then add clauses (clauses.toml), rules (rules.toml) and cases (cases/*.yaml).
 id = "{province}"
-title = "{title}"
+title = {title_toml}
 extends = "national"
 
 [[document]]
 code = "guidance"
 number = "(số hiệu hướng dẫn của tỉnh)"
 title = "(tên hướng dẫn của tỉnh)"
+date = {year}-01-01                     # the day it takes effect
 source = "(nơi ban hành, đường dẫn)"
 confidence = "L"
 
 [[version]]
 id = "{year}.1"
 valid_from = {year}-01-01
-documents = ["guidance"]
+documents = ["guidance"]                # the texts in force: rules may cite only these
+
+# A parameter of the province, dated: each value has its days, source and confidence.
+# When the guidance changes a value, end the old one (valid_to) and add the next; to
+# change a baseline parameter, give its name with override = true.
+# [[parameter]]
+# name = "certificate_validity_months"
+# override = true
+# [[parameter.value]]
+# value = 60
+# valid_from = 2021-07-30
+# valid_to = {next_year}-01-01
+# reference = "Hướng dẫn 06-HD/TW mục 5.4"
+# confidence = "M"
+# [[parameter.value]]
+# value = 36
+# valid_from = {next_year}-01-01
+# reference = "(văn bản của tỉnh, mục …)"
+# confidence = "H"
 """
 
 CLAUSES = """\
@@ -117,6 +139,126 @@ path = ["grassroots_committee", "organisation_board", "province_committee"]
 clause = "guidance.lists"
 """
 
+_COLUMNS = (
+    ("seq", "STT"),
+    ("full_name", "Họ và tên"),
+    ("date_of_birth", "Ngày, tháng, năm sinh"),
+    ("sex", "Giới tính"),
+    ("education", "Trình độ học vấn"),
+    ("unit", "Chi bộ, đảng bộ"),
+    ("certificate", "Số, ngày cấp giấy chứng nhận"),
+    ("helper", "Đảng viên chính thức giúp đỡ"),
+    ("notes", "Ghi chú"),
+)
+_CELLS = ("grassroots_cell", "subordinate_cell")
+_ABOVE = ("grassroots_committee", "organisation_board")
+_PERSON = ("seq", "full_name", "date_of_birth", "sex", "education")
+_COURSE_TITLE = "quần chúng có đủ điều kiện để giới thiệu tham gia lớp bồi dưỡng nhận thức về Đảng"
+_SURVEY_TITLE = (
+    "quần chúng để theo dõi, giáo dục, xem xét giới thiệu tham gia lớp bồi dưỡng nhận thức về Đảng"
+)
+_SOURCES_TITLE = "nguồn kết nạp đảng viên và phân công đảng viên chính thức theo dõi, giúp đỡ"
+_FORMS = (
+    ("survey", _CELLS, f"Danh sách {_SURVEY_TITLE}", (*_PERSON, "notes")),
+    ("survey", _ABOVE, f"Tổng hợp danh sách {_SURVEY_TITLE}", (*_PERSON, "unit", "notes")),
+    ("course_nominees", _CELLS, f"Danh sách {_COURSE_TITLE}", (*_PERSON, "notes")),
+    (
+        "course_nominees",
+        _ABOVE,
+        f"Tổng hợp danh sách {_COURSE_TITLE}",
+        (*_PERSON, "unit", "notes"),
+    ),
+    (
+        "admission_sources",
+        _CELLS,
+        f"Danh sách {_SOURCES_TITLE}",
+        (*_PERSON, "certificate", "helper", "notes"),
+    ),
+    (
+        "admission_sources",
+        _ABOVE,
+        "Tổng hợp danh sách nguồn kết nạp đảng viên",
+        (*_PERSON, "unit", "certificate", "helper", "notes"),
+    ),
+)
+
+
+def _toml_list(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items), ensure_ascii=False)
+
+
+def _forms_toml() -> str:
+    lines = ['# List forms ("theo Mẫu"): the columns of each step\'s list, per level.']
+    for code, header in _COLUMNS:
+        lines += [
+            "[[column]]",
+            f'code = "{code}"',
+            f"header = {json.dumps(header, ensure_ascii=False)}",
+        ]
+    for step, levels, title, columns in _FORMS:
+        lines += [
+            "",
+            "[[form]]",
+            f'step = "{step}"',
+            f"levels = {_toml_list(levels)}",
+            f"title = {json.dumps(title, ensure_ascii=False)}",
+            f"columns = {_toml_list(columns)}",
+        ]
+    # Braces doubled: the text goes through str.format like the other templates.
+    return "\n".join(lines).replace("{", "{{").replace("}", "}}") + "\n"
+
+
+FORMS = _forms_toml()
+
+TENANT = """\
+# Onboarding manifest of a province using this package: the province committee, its
+# organisation board, one grassroots committee with a cell and one grassroots cell.
+# Copy it to tenants/, add the real units (or import them), then
+#   nguon tenant onboard tenants/{slug}.toml
+# The package is found by its id when its folder is in rules/ or in NGUON_RULES_PATH.
+slug = "{slug}"
+name = {title_toml}
+rules_package = "{province}"
+
+[admin]
+username = "admin.{slug}"
+full_name = "Quản trị hệ thống Nguồn"
+generate_password = true
+
+[[units]]
+code = "{slug}"
+name = "Tỉnh ủy"
+kind = "province_committee"
+valid_from = {year}-01-01
+
+[[units.children]]
+code = "{slug}.btc"
+name = "Ban Tổ chức Tỉnh ủy"
+kind = "organisation_board"
+valid_from = {year}-01-01
+
+[[units.children]]
+code = "{slug}.xa1"
+name = "Đảng ủy xã (đặt tên)"
+kind = "grassroots_committee"
+bloc = "commune"
+valid_from = {year}-01-01
+
+[[units.children.children]]
+code = "{slug}.xa1.thon1"
+name = "Chi bộ thôn (đặt tên)"
+kind = "subordinate_cell"
+bloc = "commune"
+valid_from = {year}-01-01
+
+[[units.children]]
+code = "{slug}.cb1"
+name = "Chi bộ cơ sở (đặt tên)"
+kind = "grassroots_cell"
+bloc = "commune"
+valid_from = {year}-01-01
+"""
+
 CALENDAR = """\
 [calendar]
 first_year = {year}
@@ -135,6 +277,7 @@ when = {{ fact = "unit_kind", op = "not_in", value = ["grassroots_cell", "subord
 """
 
 CASES = """\
+# Each case checks something (expect, period or chain); unknown keys are refused.
 cases:
   - name: Quần chúng đủ điều kiện khảo sát
     date: {year}-05-15
@@ -145,25 +288,43 @@ cases:
     chain: [grassroots_cell, organisation_board, province_committee]
 """
 
+FILES = (
+    ("manifest.toml", MANIFEST),
+    ("clauses.toml", CLAUSES),
+    ("structure.toml", STRUCTURE),
+    ("calendar.toml", CALENDAR),
+    ("forms.toml", FORMS),
+    ("rules.toml", RULES),
+    ("cases/first.yaml", CASES),
+    ("tenant.toml", TENANT),
+)
+"""Every file the scaffold writes (docs/rule-authors.md lists the same)."""
 
-def scaffold_package(
-    province: str, root: Path, title: str | None = None, year: int | None = None
-) -> Path:
+
+def has_diacritics(text: str) -> bool:
+    return any(ch != unicodedata.normalize("NFD", ch)[:1] or ch in "đĐ" for ch in text)
+
+
+def scaffold_package(province: str, root: Path, title: str, year: int | None = None) -> Path:
+    """Write a new package ``province`` under ``root``; ``title`` is its Vietnamese name
+    ("Tỉnh Thái Bình — Hướng dẫn …"), kept as written (NFC)."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", province):
         raise ValueError("a package id is lowercase letters, digits and '_' (e.g. thaibinh)")
+    title = unicodedata.normalize("NFC", (title or "").strip())
+    if not title:
+        raise ValueError('give the package a title: --title "Tỉnh Thái Bình"')
     folder = root / province
     if folder.exists():
         raise FileExistsError(f"{folder} exists already")
     year = year or date.today().year
-    values = {"province": province, "title": title or f"Tỉnh {province}", "year": year}
+    values = {
+        "province": province,
+        "slug": province.replace("_", "-"),
+        "title_toml": json.dumps(title, ensure_ascii=False),
+        "year": year,
+        "next_year": year + 1,
+    }
     (folder / "cases").mkdir(parents=True)
-    for name, template in (
-        ("manifest.toml", MANIFEST),
-        ("clauses.toml", CLAUSES),
-        ("structure.toml", STRUCTURE),
-        ("calendar.toml", CALENDAR),
-        ("rules.toml", RULES),
-        ("cases/first.yaml", CASES),
-    ):
+    for name, template in FILES:
         (folder / name).write_text(template.format(**values), encoding="utf-8")
     return folder

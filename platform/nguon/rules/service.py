@@ -86,7 +86,10 @@ def prepare(
     unit: UnitFacts,
     on: date,
     decisions: list[str] | None = None,
+    rules_on: date | None = None,
 ) -> PreparedBatch:
+    """Facts of ``candidates`` on ``on`` and the rules in force on ``rules_on`` (``on`` when
+    None: a what-if applies one version's rules to another day's facts)."""
     from nguon.plugins import get_plugin_manager
 
     package = load_package(package) if isinstance(package, str) else package
@@ -94,7 +97,7 @@ def prepare(
     unknown = [name for name in wanted if name not in package.decisions]
     if unknown:
         raise ValueError(f"package {package.id!r} has no decisions {unknown}")
-    snapshot = package.snapshot(on, wanted)
+    snapshot = package.snapshot(rules_on or on, wanted)
     batch = PreparedBatch(package, snapshot, wanted, on, candidates, unit)
     review_period = package.review_period_fact(on)
     unit_problems = []
@@ -235,9 +238,10 @@ def evaluate_sync(
     unit: UnitFacts,
     on: date,
     decisions: list[str] | None = None,
+    rules_on: date | None = None,
 ) -> list[CandidateEvaluation]:
     """``evaluate`` for synchronous callers (CLI, scripts); not from inside a running loop."""
-    batch = prepare(package, candidates, unit, on, decisions)
+    batch = prepare(package, candidates, unit, on, decisions, rules_on)
     sound = batch.sound_facts
     fired = get_engine_thread().submit("fire", batch.snapshot, sound) if sound else []
     return finish(batch, fired)
@@ -249,9 +253,10 @@ def evaluate_plain(
     unit: UnitFacts,
     on: date,
     decisions: list[str] | None = None,
+    rules_on: date | None = None,
 ) -> list[CandidateEvaluation]:
     """The same evaluation in plain Python, without the engine (the reference)."""
-    batch = prepare(package, candidates, unit, on, decisions)
+    batch = prepare(package, candidates, unit, on, decisions, rules_on)
     return finish(batch, fire_plain(batch.snapshot, batch.sound_facts))
 
 
