@@ -57,7 +57,8 @@ def _package_with(tmp_path: Path, forms_extra: str) -> Path:
     [
         (
             '\n[[issuer]]\nkinds = ["village_committee"]\ncode = "X"\n',
-            f"forms.toml:{ISSUER_LINE}: issuer 'X': names unit kind 'village_committee' that does not exist",
+            f"forms.toml:{ISSUER_LINE}: issuer 'X': "
+            "names unit kind 'village_committee' that does not exist",
         ),
         (
             '\n[[form]]\nstep = "survey"\nlevels = ["grassroots_cell"]\ntitle = "T"\n'
