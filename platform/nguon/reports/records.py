@@ -1,8 +1,8 @@
 """The dated records figures are computed from, loaded once per page for one subtree.
 
-People are found by the units they were in: the subtree's units and every unit that took
-their work over in a restructuring (people move with it), so a 2024 figure still finds the
-people a 2025 restructuring moved.
+People are found by the units they were in: the subtree's units, every unit that took
+their work over in a restructuring (people move with it) and every unit a recorded move
+took one of them to, so a 2024 figure still finds the people moved since.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from nguon.org.tables import OrgUnit, UnitSuccession
+from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import (
     CandidateList,
@@ -46,6 +47,8 @@ class Person(msgspec.Struct, kw_only=True):
     helpers: list[tuple[dt.date, dt.date | None]]
     courses: list[tuple[dt.date, dt.date]]
     entry_units: list[int]
+    moves: list[tuple[dt.date, int, int]]
+    """(first day in the new unit, id, the unit left), in order."""
 
     def stage_on(self, day: dt.date) -> str | None:
         """Their stage on ``day``, or None before they were in the source."""
@@ -89,9 +92,14 @@ class Records(msgspec.Struct, kw_only=True):
     lists: list[ListState]
 
     def unit_on(self, person: Person, day: dt.date) -> int:
-        """The person's unit on ``day``: back through restructurings from today's unit; where
-        several units merged, the one the person's list entries name."""
+        """The person's unit on ``day``: the unit their recorded moves say; for moves made
+        before they were recorded, back through restructurings from that unit (where
+        several units merged, the one the person's list entries name)."""
         unit_id = person.unit
+        for moved_on, _, left in person.moves:
+            if day < moved_on:
+                unit_id = left
+                break
         seen = {unit_id}
         while self.units[unit_id]["valid_from"] > day:
             before = [p for p in self.predecessors.get(unit_id, ()) if p not in seen]
@@ -121,16 +129,29 @@ def _followers(start: set[int], successions: list[dict[str, Any]]) -> set[int]:
     return found
 
 
-async def _people(unit_ids: list[int]) -> dict[int, Person]:
-    people: dict[int, Person] = {}
+async def _moved_out(unit_ids: list[int]) -> list[int]:
+    """People a recorded move took out of one of ``unit_ids``."""
+    found: set[int] = set()
     for chunk in _chunks(unit_ids):
+        for row in await CandidateMove.select(CandidateMove.candidate).where(
+            in_tenant(CandidateMove), CandidateMove.from_unit.is_in(chunk)
+        ):
+            found.add(row["candidate"])
+    return sorted(found)
+
+
+async def _people(unit_ids: list[int], also: list[int]) -> dict[int, Person]:
+    people: dict[int, Person] = {}
+    queries = [Candidate.unit.is_in(chunk) for chunk in _chunks(unit_ids)]
+    queries += [Candidate.id.is_in(chunk) for chunk in _chunks(also)]
+    for clause in queries:
         for row in await Candidate.select(
             Candidate.id,
             Candidate.unit,
             Candidate.stage,
             Candidate.created_at,
             Candidate.certificate_date,
-        ).where(in_tenant(Candidate), Candidate.unit.is_in(chunk)):
+        ).where(in_tenant(Candidate), clause):
             people[row["id"]] = Person(
                 id=row["id"],
                 unit=row["unit"],
@@ -141,6 +162,7 @@ async def _people(unit_ids: list[int]) -> dict[int, Person]:
                 helpers=[],
                 courses=[],
                 entry_units=[],
+                moves=[],
             )
     return people
 
@@ -176,7 +198,15 @@ async def _add_dated_records(people: dict[int, Person]) -> None:
             in_tenant(ListEntry), ListEntry.candidate.is_in(chunk), ListEntry.unit.is_not_null()
         ):
             people[row["candidate"]].entry_units.append(row["unit"])
+        for row in await CandidateMove.select(
+            CandidateMove.id,
+            CandidateMove.candidate,
+            CandidateMove.moved_on,
+            CandidateMove.from_unit,
+        ).where(in_tenant(CandidateMove), CandidateMove.candidate.is_in(chunk)):
+            people[row["candidate"]].moves.append((row["moved_on"], row["id"], row["from_unit"]))
     for person in people.values():
+        person.moves.sort()
         person.changes.sort(key=lambda c: (c.on, c.order))
         if person.changes:
             person.since = min(person.since, person.changes[0].on)
@@ -252,7 +282,9 @@ async def load_records(path: str, period_codes: Sequence[str] = ()) -> Records:
     for row in successions:
         predecessors[row["successor"]].append(row["predecessor"])
     subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
-    people = await _people(sorted(_followers(subtree, successions)))
+    people = await _people(
+        sorted(_followers(subtree, successions)), await _moved_out(sorted(subtree))
+    )
     await _add_dated_records(people)
     lists = await _list_states(path, period_codes)
     return Records(
