@@ -343,6 +343,12 @@ async def _write(tenant_id: int, province: OrgUnit, history: History) -> Written
             await made.save()
             lists[key] = made.id
         for person_index, included in entries:
+            person = history.people[person_index]
+            # A list names the unit's own people of its time.
+            if person.since > period.deadline or (
+                _cell_on(history, person, max(period.opens, person.since)) != cell_index
+            ):
+                continue
             if (lists[key], person_index) in on_list:
                 continue
             on_list.add((lists[key], person_index))

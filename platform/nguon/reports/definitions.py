@@ -125,7 +125,10 @@ DEFINITIONS: dict[str, Definition] = {
         Definition(
             key="added",
             label="Đưa vào nguồn trong kỳ",
-            definition="Người được ghi vào nguồn với ngày trong kỳ.",
+            definition=(
+                "Người có ngày vào nguồn trong kỳ: ngày lập hồ sơ, hoặc ngày sớm hơn nếu hồ "
+                "sơ ghi sự việc trước đó (chuyển bước, có tên trong danh sách của kỳ đã qua)."
+            ),
         ),
         Definition(
             key="certificates",

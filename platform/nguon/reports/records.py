@@ -40,8 +40,10 @@ class Person(msgspec.Struct, kw_only=True):
     id: int
     unit: int
     stage_now: str
+    created: dt.date
     since: dt.date
-    """The first day a record shows them in the source: created, or an earlier change."""
+    """The first day a record shows them in the source: their record made, an earlier
+    stage change, or the opening of a period over before then whose list names them."""
     changes: list[Change]
     certificates: list[dt.date]
     helpers: list[tuple[dt.date, dt.date | None]]
@@ -156,6 +158,7 @@ async def _people(unit_ids: list[int], also: list[int]) -> dict[int, Person]:
                 id=row["id"],
                 unit=row["unit"],
                 stage_now=row["stage"],
+                created=row["created_at"].date(),
                 since=row["created_at"].date(),
                 changes=[],
                 certificates=[row["certificate_date"]] if row["certificate_date"] else [],
@@ -194,10 +197,19 @@ async def _add_dated_records(people: dict[int, Person]) -> None:
             person.courses.append((row["opens_on"], row["closes_on"]))
             if row["certificate_date"] is not None:
                 person.certificates.append(row["certificate_date"])
-        for row in await ListEntry.select(ListEntry.candidate, ListEntry.unit).where(
-            in_tenant(ListEntry), ListEntry.candidate.is_in(chunk), ListEntry.unit.is_not_null()
-        ):
-            people[row["candidate"]].entry_units.append(row["unit"])
+        for row in await ListEntry.select(
+            ListEntry.candidate,
+            ListEntry.unit,
+            ListEntry.candidate_list.period_opens.as_alias("opens"),
+            ListEntry.candidate_list.period_deadline.as_alias("deadline"),
+        ).where(in_tenant(ListEntry), ListEntry.candidate.is_in(chunk)):
+            person = people[row["candidate"]]
+            if row["unit"] is not None:
+                person.entry_units.append(row["unit"])
+            # A list of a period over before the person's record was made (a history
+            # entered afterwards) shows them in the source from that period on.
+            if row["deadline"] < person.created:
+                person.since = min(person.since, row["opens"])
         for row in await CandidateMove.select(
             CandidateMove.id,
             CandidateMove.candidate,
