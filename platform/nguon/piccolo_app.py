@@ -9,6 +9,7 @@ from piccolo.conf.apps import AppConfig
 from nguon.accounts.tables import User
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
+from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member, MemberChange
 from nguon.pipeline.tables import (
     AdmissionPlan,
@@ -53,6 +54,7 @@ TABLES = [
     DeadlineReminder,
     Restructuring,
     UnitSuccession,
+    CandidateMove,
 ]
 
 APP_CONFIG = AppConfig(

@@ -30,6 +30,7 @@ import pytest
 from piccolo.table import Table
 
 from nguon.org.tables import OrgUnit, Restructuring, UnitSuccession
+from nguon.people.moves import CandidateMove
 from nguon.pipeline.tables import (
     AdmissionPlan,
     Course,
@@ -281,6 +282,14 @@ async def _tables(db: Database, province: Province) -> None:
                     year=2024,
                     target_year=2,
                     target_q4=2,
+                ),
+                CandidateMove(
+                    tenant_id=t,
+                    candidate=candidate,
+                    from_unit=cell,
+                    to_unit=cell,
+                    moved_on=dt.date(2024, 1, 1),
+                    cause="transfer",
                 ),
                 StageChange(
                     tenant_id=t,

@@ -1,26 +1,23 @@
-"""The dashboard's figures: the subtree's units, counts by stage, quarters (added, stage
-changes, targets) and the periods' submission status, from few queries."""
+"""The dashboard's figures: the subtree's units, people by stage on the figures' day,
+the year by quarter (added, proposed, admitted, targets) and the periods' submissions."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from nguon.portal.progress import (
-    current_and_previous,
-    period_status,
-    subtree_units,
-)
-from nguon.reports.dashboard import dashboard_figures
+from nguon.portal.progress import current_and_previous, period_status
+from nguon.reports.figures import subtree_figures
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
 from tests.courses.conftest import add_candidate, add_stage_change, api
 from tests.http.conftest import AppClient, build_world, token_for
 
 
-async def test_figures_match_the_portals_queries(db: Database, client: AppClient) -> None:
+async def test_a_past_years_figures_from_its_dated_records(db: Database, client: AppClient) -> None:
     world = await build_world(db, "so-lieu")
     headers = await token_for(client, world.slug, "admin")
-    year = dt.date.today().year
+    today = dt.date.today()
+    year = today.year - 1
     response = await client.put(
         f"{api(world)}/plans/{world.units['district_1']}/{year}",
         json={
@@ -41,11 +38,12 @@ async def test_figures_match_the_portals_queries(db: Database, client: AppClient
         ("cell_y", "admitted", dt.date(year, 9, 30)),
         ("cell_z", "admitted", dt.date(year, 12, 31)),
         ("cell_x", "admitted", dt.date(year - 1, 12, 31)),
+        ("cell_x", "admitted", dt.date(year + 1, 1, 1)),
     )
     for index, (unit, stage, on) in enumerate(events):
         candidate = await add_candidate(client, world, headers, unit, f"Người số {index}")
         await add_stage_change(db, world, candidate["id"], stage, on)
-    current, previous = current_and_previous("hungyen", dt.date.today())
+    current, previous = current_and_previous("hungyen", today)
     periods = [p for p in (current, previous) if p is not None]
     assert periods
     created = await client.post(
@@ -55,22 +53,29 @@ async def test_figures_match_the_portals_queries(db: Database, client: AppClient
     )
     assert created.status_code == 201, created.text
 
+    province = world.units["province"]
     with tenant_context(world.tenant_id):
-        for key in ("province", "district_1", "cell_y"):
-            unit_id = world.units[key]
-            path = next(u["path"] for u in await subtree_units("") if u["id"] == unit_id)
-            figures = await dashboard_figures(path, unit_id, year, periods)
-            assert figures.units == await subtree_units(path)
-            in_subtree = {u["id"] for u in figures.units}
-            assert set(figures.counts) <= in_subtree
-            assert figures.statuses == [await period_status(path, p) for p in periods]
-        province_path = next(
-            u["path"] for u in await subtree_units("") if u["id"] == world.units["province"]
-        )
-        figures = await dashboard_figures(province_path, world.units["province"], year, periods)
-    assert sum(sum(c.values()) for c in figures.counts.values()) == len(events)
-    assert [r.admitted for r in figures.quarter_rows] == [2, 0, 1, 1]
-    assert sum(r.added for r in figures.quarter_rows) == len(events)
-    assert [r.target for r in figures.quarter_rows] == [1, 2, 2, 1]
-    assert figures.statuses[0].submitted == 0 and figures.statuses[0].expected == 4
-    assert {m.state for m in figures.statuses[0].missing} == {"draft", "none"}
+        figures = await subtree_figures(province, f"{province}.", year, today, periods)
+        status = await period_status(f"{province}.", periods[0], today)
+    assert figures.as_of == dt.date(year, 12, 31)
+    root = figures.root
+    # Each person once, at the quarter of the dated change; the one of the year before and
+    # the one of the year after are not this year's.
+    assert root.flows["admitted"] == [2, 0, 1, 1]
+    assert root.flows["proposed"] == [0, 1, 0, 0]
+    assert root.flows["added"] == [2, 1, 1, 1]
+    # On the year's last day the person proposed in April is still in the procedure; the
+    # one entered this year (created today, first change next January) was not there yet.
+    assert root.by_stage["admission_in_progress"] == 1
+    assert root.in_source == 1
+    assert figures.targets == [1, 2, 2, 1]
+    # The subtree's units add up: the province is its districts.
+    districts = figures.children()
+    assert {d["id"] for d in districts} == {world.units["district_1"], world.units["district_2"]}
+    assert [
+        sum(figures.total(d["id"]).flows["admitted"][q] for d in districts) for q in range(4)
+    ] == root.flows["admitted"]
+    assert figures.statuses[0] == status
+    assert status.submitted == 0 and status.expected == 4
+    assert {m.state for m in status.missing} == {"draft", "none"}
+    assert {m.title for m in status.missing} >= {"Chi bộ thôn Ngọc Đà — Đảng ủy xã Lạc Hồng"}

@@ -9,7 +9,7 @@ import datetime as dt
 
 from nguon.org.tables import Membership, OrgUnit
 from nguon.portal.progress import period_status
-from nguon.reports.dashboard import dashboard_figures
+from nguon.reports.figures import subtree_figures
 from nguon.rules.registry import load_package
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import switch_tenant_in_transaction
@@ -63,11 +63,12 @@ async def test_each_period_counts_the_tree_of_its_time(db: Database, client: App
         province_path = f"{world.units['province']}."
         then = await period_status(province_path, q4_2024)
         now = await period_status(province_path, current)
-        figures_2024 = await dashboard_figures(
-            province_path, world.units["province"], 2024, [q4_2024]
+        today = dt.date.today()
+        figures_2024 = await subtree_figures(
+            world.units["province"], province_path, 2024, today, [q4_2024]
         )
-        figures_now = await dashboard_figures(
-            province_path, world.units["province"], dt.date.today().year, [current]
+        figures_now = await subtree_figures(
+            world.units["province"], province_path, today.year, today, [current]
         )
 
     assert then.expected == 2  # the 2024 commune committee and its cell

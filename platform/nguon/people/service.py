@@ -22,6 +22,7 @@ from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import in_force_on
 from nguon.people.member_changes import change_actor, ensure_card_free, record_change
+from nguon.people.moves import record_transfer
 from nguon.people.schemas import (
     CandidateCreate,
     CandidateOut,
@@ -247,6 +248,8 @@ async def update_candidate(
     if not updated:
         latest = await _candidate_row(access, candidate_id)
         raise Conflict(_stale_message(latest["version"]), field="version")
+    if "unit" in values:
+        await record_transfer(candidate_id, current["unit"], values["unit"], dt.date.today())
     row = await _candidate_row(access, candidate_id)
     before, after = changed_fields(_audit_state(current), _audit_state(row))
     await record_event(actor_of(access), "update", "candidate", candidate_id, before, after)

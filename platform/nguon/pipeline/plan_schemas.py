@@ -52,7 +52,13 @@ class UnitProgress(msgspec.Struct, kw_only=True):
     kind: str
     targets: Targets | None
     admitted: QuarterCounts
+    """Admitted in each quarter (the ``admitted`` figure)."""
     proposed: QuarterCounts
+    """Proposed for admission for the first time in the year (the ``proposed`` figure)."""
+    in_progress: int = 0
+    """In the admission procedure on the figures' day (``admission_in_progress``)."""
+    removed: QuarterCounts = msgspec.field(default_factory=QuarterCounts)
+    """Removed from the source in each quarter (the ``removed`` figure)."""
     expected_so_far: int
     behind_schedule: bool
 

@@ -1,9 +1,9 @@
 """Annual admission plans: a unit's targets for the year and each quarter, and the
 admissions made in its subtree against them, unit by unit down one level.
 
-Admitted counts come from stage changes to ``admitted``; proposed counts from changes to
-``admission_in_progress``. A unit is behind schedule when, by the as-of date, its
-admissions fall short of the targets of the quarters already over.
+Admitted, proposed and in-progress counts are the figures of ``nguon.reports.figures``
+(the dashboard's, defined in ``nguon.reports.definitions``). A unit is behind schedule
+when, by the as-of date, its admissions fall short of the targets of the quarters over.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from nguon.pipeline.plan_schemas import (
     UnitProgress,
 )
 from nguon.pipeline.stages import actor_of, stale_message
-from nguon.pipeline.tables import AdmissionPlan, StageChange
+from nguon.pipeline.tables import AdmissionPlan
+from nguon.reports.figures import UnitFigures, subtree_figures
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
@@ -156,45 +157,9 @@ async def put_plan(access: Access, unit_id: int, year: int, data: PlanIn) -> Pla
     return plan_out(row)
 
 
-async def _stage_counts(path: str, year: int, as_of: dt.date) -> list[tuple[str, str, str, int]]:
-    """(unit_path, to_stage, quarter, candidate) for each candidate's first admission or
-    proposal in the year up to ``as_of``, in the subtree of ``path``."""
-    rows = await (
-        StageChange.select(
-            StageChange.candidate,
-            StageChange.to_stage,
-            StageChange.changed_on,
-            StageChange.candidate.unit_path.as_alias("unit_path"),
-        )
-        .where(
-            in_tenant(StageChange),
-            StageChange.to_stage.is_in(["admitted", "admission_in_progress"]),
-            StageChange.changed_on >= dt.date(year, 1, 1),
-            StageChange.changed_on <= as_of,
-            StageChange.candidate.unit_path.like(f"{path}%"),
-        )
-        .order_by(StageChange.changed_on)
-        .order_by(StageChange.id)
-        .run()
-    )
-    seen: set[tuple[int, str]] = set()
-    found: list[tuple[str, str, str, int]] = []
-    for row in rows:
-        key = (row["candidate"], row["to_stage"])
-        if key in seen:
-            continue
-        seen.add(key)
-        found.append((row["unit_path"], row["to_stage"], quarter_of(row["changed_on"]), key[0]))
-    return found
-
-
-def _counts(events: list[tuple[str, str, str, int]], path: str, stage: str) -> QuarterCounts:
-    counts = QuarterCounts()
-    for unit_path, to_stage, quarter, _ in events:
-        if to_stage == stage and unit_path.startswith(path):
-            setattr(counts, quarter, getattr(counts, quarter) + 1)
-            counts.year += 1
-    return counts
+def _quarter_counts(figures: UnitFigures, flow: str) -> QuarterCounts:
+    q1, q2, q3, q4 = figures.flows[flow]
+    return QuarterCounts(year=q1 + q2 + q3 + q4, q1=q1, q2=q2, q3=q3, q4=q4)
 
 
 def _expected(targets: Targets | None, year: int, as_of: dt.date) -> int:
@@ -206,12 +171,12 @@ def _expected(targets: Targets | None, year: int, as_of: dt.date) -> int:
 def _progress(
     unit: dict[str, Any],
     plan: dict[str, Any] | None,
-    events: list[tuple[str, str, str, int]],
+    figures: UnitFigures,
     year: int,
     as_of: dt.date,
 ) -> UnitProgress:
     targets = targets_of(plan) if plan else None
-    admitted = _counts(events, unit["path"], "admitted")
+    admitted = _quarter_counts(figures, "admitted")
     expected = _expected(targets, year, as_of)
     return UnitProgress(
         unit_id=unit["id"],
@@ -219,7 +184,9 @@ def _progress(
         kind=unit["kind"],
         targets=targets,
         admitted=admitted,
-        proposed=_counts(events, unit["path"], "admission_in_progress"),
+        proposed=_quarter_counts(figures, "proposed"),
+        in_progress=figures.by_stage["admission_in_progress"],
+        removed=_quarter_counts(figures, "removed"),
         expected_so_far=expected,
         behind_schedule=admitted.year < expected,
     )
@@ -228,23 +195,13 @@ def _progress(
 async def plan_progress(
     access: Access, unit_id: int, year: int, as_of: dt.date | None = None
 ) -> PlanProgress:
-    """The unit's targets and admissions so far, and the same for each direct sub-unit."""
+    """The unit's targets and admissions so far, and the same for each direct sub-unit:
+    the figures of ``nguon.reports.figures``, the dashboard's own."""
     _check_year(year)
     unit = await _unit(access, unit_id, READ)
-    year_end = dt.date(year, 12, 31)
-    as_of = min(as_of or dt.date.today(), year_end)
-    events = await _stage_counts(unit["path"], year, as_of)
-    children = await (
-        OrgUnit.select()
-        .where(
-            in_tenant(OrgUnit),
-            OrgUnit.parent == unit_id,
-            OrgUnit.valid_from <= year_end,
-            OrgUnit.valid_to.is_null() | (OrgUnit.valid_to >= dt.date(year, 1, 1)),
-        )
-        .order_by(OrgUnit.path)
-        .run()
-    )
+    figures = await subtree_figures(unit_id, unit["path"], year, as_of or dt.date.today())
+    as_of = figures.as_of
+    children = figures.children()
     plans = {
         row["unit"]: row
         for row in await AdmissionPlan.select()
@@ -255,13 +212,15 @@ async def plan_progress(
         )
         .run()
     }
-    sub_units = [_progress(c, plans.get(c["id"]), events, year, as_of) for c in children]
+    sub_units = [
+        _progress(c, plans.get(c["id"]), figures.total(c["id"]), year, as_of) for c in children
+    ]
     summed = Targets(year=0, q1=0, q2=0, q3=0, q4=0)
     for sub in sub_units:
         if sub.targets is not None:
             for field in ("year", *QUARTERS):
                 setattr(summed, field, getattr(summed, field) + getattr(sub.targets, field))
-    own = _progress(unit, plans.get(unit_id), events, year, as_of)
+    own = _progress(unit, plans.get(unit_id), figures.root, year, as_of)
     return PlanProgress(
         year=year,
         as_of=as_of,

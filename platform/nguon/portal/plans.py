@@ -21,6 +21,7 @@ from nguon.pipeline.plans import QUARTERS, get_plan, plan_progress, put_plan
 from nguon.portal.charts import Bar, bar_chart
 from nguon.portal.context import page_context
 from nguon.portal.forms import form_data, message_of, version_of, whole_number
+from nguon.reports.definitions import DEFINITIONS, legend
 
 APPROVE = "approver"
 TARGET_FIELDS = ("target_year", "target_q1", "target_q2", "target_q3", "target_q4")
@@ -91,6 +92,8 @@ async def _page(
             labels=TARGET_LABELS,
             can_edit=access.can(unit.path, APPROVE),
             saved=saved,
+            figure_labels={key: d.label for key, d in DEFINITIONS.items()},
+            legend=legend("admitted", "proposed", "admission_in_progress", "removed", "target"),
         ),
         status_code=status,
     )

@@ -22,7 +22,6 @@ from nguon.org.visibility import (
     granted_units,
     visible_units,
 )
-from nguon.people.labels import STAGE_SHORT_LABELS
 from nguon.people.service import search_candidates
 from nguon.pipeline.lists import inbox
 from nguon.plugin_admin.notices import home_notices
@@ -35,14 +34,10 @@ from nguon.portal.context import (
     page_context,
 )
 from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
-from nguon.portal.progress import (
-    STAGES,
-    by_bloc,
-    by_child,
-    current_and_previous,
-    period_status,
-)
-from nguon.reports.dashboard import dashboard_figures
+from nguon.portal.progress import current_and_previous, period_status
+from nguon.reports.dashboard import dashboard as build_dashboard
+from nguon.reports.definitions import DEFINITIONS, FLOWS, PIPELINE_STAGES, STEPS, label, legend
+from nguon.reports.figures import as_of_day
 from nguon.rules.registry import load_package
 from nguon.tenancy.package import tenant_package, tenant_package_id
 from nguon.tenancy.scoped import in_tenant
@@ -65,7 +60,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             continue
         for period in (current, previous):
             if period is not None:
-                statuses.append((unit, await period_status(unit.path, period)))
+                statuses.append((unit, await period_status(unit.path, period, today)))
     waiting = (await inbox(access)).items
     notices = await home_notices(access.tenant_id, [unit.id for unit in units], today)
     return Template(
@@ -80,6 +75,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             statuses=statuses,
             waiting=waiting,
             notices=notices,
+            status_legend=legend("expected_lists", "submitted_lists", "late_lists", people=False),
             step_labels=STEP_LABELS,
             period_kind_labels=PERIOD_KIND_LABELS,
             state_labels=LIST_STATE_LABELS,
@@ -157,36 +153,30 @@ async def _dashboard_context(
     package = load_package(package_id)
     # The figures as of today, or the end of a past year, or a closed unit's last day: the
     # periods shown are that day's and the one before.
-    as_of = min(today, dt.date(year, 12, 31), last_day(unit) or today)
+    as_of = as_of_day(year, today, unit)
     current, previous = current_and_previous(package_id, as_of)
-    figures = await dashboard_figures(
-        unit.path, unit.id, year, [p for p in (current, previous) if p is not None]
-    )
-    units, counts = figures.units, figures.counts
-    row = next(u for u in units if u["id"] == unit.id)
-    totals = {s: sum(c.get(s, 0) for c in counts.values()) for s in STAGES}
-    children = by_child(row, units, counts)
-    blocs = by_bloc(units, counts, package.blocs)
-    quarter_rows, statuses = figures.quarter_rows, figures.statuses
+    periods = [p for p in (current, previous) if p is not None]
+    view = await build_dashboard(unit.id, unit.path, year, today, periods, package.blocs)
+    total = view.total
     charts = {
         "stages": bar_chart(
-            "Số quần chúng ở mỗi bước",
-            [Bar(STAGE_SHORT_LABELS[s], totals[s]) for s in STAGES],
+            "Số người đang trong nguồn ở mỗi bước",
+            [Bar(label(s), total.by_stage[s]) for s in PIPELINE_STAGES],
             "chart-stages",
         ),
         "children": bar_chart(
-            "Quần chúng đang trong danh sách, theo đơn vị trực thuộc",
-            [Bar(c.label, c.in_pipeline) for c in children],
+            "Số người đang trong nguồn, theo đơn vị trực thuộc",
+            [Bar(r.label, r.figures.in_source) for r in view.children],
             "chart-children",
         ),
         "blocs": bar_chart(
-            "Quần chúng đang trong danh sách, theo khối",
-            [Bar(b.label, b.in_pipeline) for b in blocs],
+            "Số người đang trong nguồn, theo khối",
+            [Bar(r.label, r.figures.in_source) for r in view.blocs],
             "chart-blocs",
         ),
         "quarters": bar_chart(
             f"Kết nạp đảng viên năm {year} theo quý, so với chỉ tiêu",
-            [Bar(f"Quý {r.quarter}", r.admitted, r.target) for r in quarter_rows],
+            [Bar(f"Quý {r.quarter}", r.flows["admitted"], r.target) for r in view.quarters],
             "chart-quarters",
         ),
     }
@@ -195,16 +185,30 @@ async def _dashboard_context(
         access,
         unit=unit,
         year=year,
-        stages=STAGES,
-        totals=totals,
-        children=children,
-        blocs=blocs,
-        quarter_rows=quarter_rows,
-        statuses=statuses,
+        view=view,
+        total=total,
+        pipeline_stages=PIPELINE_STAGES,
+        flows=FLOWS,
+        steps=STEPS,
+        figure_labels={key: d.label for key, d in DEFINITIONS.items()},
+        legend=legend(
+            *PIPELINE_STAGES,
+            "in_source",
+            "with_helper",
+            "in_course",
+            *FLOWS,
+            "target",
+            "on_list",
+            "expected_lists",
+            "submitted_lists",
+            "late_lists",
+        ),
+        statuses=view.figures.statuses,
         charts=charts,
         period_kind_labels=PERIOD_KIND_LABELS,
+        step_labels=STEP_LABELS,
         state_labels=LIST_STATE_LABELS,
-        today=as_of,
+        today=view.figures.as_of,
     )
 
 

@@ -27,6 +27,7 @@ from nguon.org.restructure.plan import (
 from nguon.org.service import create_units
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.org.unit_specs import ExistingUnit, Origin, UnitSpec
+from nguon.people.moves import record_units_moving
 from nguon.pipeline import chain
 from nguon.pipeline.tables import CandidateList
 from nguon.rules.registry import load_package
@@ -214,6 +215,7 @@ class _Steps:
         )
         following_args = [day, day, *OPEN_LIST_STATES]
         await self._freeze_entry_units()
+        await record_units_moving({old: new for old, (new, _) in self.mapping.items()}, day)
         await self._remap("candidate", "unit", "unit_path", touched=True)
         await self._remap("party_member", "unit", "unit_path")
         await self._remap_entries(following, following_args)

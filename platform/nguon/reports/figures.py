@@ -1,0 +1,334 @@
+"""The one place every figure of the portal is computed: dashboards, plans, home pages and
+their lists of late units all read a :class:`Figures` built here, so a number means the
+same on every page. What each figure counts is written in ``nguon.reports.definitions``.
+
+A year's figures are as of one day (:func:`as_of_day`): the year's last day once it is
+over, today while it runs, a closed unit's last day. They are computed from records
+dated up to that day only — stage changes, certificates, helpers, courses, list entries of
+the year's review periods — and from the tree of that day, so a past year's figures do not
+move when today's data does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+
+from nguon.org.validity import in_force_during, last_day
+from nguon.pipeline.tables import AdmissionPlan
+from nguon.reports.definitions import FLOWS, PIPELINE_STAGES, STEPS
+from nguon.reports.records import Person, Records, load_list_records, load_records
+from nguon.rules.review_calendar import Period
+from nguon.tenancy.package import tenant_package
+from nguon.tenancy.scoped import in_tenant
+
+DONE_STATES = frozenset({"submitted", "accepted"})
+"""A list in these states has been handed in for its period."""
+FIRST_OF: dict[str, str] = {
+    "proposed": "admission_in_progress",
+    "admitted": "admitted",
+    "removed": "removed",
+}
+
+
+def _zeros() -> list[int]:
+    return [0, 0, 0, 0]
+
+
+class UnitFigures(msgspec.Struct, kw_only=True):
+    """One unit's figures (its own people, or with its sub-units': see :class:`Figures`)."""
+
+    by_stage: dict[str, int] = msgspec.field(
+        default_factory=lambda: dict.fromkeys(PIPELINE_STAGES, 0)
+    )
+    with_helper: int = 0
+    in_course: int = 0
+    flows: dict[str, list[int]] = msgspec.field(
+        default_factory=lambda: {key: _zeros() for key in FLOWS}
+    )
+    """Each figure of what happened, quarter by quarter."""
+    on_list: dict[str, dict[str, int]] = msgspec.field(default_factory=dict)
+    """People on the lists, by period code and step."""
+
+    @property
+    def in_source(self) -> int:
+        return sum(self.by_stage.values())
+
+    def year(self, flow: str) -> int:
+        return sum(self.flows[flow])
+
+    def listed(self, period_code: str, step: str) -> int:
+        return self.on_list.get(period_code, {}).get(step, 0)
+
+    def add(self, other: UnitFigures) -> None:
+        for stage, n in other.by_stage.items():
+            self.by_stage[stage] += n
+        self.with_helper += other.with_helper
+        self.in_course += other.in_course
+        for flow, quarters in other.flows.items():
+            mine = self.flows[flow]
+            for index, n in enumerate(quarters):
+                mine[index] += n
+        for code, steps in other.on_list.items():
+            mine_steps = self.on_list.setdefault(code, {})
+            for step, n in steps.items():
+                mine_steps[step] = mine_steps.get(step, 0) + n
+
+
+class LateUnit(msgspec.Struct, kw_only=True):
+    unit_id: int
+    name: str
+    parent_name: str
+    state: str
+
+    @property
+    def title(self) -> str:
+        """The unit named with its parent: two villages' "Chi bộ thôn 1" stay apart."""
+        return f"{self.name} — {self.parent_name}" if self.parent_name else self.name
+
+
+class PeriodStatus(msgspec.Struct, kw_only=True):
+    period: Period
+    today: dt.date
+    expected: int
+    submitted: int
+    missing: list[LateUnit]
+
+    @property
+    def late(self) -> bool:
+        return self.today > self.period.deadline and bool(self.missing)
+
+
+class Figures(msgspec.Struct, kw_only=True):
+    year: int
+    as_of: dt.date
+    root_id: int
+    units: list[dict[str, Any]]
+    """The units shown: the subtree's units in force in the year up to the figures' day
+    (a restructuring year shows both trees), ordered by path, the root first."""
+    totals: dict[int, UnitFigures]
+    """For every unit of the subtree: its own figures plus its sub-units'."""
+    own: dict[int, UnitFigures]
+    """For every unit of the subtree with people counted there: its own figures only."""
+    periods: list[Period]
+    statuses: list[PeriodStatus]
+    targets: list[int] | None
+    """The root's admission targets by quarter (see the ``target`` definition)."""
+
+    @property
+    def root(self) -> UnitFigures:
+        return self.totals[self.root_id]
+
+    def total(self, unit_id: int) -> UnitFigures:
+        return self.totals.get(unit_id) or UnitFigures()
+
+    def children(self, unit_id: int | None = None) -> list[dict[str, Any]]:
+        parent = self.root_id if unit_id is None else unit_id
+        return [u for u in self.units if u["parent"] == parent]
+
+
+def as_of_day(year: int, today: dt.date, unit: Any | None = None) -> dt.date:
+    """The day a year's figures stand on."""
+    day = min(today, dt.date(year, 12, 31))
+    closed = last_day(unit) if unit is not None else None
+    return min(day, closed) if closed is not None else day
+
+
+def quarter_index(day: dt.date) -> int:
+    return (day.month - 1) // 3
+
+
+def _first_in_year(days: Iterable[dt.date], first: dt.date, last: dt.date) -> dt.date | None:
+    return min((d for d in days if first <= d <= last), default=None)
+
+
+def _person_figures(
+    records: Records, person: Person, first: dt.date, as_of: dt.date, own: dict[int, UnitFigures]
+) -> None:
+    def at(unit_id: int) -> UnitFigures:
+        figures = own.get(unit_id)
+        if figures is None:
+            figures = own[unit_id] = UnitFigures()
+        return figures
+
+    stage = person.stage_on(as_of)
+    if stage in PIPELINE_STAGES:
+        figures = at(records.unit_on(person, as_of))
+        figures.by_stage[stage] += 1
+        if any(start <= as_of and (end is None or end > as_of) for start, end in person.helpers):
+            figures.with_helper += 1
+        if any(opens <= as_of <= closes for opens, closes in person.courses):
+            figures.in_course += 1
+    happened: dict[str, dt.date | None] = {
+        "added": person.since if first <= person.since <= as_of else None,
+        "certificates": _first_in_year(person.certificates, first, as_of),
+    }
+    for flow, to_stage in FIRST_OF.items():
+        happened[flow] = _first_in_year(
+            (c.on for c in person.changes if c.to_stage == to_stage), first, as_of
+        )
+    for flow, day in happened.items():
+        if day is not None:
+            at(records.unit_on(person, day)).flows[flow][quarter_index(day)] += 1
+
+
+def _list_figures(records: Records, periods: Sequence[Period], own: dict[int, UnitFigures]) -> None:
+    """Each person once per period and step, at the unit of their latest entry that was
+    not copied from a list below."""
+    codes = {p.code for p in periods}
+    chosen: dict[tuple[str, str, int], tuple[int, int]] = {}
+    for entry in records.entries:
+        if entry.period_code not in codes or entry.source == "aggregated":
+            continue
+        key = (entry.period_code, entry.step, entry.candidate)
+        if key not in chosen or chosen[key][0] < entry.id:
+            chosen[key] = (entry.id, entry.unit if entry.included else -1)
+    for (code, step, _), (_, unit_id) in chosen.items():
+        if unit_id < 0:
+            continue
+        figures = own.get(unit_id)
+        if figures is None:
+            figures = own[unit_id] = UnitFigures()
+        steps = figures.on_list.setdefault(code, dict.fromkeys(STEPS, 0))
+        steps[step] = steps.get(step, 0) + 1
+
+
+def _statuses(
+    records: Records, path: str, periods: Sequence[Period], holding: frozenset[str], today: dt.date
+) -> list[PeriodStatus]:
+    units = sorted(
+        (u for u in records.units.values() if u["path"].startswith(path)), key=lambda u: u["path"]
+    )
+    statuses = []
+    for period in periods:
+        state_of: dict[int, str] = {}
+        for row in sorted(records.lists, key=lambda r: r.id):
+            if row.period_code != period.code:
+                continue
+            if row.state in DONE_STATES or state_of.get(row.unit) not in DONE_STATES:
+                state_of[row.unit] = row.state
+        expected = [
+            u
+            for u in units
+            if u["kind"] in holding and in_force_during(u, period.opens, period.deadline)
+        ]
+        missing = [
+            LateUnit(
+                unit_id=u["id"],
+                name=u["name"],
+                parent_name=records.units[u["parent"]]["name"] if u["parent"] else "",
+                state=state_of.get(u["id"], "none"),
+            )
+            for u in expected
+            if state_of.get(u["id"]) not in DONE_STATES
+        ]
+        statuses.append(
+            PeriodStatus(
+                period=period,
+                today=today,
+                expected=len(expected),
+                submitted=len(expected) - len(missing),
+                missing=missing,
+            )
+        )
+    return statuses
+
+
+async def _targets(path: str, unit_id: int, year: int) -> list[int] | None:
+    """The unit's own plan's quarter targets, else the sum of the highest plans below it."""
+    plans = await AdmissionPlan.select().where(
+        in_tenant(AdmissionPlan),
+        AdmissionPlan.unit_path.like(f"{path}%"),
+        AdmissionPlan.year == year,
+    )
+    if not plans:
+        return None
+    chosen = [p for p in plans if p["unit"] == unit_id] or [
+        p
+        for p in plans
+        if not any(o is not p and p["unit_path"].startswith(o["unit_path"]) for o in plans)
+    ]
+    return [sum(p[f"target_q{q}"] for p in chosen) for q in range(1, 5)]
+
+
+def compute(
+    records: Records,
+    root: dict[str, Any],
+    year: int,
+    today: dt.date,
+    periods: Sequence[Period],
+    holding: frozenset[str],
+) -> Figures:
+    """The figures of the subtree of ``root`` for ``year`` from loaded ``records``."""
+    path = root["path"]
+    as_of = as_of_day(year, today, root)
+    first = dt.date(year, 1, 1)
+    own: dict[int, UnitFigures] = {}
+    for person in records.people.values():
+        _person_figures(records, person, first, as_of, own)
+    _list_figures(records, periods, own)
+    subtree = sorted(
+        (u for u in records.units.values() if u["path"].startswith(path)), key=lambda u: u["path"]
+    )
+    own = {
+        unit_id: f for unit_id, f in own.items() if records.units[unit_id]["path"].startswith(path)
+    }
+    totals = {u["id"]: UnitFigures() for u in subtree}
+    for unit_id, figures in own.items():
+        # Every unit on the way up from the unit to the root gets the unit's figures once.
+        ancestor: int | None = unit_id
+        while ancestor is not None and ancestor in totals:
+            totals[ancestor].add(figures)
+            ancestor = records.units[ancestor]["parent"]
+    shown = [
+        u
+        for u in subtree
+        if u["id"] == root["id"] or in_force_during(u, first, as_of) or u["id"] in own
+    ]
+    return Figures(
+        year=year,
+        as_of=as_of,
+        root_id=root["id"],
+        units=shown,
+        totals=totals,
+        own=own,
+        periods=list(periods),
+        statuses=_statuses(records, path, periods, holding, today),
+        targets=None,
+    )
+
+
+async def subtree_figures(
+    unit_id: int, path: str, year: int, today: dt.date, periods: Sequence[Period] = ()
+) -> Figures:
+    """Every figure of the subtree of the unit ``unit_id`` at ``path`` for ``year`` as of
+    its day, and the review ``periods``' lists and submissions."""
+    records = await load_records(path, [p.code for p in periods])
+    holding = (await tenant_package()).people_holding_kinds
+    figures = compute(records, records.units[unit_id], year, today, periods, holding)
+    figures.targets = await _targets(path, unit_id, year)
+    return figures
+
+
+async def submission_status(path: str, period: Period, today: dt.date) -> PeriodStatus:
+    """Which units of the subtree at ``path`` owe ``period``'s list and which have handed
+    it in (the same figures the dashboard shows)."""
+    records = await load_list_records(path, [period.code])
+    holding = (await tenant_package()).people_holding_kinds
+    return _statuses(records, path, [period], holding, today)[0]
+
+
+def grouped(figures: Figures, key_of: Any) -> dict[str, UnitFigures]:
+    """The subtree's own figures added up by ``key_of(unit)`` (a bloc, say)."""
+    groups: dict[str, UnitFigures] = defaultdict(UnitFigures)
+    units = {u["id"]: u for u in figures.units}
+    for unit_id, unit_figures in figures.own.items():
+        unit = units.get(unit_id)
+        if unit is None:
+            continue
+        groups[key_of(unit)].add(unit_figures)
+    return dict(groups)
