@@ -165,8 +165,8 @@ def outbound_policy() -> OutboundPolicy:
 
 
 @contextlib.contextmanager
-def use_outbound_policy(policy: OutboundPolicy) -> Iterator[None]:
-    """Apply ``policy`` for the duration (tests, and a command given its own setting)."""
+def use_outbound_policy(policy: OutboundPolicy | None) -> Iterator[None]:
+    """Apply ``policy`` for the duration (None: read the environment again on first use)."""
     global _policy
     previous, _policy = _policy, policy
     try:
