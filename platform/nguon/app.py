@@ -25,7 +25,9 @@ from nguon.accounts.routes import LOGIN_ATTEMPTS_STORE
 from nguon.accounts.tokens import TokenSigner
 from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.logs import logging_config
+from nguon.api.proxies import trusted_proxy_middleware
 from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
+from nguon.api.security_headers import SecurityHeaders
 from nguon.api.sessions import DropEmptySessionMiddleware, session_config
 from nguon.api.tenant import TenantCache, TenantFromPathMiddleware
 from nguon.crypto import derive_key
@@ -153,7 +155,13 @@ def create_app(
         on_app_init=[prepare_config],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        middleware=[TenantFromPathMiddleware, sessions.middleware, DropEmptySessionMiddleware],
+        middleware=[
+            *trusted_proxy_middleware(settings.trusted_proxies),
+            TenantFromPathMiddleware,
+            sessions.middleware,
+            DropEmptySessionMiddleware,
+        ],
+        before_send=[SecurityHeaders(PORTAL / "templates")],
         csrf_config=csrf,
         stores=shared_stores(settings),
         template_config=TemplateConfig(instance=template_engine(settings.debug)),
