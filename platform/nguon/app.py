@@ -23,6 +23,7 @@ from piccolo.engine.base import Engine
 
 from nguon.accounts.routes import LOGIN_ATTEMPTS_STORE
 from nguon.accounts.tokens import TokenSigner
+from nguon.api.edge import EdgeLimits
 from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.logs import logging_config
 from nguon.api.proxies import trusted_proxy_middleware
@@ -157,6 +158,7 @@ def create_app(
         on_shutdown=[on_shutdown],
         middleware=[
             *trusted_proxy_middleware(settings.trusted_proxies),
+            EdgeLimits(),
             TenantFromPathMiddleware,
             sessions.middleware,
             DropEmptySessionMiddleware,
