@@ -24,6 +24,7 @@ from piccolo.engine.base import Engine
 from nguon.accounts.routes import LOGIN_ATTEMPTS_STORE
 from nguon.accounts.tokens import TokenSigner
 from nguon.api.edge import EdgeLimits
+from nguon.api.error_docs import document_error_responses
 from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.logs import logging_config
 from nguon.api.proxies import trusted_proxy_middleware
@@ -146,7 +147,7 @@ def create_app(
         cookie_samesite="lax",
         exclude=[CSRF_EXEMPT_PATTERN, "^/health$", "^/schema", "^/static/"],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             tenant_router(),
@@ -186,3 +187,5 @@ def create_app(
         ),
         debug=settings.debug,
     )
+    document_error_responses(app)
+    return app
