@@ -66,3 +66,21 @@ def test_every_inline_script_of_the_templates_is_allowed_by_its_hash() -> None:
         text = template.read_text()
         assert not re.search(r"\son[a-z]+\s*=", text), template.name
         assert "javascript:" not in text, template.name
+
+
+async def test_hsts_when_a_trusted_proxy_says_the_request_came_over_https(
+    db: Database, proxied: AppClient
+) -> None:
+    world = await build_world(db, "hsts-proxy")
+    url = f"http://testserver.local/t/{world.slug}/login"
+    told = await proxied.get(url, headers={"X-Forwarded-Proto": "https"})
+    assert told.headers["strict-transport-security"].startswith("max-age=")
+    plain = await proxied.get(url, headers={"X-Forwarded-Proto": "http"})
+    assert "strict-transport-security" not in plain.headers
+
+
+async def test_an_untrusted_peer_cannot_claim_https(db: Database, client: AppClient) -> None:
+    world = await build_world(db, "hsts-forged")
+    url = f"http://testserver.local/t/{world.slug}/login"
+    forged = await client.get(url, headers={"X-Forwarded-Proto": "https"})
+    assert "strict-transport-security" not in forged.headers

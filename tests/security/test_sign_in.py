@@ -3,27 +3,8 @@ password, and only a trusted proxy may say where a request comes from."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import msgspec
-import pytest
-
-from nguon.app import create_app
 from tests.conftest import Database
-from tests.http.conftest import PASSWORD, AppClient, app_settings, build_world
-
-
-@pytest.fixture
-async def proxied(db: Database) -> AsyncIterator[AppClient]:
-    """The app behind a reverse proxy on 127.0.0.1 (the test transport's peer address)."""
-    settings = msgspec.structs.replace(app_settings(), trusted_proxies=("127.0.0.0/8",))
-    app = create_app(settings, engine=db.app)
-    for hook in app.on_startup:
-        await hook()
-    async with AppClient(app) as test_client:
-        yield test_client
-    for hook in app.on_shutdown:
-        await hook()
+from tests.http.conftest import PASSWORD, AppClient, build_world
 
 
 def _token(slug: str, username: str, password: str, **headers: str) -> tuple[str, dict]:
