@@ -13,11 +13,14 @@ from typing import Any
 from urllib.parse import quote
 
 import msgspec
+import pytest
 from litestar.enums import ParamType
+from litestar.exceptions import HTTPException
 from litestar.params import ParameterKwarg
 from litestar.routes import HTTPRoute
 
 from nguon.accounts.tables import User
+from nguon.api.edge import MAX_BODY, MAX_UPLOAD, Expected, check_body
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit
 from nguon.people.tables import Candidate, Member
@@ -293,3 +296,14 @@ async def test_every_bad_input_on_every_route_is_a_4xx_naming_the_field_and_chan
                 wrong.append(f"{attack.label()}: errors name {fields}")
     assert wrong == [], f"{len(wrong)} of {len(attacks)} attacks:\n" + "\n".join(wrong[:40])
     assert await _digest(db, world.tenant_id) == before
+
+
+def test_file_uploads_may_be_larger_than_other_bodies_but_are_bounded_too() -> None:
+    upload = {"headers": [(b"content-type", b"multipart/form-data; boundary=x")]}
+    json_body = {"headers": [(b"content-type", b"application/json")]}
+    nothing = Expected(int_queries=frozenset(), body=None)
+    check_body(b"x" * (MAX_BODY * 2), upload, nothing)
+    for scope, size in ((upload, MAX_UPLOAD + 1), (json_body, MAX_BODY + 1)):
+        with pytest.raises(HTTPException) as refused:
+            check_body(b"x" * size, scope, nothing)
+        assert refused.value.status_code == 413

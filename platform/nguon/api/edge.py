@@ -5,8 +5,9 @@
 - No string — path, query, form or JSON, keys and values — may hold NUL, other control
   characters (tab, line feed and carriage return excepted) or bidirectional overrides that
   make text display other than it is stored: 400 naming the field.
-- Bodies: at most ``MAX_BODY`` bytes (413), JSON nested at most ``MAX_DEPTH`` deep (400),
-  and a handler that takes JSON takes it only as ``application/json`` (415).
+- Bodies: at most ``MAX_BODY`` bytes, ``MAX_UPLOAD`` for file uploads (413); JSON nested at
+  most ``MAX_DEPTH`` deep (400); a handler that takes JSON takes it only as
+  ``application/json`` (415).
 
 The body is read once here and handed on unchanged.
 """
@@ -32,6 +33,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_BODY = 1_048_576
+MAX_UPLOAD = 10 * MAX_BODY
+"""File uploads (``multipart/form-data``: unit and member imports) may be larger."""
 MAX_DEPTH = 32
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -145,9 +148,13 @@ def check_parameters(scope: Scope, wanted: Expected) -> None:
             _in_int32(name, int(value))
 
 
+def _limit(scope: Scope) -> int:
+    return MAX_UPLOAD if _content_type(scope) == "multipart/form-data" else MAX_BODY
+
+
 def check_body(body: bytes, scope: Scope, wanted: Expected) -> None:
-    if len(body) > MAX_BODY:
-        raise _too_large()
+    if len(body) > _limit(scope):
+        raise _too_large(_limit(scope))
     if not body:
         return
     media = _content_type(scope)
@@ -174,17 +181,18 @@ def check_body(body: bytes, scope: Scope, wanted: Expected) -> None:
             _clean(name, value)
 
 
-def _too_large() -> HTTPException:
+def _too_large(limit: int) -> HTTPException:
     return HTTPException(
         status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        detail=f"Nội dung quá lớn (tối đa {MAX_BODY} byte) / Body larger than {MAX_BODY} bytes",
+        detail=f"Nội dung quá lớn (tối đa {limit} byte) / Body larger than {limit} bytes",
     )
 
 
 async def _read_body(scope: Scope, receive: Receive) -> bytes:
+    limit = _limit(scope)
     for name, value in scope["headers"]:
-        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY:
-            raise _too_large()
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -193,8 +201,8 @@ async def _read_body(scope: Scope, receive: Receive) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            raise _too_large()
+        if size > limit:
+            raise _too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
