@@ -23,9 +23,13 @@ from piccolo.engine.base import Engine
 
 from nguon.accounts.routes import LOGIN_ATTEMPTS_STORE
 from nguon.accounts.tokens import TokenSigner
+from nguon.api.edge import EdgeLimits
+from nguon.api.error_docs import document_error_responses
 from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.logs import logging_config
+from nguon.api.proxies import trusted_proxy_middleware
 from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
+from nguon.api.security_headers import SecurityHeaders
 from nguon.api.sessions import DropEmptySessionMiddleware, session_config
 from nguon.api.tenant import TenantCache, TenantFromPathMiddleware
 from nguon.crypto import derive_key
@@ -143,7 +147,7 @@ def create_app(
         cookie_samesite="lax",
         exclude=[CSRF_EXEMPT_PATTERN, "^/health$", "^/schema", "^/static/"],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             tenant_router(),
@@ -153,7 +157,14 @@ def create_app(
         on_app_init=[prepare_config],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        middleware=[TenantFromPathMiddleware, sessions.middleware, DropEmptySessionMiddleware],
+        middleware=[
+            *trusted_proxy_middleware(settings.trusted_proxies),
+            EdgeLimits(),
+            TenantFromPathMiddleware,
+            sessions.middleware,
+            DropEmptySessionMiddleware,
+        ],
+        before_send=[SecurityHeaders(PORTAL / "templates")],
         csrf_config=csrf,
         stores=shared_stores(settings),
         template_config=TemplateConfig(instance=template_engine(settings.debug)),
@@ -176,3 +187,5 @@ def create_app(
         ),
         debug=settings.debug,
     )
+    document_error_responses(app)
+    return app

@@ -225,6 +225,10 @@ def _problem(error: msgspec.ValidationError, prefix: str) -> str:
     unknown = re.fullmatch(r"Object contains unknown field `(.+)`", message)
     if unknown:
         return f"{path}.{unknown.group(1)}: unknown field"
+    # A struct's own check (``__post_init__``) names its field as ``name: message``.
+    named = re.fullmatch(r"(?P<field>[a-z_]+): (?P<message>.+)", message, re.DOTALL)
+    if named:
+        return f"{path}.{named.group('field')}: {named.group('message')}"
     return f"{path}: {message}"
 
 

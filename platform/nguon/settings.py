@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -20,6 +21,8 @@ class Settings(msgspec.Struct, frozen=True):
     """The Postgres role the web processes connect as; migrations grant it what it needs."""
     rendered_pages: int = 256
     """How many rendered list pages each process keeps (``nguon.portal.rendered``); 0: none."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)."""
 
 
 def load_settings() -> Settings:
@@ -32,6 +35,7 @@ def load_settings() -> Settings:
         debug=os.environ.get("NGUON_DEBUG", "") in {"1", "true", "yes"},
         app_role=os.environ.get("NGUON_APP_ROLE", "nguon_app"),
         rendered_pages=_count("NGUON_RENDERED_PAGES", 256),
+        trusted_proxies=_networks("NGUON_TRUSTED_PROXIES"),
     )
 
 
@@ -42,6 +46,16 @@ def _count(name: str, default: int) -> int:
     if not raw.isdigit():
         raise SystemExit(f"{name} must be a whole number, not {raw!r}")
     return int(raw)
+
+
+def _networks(name: str) -> tuple[str, ...]:
+    entries = tuple(e.strip() for e in os.environ.get(name, "").split(",") if e.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SystemExit(f"{name}: {entry!r} is not an IP address or network") from None
+    return entries
 
 
 def _working_folder_secret() -> str:

@@ -27,7 +27,7 @@ async def _switch_on(world: World, days_before: int = 7, webhooks: bool = True) 
             world.tenant_id, "deadline_reminders", True, {"days_before": days_before}
         )
         if webhooks:
-            endpoint = {"url": "http://127.0.0.1:9/hook", "secret": "x" * 16}
+            endpoint = {"url": "https://hooks.example.org/nguon", "secret": "x" * 16}
             await save_setting(world.tenant_id, "webhooks", True, {"endpoints": [endpoint]})
 
 

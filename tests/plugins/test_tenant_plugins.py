@@ -177,7 +177,7 @@ async def test_secrets_are_masked_and_a_masked_secret_sent_back_keeps_the_stored
     world = await build_world(db, "gsec")
     admin = await token_for(client, world.slug, "admin")
     url = f"/t/{world.slug}/api/v1/admin/plugins/webhooks"
-    config = {"endpoints": [{"url": "http://127.0.0.1:9/hook", "secret": "s" * 20}]}
+    config = {"endpoints": [{"url": "https://hooks.example.org/nguon", "secret": "s" * 20}]}
     assert (
         await client.put(url, headers=admin, json={"enabled": True, "config": config})
     ).status_code == 200
@@ -261,7 +261,7 @@ async def test_secrets_in_plugin_settings_are_encrypted_at_rest(db: Database) ->
 
     world = await build_world(db, "sealed-secrets")
     secret = "khoa-ky-webhook-rat-bi-mat-2026"
-    config = {"endpoints": [{"url": "http://127.0.0.1:9/hook", "secret": secret}]}
+    config = {"endpoints": [{"url": "https://hooks.example.org/nguon", "secret": secret}]}
     with tenant_context(world.tenant_id):
         await save_setting(world.tenant_id, "webhooks", True, config)
         stored = await TenantPlugin.select(TenantPlugin.config).where(

@@ -10,11 +10,11 @@ import statistics
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from nguon.app import create_app
 from nguon.audit.service import Actor
+from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
 from nguon.pipeline.events import ListEvent, ListSummary, dispatch
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins_builtin.webhooks.outbox import deliver_due, verify
@@ -33,6 +33,13 @@ from tests.http.conftest import (
 from tests.plugins.receiver import Receiver, free_port
 
 SECRET = "receiver-shared-secret-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def local_receivers_allowed() -> Iterator[None]:
+    """The operator's allow-list lets these tests' receivers on 127.0.0.1 be posted to."""
+    with use_outbound_policy(OutboundPolicy.parse("127.0.0.1/32")):
+        yield
 
 
 @pytest.fixture
@@ -87,7 +94,7 @@ async def test_a_receiver_down_for_a_while_gets_every_event_once_signed_when_bac
         await _fire(world, kind, list_id)
     await _fire(quiet, "submitted", 3)  # the webhooks plugin is off there
 
-    async with httpx.AsyncClient() as http:
+    async with guarded_client() as http:
         await deliver_due(http)  # the receiver is down: every attempt fails
         failed = await _rows(world)
         assert [(r["status"], r["attempts"]) for r in failed] == [("pending", 1)] * 4
@@ -132,7 +139,7 @@ async def test_the_tenant_admin_sees_the_delivery_log(
     world = await build_world(db, "whlog")
     await _webhooks_on(world, receiver.url, max_attempts=1)
     await _fire(world, "accepted", 5)
-    async with httpx.AsyncClient() as http:
+    async with guarded_client() as http:
         await deliver_due(http)
 
     admin = await token_for(client, world.slug, "admin")

@@ -1,5 +1,5 @@
 """Two server processes behind one address behave as one server: a session made by
-one is valid on the other, and login failures and rate limits are counted together.
+one is valid on the other, and login failures and lock-outs are counted together.
 Once with the database as the shared store, once with Redis."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _database_url(db: Database) -> str:
     return f"sqlite:///{db.app.path}"
 
 
-async def test_two_processes_share_sessions_lock_outs_and_rate_limits(
+async def test_two_processes_share_sessions_and_lock_outs(
     sqlite_db: Database, store_url: str | None
 ) -> None:
     world = await build_world(sqlite_db, "two-procs")
@@ -85,13 +85,10 @@ async def test_two_processes_share_sessions_lock_outs_and_rate_limits(
             assert "Tài khoản tạm khóa" in refused.text
             assert int(refused.headers["retry-after"]) > 14 * 60
 
-        # Failed attempts from one address are counted by both processes together.
+        # Made-up names from the same address, on both processes, refuse no real user.
         for attempt in range(20):
             client = one if attempt % 2 == 0 else two
             answer = login(client, other.slug, f"khong-co-{attempt}", "mật khẩu sai")
             assert answer.status_code == 401
         for client in (one, two):
-            limited = login(client, other.slug, "admin", PASSWORD)
-            assert limited.status_code == 429
-            assert "quá nhiều lần" in limited.text
-            assert 0 < int(limited.headers["retry-after"]) <= 60
+            assert login(client, other.slug, "admin", PASSWORD).status_code == 303

@@ -22,7 +22,7 @@ from nguon.accounts.service import (
     authenticate,
     change_password,
 )
-from nguon.accounts.throttle import LockedOut, LoginGuard, TooManyAttempts
+from nguon.accounts.throttle import LockedOut, LoginGuard
 from nguon.accounts.tokens import TokenSigner
 from nguon.api.auth import SESSION_SIGNED_IN, SESSION_TENANT, SESSION_USER
 from nguon.api.session_rotation import rotate_session_id
@@ -40,8 +40,8 @@ def login_guard(request: Request[Any, Any, Any]) -> LoginGuard:
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The peer address as the server sees it (behind a proxy, run uvicorn with
-    ``--proxy-headers --forwarded-allow-ips`` so this is the user's address)."""
+    """The client's address: the peer's, or the one a trusted proxy forwarded
+    (``NGUON_TRUSTED_PROXIES``, applied by ``nguon.api.proxies``)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -62,17 +62,18 @@ class WrongPassword(Exception):
 async def sign_in(request: Request[Any, Any, Any], username: str, password: str) -> SignedInUser:
     """Check the rate limits and lock-out, then the password.
 
-    Raises ``TooManyAttempts``/``LockedOut`` when refused without checking the password,
+    Raises ``LockedOut`` when refused without checking the password,
     ``WrongPassword`` for a wrong password (saying so when it starts a lock-out).
     """
     tenant_id = tenant_of(request.scope).id
+    address = client_address(request)
     guard = login_guard(request)
-    await guard.before_attempt(tenant_id, client_address(request), username)
+    await guard.before_attempt(tenant_id, address, username)
     async with atomic():
         user = await authenticate(username, password)
     if user is None:
-        raise WrongPassword(await guard.failed(tenant_id, client_address(request), username))
-    await guard.succeeded(tenant_id, username)
+        raise WrongPassword(await guard.failed(tenant_id, address, username))
+    await guard.succeeded(tenant_id, address, username)
     return user
 
 
@@ -84,7 +85,7 @@ async def issue_token(
 ) -> TokenResponse:
     try:
         user = await sign_in(request, data.username, data.password)
-    except (TooManyAttempts, LockedOut) as refused:
+    except LockedOut as refused:
         raise TooManyRequestsException(
             refused.message, headers={"Retry-After": str(refused.retry_after)}
         ) from None
@@ -126,7 +127,7 @@ async def login_submit(
     tenant = tenant_of(request.scope)
     try:
         user = await sign_in(request, data.username, data.password)
-    except (TooManyAttempts, LockedOut) as refused:
+    except LockedOut as refused:
         page = _login_page(
             request, error=refused.message, next_path=data.next, status=HTTP_429_TOO_MANY_REQUESTS
         )
@@ -199,7 +200,7 @@ async def password_submit(
     guard = login_guard(request)
     try:
         await guard.before_attempt(tenant_id, client_address(request), access.username)
-    except (TooManyAttempts, LockedOut) as refused:
+    except LockedOut as refused:
         page = _password_page(
             request,
             access,

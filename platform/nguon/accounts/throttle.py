@@ -1,11 +1,21 @@
-"""Login rate limits and lock-outs, kept in the store every server process shares.
+"""Login lock-outs, kept in the store every server process shares.
 
-Per tenant and client address: at most ``per_address`` failed attempts a minute (a
-commune office signs in from one address; its successful sign-ins are never limited).
-Per tenant and username: at most ``per_username`` attempts a minute, and after ``max_failures``
-wrong passwords in a row the name is locked for ``lockout`` — every attempt, even
-with the right password, is refused until then. Unknown usernames are counted and
-locked exactly like real ones, so the answers never tell which names exist.
+Limits are per account and per (client address, account), never per address alone: a
+commune office signs in from one address, and neither a colleague's mistakes nor an
+attacker's made-up names on that address may refuse another person's right password.
+
+- Per (tenant, address, username): after ``max_failures`` wrong passwords in a row that
+  address is locked out of that name for ``lockout`` — every attempt from it, even with the
+  right password, is refused until then. The account's owner at another address is not.
+- Per (tenant, username): after ``max_account_failures`` wrong passwords from any addresses
+  within ``lockout`` (a guessing attack spread over many addresses) the name is locked for
+  every address that has not signed in to it successfully in the last ``known_for``: its
+  owner at their usual address still gets in.
+
+Successful sign-ins are never counted against anyone. Unknown usernames are counted and
+locked exactly like real ones, so the answers never tell which names exist. The address is
+the client's as ``nguon.api.proxies`` established it (X-Forwarded-For only from proxies
+the operator trusts).
 """
 
 from __future__ import annotations
@@ -23,24 +33,13 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 
 
 class LoginLimits(msgspec.Struct, frozen=True, kw_only=True):
-    per_address: int = 20
-    per_username: int = 10
-    window_seconds: int = 60
     max_failures: int = 5
+    """Wrong passwords in a row from one address that lock it out of the account."""
+    max_account_failures: int = 50
+    """Wrong passwords from all addresses that lock the account for unknown addresses."""
     lockout: dt.timedelta = dt.timedelta(minutes=15)
-
-
-class TooManyAttempts(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-    @property
-    def message(self) -> str:
-        return (
-            f"Đăng nhập quá nhiều lần trong thời gian ngắn. Hãy thử lại sau {self.retry_after} "
-            f"giây. / Too many sign-in attempts; try again in {self.retry_after} seconds."
-        )
+    known_for: dt.timedelta = dt.timedelta(days=90)
+    """How long an address that signed in to an account stays known to it."""
 
 
 class LockedOut(Exception):
@@ -74,39 +73,46 @@ class LoginGuard:
         self.counter = cast(CountingStore, store)
         self.limits = limits or LoginLimits()
 
-    async def _locked_until(self, tenant_id: int, username: str) -> dt.datetime | None:
-        raw = await self.store.get(f"lock:{tenant_id}:{_name(username)}")
+    async def _locked_until(self, key: str) -> dt.datetime | None:
+        raw = await self.store.get(key)
         return dt.datetime.fromisoformat(raw.decode()) if raw else None
 
-    async def _count(self, key: str, limit: int) -> None:
-        window = self.limits.window_seconds
-        if await self.counter.increment(key, window) > limit:
-            remaining = await self.store.expires_in(key)
-            raise TooManyAttempts(retry_after=max(1, remaining or window))
-
     async def before_attempt(self, tenant_id: int, address: str, username: str) -> None:
-        """Raise ``TooManyAttempts`` or ``LockedOut`` when this attempt may not be checked."""
-        address_key = f"address:{tenant_id}:{address}"
-        if await self.counter.count(address_key) >= self.limits.per_address:
-            remaining = await self.store.expires_in(address_key)
-            raise TooManyAttempts(retry_after=max(1, remaining or self.limits.window_seconds))
-        await self._count(f"username:{tenant_id}:{_name(username)}", self.limits.per_username)
-        until = await self._locked_until(tenant_id, username)
+        """Raise ``LockedOut`` when this attempt may not be checked."""
+        name = _name(username)
+        until = await self._locked_until(f"lock:{tenant_id}:{address}:{name}")
+        if until is None:
+            until = await self._locked_until(f"account-lock:{tenant_id}:{name}")
+            if until is not None and await self.store.exists(f"known:{tenant_id}:{address}:{name}"):
+                until = None
         if until is not None:
             raise LockedOut(until)
 
-    async def failed(self, tenant_id: int, address: str, username: str) -> dt.datetime | None:
-        """Count a wrong password; returns the end of the lock-out it starts, if any."""
-        await self.counter.increment(f"address:{tenant_id}:{address}", self.limits.window_seconds)
-        name = _name(username)
+    async def _lock_if(self, key: str, limit: int, lock_key: str) -> dt.datetime | None:
         seconds = int(self.limits.lockout.total_seconds())
-        failures = await self.counter.increment(f"failures:{tenant_id}:{name}", seconds)
-        if failures < self.limits.max_failures:
+        if await self.counter.increment(key, seconds) < limit:
             return None
         until = dt.datetime.now(dt.UTC) + self.limits.lockout
-        await self.store.set(f"lock:{tenant_id}:{name}", until.isoformat(), expires_in=seconds)
-        await self.store.delete(f"failures:{tenant_id}:{name}")
+        await self.store.set(lock_key, until.isoformat(), expires_in=seconds)
+        await self.store.delete(key)
         return until
 
-    async def succeeded(self, tenant_id: int, username: str) -> None:
-        await self.store.delete(f"failures:{tenant_id}:{_name(username)}")
+    async def failed(self, tenant_id: int, address: str, username: str) -> dt.datetime | None:
+        """Count a wrong password; returns the end of the lock-out of this address, if any."""
+        name = _name(username)
+        await self._lock_if(
+            f"account-failures:{tenant_id}:{name}",
+            self.limits.max_account_failures,
+            f"account-lock:{tenant_id}:{name}",
+        )
+        return await self._lock_if(
+            f"failures:{tenant_id}:{address}:{name}",
+            self.limits.max_failures,
+            f"lock:{tenant_id}:{address}:{name}",
+        )
+
+    async def succeeded(self, tenant_id: int, address: str, username: str) -> None:
+        name = _name(username)
+        await self.store.delete(f"failures:{tenant_id}:{address}:{name}")
+        seconds = int(self.limits.known_for.total_seconds())
+        await self.store.set(f"known:{tenant_id}:{address}:{name}", b"1", expires_in=seconds)

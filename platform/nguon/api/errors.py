@@ -6,6 +6,7 @@ answered with a plain 500.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from typing import Any
@@ -27,6 +28,7 @@ from litestar.status_codes import (
 from nguon.api.auth import LoginRequired
 from nguon.api.tenant import TenantMerged
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from nguon.rules.errors import NoVersionInForce
 
 logger = logging.getLogger("nguon.http")
 
@@ -181,6 +183,17 @@ def tenant_merged(request: Request[Any, Any, Any], exc: TenantMerged) -> Respons
     )
 
 
+def no_version_in_force(request: Request[Any, Any, Any], exc: NoVersionInForce) -> Response[Any]:
+    """A date before (or after) every version of the province's rules: the caller's input."""
+    day = re.search(r"\d{4}-\d{2}-\d{2}", str(exc))
+    on = f" ngày {dt.date.fromisoformat(day.group()):%d/%m/%Y}" if day else ""
+    detail = (
+        f"Không có phiên bản quy định nào của tỉnh có hiệu lực vào{on}: hãy chọn ngày khác. / "
+        f"No version of the province's rules is in force on that date."
+    )
+    return _answer(request, ErrorBody(status_code=HTTP_400_BAD_REQUEST, detail=detail))
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error(
         "unhandled error",
@@ -200,5 +213,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_error,
     LoginRequired: login_required,
     TenantMerged: tenant_merged,
+    NoVersionInForce: no_version_in_force,
     Exception: unexpected_error,
 }

@@ -93,8 +93,14 @@ def enrolment_out(row: dict[str, Any], candidate: dict[str, Any]) -> EnrolmentOu
 
 
 def certificate_valid_until(package_id: str, issued_on: dt.date) -> dt.date:
-    """The first day a certificate issued on ``issued_on`` is no longer valid."""
-    months = int(load_package(package_id).parameter(VALIDITY_PARAMETER, issued_on))
+    """The first day a certificate issued on ``issued_on`` is no longer valid.
+
+    A certificate older than the parameter's first value is judged by that first value
+    (the earliest rule the package knows), never refused.
+    """
+    package = load_package(package_id)
+    first = min(value.valid_from for value in package.parameters[VALIDITY_PARAMETER].values)
+    months = int(package.parameter(VALIDITY_PARAMETER, max(issued_on, first)))
     return add_months(issued_on, months)
 
 

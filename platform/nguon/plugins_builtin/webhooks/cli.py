@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import click
-import httpx
 
 from nguon.db.binding import using_engine
 from nguon.db.engine import is_postgres, make_engine
+from nguon.outbound import guarded_client
 from nguon.plugins_builtin.webhooks.outbox import DeliveryReport, deliver_due
 from nguon.settings import load_settings
 
@@ -28,7 +28,7 @@ def deliver_command() -> None:
             if is_postgres(engine):
                 await engine.start_connection_pool()
             try:
-                async with httpx.AsyncClient() as client:
+                async with guarded_client() as client:
                     return await deliver_due(client)
             finally:
                 if is_postgres(engine):

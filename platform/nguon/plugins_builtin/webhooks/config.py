@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from nguon.outbound import OutboundRefused, check_url
+
 EventType = Literal[
     "list.submitted",
     "list.returned",
@@ -23,6 +25,12 @@ class Endpoint(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     """Key of the ``X-Nguon-Signature: sha256=<hex>`` HMAC over the raw body."""
     events: list[EventType] = msgspec.field(default_factory=lambda: list(EVENT_TYPES))
     """Which event types this endpoint receives (all by default)."""
+
+    def __post_init__(self) -> None:
+        try:
+            check_url(self.url)
+        except OutboundRefused as refused:
+            raise ValueError(f"url: địa chỉ nhận không được phép / {refused}") from None
 
 
 class WebhooksConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from nguon.outbound import OutboundRefused, guarded_client
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins_builtin.webhooks.config import WebhooksConfig
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
@@ -203,8 +204,10 @@ async def _attempt(
             )
             status = response.status_code
             error = "" if response.is_success else f"HTTP {status}"
+        except OutboundRefused as refused:
+            error = str(refused)
         except httpx.HTTPError as failure:
-            error = f"{type(failure).__name__}: {failure}"[:500]
+            error = delivery_error(failure)
     changes: dict[Any, Any] = {
         WebhookDelivery.attempts: attempts,
         WebhookDelivery.last_status: status,
@@ -214,7 +217,7 @@ async def _attempt(
         changes[WebhookDelivery.status] = "delivered"
         changes[WebhookDelivery.delivered_at] = _now()
         report.delivered += 1
-    elif endpoint is None or attempts >= config.max_attempts:
+    elif endpoint is None or attempts >= config.max_attempts or refused_by_policy(error):
         changes[WebhookDelivery.status] = "failed"
         report.gave_up += 1
         logger.warning("webhook delivery %s given up: %s", row["delivery_id"], error)
@@ -224,6 +227,20 @@ async def _attempt(
     await WebhookDelivery.update(changes).where(
         in_tenant(WebhookDelivery), WebhookDelivery.id == row["id"]
     )
+
+
+def delivery_error(failure: httpx.HTTPError) -> str:
+    """What the delivery log says of a failed attempt: the kind of failure only, so the log
+    cannot be used to tell a closed port from a filtered one."""
+    if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout):
+        return "ConnectError: the receiver could not be reached"
+    if isinstance(failure, httpx.TimeoutException):
+        return "Timeout: the receiver did not answer in time"
+    return f"{type(failure).__name__}: the exchange with the receiver failed"
+
+
+def refused_by_policy(error: str) -> bool:
+    return error.startswith("refused by policy")
 
 
 class DeliveryOut(msgspec.Struct, kw_only=True):
@@ -285,7 +302,7 @@ class Worker:
             self._task = None
 
     async def _run(self) -> None:
-        async with httpx.AsyncClient() as client:
+        async with guarded_client() as client:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)

@@ -306,3 +306,36 @@ async def test_an_unknown_tenant_is_404(db: Database, client: AppClient) -> None
         "/t/khong-ton-tai/api/v1/auth/token", json={"username": "a", "password": "b"}
     )
     assert response.status_code == 404
+
+
+async def test_every_route_taking_an_id_refuses_another_subtrees_objects(
+    db: Database, client: AppClient
+) -> None:
+    """A district committee's editor reaches nothing of the other district's subtree:
+    every id-bearing route answers 403 or 404 and nothing changes."""
+    world = await build_world(db, "subtree")
+    ids = await _seed_pipeline(db, client, world, await _seed_people(client, world, "Đỗ Văn Hải"))
+    outsider = await token_for(client, world.slug, "district_2_editor")
+    await portal_login(client, world.slug, "district_2_editor")
+    page = await client.get(f"/t/{world.slug}/units/{world.units['cell_z']}")
+    outsider["x-csrftoken"] = csrf_token_in(page.text)
+    admin = await token_for(client, world.slug, "admin")
+    before = await client.get(
+        f"/t/{world.slug}/api/v1/candidates/{ids['candidate_id']}", headers=admin
+    )
+
+    reached = []
+    for method, path, _ in _tenant_routes_with_ids(client):
+        body = _body(method, path, ids)
+        if "/lists/" in path:
+            body = _LIST_BODIES.get(path.rsplit("/", 1)[-1], body)
+        answer = await client.request(
+            method, _fill(path, world.slug, ids), json=body, headers=outsider
+        )
+        if answer.status_code not in {403, 404}:
+            reached.append(f"{method} {path}: {answer.status_code}")
+    assert reached == []
+    after = await client.get(
+        f"/t/{world.slug}/api/v1/candidates/{ids['candidate_id']}", headers=admin
+    )
+    assert after.json() == before.json()

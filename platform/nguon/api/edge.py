@@ -1,0 +1,240 @@
+"""Input limits at the edge, before any handler runs, on every route alike.
+
+- Integer path and query parameters must fit a 32-bit signed integer (every id column and
+  every page number does): past it, 400 naming the parameter, never a database overflow.
+- No string — path, query, form or JSON, keys and values — may hold NUL, other control
+  characters (tab, line feed and carriage return excepted) or bidirectional overrides that
+  make text display other than it is stored: 400 naming the field.
+- Bodies: at most ``MAX_BODY`` bytes, ``MAX_UPLOAD`` for file uploads (413); JSON nested at
+  most ``MAX_DEPTH`` deep (400); a handler that takes JSON takes it only as
+  ``application/json`` (415).
+
+The body is read once here and handed on unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgspec
+from litestar.enums import ParamType, RequestEncodingType
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.params import ParameterKwarg
+from litestar.status_codes import (
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+MAX_BODY = 1_048_576
+MAX_UPLOAD = 10 * MAX_BODY
+"""File uploads (``multipart/form-data``: unit and member imports) may be larger."""
+MAX_DEPTH = 32
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Expected(msgspec.Struct, frozen=True):
+    """What one handler takes: its integer query parameters and its body's encoding."""
+
+    int_queries: frozenset[str]
+    body: str | None  # "json", "form" or None (no body, or one this module leaves alone)
+
+
+@cache
+def expected(handler: HTTPRouteHandler) -> Expected:
+    int_queries = set()
+    body: str | None = None
+    in_path = {name for path in handler.paths for name in re.findall(r"\{(\w+):", path)}
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if name == "data":
+            media = getattr(kwarg, "media_type", None)
+            if media in (None, RequestEncodingType.JSON):
+                body = "json"
+            elif media == RequestEncodingType.URL_ENCODED:
+                body = "form"
+            continue
+        is_int = field.is_subclass_of(int) or any(t.is_subclass_of(int) for t in field.inner_types)
+        if not is_int or name in in_path:
+            continue
+        if isinstance(kwarg, ParameterKwarg):
+            if kwarg.param_type == ParamType.QUERY:
+                int_queries.add(kwarg.name or name)
+        elif kwarg is None:
+            int_queries.add(name)
+    return Expected(int_queries=frozenset(int_queries), body=body)
+
+
+def _refuse(field: str, message: str) -> ValidationException:
+    return ValidationException(
+        detail=f"{field}: {message}", extra=[{"key": field, "message": message}]
+    )
+
+
+def _clean(field: str, value: str) -> None:
+    bad = FORBIDDEN.search(value)
+    if bad is not None:
+        raise _refuse(
+            field,
+            f"ký tự điều khiển U+{ord(bad.group()):04X} không được phép / "
+            f"control character U+{ord(bad.group()):04X} is not allowed",
+        )
+
+
+def _in_int32(field: str, value: int) -> None:
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise _refuse(
+            field,
+            f"số phải trong khoảng {INT32_MIN}..{INT32_MAX} / "
+            f"must be between {INT32_MIN} and {INT32_MAX}",
+        )
+
+
+def _depth(body: bytes) -> int:
+    """How deep the JSON nests, ignoring brackets inside strings."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return 0
+    text = re.sub(rb'"(?:[^"\\]|\\.)*"', b"", body)
+    depth = deepest = 0
+    for byte in text:
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def _walk(value: Any, path: str) -> None:
+    if isinstance(value, str):
+        _clean(path or "body", value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            _clean(name, str(key))
+            _walk(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(item, f"{path}[{index}]")
+
+
+def _content_type(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.decode("latin-1").split(";", 1)[0].strip().lower()
+    return ""
+
+
+def check_parameters(scope: Scope, wanted: Expected) -> None:
+    for name, value in scope.get("path_params", {}).items():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            _in_int32(name, value)
+        elif isinstance(value, str):
+            _clean(name, value)
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        _clean(name, name)
+        _clean(name, value)
+        if name in wanted.int_queries and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            _in_int32(name, int(value))
+
+
+def _limit(scope: Scope) -> int:
+    return MAX_UPLOAD if _content_type(scope) == "multipart/form-data" else MAX_BODY
+
+
+def check_body(body: bytes, scope: Scope, wanted: Expected) -> None:
+    if len(body) > _limit(scope):
+        raise _too_large(_limit(scope))
+    if not body:
+        return
+    media = _content_type(scope)
+    is_json = media == "application/json" or media.endswith("+json")
+    if wanted.body == "json" and not is_json:
+        raise HTTPException(
+            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail="Nội dung phải là application/json / The body must be application/json",
+        )
+    if is_json:
+        if _depth(body) > MAX_DEPTH:
+            raise _refuse(
+                "body",
+                f"JSON lồng quá {MAX_DEPTH} cấp / JSON nested deeper than {MAX_DEPTH} levels",
+            )
+        try:
+            decoded = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            return  # the handler's own decoding names what is wrong
+        _walk(decoded, "")
+    elif media == "application/x-www-form-urlencoded":
+        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+            _clean(name, name)
+            _clean(name, value)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(
+        status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        detail=f"Nội dung quá lớn (tối đa {limit} byte) / Body larger than {limit} bytes",
+    )
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes:
+    limit = _limit(scope)
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+class EdgeLimits(ASGIMiddleware):
+    """Applies the limits above to every matched route."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["type"] != "http":
+            await next_app(scope, receive, send)
+            return
+        handler = scope.get("route_handler")
+        wanted = (
+            expected(handler)
+            if isinstance(handler, HTTPRouteHandler)
+            else Expected(frozenset(), None)
+        )
+        check_parameters(scope, wanted)
+        if scope["method"] not in _BODY_METHODS:
+            await next_app(scope, receive, send)
+            return
+        body = await _read_body(scope, receive)
+        check_body(body, scope, wanted)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await next_app(scope, replay, send)
