@@ -29,6 +29,7 @@ from nguon.api.session_rotation import rotate_session_id
 from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
 from nguon.clock import now_ms
+from nguon.portal.wording import vietnamese
 
 logger = logging.getLogger("nguon.accounts")
 
@@ -128,12 +129,17 @@ async def login_submit(
         user = await sign_in(request, data.username, data.password)
     except (TooManyAttempts, LockedOut) as refused:
         page = _login_page(
-            request, error=refused.message, next_path=data.next, status=HTTP_429_TOO_MANY_REQUESTS
+            request,
+            error=vietnamese(refused.message),
+            next_path=data.next,
+            status=HTTP_429_TOO_MANY_REQUESTS,
         )
         page.headers["Retry-After"] = str(refused.retry_after)
         return page
     except WrongPassword as wrong:
-        return _login_page(request, error=wrong.message, next_path=data.next, status=401)
+        return _login_page(
+            request, error=vietnamese(wrong.message), next_path=data.next, status=401
+        )
     start_session(request, user.user_id)
     return Redirect(path=_safe_next(tenant.slug, data.next), status_code=303)
 

@@ -10,6 +10,7 @@ from litestar import Request
 
 from nguon.errors import DomainError
 from nguon.pipeline.schemas import ResolutionIn
+from nguon.portal.dates import invalid_message, parse_date
 
 RESOLUTION_FIELDS = (
     "resolution.number",
@@ -56,9 +57,9 @@ def date_field(
         errors[name] = f"Hãy nhập {label}."
         return None
     try:
-        return dt.date.fromisoformat(text)
+        return parse_date(text)
     except ValueError:
-        errors[name] = f"{label.capitalize()} không hợp lệ (ngày/tháng/năm)."
+        errors[name] = invalid_message(label)
         return None
 
 

@@ -26,7 +26,8 @@ from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
 from nguon.pipeline.events import pipeline_transaction
-from nguon.pipeline.list_read import ListRead, snapshot
+from nguon.pipeline.list_read import APPROVE, ListRead, snapshot
+from nguon.pipeline.ownership import NOT_OWNER, NOT_RECEIVER, acts_for
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
 from nguon.portal import rendered
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
@@ -38,6 +39,7 @@ from nguon.portal.forms import (
     version_of,
 )
 from nguon.portal.list_people import people_html
+from nguon.portal.next_steps import late_text
 from nguon.portal.progress import subtree_units
 from nguon.rules.registry import load_package
 from nguon.tenancy.package import tenant_package_id
@@ -128,8 +130,10 @@ async def _unit_lists_page(
             steps={step: STEP_LABELS[step] for step in STEPS},
             form=form or {"step": "survey", "period": current},
             errors=errors or {},
-            can_write=access.can(unit.path, WRITE),
+            can_write=acts_for(access, unit.path, WRITE),
             closed=closed_by(unit, dt.date.today()),
+            late_text=late_text,
+            today=dt.date.today(),
         ),
         status_code=status,
     )
@@ -197,10 +201,12 @@ def _list_context(
     done: str,
     today: dt.date,
 ) -> dict[str, Any]:
+    package = load_package(read.row["tenant.rules_package"])
+    holding_kinds = package.people_holding_kinds
     people = people_html(
         request,
         read,
-        load_package(read.row["tenant.rules_package"]),
+        package,
         tenant_of(request.scope).slug,
         (form.get("add.candidate_id", ""), form.get("remove.candidate_id", "")),
     )
@@ -214,8 +220,10 @@ def _list_context(
         actions=set(facts.allowed_actions),
         can_export=bool(list_renderers()),
         errors=errors,
-        form={"resolution.adopted_on": today.isoformat(), **form},
+        form={"resolution.adopted_on": f"{today:%d/%m/%Y}", **form},
         done=DONE_MESSAGES.get(done, ""),
+        late=late_text(facts.summary, today),
+        committee=facts.summary.unit_kind not in holding_kinds,
     )
 
 
@@ -330,6 +338,26 @@ async def _after(
     return Redirect(path=target, status_code=303)
 
 
+CONFIRMED = "yes"
+"""The value of the checkbox that confirms an acceptance or a return."""
+
+
+async def _owned(access: Access, list_id: int) -> dict[str, Any]:
+    """The list, if the caller is a user of the unit that owns it (403 otherwise)."""
+    row = await lists.visible_list(access, list_id)
+    if not acts_for(access, row["unit_path"], WRITE):
+        raise Forbidden(NOT_OWNER)
+    return row
+
+
+async def _received(access: Access, list_id: int) -> dict[str, Any]:
+    """The list, if the caller approves for the unit it was sent to (403 otherwise)."""
+    row = await lists.visible_list(access, list_id)
+    if not acts_for(access, row["receiver_unit.path"], APPROVE):
+        raise Forbidden(NOT_RECEIVER)
+    return row
+
+
 def _candidate_id(raw: dict[str, str], name: str, errors: dict[str, str]) -> int:
     text = raw.get(name, "")
     if not text.isdigit():
@@ -357,7 +385,7 @@ async def _refuse(
 async def add_to_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
     candidate_id = _candidate_id(raw, "add.candidate_id", errors)
@@ -388,7 +416,7 @@ async def add_to_list(
 async def remove_from_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
     candidate_id = _candidate_id(raw, "remove.candidate_id", errors)
@@ -438,7 +466,7 @@ async def _change(
 async def refresh(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
 
     async def change() -> None:
@@ -456,7 +484,7 @@ async def refresh(
 async def adopt(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
     resolution = parse_resolution(raw, errors)
@@ -478,7 +506,7 @@ async def adopt(
 async def submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
 
     async def change() -> None:
@@ -496,13 +524,16 @@ async def submit(
 async def return_to_unit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _received(access, list_id)
     raw = await form_data(request)
+    errors: dict[str, str] = {}
     comment = raw.get("comment", "").strip()
     if not comment:
-        return await _refuse(
-            request, access, list_id, raw, {"comment": "Hãy ghi ý kiến khi trả lại danh sách."}
-        )
+        errors["comment"] = "Hãy ghi ý kiến khi trả lại danh sách."
+    if raw.get("confirm") != CONFIRMED:
+        errors["return.confirm"] = "Hãy đánh dấu xác nhận trả lại danh sách."
+    if errors:
+        return await _refuse(request, access, list_id, raw, errors)
 
     async def change() -> None:
         await lists.return_list(access, list_id, comment, version_of(raw))
@@ -519,8 +550,11 @@ async def return_to_unit(
 async def accept(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _received(access, list_id)
     raw = await form_data(request)
+    if raw.get("confirm") != CONFIRMED:
+        error = "Hãy đánh dấu xác nhận đã xem danh sách trước khi tiếp nhận."
+        return await _refuse(request, access, list_id, raw, {"accept.confirm": error})
 
     async def change() -> None:
         await lists.accept_list(access, list_id, version_of(raw))
@@ -555,7 +589,12 @@ async def inbox_page(
     return Template(
         template_name="inbox.html",
         context=page_context(
-            request, access, items=waiting.items, done=DONE_MESSAGES.get(done, "")
+            request,
+            access,
+            items=waiting.items,
+            done=DONE_MESSAGES.get(done, ""),
+            late_text=late_text,
+            today=dt.date.today(),
         ),
     )
 

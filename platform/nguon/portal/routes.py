@@ -35,6 +35,7 @@ from nguon.portal.context import (
     page_context,
 )
 from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
+from nguon.portal.next_steps import late_text, next_steps
 from nguon.portal.progress import (
     STAGES,
     by_bloc,
@@ -68,6 +69,9 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
                 statuses.append((unit, await period_status(unit.path, period)))
     waiting = (await inbox(access)).items
     notices = await home_notices(access.tenant_id, [unit.id for unit in units], today)
+    holding = (await tenant_package()).people_holding_kinds
+    slug = tenant_of(request.scope).slug
+    todo = await next_steps(access, units, holding, current, waiting, slug, today)
     return Template(
         template_name="home.html",
         context=page_context(
@@ -79,6 +83,8 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             current=current,
             statuses=statuses,
             waiting=waiting,
+            next_steps=todo,
+            late_text=late_text,
             notices=notices,
             step_labels=STEP_LABELS,
             period_kind_labels=PERIOD_KIND_LABELS,

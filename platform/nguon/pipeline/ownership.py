@@ -1,0 +1,36 @@
+"""Who acts on a list: the users of the unit that owns it, and of the unit it was sent to.
+
+A role on a unit covers its subtree for reading, but a list is made, changed, adopted and
+sent only by the users of its own unit, and returned or accepted only by those of the
+unit it is addressed to: a commune committee reads its cells' lists, it does not write
+them. The tenant administrator (whole-tenant grant) may act everywhere, for repairs.
+"""
+
+from __future__ import annotations
+
+from nguon.accounts.permissions import RANK, WHOLE_TENANT, Access, Role
+
+NOT_OWNER = (
+    "Chỉ cán bộ của đơn vị lập danh sách mới được sửa, thông qua và gửi danh sách này; "
+    "cấp trên chỉ xem, tiếp nhận hoặc trả lại."
+)
+NOT_RECEIVER = (
+    "Chỉ người phê duyệt của đơn vị nhận danh sách mới được tiếp nhận hoặc trả lại danh sách này."
+)
+
+
+def acts_for(access: Access, unit_path: str | None, role: Role) -> bool:
+    """Whether the caller holds ``role`` (or stronger) on the unit ``unit_path`` itself,
+    not through an ancestor; the tenant administrator acts for every unit."""
+    if not unit_path:
+        return False
+    return any(
+        RANK[g.role] >= RANK[role] and (g.path == unit_path or g.path == WHOLE_TENANT)
+        for g in access.grants
+    )
+
+
+def own_unit_paths(access: Access, role: Role) -> set[str]:
+    """The paths of the units the caller holds ``role`` on directly (not the tenant-wide
+    grant: an administrator's inbox is not every committee's)."""
+    return {g.path for g in access.grants if g.path != WHOLE_TENANT and RANK[g.role] >= RANK[role]}
