@@ -92,7 +92,7 @@ JOIN app_user AS a ON a.id = m."user" AND a.tenant_id = m.tenant_id
 JOIN org_unit AS u ON u.id = m.unit AND u.tenant_id = m.tenant_id
 WHERE l.tenant_id = {} AND l.id = {}
     AND m.valid_from <= {} AND (m.valid_to IS NULL OR m.valid_to >= {})
-    AND (m.role = 'tenant_admin' OR EXISTS (
+    AND (EXISTS (
         SELECT 1 FROM (SELECT CASE
             WHEN l.state IN ('draft', 'returned', 'adopted') THEN l.unit_path
             WHEN l.state = 'submitted' THEN r.path

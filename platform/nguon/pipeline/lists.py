@@ -27,7 +27,7 @@ from nguon.pipeline import aggregation, chain, list_read
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
 from nguon.pipeline.events import ListEvent, ListSummary, emit
 from nguon.pipeline.list_read import APPROVE, EDITABLE
-from nguon.pipeline.ownership import NOT_OWNER, NOT_RECEIVER, acts_for, own_unit_paths
+from nguon.pipeline.ownership import NOT_OWNER, NOT_RECEIVER, acts_for, addressed_to
 from nguon.pipeline.resolutions import record_resolution, resolution_out
 from nguon.pipeline.schemas import (
     EntryOut,
@@ -369,8 +369,7 @@ async def inbox(access: Access) -> ListPage:
         .run()
     )
     # Addressed to one of the caller's own units, not to a unit somewhere below them.
-    addressed = own_unit_paths(access, APPROVE)
-    rows = [r for r in rows if r["receiver_unit.path"] in addressed]
+    rows = [r for r in rows if addressed_to(access, r["receiver_unit.path"])]
     counts = await _included_counts([r["id"] for r in rows])
     return ListPage(items=[list_out(r, counts.get(r["id"], 0)) for r in rows])
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from nguon.accounts.permissions import RANK, WHOLE_TENANT, Access, Role
 
+APPROVE: Role = "approver"
+
 NOT_OWNER = (
     "Chỉ cán bộ của đơn vị lập danh sách mới được sửa, thông qua và gửi danh sách này; "
     "cấp trên chỉ xem, tiếp nhận hoặc trả lại."
@@ -30,7 +32,7 @@ def acts_for(access: Access, unit_path: str | None, role: Role) -> bool:
     )
 
 
-def own_unit_paths(access: Access, role: Role) -> set[str]:
-    """The paths of the units the caller holds ``role`` on directly (not the tenant-wide
-    grant: an administrator's inbox is not every committee's)."""
-    return {g.path for g in access.grants if g.path != WHOLE_TENANT and RANK[g.role] >= RANK[role]}
+def addressed_to(access: Access, receiver_path: str | None) -> bool:
+    """Whether a list sent to ``receiver_path`` is addressed to the caller: one of the units
+    they approve for directly (the tenant administrator: every unit)."""
+    return acts_for(access, receiver_path, APPROVE)

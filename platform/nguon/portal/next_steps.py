@@ -8,17 +8,18 @@ has passed, or a list sent after that deadline.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
-from nguon.accounts.permissions import WRITE, Access
-from nguon.org.schemas import UnitOut
+from nguon.accounts.permissions import RANK, WHOLE_TENANT, WRITE, Access
+from nguon.org.tables import OrgUnit
+from nguon.org.validity import closed_by
 from nguon.pipeline import lists
-from nguon.pipeline.ownership import acts_for
 from nguon.pipeline.schemas import ListOut
 from nguon.portal.context import STEP_LABELS, period_label
 from nguon.rules.review_calendar import Period
+from nguon.tenancy.scoped import in_tenant
 
 DUE_SOON_DAYS = 14
 """A list still to be sent this many days or fewer before its deadline is "due soon"."""
@@ -95,15 +96,17 @@ def _own_list_step(item: ListOut, slug: str, today: dt.date) -> NextStep | None:
     return None
 
 
-def _not_made_step(unit: UnitOut, period: Period, slug: str, today: dt.date) -> NextStep | None:
+def _not_made_step(
+    unit: dict[str, Any], period: Period, slug: str, today: dt.date
+) -> NextStep | None:
     days = (period.deadline - today).days
     if days > DUE_SOON_DAYS:
         return None
     return NextStep(
         level="late" if days < 0 else "due",
-        title=f"{STEP_LABELS['survey']} kỳ {period_label(period)} — {unit.name}",
+        title=f"{STEP_LABELS['survey']} kỳ {period_label(period)} — {unit['name']}",
         detail=f"Chưa lập danh sách; {_deadline(period.deadline, today)}.",
-        link=f"/t/{slug}/units/{unit.id}/lists",
+        link=f"/t/{slug}/units/{unit['id']}/lists",
         action="Lập danh sách",
     )
 
@@ -118,9 +121,27 @@ def _waiting_step(item: ListOut, slug: str, today: dt.date) -> NextStep:
 ORDER: dict[Level, int] = {"returned": 0, "late": 1, "due": 2, "waiting": 3}
 
 
+async def own_units(access: Access, today: dt.date) -> list[dict[str, Any]]:
+    """The units in force the caller makes lists for: those they hold an editing role on
+    directly (a role on a parent reads the units below, it does not act for them)."""
+    ids = {
+        g.unit_id
+        for g in access.grants
+        if g.unit_id is not None and g.path != WHOLE_TENANT and RANK[g.role] >= RANK[WRITE]
+    }
+    if not ids:
+        return []
+    rows = await (
+        OrgUnit.select()
+        .where(in_tenant(OrgUnit), OrgUnit.id.is_in(list(ids)))
+        .order_by(OrgUnit.path)
+        .run()
+    )
+    return [row for row in rows if not closed_by(row, today)]
+
+
 async def next_steps(
     access: Access,
-    units: list[UnitOut],
     holding_kinds: frozenset[str],
     current: Period | None,
     waiting: list[ListOut],
@@ -130,16 +151,14 @@ async def next_steps(
     """The reader's next steps, the most pressing first: lists returned to their own units,
     late, due soon (made or not yet made), then lists waiting for their decision."""
     steps: list[NextStep] = []
-    for unit in units:
-        if not acts_for(access, unit.path, WRITE):
-            continue
-        own = (await lists.search_lists(access, unit.id)).items
+    for unit in await own_units(access, today):
+        own = (await lists.search_lists(access, unit["id"])).items
         for item in own:
             step = _own_list_step(item, slug, today)
             if step is not None:
                 steps.append(step)
         made = {item.period for item in own}
-        if current is not None and unit.kind in holding_kinds and current.code not in made:
+        if current is not None and unit["kind"] in holding_kinds and current.code not in made:
             step = _not_made_step(unit, current, slug, today)
             if step is not None:
                 steps.append(step)

@@ -71,7 +71,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
     notices = await home_notices(access.tenant_id, [unit.id for unit in units], today)
     holding = (await tenant_package()).people_holding_kinds
     slug = tenant_of(request.scope).slug
-    todo = await next_steps(access, units, holding, current, waiting, slug, today)
+    todo = await next_steps(access, holding, current, waiting, slug, today)
     return Template(
         template_name="home.html",
         context=page_context(
