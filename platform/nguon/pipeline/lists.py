@@ -27,7 +27,13 @@ from nguon.pipeline import aggregation, chain, list_read
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
 from nguon.pipeline.events import ListEvent, ListSummary, emit
 from nguon.pipeline.list_read import APPROVE, EDITABLE
-from nguon.pipeline.ownership import NOT_OWNER, NOT_RECEIVER, acts_for, addressed_to
+from nguon.pipeline.ownership import (
+    NOT_OWN_UNIT,
+    NOT_OWNER,
+    NOT_RECEIVER,
+    acts_for,
+    addressed_to,
+)
 from nguon.pipeline.resolutions import record_resolution, resolution_out
 from nguon.pipeline.schemas import (
     EntryOut,
@@ -382,10 +388,7 @@ async def _unit_row(access: Access, unit_id: int) -> dict[str, Any]:
     if unit is None or not access.can_see(unit["path"]):
         raise InvalidInput("Đơn vị không tồn tại / Unknown unit: unit_id", field="unit_id")
     if not acts_for(access, unit["path"], WRITE):
-        raise Forbidden(
-            "Chỉ cán bộ của đơn vị mới được lập danh sách của đơn vị mình. "
-            "/ Only the unit's own users make its lists"
-        )
+        raise Forbidden(f"{NOT_OWN_UNIT} / Only the unit's own users make its lists")
     return unit
 
 

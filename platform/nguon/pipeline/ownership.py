@@ -16,6 +16,10 @@ NOT_OWNER = (
     "Chỉ cán bộ của đơn vị lập danh sách mới được sửa, thông qua và gửi danh sách này; "
     "cấp trên chỉ xem, tiếp nhận hoặc trả lại."
 )
+NOT_OWN_UNIT = (
+    "Chỉ cán bộ của đơn vị mới được lập danh sách của đơn vị mình; "
+    "cấp trên chỉ xem, tiếp nhận hoặc trả lại."
+)
 NOT_RECEIVER = (
     "Chỉ người phê duyệt của đơn vị nhận danh sách mới được tiếp nhận hoặc trả lại danh sách này."
 )

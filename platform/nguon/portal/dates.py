@@ -31,14 +31,3 @@ def invalid_message(label: str) -> str:
     """The message beside a date field that could not be read, naming the field."""
     return f"{label[:1].upper()}{label[1:]} không đúng: {HINT[:1].lower()}{HINT[1:]}"
 
-
-def shown(value: dt.date | str | None) -> str:
-    """A date as a field shows it: ``05/09/2026`` (an ISO string is converted, other text
-    is kept as the user typed it)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return f"{value:%d/%m/%Y}"
-    if _ISO.match(value.strip()):
-        return f"{dt.date.fromisoformat(value.strip()):%d/%m/%Y}"
-    return value

@@ -27,7 +27,7 @@ from nguon.pipeline import lists
 from nguon.pipeline.documents_build import build_list_document, list_renderers
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.list_read import APPROVE, ListRead, snapshot
-from nguon.pipeline.ownership import NOT_OWNER, NOT_RECEIVER, acts_for
+from nguon.pipeline.ownership import NOT_OWN_UNIT, NOT_OWNER, NOT_RECEIVER, acts_for
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
 from nguon.portal import rendered
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
@@ -157,6 +157,8 @@ async def create_unit_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
 ) -> Response[Any]:
     unit = await get_visible_unit(access, unit_id)
+    if not acts_for(access, unit.path, WRITE):
+        raise Forbidden(NOT_OWN_UNIT)
     raw = await form_data(request)
     errors: dict[str, str] = {}
     step = raw.get("step", "")
