@@ -39,4 +39,3 @@ def test_a_date_that_is_not_day_month_year_is_refused_naming_the_field(typed: st
     assert errors["resolution.adopted_on"] == invalid_message("ngày thông qua")
     assert errors["resolution.adopted_on"].startswith("Ngày thông qua không đúng")
     assert "ngày/tháng/năm" in errors["resolution.adopted_on"]
-

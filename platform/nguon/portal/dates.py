@@ -30,4 +30,3 @@ def parse_date(text: str) -> dt.date:
 def invalid_message(label: str) -> str:
     """The message beside a date field that could not be read, naming the field."""
     return f"{label[:1].upper()}{label[1:]} không đúng: {HINT[:1].lower()}{HINT[1:]}"
-
