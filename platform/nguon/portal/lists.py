@@ -486,10 +486,11 @@ async def refresh(
 async def adopt(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await _owned(access, list_id)
+    row = await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
-    resolution = parse_resolution(raw, errors)
+    holding = load_package(row["tenant.rules_package"]).people_holding_kinds
+    resolution = parse_resolution(raw, errors, committee=row["unit.kind"] not in holding)
     if resolution is None:
         return await _refuse(request, access, list_id, raw, errors)
 
