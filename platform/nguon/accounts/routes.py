@@ -105,11 +105,20 @@ def _safe_next(slug: str, target: str) -> str:
 
 
 def _login_page(
-    request: Request[Any, Any, Any], error: str = "", next_path: str = "", status: int = 200
+    request: Request[Any, Any, Any],
+    error: str = "",
+    next_path: str = "",
+    status: int = 200,
+    username: str = "",
 ) -> Template:
     return Template(
         template_name="login.html",
-        context={"tenant": tenant_of(request.scope), "error": error, "next": next_path},
+        context={
+            "tenant": tenant_of(request.scope),
+            "error": error,
+            "next": next_path,
+            "username": username,
+        },
         status_code=status,
     )
 
@@ -138,7 +147,11 @@ async def login_submit(
         return page
     except WrongPassword as wrong:
         return _login_page(
-            request, error=vietnamese(wrong.message), next_path=data.next, status=401
+            request,
+            error=vietnamese(wrong.message),
+            next_path=data.next,
+            status=401,
+            username=data.username,
         )
     start_session(request, user.user_id)
     return Redirect(path=_safe_next(tenant.slug, data.next), status_code=303)
