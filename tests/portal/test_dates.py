@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from nguon.portal.dates import invalid_message, parse_date
+from nguon.portal.dates import day_of, invalid_message, parse_date, when
 from nguon.portal.forms import date_field
 
 
@@ -39,3 +39,10 @@ def test_a_date_that_is_not_day_month_year_is_refused_naming_the_field(typed: st
     assert errors["resolution.adopted_on"] == invalid_message("ngày thông qua")
     assert errors["resolution.adopted_on"].startswith("Ngày thông qua không đúng")
     assert "ngày/tháng/năm" in errors["resolution.adopted_on"]
+
+
+def test_a_moment_is_shown_on_the_clock_of_vietnam() -> None:
+    late_evening = dt.datetime(2026, 12, 31, 17, 30, tzinfo=dt.UTC)
+    assert when(late_evening) == "01/01/2027 00:30"
+    assert day_of(late_evening) == dt.date(2027, 1, 1)
+    assert when(dt.datetime(2026, 12, 2, 10, 57)) == "02/12/2026 17:57"  # naive: UTC

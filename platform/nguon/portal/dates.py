@@ -30,3 +30,23 @@ def parse_date(text: str) -> dt.date:
 def invalid_message(label: str) -> str:
     """The message beside a date field that could not be read, naming the field."""
     return f"{label[:1].upper()}{label[1:]} không đúng: {HINT[:1].lower()}{HINT[1:]}"
+
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+def in_vietnam(moment: dt.datetime) -> dt.datetime:
+    """A stored moment (UTC; naive ones are UTC too) as a clock in Vietnam shows it."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(VIETNAM)
+
+
+def day_of(moment: dt.datetime) -> dt.date:
+    """The day in Vietnam when ``moment`` happened (a list sent at 23:30 is sent that day)."""
+    return in_vietnam(moment).date()
+
+
+def when(moment: dt.datetime) -> str:
+    """``02/12/2026 17:57``, Vietnam time."""
+    return f"{in_vietnam(moment):%d/%m/%Y %H:%M}"

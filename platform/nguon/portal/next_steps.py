@@ -18,6 +18,7 @@ from nguon.org.validity import closed_by
 from nguon.pipeline import lists
 from nguon.pipeline.schemas import ListOut
 from nguon.portal.context import STEP_LABELS, period_label
+from nguon.portal.dates import day_of
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.scoped import in_tenant
 
@@ -33,7 +34,7 @@ def lateness(item: ListOut, today: dt.date) -> Lateness:
     """``late``: not sent and the deadline has passed; ``sent_late``: sent after it."""
     if item.state in UNSENT:
         return "late" if today > item.period_deadline else ""
-    if item.submitted_at is not None and item.submitted_at.date() > item.period_deadline:
+    if item.submitted_at is not None and day_of(item.submitted_at) > item.period_deadline:
         return "sent_late"
     return ""
 
@@ -45,7 +46,7 @@ def late_text(item: ListOut, today: dt.date) -> str:
             return f"Quá hạn {(today - item.period_deadline).days} ngày"
         case "sent_late":
             assert item.submitted_at is not None
-            return f"Nộp muộn {(item.submitted_at.date() - item.period_deadline).days} ngày"
+            return f"Nộp muộn {(day_of(item.submitted_at) - item.period_deadline).days} ngày"
     return ""
 
 
@@ -112,7 +113,7 @@ def _not_made_step(
 
 
 def _waiting_step(item: ListOut, slug: str, today: dt.date) -> NextStep:
-    sent = f"gửi ngày {item.submitted_at:%d/%m/%Y}" if item.submitted_at else "đã gửi"
+    sent = f"gửi ngày {day_of(item.submitted_at):%d/%m/%Y}" if item.submitted_at else "đã gửi"
     late = late_text(item, today)
     detail = f"{item.included_count} người, {sent}{f' ({late.lower()})' if late else ''}."
     return NextStep("waiting", _title(item), detail, f"/t/{slug}/lists/{item.id}", "Xem và xử lý")
