@@ -35,7 +35,7 @@ from nguon.portal.context import (
     page_context,
 )
 from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
-from nguon.portal.next_steps import late_text, next_steps
+from nguon.portal.next_steps import next_steps
 from nguon.portal.progress import (
     STAGES,
     by_bloc,
@@ -84,7 +84,6 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             statuses=statuses,
             waiting=waiting,
             next_steps=todo,
-            late_text=late_text,
             notices=notices,
             step_labels=STEP_LABELS,
             period_kind_labels=PERIOD_KIND_LABELS,
