@@ -196,6 +196,10 @@ async def test_a_cell_secretary_does_step_one_on_a_phone(
 
     chibo = await phone(browser, base, "demo.chibo", "chibo-demo-2024", shots)
     page = chibo.page
+    # The next thing to do is on the home page before anything else: make this period's list.
+    todo = page.locator("ul.next > li").first
+    assert f"kỳ {period_label(CURRENT)} — {CELL}" in await todo.inner_text()
+    assert await todo.get_by_role("link", name="Lập danh sách").is_visible()
     await chibo.keep("01-home")
     await page.goto(f"{base}/t/{SLUG}/units/999999")
     assert "Không tìm thấy đơn vị này" in await chibo.keep("02-missing-unit")

@@ -27,7 +27,7 @@ DUE_SOON_DAYS = 14
 UNSENT = frozenset({"draft", "returned", "adopted"})
 
 Lateness = Literal["", "late", "sent_late"]
-Level = Literal["returned", "late", "due", "waiting"]
+Level = Literal["returned", "late", "due", "waiting", "next"]
 
 
 def lateness(item: ListOut, today: dt.date) -> Lateness:
@@ -92,19 +92,14 @@ def _own_list_step(item: ListOut, slug: str, today: dt.date) -> NextStep | None:
     what = "Đã thông qua, chưa gửi" if item.state == "adopted" else "Đang soạn, chưa thông qua"
     if today > item.period_deadline:
         return NextStep("late", _title(item), f"{what}; {deadline}.", link, action)
-    if (item.period_deadline - today).days <= DUE_SOON_DAYS:
-        return NextStep("due", _title(item), f"{what}; {deadline}.", link, action)
-    return None
+    level: Level = "due" if (item.period_deadline - today).days <= DUE_SOON_DAYS else "next"
+    return NextStep(level, _title(item), f"{what}; {deadline}.", link, action)
 
 
-def _not_made_step(
-    unit: dict[str, Any], period: Period, slug: str, today: dt.date
-) -> NextStep | None:
+def _not_made_step(unit: dict[str, Any], period: Period, slug: str, today: dt.date) -> NextStep:
     days = (period.deadline - today).days
-    if days > DUE_SOON_DAYS:
-        return None
     return NextStep(
-        level="late" if days < 0 else "due",
+        level="late" if days < 0 else "due" if days <= DUE_SOON_DAYS else "next",
         title=f"{STEP_LABELS['survey']} kỳ {period_label(period)} — {unit['name']}",
         detail=f"Chưa lập danh sách; {_deadline(period.deadline, today)}.",
         link=f"/t/{slug}/units/{unit['id']}/lists",
@@ -119,7 +114,7 @@ def _waiting_step(item: ListOut, slug: str, today: dt.date) -> NextStep:
     return NextStep("waiting", _title(item), detail, f"/t/{slug}/lists/{item.id}", "Xem và xử lý")
 
 
-ORDER: dict[Level, int] = {"returned": 0, "late": 1, "due": 2, "waiting": 3}
+ORDER: dict[Level, int] = {"returned": 0, "late": 1, "due": 2, "waiting": 3, "next": 4}
 
 
 async def own_units(access: Access, today: dt.date) -> list[dict[str, Any]]:
@@ -150,7 +145,8 @@ async def next_steps(
     today: dt.date,
 ) -> list[NextStep]:
     """The reader's next steps, the most pressing first: lists returned to their own units,
-    late, due soon (made or not yet made), then lists waiting for their decision."""
+    late, due soon (made or not yet made), lists waiting for their decision, then the own
+    lists still to make or send whose deadline is further off."""
     steps: list[NextStep] = []
     for unit in await own_units(access, today):
         own = (await lists.search_lists(access, unit["id"])).items
@@ -160,8 +156,6 @@ async def next_steps(
                 steps.append(step)
         made = {item.period for item in own}
         if current is not None and unit["kind"] in holding_kinds and current.code not in made:
-            step = _not_made_step(unit, current, slug, today)
-            if step is not None:
-                steps.append(step)
+            steps.append(_not_made_step(unit, current, slug, today))
     steps += [_waiting_step(item, slug, today) for item in waiting]
     return sorted(steps, key=lambda s: ORDER[s.level])
