@@ -41,6 +41,7 @@ from nguon.portal.forms import (
 from nguon.portal.list_people import people_html
 from nguon.portal.next_steps import late_text
 from nguon.portal.progress import subtree_units
+from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
 from nguon.tenancy.package import tenant_package_id
 
@@ -204,7 +205,6 @@ def _list_context(
     today: dt.date,
 ) -> dict[str, Any]:
     package = load_package(read.row["tenant.rules_package"])
-    holding_kinds = package.people_holding_kinds
     people = people_html(
         request,
         read,
@@ -225,7 +225,7 @@ def _list_context(
         form={"resolution.adopted_on": f"{today:%d/%m/%Y}", **form},
         done=DONE_MESSAGES.get(done, ""),
         late=late_text(facts.summary, today),
-        committee=facts.summary.unit_kind not in holding_kinds,
+        committee=voted_by_committee(package, facts.summary.unit_kind),
     )
 
 
@@ -338,6 +338,13 @@ async def _after(
     if raw.get("next") == "inbox":
         target = f"/t/{_slug(request)}/inbox?done={done}"
     return Redirect(path=target, status_code=303)
+
+
+def voted_by_committee(package: RulesPackage, kind: str) -> bool:
+    """Whether a unit of ``kind`` adopts its lists by a vote of its executive committee's
+    members (a Party committee at any level) rather than of all its full members (a cell)."""
+    spec = package.unit_kind_specs.get(kind)
+    return spec is None or not spec.is_cell
 
 
 CONFIRMED = "yes"
@@ -489,8 +496,9 @@ async def adopt(
     row = await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
-    holding = load_package(row["tenant.rules_package"]).people_holding_kinds
-    resolution = parse_resolution(raw, errors, committee=row["unit.kind"] not in holding)
+    package = load_package(row["tenant.rules_package"])
+    committee = voted_by_committee(package, row["unit.kind"])
+    resolution = parse_resolution(raw, errors, committee=committee)
     if resolution is None:
         return await _refuse(request, access, list_id, raw, errors)
 
