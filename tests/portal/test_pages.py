@@ -171,7 +171,9 @@ async def test_home_shows_the_period_and_lists_waiting(db: Database, client: App
     await portal_login(client, world.slug, "admin")
     home = await client.get(f"/t/{world.slug}/")
     assert f'<a href="/t/{world.slug}/inbox">Danh sách chờ tôi xử lý</a>' in home.text
-    assert "Danh sách khảo sát kỳ quý 1/2099 — Chi bộ thôn Ngọc Đà</a>" in home.text
+    next_steps = home.text.split('id="h-next"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>Danh sách khảo sát kỳ quý 1/2099 — Chi bộ thôn Ngọc Đà</strong>" in next_steps
+    assert "Chờ bạn xử lý" in next_steps and "Xem và xử lý</a>" in next_steps
 
 
 async def test_reevaluating_a_unit_reports_progress_and_stores_decisions(
