@@ -7,9 +7,11 @@ are skipped on a developer's machine and FAIL when CI=true.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,12 +27,26 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
-def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = Path(tmp_path_factory.mktemp("browser"))
-    url = f"sqlite:///{folder / 'demo.sqlite'}"
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database as seeded, never served: each server gets its own copy."""
+    path = Path(tmp_path_factory.mktemp("seeded")) / "demo.sqlite"
     env = {**os.environ, "NGUON_SECRET_KEY": os.environ.get("NGUON_SECRET_KEY", "browser")}
-    subprocess.run([sys.executable, "-m", "tests.browser.seed", url], cwd=ROOT, env=env, check=True)
-    with server(url, log=folder / "server.log") as base:
+    command = [sys.executable, "-m", "tests.browser.seed", f"sqlite:///{path}"]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    return path
+
+
+@contextmanager
+def served_copy(seeded: Path, folder: Path) -> Iterator[str]:
+    """A server over a fresh copy of the seeded demo database."""
+    shutil.copy(seeded, folder / "demo.sqlite")
+    with server(f"sqlite:///{folder / 'demo.sqlite'}", log=folder / "server.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def portal_url(seeded_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with served_copy(seeded_demo, Path(tmp_path_factory.mktemp("browser"))) as base:
         yield base
 
 

@@ -30,7 +30,7 @@ async def test_a_cell_secretary_adds_finds_and_reads_a_candidate(
     await page.get_by_role("link", name="Chi bộ thôn 1").first.click()
     await page.get_by_role("link", name="Thêm quần chúng").click()
     await page.get_by_label("Họ và tên").fill("Trần Văn Khoa")
-    await page.get_by_label("Ngày sinh").fill("2003-08-15")
+    await page.get_by_label("Ngày sinh").fill("15/08/2003")
     await page.get_by_label("Trình độ học vấn").select_option("upper_secondary")
     await page.get_by_role("button", name="Thêm vào danh sách").click()
     error = page.locator("#sex-error")

@@ -126,7 +126,7 @@ async def test_a_survey_list_goes_up_comes_back_with_a_comment_and_is_accepted(
         client,
         f"/t/{slug}/inbox",
         f"{list_url}/return",
-        {"comment": "Đề nghị xem lại trường hợp Đỗ Văn Bình.", "next": "inbox"},
+        {"comment": "Đề nghị xem lại trường hợp Đỗ Văn Bình.", "next": "inbox", "confirm": "yes"},
     )
     assert returned.status_code == 303 and returned.headers["location"].endswith(
         "/inbox?done=returned"
@@ -149,7 +149,9 @@ async def test_a_survey_list_goes_up_comes_back_with_a_comment_and_is_accepted(
     assert (await post_on(client, list_url, f"{list_url}/submit", {})).status_code == 303
 
     await portal_login(client, slug, "admin")
-    accepted = await post_on(client, f"/t/{slug}/inbox", f"{list_url}/accept", {"next": "inbox"})
+    accepted = await post_on(
+        client, f"/t/{slug}/inbox", f"{list_url}/accept", {"next": "inbox", "confirm": "yes"}
+    )
     assert accepted.status_code == 303
     page = await client.get(list_url)
     assert "Đã tiếp nhận" in page.text

@@ -46,7 +46,8 @@ async def test_add_a_candidate_fix_an_error_then_edit_with_a_stale_version(
     assert bad.status_code == 400
     assert "Ngày sinh không được ở sau hôm nay." in bad.text
     assert "Số định danh gồm 12 chữ số" in bad.text
-    assert 'aria-describedby="date_of_birth-error"' in bad.text
+    assert 'aria-describedby="date_of_birth-hint date_of_birth-error"' in bad.text
+    assert 'value="01/01/2999"' in bad.text  # shown day first, as a Vietnamese reader reads it
     assert 'value="Phạm Thị Thu"' in bad.text  # nothing the user typed is lost
 
     created = await post_form(client, new_url, new_url, FORM)
@@ -170,7 +171,9 @@ async def test_home_shows_the_period_and_lists_waiting(db: Database, client: App
     await portal_login(client, world.slug, "admin")
     home = await client.get(f"/t/{world.slug}/")
     assert f'<a href="/t/{world.slug}/inbox">Danh sách chờ tôi xử lý</a>' in home.text
-    assert "Danh sách khảo sát kỳ quý 1/2099 — Chi bộ thôn Ngọc Đà</a>" in home.text
+    next_steps = home.text.split('id="h-next"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>Danh sách khảo sát kỳ quý 1/2099 — Chi bộ thôn Ngọc Đà</strong>" in next_steps
+    assert "Chờ bạn xử lý" in next_steps and "Xem và xử lý</a>" in next_steps
 
 
 async def test_reevaluating_a_unit_reports_progress_and_stores_decisions(

@@ -140,7 +140,8 @@ async def test_a_kept_list_page_shows_every_change_at_once(
             Membership(
                 tenant_id=world.tenant_id,
                 user=world.users["cell_y_editor"],
-                unit=world.units["commune_1"],
+                # A role on the list's own unit: one on the commune above only reads it.
+                unit=world.units["cell_x"],
                 role="editor",
                 valid_from=dt.date(2020, 1, 1),
             )

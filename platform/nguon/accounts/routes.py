@@ -29,6 +29,7 @@ from nguon.api.session_rotation import rotate_session_id
 from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
 from nguon.clock import now_ms
+from nguon.portal.wording import vietnamese
 
 logger = logging.getLogger("nguon.accounts")
 
@@ -105,11 +106,20 @@ def _safe_next(slug: str, target: str) -> str:
 
 
 def _login_page(
-    request: Request[Any, Any, Any], error: str = "", next_path: str = "", status: int = 200
+    request: Request[Any, Any, Any],
+    error: str = "",
+    next_path: str = "",
+    status: int = 200,
+    username: str = "",
 ) -> Template:
     return Template(
         template_name="login.html",
-        context={"tenant": tenant_of(request.scope), "error": error, "next": next_path},
+        context={
+            "tenant": tenant_of(request.scope),
+            "error": error,
+            "next": next_path,
+            "username": username,
+        },
         status_code=status,
     )
 
@@ -129,12 +139,21 @@ async def login_submit(
         user = await sign_in(request, data.username, data.password)
     except LockedOut as refused:
         page = _login_page(
-            request, error=refused.message, next_path=data.next, status=HTTP_429_TOO_MANY_REQUESTS
+            request,
+            error=vietnamese(refused.message),
+            next_path=data.next,
+            status=HTTP_429_TOO_MANY_REQUESTS,
         )
         page.headers["Retry-After"] = str(refused.retry_after)
         return page
     except WrongPassword as wrong:
-        return _login_page(request, error=wrong.message, next_path=data.next, status=401)
+        return _login_page(
+            request,
+            error=vietnamese(wrong.message),
+            next_path=data.next,
+            status=401,
+            username=data.username,
+        )
     start_session(request, user.user_id)
     return Redirect(path=_safe_next(tenant.slug, data.next), status_code=303)
 

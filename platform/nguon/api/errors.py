@@ -28,6 +28,7 @@ from litestar.status_codes import (
 from nguon.api.auth import LoginRequired
 from nguon.api.tenant import TenantMerged
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from nguon.portal.wording import error_detail
 from nguon.rules.errors import NoVersionInForce
 
 logger = logging.getLogger("nguon.http")
@@ -47,6 +48,7 @@ _PORTAL_TITLES = {
     404: "Không tìm thấy",
     405: "Không được phép",
     409: "Dữ liệu đã thay đổi",
+    429: "Thao tác quá nhanh",
     500: "Lỗi hệ thống",
 }
 
@@ -72,7 +74,7 @@ def _portal_page(request: Request[Any, Any, Any], status: int, detail: str) -> T
         context={
             "status_code": status,
             "title": _PORTAL_TITLES.get(status, "Lỗi"),
-            "detail": detail,
+            "detail": error_detail(status, detail),
             "tenant": request.scope.get("state", {}).get("nguon_tenant"),
         },
         status_code=status,

@@ -27,6 +27,10 @@ class DemoLogin(msgspec.Struct, frozen=True):
     history_unit: str | None = None
     """The unit the same person held the role on before 2025-07-01 (the 2024 tree): the
     role stays there, so they still read that unit's history."""
+    acts_for: str | None = None
+    """A unit below ``unit_code`` the person also holds the role on directly: lists are
+    made and received by the users of their own unit (the organisation board's staff read
+    the whole province through ``unit_code`` and act for the board)."""
 
 
 DEMO_LOGINS = (
@@ -55,6 +59,7 @@ DEMO_LOGINS = (
         "approver",
         "hy",
         "Ban Tổ chức Tỉnh ủy (toàn tỉnh)",
+        acts_for="hy.btc",
     ),
     DemoLogin(
         "demo.congan",
@@ -96,6 +101,8 @@ async def create_demo_users(tenant_id: int, *, before_merger: bool = False) -> l
             for login in DEMO_LOGINS:
                 code = (login.history_unit or login.unit_code) if before_merger else None
                 await _ensure(tenant_id, login, code or login.unit_code)
+                if login.acts_for is not None and await unit_by_code(login.acts_for):
+                    await _ensure(tenant_id, login, login.acts_for)
     return list(DEMO_LOGINS)
 
 

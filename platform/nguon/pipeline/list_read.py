@@ -57,8 +57,11 @@ WHERE e.tenant_id = {} AND e.candidate_list = {}
 """
 
 _TRANSITIONS_SQL = """
-SELECT id, from_state, to_state, actor, actor_id, comment, at FROM list_transition
-WHERE tenant_id = {} AND candidate_list = {} ORDER BY id
+SELECT t.id, t.from_state, t.to_state, t.actor, t.actor_id, t.comment, t.at,
+    a.full_name AS actor_name
+FROM list_transition AS t
+LEFT JOIN app_user AS a ON a.id = t.actor_id AND a.tenant_id = t.tenant_id
+WHERE t.tenant_id = {} AND t.candidate_list = {} ORDER BY t.id
 """
 
 _RESOLUTIONS_SQL = """
@@ -89,12 +92,12 @@ JOIN app_user AS a ON a.id = m."user" AND a.tenant_id = m.tenant_id
 JOIN org_unit AS u ON u.id = m.unit AND u.tenant_id = m.tenant_id
 WHERE l.tenant_id = {} AND l.id = {}
     AND m.valid_from <= {} AND (m.valid_to IS NULL OR m.valid_to >= {})
-    AND (m.role = 'tenant_admin' OR EXISTS (
+    AND (EXISTS (
         SELECT 1 FROM (SELECT CASE
             WHEN l.state IN ('draft', 'returned', 'adopted') THEN l.unit_path
             WHEN l.state = 'submitted' THEN r.path
         END AS path) AS turn
-        WHERE turn.path LIKE u.path || '%'
+        WHERE turn.path = u.path
     ))
 ORDER BY m."user", m.id
 """

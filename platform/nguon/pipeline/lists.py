@@ -27,6 +27,13 @@ from nguon.pipeline import aggregation, chain, list_read
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
 from nguon.pipeline.events import ListEvent, ListSummary, emit
 from nguon.pipeline.list_read import APPROVE, EDITABLE
+from nguon.pipeline.ownership import (
+    NOT_OWN_UNIT,
+    NOT_OWNER,
+    NOT_RECEIVER,
+    acts_for,
+    addressed_to,
+)
 from nguon.pipeline.resolutions import record_resolution, resolution_out
 from nguon.pipeline.schemas import (
     EntryOut,
@@ -196,13 +203,13 @@ def _entry_out(row: dict[str, Any]) -> EntryOut:
 def allowed_actions(access: Access, row: dict[str, Any]) -> list[str]:
     state = row["state"]
     actions: list[str] = []
-    if access.can(row["unit_path"], WRITE):
+    if acts_for(access, row["unit_path"], WRITE):
         if state in EDITABLE:
             actions += ["edit", "adopt"]
         if state == "adopted":
             actions.append("submit")
     receiver_path = row["receiver_unit.path"]
-    if state == "submitted" and receiver_path and access.can(receiver_path, APPROVE):
+    if state == "submitted" and acts_for(access, receiver_path, APPROVE):
         actions += ["return", "accept"]
     return actions
 
@@ -295,6 +302,7 @@ async def facts_of(
                 actor_id=t["actor_id"],
                 comment=t["comment"],
                 at=t["at"],
+                actor_name=t["actor_name"] or "",
             )
             for t in await list_read.transitions_of(row["id"])
         ],
@@ -349,7 +357,7 @@ async def search_lists(
 
 
 async def inbox(access: Access) -> ListPage:
-    """Lists submitted to units where the caller may return or accept them."""
+    """Lists submitted to the caller's own units, which they may return or accept."""
     clause = access.visibility(CandidateList.receiver_unit.path)
     if clause is None:
         return ListPage(items=[])
@@ -366,7 +374,8 @@ async def inbox(access: Access) -> ListPage:
         .order_by(CandidateList.id)
         .run()
     )
-    rows = [r for r in rows if access.can(r["receiver_unit.path"], APPROVE)]
+    # Addressed to one of the caller's own units, not to a unit somewhere below them.
+    rows = [r for r in rows if addressed_to(access, r["receiver_unit.path"])]
     counts = await _included_counts([r["id"] for r in rows])
     return ListPage(items=[list_out(r, counts.get(r["id"], 0)) for r in rows])
 
@@ -378,8 +387,8 @@ async def _unit_row(access: Access, unit_id: int) -> dict[str, Any]:
     unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit_id).first().run()
     if unit is None or not access.can_see(unit["path"]):
         raise InvalidInput("Đơn vị không tồn tại / Unknown unit: unit_id", field="unit_id")
-    if not access.can(unit["path"], WRITE):
-        raise Forbidden("Bạn không có quyền lập danh sách ở đơn vị này / Your role cannot edit")
+    if not acts_for(access, unit["path"], WRITE):
+        raise Forbidden(f"{NOT_OWN_UNIT} / Only the unit's own users make its lists")
     return unit
 
 
@@ -552,8 +561,8 @@ async def _bump(row: dict[str, Any], expected: int, values: dict[Any, Any] | Non
 
 async def _editable(access: Access, list_id: int) -> dict[str, Any]:
     row = await visible_list(access, list_id)
-    if not access.can(row["unit_path"], WRITE):
-        raise Forbidden("Bạn không có quyền sửa danh sách này / Your role cannot edit this list")
+    if not acts_for(access, row["unit_path"], WRITE):
+        raise Forbidden(f"{NOT_OWNER} / Only the owning unit's users edit this list")
     return row
 
 
@@ -856,11 +865,8 @@ async def submit_list(access: Access, list_id: int, version: int | None) -> List
 async def _receivable(access: Access, list_id: int) -> dict[str, Any]:
     row = await visible_list(access, list_id)
     receiver_path = row["receiver_unit.path"]
-    if not receiver_path or not access.can(receiver_path, APPROVE):
-        raise Forbidden(
-            "Chỉ người phê duyệt của cấp nhận mới được trả lại hoặc tiếp nhận / "
-            "Only an approver of the receiving unit may return or accept"
-        )
+    if not acts_for(access, receiver_path, APPROVE):
+        raise Forbidden(f"{NOT_RECEIVER} / Only an approver of the receiving unit may act")
     _require_state(row, {"submitted"}, "trả lại hoặc tiếp nhận")
     return row
 

@@ -73,7 +73,7 @@ class ListController(Controller):
     ) -> ListPage:
         return await lists.search_lists(access, unit_id, step, period)
 
-    @get("/inbox", summary="Lists submitted to units where the caller may return or accept")
+    @get("/inbox", summary="Lists submitted to the caller's own units (receiver is one of them)")
     async def inbox(self, access: NamedDependency[Access]) -> ListPage:
         return await lists.inbox(access)
 

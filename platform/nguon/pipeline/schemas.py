@@ -95,6 +95,8 @@ class TransitionOut(msgspec.Struct, kw_only=True):
     actor_id: int | None
     comment: str
     at: dt.datetime
+    actor_name: str = ""
+    """The acting user's full name (empty for a system or command-line actor)."""
 
 
 class ResolutionOut(msgspec.Struct, kw_only=True):

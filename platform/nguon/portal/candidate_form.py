@@ -16,6 +16,7 @@ import msgspec
 from nguon.errors import DomainError
 from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.schemas import CandidateCreate, CandidateOut, CandidateUpdate
+from nguon.portal.dates import invalid_message, parse_date
 
 TEXT_LIMITS = {
     "full_name": 200,
@@ -45,7 +46,7 @@ _SERVICE_MESSAGES = {
 
 
 def _date(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)
+    return parse_date(value)
 
 
 def parse_candidate_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -69,7 +70,7 @@ def parse_candidate_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[
         try:
             values["date_of_birth"] = _date(raw_birth)
         except ValueError:
-            errors["date_of_birth"] = "Ngày sinh không hợp lệ."
+            errors["date_of_birth"] = invalid_message("ngày sinh")
         else:
             if values["date_of_birth"] > dt.date.today():
                 errors["date_of_birth"] = "Ngày sinh không được ở sau hôm nay."

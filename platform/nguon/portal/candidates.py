@@ -24,6 +24,7 @@ from nguon.people.service import create_candidate, get_candidate, update_candida
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.tables import StageChange
+from nguon.portal.actors import SYSTEM, full_names
 from nguon.portal.candidate_form import (
     STALE_MESSAGE,
     form_of,
@@ -306,6 +307,8 @@ async def render_candidate(
             candidate=candidate,
             unit=unit,
             history=history,
+            actor_names=await full_names({h["actor_id"] for h in history}),
+            system_actor=SYSTEM,
             decisions=await decision_views(row, today),
             evaluated_on=today,
             can_edit=can_edit,

@@ -10,6 +10,7 @@ from nguon.accounts.permissions import Access
 from nguon.api.tenant import tenant_of
 from nguon.org.validity import last_day
 from nguon.people.labels import STAGE_SHORT_LABELS
+from nguon.portal.dates import day_of, when
 from nguon.rules.registry import load_package
 
 ROLE_LABELS = {
@@ -65,5 +66,7 @@ def page_context(request: Request[Any, Any, Any], access: Access, **extra: Any) 
         "step_labels": STEP_LABELS,
         "list_badges": LIST_BADGES,
         "period_kind_labels": PERIOD_KIND_LABELS,
+        "when": when,
+        "day_of": day_of,
         **extra,
     }

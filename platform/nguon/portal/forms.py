@@ -10,6 +10,7 @@ from litestar import Request
 
 from nguon.errors import DomainError
 from nguon.pipeline.schemas import ResolutionIn
+from nguon.portal.dates import invalid_message, parse_date
 
 RESOLUTION_FIELDS = (
     "resolution.number",
@@ -56,9 +57,9 @@ def date_field(
         errors[name] = f"Hãy nhập {label}."
         return None
     try:
-        return dt.date.fromisoformat(text)
+        return parse_date(text)
     except ValueError:
-        errors[name] = f"{label.capitalize()} không hợp lệ (ngày/tháng/năm)."
+        errors[name] = invalid_message(label)
         return None
 
 
@@ -67,17 +68,23 @@ def version_of(raw: dict[str, str]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def parse_resolution(raw: dict[str, str], errors: dict[str, str]) -> ResolutionIn | None:
-    """A resolution from the fields ``resolution.number`` … ``resolution.members_agreeing``."""
+def parse_resolution(
+    raw: dict[str, str], errors: dict[str, str], committee: bool = False
+) -> ResolutionIn | None:
+    """A resolution from the fields ``resolution.number`` … ``resolution.members_agreeing``;
+    a ``committee``'s is voted by the members of its executive committee, a cell's by its
+    full members."""
+    who = "ủy viên ban chấp hành" if committee else "đảng viên chính thức"
+    voters = "ủy viên" if committee else "đảng viên"
     number = raw.get("resolution.number", "").strip()
     if not number:
         errors["resolution.number"] = "Hãy nhập số nghị quyết."
     elif len(number) > 64:
         errors["resolution.number"] = "Số nghị quyết tối đa 64 ký tự."
     adopted_on = date_field(raw, "resolution.adopted_on", errors, "ngày thông qua")
-    total = whole_number(raw, "resolution.members_total", errors, "tổng số đảng viên chính thức", 1)
-    present = whole_number(raw, "resolution.members_present", errors, "số đảng viên có mặt")
-    agreeing = whole_number(raw, "resolution.members_agreeing", errors, "số đảng viên tán thành")
+    total = whole_number(raw, "resolution.members_total", errors, f"tổng số {who}", 1)
+    present = whole_number(raw, "resolution.members_present", errors, f"số {voters} có mặt")
+    agreeing = whole_number(raw, "resolution.members_agreeing", errors, f"số {voters} tán thành")
     if any(field in errors for field in RESOLUTION_FIELDS) or adopted_on is None:
         return None
     return ResolutionIn(

@@ -34,7 +34,8 @@ from nguon.pipeline.documents_build import (
     may_export,
 )
 from nguon.pipeline.events import pipeline_transaction
-from nguon.pipeline.list_read import ListRead, snapshot
+from nguon.pipeline.list_read import APPROVE, ListRead, snapshot
+from nguon.pipeline.ownership import NOT_OWN_UNIT, NOT_OWNER, NOT_RECEIVER, acts_for
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
 from nguon.portal import rendered
 from nguon.portal.context import PERIOD_KIND_LABELS, STEP_LABELS, page_context, period_label
@@ -46,7 +47,9 @@ from nguon.portal.forms import (
     version_of,
 )
 from nguon.portal.list_people import people_html
+from nguon.portal.next_steps import late_text
 from nguon.portal.progress import subtree_units
+from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
 from nguon.tenancy.package import tenant_package_id
 
@@ -136,8 +139,10 @@ async def _unit_lists_page(
             steps={step: STEP_LABELS[step] for step in STEPS},
             form=form or {"step": "survey", "period": current},
             errors=errors or {},
-            can_write=access.can(unit.path, WRITE),
+            can_write=acts_for(access, unit.path, WRITE),
             closed=closed_by(unit, dt.date.today()),
+            late_text=late_text,
+            today=dt.date.today(),
         ),
         status_code=status,
     )
@@ -161,6 +166,8 @@ async def create_unit_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
 ) -> Response[Any]:
     unit = await get_visible_unit(access, unit_id)
+    if not acts_for(access, unit.path, WRITE):
+        raise Forbidden(NOT_OWN_UNIT)
     raw = await form_data(request)
     errors: dict[str, str] = {}
     step = raw.get("step", "")
@@ -223,8 +230,10 @@ def _list_context(
         actions=set(facts.allowed_actions),
         can_export=may_export(read, package),
         errors=errors,
-        form={"resolution.adopted_on": today.isoformat(), **form},
+        form={"resolution.adopted_on": f"{today:%d/%m/%Y}", **form},
         done=DONE_MESSAGES.get(done, ""),
+        late=late_text(facts.summary, today),
+        committee=voted_by_committee(package, facts.summary.unit_kind),
     )
 
 
@@ -339,6 +348,33 @@ async def _after(
     return Redirect(path=target, status_code=303)
 
 
+def voted_by_committee(package: RulesPackage, kind: str) -> bool:
+    """Whether a unit of ``kind`` adopts its lists by a vote of its executive committee's
+    members (a Party committee at any level) rather than of all its full members (a cell)."""
+    spec = package.unit_kind_specs.get(kind)
+    return spec is None or not spec.is_cell
+
+
+CONFIRMED = "yes"
+"""The value of the checkbox that confirms an acceptance or a return."""
+
+
+async def _owned(access: Access, list_id: int) -> dict[str, Any]:
+    """The list, if the caller is a user of the unit that owns it (403 otherwise)."""
+    row = await lists.visible_list(access, list_id)
+    if not acts_for(access, row["unit_path"], WRITE):
+        raise Forbidden(NOT_OWNER)
+    return row
+
+
+async def _received(access: Access, list_id: int) -> dict[str, Any]:
+    """The list, if the caller approves for the unit it was sent to (403 otherwise)."""
+    row = await lists.visible_list(access, list_id)
+    if not acts_for(access, row["receiver_unit.path"], APPROVE):
+        raise Forbidden(NOT_RECEIVER)
+    return row
+
+
 def _candidate_id(raw: dict[str, str], name: str, errors: dict[str, str]) -> int:
     text = raw.get(name, "")
     if not text.isdigit():
@@ -366,7 +402,7 @@ async def _refuse(
 async def add_to_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
     candidate_id = _candidate_id(raw, "add.candidate_id", errors)
@@ -397,7 +433,7 @@ async def add_to_list(
 async def remove_from_list(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
     candidate_id = _candidate_id(raw, "remove.candidate_id", errors)
@@ -447,7 +483,7 @@ async def _change(
 async def refresh(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
 
     async def change() -> None:
@@ -465,10 +501,12 @@ async def refresh(
 async def adopt(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    row = await _owned(access, list_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
-    resolution = parse_resolution(raw, errors)
+    package = load_package(row["tenant.rules_package"])
+    committee = voted_by_committee(package, row["unit.kind"])
+    resolution = parse_resolution(raw, errors, committee=committee)
     if resolution is None:
         return await _refuse(request, access, list_id, raw, errors)
 
@@ -487,7 +525,7 @@ async def adopt(
 async def submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _owned(access, list_id)
     raw = await form_data(request)
 
     async def change() -> None:
@@ -505,13 +543,16 @@ async def submit(
 async def return_to_unit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _received(access, list_id)
     raw = await form_data(request)
+    errors: dict[str, str] = {}
     comment = raw.get("comment", "").strip()
     if not comment:
-        return await _refuse(
-            request, access, list_id, raw, {"comment": "Hãy ghi ý kiến khi trả lại danh sách."}
-        )
+        errors["comment"] = "Hãy ghi ý kiến khi trả lại danh sách."
+    if raw.get("confirm") != CONFIRMED:
+        errors["return.confirm"] = "Hãy đánh dấu xác nhận trả lại danh sách."
+    if errors:
+        return await _refuse(request, access, list_id, raw, errors)
 
     async def change() -> None:
         await lists.return_list(access, list_id, comment, version_of(raw))
@@ -528,8 +569,11 @@ async def return_to_unit(
 async def accept(
     request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
 ) -> Response[Any]:
-    await lists.visible_list(access, list_id)
+    await _received(access, list_id)
     raw = await form_data(request)
+    if raw.get("confirm") != CONFIRMED:
+        error = "Hãy đánh dấu xác nhận đã xem danh sách trước khi tiếp nhận."
+        return await _refuse(request, access, list_id, raw, {"accept.confirm": error})
 
     async def change() -> None:
         await lists.accept_list(access, list_id, version_of(raw))
@@ -567,7 +611,12 @@ async def inbox_page(
     return Template(
         template_name="inbox.html",
         context=page_context(
-            request, access, items=waiting.items, done=DONE_MESSAGES.get(done, "")
+            request,
+            access,
+            items=waiting.items,
+            done=DONE_MESSAGES.get(done, ""),
+            late_text=late_text,
+            today=dt.date.today(),
         ),
     )
 

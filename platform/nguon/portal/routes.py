@@ -34,7 +34,11 @@ from nguon.portal.context import (
     page_context,
 )
 from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
-from nguon.portal.progress import current_and_previous, period_status
+from nguon.portal.next_steps import next_steps
+from nguon.portal.progress import (
+    current_and_previous,
+    period_status,
+)
 from nguon.reports.dashboard import dashboard as build_dashboard
 from nguon.reports.definitions import DEFINITIONS, FLOWS, PIPELINE_STAGES, STEPS, label, legend
 from nguon.reports.figures import as_of_day
@@ -63,6 +67,9 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
                 statuses.append((unit, await period_status(unit.path, period, today)))
     waiting = (await inbox(access)).items
     notices = await home_notices(access.tenant_id, [unit.id for unit in units], today)
+    holding = (await tenant_package()).people_holding_kinds
+    slug = tenant_of(request.scope).slug
+    todo = await next_steps(access, holding, current, waiting, slug, today)
     return Template(
         template_name="home.html",
         context=page_context(
@@ -74,6 +81,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
             current=current,
             statuses=statuses,
             waiting=waiting,
+            next_steps=todo,
             notices=notices,
             status_legend=legend("expected_lists", "submitted_lists", "late_lists", people=False),
             step_labels=STEP_LABELS,
