@@ -18,6 +18,7 @@ from nguon.pipeline.tables import (
     CourseEnrolment,
     HelperAssignment,
     ListEntry,
+    ListExclusion,
     ListTransition,
     Resolution,
     StageChange,
@@ -52,6 +53,7 @@ TABLES = [
     DeadlineReminder,
     Restructuring,
     UnitSuccession,
+    ListExclusion,
 ]
 
 APP_CONFIG = AppConfig(

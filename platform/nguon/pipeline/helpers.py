@@ -18,10 +18,12 @@ from nguon.people.tables import Member
 from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.helper_schemas import HelperAssign, HelperEnd, HelperList, HelperOut
 from nguon.pipeline.resolutions import check_thresholds, record_resolution
+from nguon.pipeline.stage_guards import require_accepted_list
 from nguon.pipeline.stages import (
-    StageRefused,
     actor_of,
     change_stage,
+    require_transition,
+    rules_refusal,
     stale_message,
     visible_candidate,
 )
@@ -34,8 +36,7 @@ from nguon.text import nfc
 RESOLUTION_KIND = "helper_assignment"
 LIMIT_PARAMETER = "max_candidates_per_helper"
 CERTIFICATE_REASONS = frozenset({"certificate_missing", "certificate_expired"})
-# Stages that already count as an admission source: a new helper replaces an ended one.
-SOURCE_STAGES = ("admission_source", "admission_in_progress")
+ADMISSION_SOURCES_STEP = "admission_sources"
 
 
 def _today() -> dt.date:
@@ -80,7 +81,7 @@ async def _refuse_without_valid_certificate(candidate: dict[str, Any], on: dt.da
     evaluation = (await evaluate_rows([candidate], on, [decision]))[candidate["id"]]
     reasons = [r for r in evaluation.decisions[decision].reasons if r.code in CERTIFICATE_REASONS]
     if reasons:
-        raise StageRefused("admission_source", "not_eligible", reasons)
+        raise rules_refusal("admission_source", "not_eligible", reasons)
 
 
 async def helper_out(row: dict[str, Any]) -> HelperOut:
@@ -110,8 +111,10 @@ async def helper_out(row: dict[str, Any]) -> HelperOut:
 
 
 async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
-    """Record the resolution and the assignment; a certified candidate becomes an
-    admission source if the rules allow it."""
+    """Record the resolution and the assignment (the machine's ``helper_resolution``): a
+    certified candidate on an accepted admission-source list (Step 3) becomes an admission
+    source if the rules allow it; an admission source whose helper's assignment ended gets
+    a new one. Anyone else is refused."""
     candidate = await visible_candidate(access, data.candidate_id)
     if not access.can(candidate["unit_path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
@@ -142,15 +145,23 @@ async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
     await _check_limit(member, on)
     actor = actor_of(access)
     number = nfc(data.resolution.number).strip()
-    if candidate["stage"] in SOURCE_STAGES:
+    transition = await require_transition(candidate, "helper_resolution", "candidate_id")
+    list_id = await require_accepted_list(
+        candidate, ADMISSION_SOURCES_STEP, transition.clause_id, "candidate_id"
+    )
+    if transition.to_stage == candidate["stage"]:
         await _refuse_without_valid_certificate(candidate, on)
     else:
         await change_stage(
             actor,
             candidate,
-            "admission_source",
+            "helper_resolution",
             on,
-            reason=f"Nghị quyết số {number} phân công đảng viên {member['full_name']} giúp đỡ",
+            reason=(
+                f"Nghị quyết số {number} phân công đảng viên {member['full_name']} giúp đỡ; "
+                f"danh sách nguồn kết nạp đã được chấp nhận số {list_id}"
+            ),
+            field="candidate_id",
         )
     resolution = await record_resolution(
         package, actor, candidate["unit"], RESOLUTION_KIND, data.resolution
