@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Database
-from tests.courses.conftest import add_candidate, add_member, api, audit_actions
+from tests.courses.conftest import add_candidate, add_list, add_member, api, audit_actions
 from tests.courses.test_courses import certify
 from tests.http.conftest import AppClient, World, build_world, token_for
 
@@ -34,6 +34,7 @@ async def test_a_resolution_assigns_an_official_member_of_the_cell(
     headers = await token_for(client, world.slug, "admin")
     candidate = await certify(client, db, world, headers, "Nguyễn Văn An", "GCN-1")
     assert candidate["stage"] == "certified"
+    await add_list(db, world, "cell_x", [candidate["id"]], step="admission_sources")
     probationary = await add_member(client, world, headers, "cell_x", "Vũ Dự Bị", "probationary")
     elsewhere = await add_member(client, world, headers, "cell_z", "Hoàng Huyện Khác")
     official = await add_member(client, world, headers, "cell_x", "Trần Thị Bình")
@@ -91,15 +92,17 @@ async def test_only_certified_candidates_with_a_valid_certificate_get_a_helper(
         headers,
         "cell_x",
         "Lê Hết Hạn",
+        db=db,
         stage="admission_source",
         certificate_number="GCN-2020",
         certificate_date="2020-01-10",
     )
-    for candidate, text in ((surveyed, "Chỉ người đã có giấy chứng nhận"), (expired, "60 tháng")):
+    await add_list(db, world, "cell_x", [expired["id"]], step="admission_sources")
+    for candidate, text in ((surveyed, "«Khảo sát nguồn»"), (expired, "60 tháng")):
         refused = await client.post(
             f"{api(world)}/helpers", json=assignment(candidate, official), headers=headers
         )
-        assert refused.status_code == 400, refused.text
+        assert refused.status_code == 409, refused.text
         assert text in refused.json()["detail"]
         kept = await client.get(f"{api(world)}/candidates/{candidate['id']}", headers=headers)
         assert kept.json()["version"] == candidate["version"]
@@ -109,6 +112,7 @@ async def _admission_source(
     client: AppClient, db: Database, world: World, headers: dict[str, str]
 ) -> tuple[dict[str, Any], list[int]]:
     candidate = await certify(client, db, world, headers, "Nguyễn Văn An", "GCN-9")
+    await add_list(db, world, "cell_x", [candidate["id"]], step="admission_sources")
     helper = await add_member(client, world, headers, "cell_x", "Trần Thị Bình")
     second = await add_member(client, world, headers, "cell_x", "Phạm Văn Giới")
     made = await client.post(
@@ -131,8 +135,8 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
         json={"version": certified["version"], "introducer_member_ids": [official]},
         headers=headers,
     )
-    assert no_helper.status_code == 400
-    assert "Chỉ người trong danh sách nguồn kết nạp" in no_helper.json()["detail"]
+    assert no_helper.status_code == 409
+    assert "«Đã có giấy chứng nhận»" in no_helper.json()["detail"]
 
     candidate, introducers = await _admission_source(client, db, world, headers)
     url = f"{api(world)}/candidates/{candidate['id']}/propose-admission"
@@ -141,7 +145,7 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
         json={"version": candidate["version"], "introducer_member_ids": introducers[:1]},
         headers=headers,
     )
-    assert one.status_code == 400
+    assert one.status_code == 409
     assert "Chưa đủ người giới thiệu vào Đảng. [dieu-le.4.introducers]" in one.json()["detail"]
     stale = await client.post(
         url,
@@ -203,5 +207,5 @@ async def test_propose_is_refused_when_the_helper_has_ended(
         json={"version": candidate["version"], "introducer_member_ids": introducers},
         headers=headers,
     )
-    assert refused.status_code == 400
-    assert "Chưa được phân công đảng viên chính thức" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "phân công đảng viên chính thức giúp đỡ" in refused.json()["detail"]
