@@ -125,6 +125,26 @@ async def add_list(
     return made.id
 
 
+async def accept_sources_list(
+    client: AppClient,
+    db: Database,
+    world: World,
+    headers: dict[str, str],
+    unit_key: str,
+    candidate_ids: list[int],
+) -> int:
+    """A Step 3 list of the unit, submitted and then accepted over the API: the event that
+    makes its certified people admission sources."""
+    list_id = await add_list(
+        db, world, unit_key, candidate_ids, state="submitted", step="admission_sources"
+    )
+    accepted = await client.post(
+        f"{api(world)}/lists/{list_id}/accept", json={"version": 1}, headers=headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    return list_id
+
+
 async def add_stage_change(
     db: Database, world: World, candidate_id: int, to_stage: str, on: dt.date
 ) -> None:

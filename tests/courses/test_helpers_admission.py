@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Database
-from tests.courses.conftest import add_candidate, add_list, add_member, api, audit_actions
+from tests.courses.conftest import (
+    accept_sources_list,
+    add_candidate,
+    add_member,
+    api,
+    audit_actions,
+)
 from tests.courses.test_courses import certify
 from tests.http.conftest import AppClient, World, build_world, token_for
 
@@ -34,7 +40,6 @@ async def test_a_resolution_assigns_an_official_member_of_the_cell(
     headers = await token_for(client, world.slug, "admin")
     candidate = await certify(client, db, world, headers, "Nguyễn Văn An", "GCN-1")
     assert candidate["stage"] == "certified"
-    await add_list(db, world, "cell_x", [candidate["id"]], step="admission_sources")
     probationary = await add_member(client, world, headers, "cell_x", "Vũ Dự Bị", "probationary")
     elsewhere = await add_member(client, world, headers, "cell_z", "Hoàng Huyện Khác")
     official = await add_member(client, world, headers, "cell_x", "Trần Thị Bình")
@@ -54,7 +59,7 @@ async def test_a_resolution_assigns_an_official_member_of_the_cell(
     assert made.json()["member_name"] == "Trần Thị Bình"
     assert made.json()["resolution_number"] == "05-NQ/CB"
     after = (await client.get(f"{api(world)}/candidates/{candidate['id']}", headers=headers)).json()
-    assert after["stage"] == "admission_source"
+    assert after["stage"] == "certified"
     second = await client.post(url, json=assignment(after, official), headers=headers)
     assert second.status_code == 409
 
@@ -97,7 +102,6 @@ async def test_only_certified_candidates_with_a_valid_certificate_get_a_helper(
         certificate_number="GCN-2020",
         certificate_date="2020-01-10",
     )
-    await add_list(db, world, "cell_x", [expired["id"]], step="admission_sources")
     for candidate, text in ((surveyed, "«Khảo sát nguồn»"), (expired, "60 tháng")):
         refused = await client.post(
             f"{api(world)}/helpers", json=assignment(candidate, official), headers=headers
@@ -112,16 +116,17 @@ async def _admission_source(
     client: AppClient, db: Database, world: World, headers: dict[str, str]
 ) -> tuple[dict[str, Any], list[int]]:
     candidate = await certify(client, db, world, headers, "Nguyễn Văn An", "GCN-9")
-    await add_list(db, world, "cell_x", [candidate["id"]], step="admission_sources")
     helper = await add_member(client, world, headers, "cell_x", "Trần Thị Bình")
     second = await add_member(client, world, headers, "cell_x", "Phạm Văn Giới")
     made = await client.post(
         f"{api(world)}/helpers", json=assignment(candidate, helper), headers=headers
     )
     assert made.status_code == 201, made.text
+    await accept_sources_list(client, db, world, headers, "cell_x", [candidate["id"]])
     candidate = (
         await client.get(f"{api(world)}/candidates/{candidate['id']}", headers=headers)
     ).json()
+    assert candidate["stage"] == "admission_source"
     return candidate, [helper, second]
 
 

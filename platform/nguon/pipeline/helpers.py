@@ -1,5 +1,6 @@
 """Helpers (đảng viên giúp đỡ): a cell's resolution assigns an official member to help
-each certified candidate, who thereby becomes an admission source (Step 3).
+each certified candidate (Step 3); the accepted admission-source list, not the helper,
+makes them an admission source.
 
 Who may help: a full (official) member of the cell that holds the candidate or of a
 unit under it; at most ``max_candidates_per_helper`` candidates at once when the
@@ -18,10 +19,8 @@ from nguon.people.tables import Member
 from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.helper_schemas import HelperAssign, HelperEnd, HelperList, HelperOut
 from nguon.pipeline.resolutions import check_thresholds, record_resolution
-from nguon.pipeline.stage_guards import require_accepted_list
 from nguon.pipeline.stages import (
     actor_of,
-    change_stage,
     require_transition,
     rules_refusal,
     stale_message,
@@ -36,7 +35,6 @@ from nguon.text import nfc
 RESOLUTION_KIND = "helper_assignment"
 LIMIT_PARAMETER = "max_candidates_per_helper"
 CERTIFICATE_REASONS = frozenset({"certificate_missing", "certificate_expired"})
-ADMISSION_SOURCES_STEP = "admission_sources"
 
 
 def _today() -> dt.date:
@@ -111,10 +109,9 @@ async def helper_out(row: dict[str, Any]) -> HelperOut:
 
 
 async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
-    """Record the resolution and the assignment (the machine's ``helper_resolution``): a
-    certified candidate on an accepted admission-source list (Step 3) becomes an admission
-    source if the rules allow it; an admission source whose helper's assignment ended gets
-    a new one. Anyone else is refused."""
+    """Record the resolution and the assignment (the machine's ``helper_resolution``) for
+    a person holding a valid certificate. It never changes the stage: the accepted
+    admission-source list (Step 3) does."""
     candidate = await visible_candidate(access, data.candidate_id)
     if not access.can(candidate["unit_path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
@@ -144,25 +141,8 @@ async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
         )
     await _check_limit(member, on)
     actor = actor_of(access)
-    number = nfc(data.resolution.number).strip()
-    transition = await require_transition(candidate, "helper_resolution", "candidate_id")
-    list_id = await require_accepted_list(
-        candidate, ADMISSION_SOURCES_STEP, transition.clause_id, "candidate_id"
-    )
-    if transition.to_stage == candidate["stage"]:
-        await _refuse_without_valid_certificate(candidate, on)
-    else:
-        await change_stage(
-            actor,
-            candidate,
-            "helper_resolution",
-            on,
-            reason=(
-                f"Nghị quyết số {number} phân công đảng viên {member['full_name']} giúp đỡ; "
-                f"danh sách nguồn kết nạp đã được chấp nhận số {list_id}"
-            ),
-            field="candidate_id",
-        )
+    await require_transition(candidate, "helper_resolution", "candidate_id")
+    await _refuse_without_valid_certificate(candidate, on)
     resolution = await record_resolution(
         package, actor, candidate["unit"], RESOLUTION_KIND, data.resolution
     )

@@ -23,7 +23,7 @@ from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import closed_by, in_force_during
 from nguon.people.tables import Candidate
-from nguon.pipeline import aggregation, chain, list_read
+from nguon.pipeline import aggregation, chain, list_read, list_stage_events
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
 from nguon.pipeline.events import ListEvent, ListSummary, emit
 from nguon.pipeline.list_exclusions import (
@@ -994,6 +994,7 @@ async def accept_list(
     new_version = await _bump(row, expected, {CandidateList.state: "accepted"})
     actor = actor_of(access)
     await _record_transition(actor, list_id, "submitted", "accepted", new_version, nfc(comment))
+    await list_stage_events.apply_accepted_list(actor, row, dt.date.today())
     if upper is not None:
         # The receiver's draft grows by the accepted people: a new version of it too.
         added = await aggregation.pull_entries(upper, [row])

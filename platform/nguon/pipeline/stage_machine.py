@@ -1,14 +1,15 @@
 """The stage machine: which event may move a candidate from which stage, and to which.
 
 A candidate's stage changes only through an event that justifies it — a course-nominee
-list accepted above (the enrolment that follows it), a course result, a certificate, a
-helper resolution, the cell's admission proposal, the admission decision, a removal
-resolution — and each transition cites the clause of the rules package that allows it.
+list accepted above (the enrolment that follows it), a course result, a certificate, an
+admission-source list accepted above, the cell's admission proposal, the admission
+decision, a removal resolution — and each transition cites the clause of the rules
+package that allows it.
 A pair (stage, event) that is not in ``TRANSITIONS`` is refused: a 409 whose reason
 says, in Vietnamese, what the person's stage allows instead.
 
-Some events keep the stage (a course result, a new helper after an ended one): they are
-in the table too, so that they are refused from any other stage.
+Some events keep the stage (a course result, a helper resolution): they are in the table
+too, so that they are refused from any other stage.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ StageEventKind = Literal[
     "course_nominee_list",
     "course_result",
     "certificate",
+    "admission_source_list",
     "helper_resolution",
     "admission_proposal",
     "admission_decision",
@@ -40,6 +42,7 @@ EVENT_LABELS: dict[str, str] = {
     "course_nominee_list": "ghi danh học lớp theo danh sách giới thiệu đã được cấp trên chấp nhận",
     "course_result": "ghi kết quả học lớp bồi dưỡng nhận thức về Đảng",
     "certificate": "cấp giấy chứng nhận học lớp bồi dưỡng nhận thức về Đảng",
+    "admission_source_list": "tiếp nhận danh sách nguồn kết nạp đảng viên (Bước 3)",
     "helper_resolution": "nghị quyết phân công đảng viên giúp đỡ",
     "admission_proposal": "đề nghị làm thủ tục kết nạp",
     "admission_decision": "quyết định kết nạp",
@@ -96,22 +99,20 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         from_stage="certified",
-        event="helper_resolution",
+        event="admission_source_list",
         to_stage="admission_source",
-        clause_id="hd01.helper",
+        clause_id="hd01.source_list",
     ),
-    # A new helper after the previous assignment ended: the stage stays.
-    Transition(
-        from_stage="admission_source",
-        event="helper_resolution",
-        to_stage="admission_source",
-        clause_id="hd01.helper",
-    ),
-    Transition(
-        from_stage="admission_in_progress",
-        event="helper_resolution",
-        to_stage="admission_in_progress",
-        clause_id="hd01.helper",
+    # A helper is assigned by resolution once the person holds a certificate, before or
+    # after the Step 3 list; it never changes the stage by itself.
+    *(
+        Transition(
+            from_stage=stage,
+            event="helper_resolution",
+            to_stage=stage,
+            clause_id="hd01.helper",
+        )
+        for stage in ("certified", "admission_source", "admission_in_progress")
     ),
     Transition(
         from_stage="admission_source",
