@@ -162,6 +162,11 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(stage, stage)
 
 
+def stages_allowing(event: StageEventKind) -> list[str]:
+    """The stages from which ``event`` is a transition of the machine."""
+    return [t.from_stage for t in TRANSITIONS if t.event == event]
+
+
 def allowed_events(stage: str) -> list[StageEventKind]:
     return [t.event for t in TRANSITIONS if t.from_stage == stage]
 

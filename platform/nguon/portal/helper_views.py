@@ -11,6 +11,7 @@ from nguon.accounts.permissions import Access
 from nguon.people.schemas import CandidateOut
 from nguon.people.tables import Member
 from nguon.pipeline.helpers import list_helpers
+from nguon.pipeline.stage_machine import stages_allowing
 from nguon.tenancy.scoped import in_tenant
 
 DONE_MESSAGES = {
@@ -18,8 +19,8 @@ DONE_MESSAGES = {
     "proposed": "Đã chuyển sang làm thủ tục kết nạp.",
 }
 # Stages in which a helper may be assigned and in which admission may be proposed.
-HELPER_STAGES = frozenset({"certified", "admission_source"})
-PROPOSE_STAGES = frozenset({"admission_source"})
+HELPER_STAGES = frozenset(stages_allowing("helper_resolution"))
+PROPOSE_STAGES = frozenset(stages_allowing("admission_proposal"))
 
 
 class MemberChoice(msgspec.Struct):
