@@ -20,6 +20,7 @@ from nguon.pipeline.admission import propose_admission
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.helper_schemas import HelperAssign, ProposeAdmission
 from nguon.pipeline.helpers import assign_helper
+from nguon.pipeline.stage_machine import StageRefused
 from nguon.portal.candidates import render_candidate
 from nguon.portal.forms import form_data, form_list, message_of, parse_resolution, version_of
 
@@ -57,6 +58,9 @@ async def assign(
         try:
             async with pipeline_transaction():
                 await assign_helper(access, data)
+        except StageRefused as error:
+            errors["stage"] = message_of(error)
+            status = status_of(error)
         except (InvalidInput, Conflict) as error:
             field = error.field or "member_id"
             errors[field if field.startswith("resolution.") else "member_id"] = message_of(error)
@@ -94,6 +98,9 @@ async def propose(
         try:
             async with pipeline_transaction():
                 await propose_admission(access, candidate_id, data)
+        except StageRefused as error:
+            errors["stage"] = message_of(error)
+            status = status_of(error)
         except (InvalidInput, Conflict) as error:
             errors["introducer_id"] = message_of(error)
             status = status_of(error)
