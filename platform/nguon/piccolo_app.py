@@ -19,6 +19,7 @@ from nguon.pipeline.tables import (
     CourseEnrolment,
     HelperAssignment,
     ListEntry,
+    ListExclusion,
     ListTransition,
     Resolution,
     StageChange,
@@ -55,6 +56,7 @@ TABLES = [
     Restructuring,
     UnitSuccession,
     CandidateMove,
+    ListExclusion,
 ]
 
 APP_CONFIG = AppConfig(

@@ -8,6 +8,7 @@ import itertools
 from typing import Any
 
 from nguon.org.tables import OrgUnit
+from nguon.people.tables import Candidate
 from nguon.pipeline.tables import CandidateList, ListEntry, StageChange
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
@@ -24,14 +25,37 @@ def api(world: World) -> str:
     return f"/t/{world.slug}/api/v1"
 
 
+HISTORY_FIELDS = ("stage", "certificate_number", "certificate_date")
+
+
 async def add_candidate(
-    client: AppClient, world: World, headers: dict[str, str], unit_key: str, name: str, **extra: Any
+    client: AppClient,
+    world: World,
+    headers: dict[str, str],
+    unit_key: str,
+    name: str,
+    db: Database | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
+    """A candidate made over the API; a stage or certificate in ``extra`` (which the API
+    refuses to write) is their history, written with the table afterwards."""
+    history = {k: extra.pop(k) for k in HISTORY_FIELDS if k in extra}
     body = candidate_body(world.units[unit_key], full_name=name, political_standard="passed")
     body.update(extra)
     response = await client.post(f"{api(world)}/candidates", json=body, headers=headers)
     assert response.status_code == 201, response.text
-    return response.json()
+    made = response.json()
+    if not history:
+        return made
+    if isinstance(history.get("certificate_date"), str):
+        history["certificate_date"] = dt.date.fromisoformat(history["certificate_date"])
+    assert db is not None, "a candidate's history is written with the tables: pass db"
+    with db.as_owner():
+        async with db.owner.transaction():
+            await switch_tenant_in_transaction(world.tenant_id)
+            await Candidate.update(history).where(Candidate.id == made["id"]).run()
+    got = await client.get(f"{api(world)}/candidates/{made['id']}", headers=headers)
+    return got.json()
 
 
 async def add_member(
@@ -99,6 +123,26 @@ async def add_list(
                     .run()
                 )
     return made.id
+
+
+async def accept_sources_list(
+    client: AppClient,
+    db: Database,
+    world: World,
+    headers: dict[str, str],
+    unit_key: str,
+    candidate_ids: list[int],
+) -> int:
+    """A Step 3 list of the unit, submitted and then accepted over the API: the event that
+    makes its certified people admission sources."""
+    list_id = await add_list(
+        db, world, unit_key, candidate_ids, state="submitted", step="admission_sources"
+    )
+    accepted = await client.post(
+        f"{api(world)}/lists/{list_id}/accept", json={"version": 1}, headers=headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    return list_id
 
 
 async def add_stage_change(

@@ -74,7 +74,7 @@ async def test_a_course_runs_from_opening_to_certificates(db: Database, client: 
     base = f"{api(world)}/courses/{course['id']}/enrolments"
     for refused in (drafted, dropped):
         response = await client.post(base, json={"candidate_id": refused["id"]}, headers=headers)
-        assert response.status_code == 400, response.text
+        assert response.status_code == 409, response.text
         assert response.json()["errors"][0]["field"] == "candidate_id"
         assert "đã được cấp trên chấp nhận" in response.json()["detail"]
 
@@ -92,7 +92,7 @@ async def test_a_course_runs_from_opening_to_certificates(db: Database, client: 
         json={"version": 1, "number": "GCN-01", "date": "2024-10-30"},
         headers=headers,
     )
-    assert early.status_code == 400 and early.json()["errors"][0]["field"] == "completed"
+    assert early.status_code == 409 and early.json()["errors"][0]["field"] == "completed"
     too_many = await client.patch(
         url, json={"version": 1, "attended_sessions": 11}, headers=headers
     )
@@ -151,7 +151,9 @@ async def test_certificate_numbers_are_unique_in_the_tenant(
     base = f"{api(world)}/courses/{course['id']}/enrolments"
     enrolment = await client.post(base, json={"candidate_id": candidate["id"]}, headers=headers)
     url = f"{base}/{enrolment.json()['id']}"
-    await client.patch(url, json={"version": 1, "completed": True}, headers=headers)
+    await client.patch(
+        url, json={"version": 1, "attended_sessions": 10, "completed": True}, headers=headers
+    )
     duplicate = await client.post(
         f"{url}/certificate",
         json={"version": 2, "number": "GCN-7", "date": "2024-10-30"},
@@ -225,6 +227,7 @@ async def test_expired_certificates_are_flagged_at_60_months(
         headers,
         "cell_x",
         "Đỗ Văn Hết",
+        db=db,
         stage="certified",
         certificate_number="GCN-2021-1",
         certificate_date="2021-11-27",
@@ -235,6 +238,7 @@ async def test_expired_certificates_are_flagged_at_60_months(
         headers,
         "cell_x",
         "Đỗ Văn Còn",
+        db=db,
         stage="admission_source",
         certificate_number="GCN-2021-2",
         certificate_date="2021-12-27",

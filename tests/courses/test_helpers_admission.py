@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Database
-from tests.courses.conftest import add_candidate, add_member, api, audit_actions
+from tests.courses.conftest import (
+    accept_sources_list,
+    add_candidate,
+    add_member,
+    api,
+    audit_actions,
+)
 from tests.courses.test_courses import certify
 from tests.http.conftest import AppClient, World, build_world, token_for
 
@@ -53,7 +59,7 @@ async def test_a_resolution_assigns_an_official_member_of_the_cell(
     assert made.json()["member_name"] == "Trần Thị Bình"
     assert made.json()["resolution_number"] == "05-NQ/CB"
     after = (await client.get(f"{api(world)}/candidates/{candidate['id']}", headers=headers)).json()
-    assert after["stage"] == "admission_source"
+    assert after["stage"] == "certified"
     second = await client.post(url, json=assignment(after, official), headers=headers)
     assert second.status_code == 409
 
@@ -91,18 +97,16 @@ async def test_only_certified_candidates_with_a_valid_certificate_get_a_helper(
         headers,
         "cell_x",
         "Lê Hết Hạn",
+        db=db,
         stage="admission_source",
         certificate_number="GCN-2020",
         certificate_date="2020-01-10",
     )
-    for candidate, text in (
-        (surveyed, "Chỉ người đã có giấy chứng nhận"),
-        (expired, "hết thời hạn giá trị"),
-    ):
+    for candidate, text in ((surveyed, "«Khảo sát nguồn»"), (expired, "hết thời hạn giá trị")):
         refused = await client.post(
             f"{api(world)}/helpers", json=assignment(candidate, official), headers=headers
         )
-        assert refused.status_code == 400, refused.text
+        assert refused.status_code == 409, refused.text
         assert text in refused.json()["detail"]
         kept = await client.get(f"{api(world)}/candidates/{candidate['id']}", headers=headers)
         assert kept.json()["version"] == candidate["version"]
@@ -118,9 +122,11 @@ async def _admission_source(
         f"{api(world)}/helpers", json=assignment(candidate, helper), headers=headers
     )
     assert made.status_code == 201, made.text
+    await accept_sources_list(client, db, world, headers, "cell_x", [candidate["id"]])
     candidate = (
         await client.get(f"{api(world)}/candidates/{candidate['id']}", headers=headers)
     ).json()
+    assert candidate["stage"] == "admission_source"
     return candidate, [helper, second]
 
 
@@ -134,8 +140,8 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
         json={"version": certified["version"], "introducer_member_ids": [official]},
         headers=headers,
     )
-    assert no_helper.status_code == 400
-    assert "Chỉ người trong danh sách nguồn kết nạp" in no_helper.json()["detail"]
+    assert no_helper.status_code == 409
+    assert "«Đã có giấy chứng nhận»" in no_helper.json()["detail"]
 
     candidate, introducers = await _admission_source(client, db, world, headers)
     url = f"{api(world)}/candidates/{candidate['id']}/propose-admission"
@@ -144,7 +150,7 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
         json={"version": candidate["version"], "introducer_member_ids": introducers[:1]},
         headers=headers,
     )
-    assert one.status_code == 400
+    assert one.status_code == 409
     assert "Chưa đủ người giới thiệu vào Đảng. [dieu-le.4.introducers]" in one.json()["detail"]
     stale = await client.post(
         url,
@@ -206,5 +212,5 @@ async def test_propose_is_refused_when_the_helper_has_ended(
         json={"version": candidate["version"], "introducer_member_ids": introducers},
         headers=headers,
     )
-    assert refused.status_code == 400
-    assert "Chưa được phân công đảng viên chính thức" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "phân công đảng viên chính thức giúp đỡ" in refused.json()["detail"]

@@ -437,8 +437,9 @@ async def test_three_people_walk_the_three_steps_up_both_chains_of_hung_yen(
             },
         )
         assert assigned["member_id"] == member_id and assigned["assigned_on"] == "2024-11-05"
+        # A helper alone does not make an admission source: the accepted Step 3 list does.
         after = await api.ok(secretary, "GET", f"/candidates/{candidate_id}")
-        assert after["stage"] == "admission_source"
+        assert after["stage"] == "certified"
     with tenant_context(province.tenant_id):
         assignments = await (
             HelperAssignment.select()
@@ -464,6 +465,9 @@ async def test_three_people_walk_the_three_steps_up_both_chains_of_hung_yen(
     await story.board_reports_to_the_province(
         SOURCES, ANNUAL, district_sources[DISTRICT], police_source_lists[POLICE], "2024-12-05"
     )
+    for candidate_id, (secretary, _) in helpers.items():
+        source = await api.ok(secretary, "GET", f"/candidates/{candidate_id}")
+        assert source["stage"] == "admission_source"
 
     # The district's accepted list as the province's form, read back.
     district_list = await story.read("huyenuy.vanlam", district_sources[DISTRICT])

@@ -36,6 +36,7 @@ from nguon.pipeline.tables import (
     Course,
     CourseEnrolment,
     HelperAssignment,
+    ListExclusion,
     StageChange,
 )
 from nguon.plugins_builtin.reminders.tables import DeadlineReminder
@@ -298,6 +299,14 @@ async def _tables(db: Database, province: Province) -> None:
                     to_stage="course_nominee",
                     changed_on=dt.date(2024, 7, 1),
                     actor="test",
+                ),
+                ListExclusion(
+                    tenant_id=t,
+                    candidate=candidate,
+                    removed_by_list=province.list_id,
+                    removed_by_unit=district,
+                    reason="Không đủ tiêu chuẩn",
+                    removed_actor="test",
                 ),
                 WebhookDelivery(
                     tenant_id=t,

@@ -9,6 +9,7 @@ import re
 from nguon.people.tables import Candidate
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
+from tests.courses.conftest import accept_sources_list
 from tests.http.conftest import (
     AppClient,
     build_world,
@@ -88,6 +89,10 @@ async def test_assign_a_helper_then_propose_for_admission(db: Database, client: 
     page = await client.get(assigned.headers["location"])
     assert "Đã phân công đảng viên giúp đỡ." in page.text
     assert "<strong>Trần Thị Bình</strong>" in page.text and "Nghị quyết số 12-NQ/CB" in page.text
+    # The helper alone does not make an admission source: the accepted Step 3 list does.
+    assert 'action="/t/' + slug + f'/candidates/{candidate}/propose"' not in page.text
+    await accept_sources_list(client, db, world, headers, "cell_x", [candidate])
+    page = await client.get(url)
     assert "Đề nghị kết nạp" in page.text
 
     version = re.search(r'name="version" value="(\d+)"', page.text)

@@ -107,7 +107,8 @@ async def _seed_pipeline(
 
 # Bodies that pass validation, built from the caller's own ids. Routes in _STATEFUL may
 # refuse A's own objects for a domain reason (not on an accepted list, not completed, not
-# an admission source); there A's ids must still be found (no 404) and B's must 404.
+# an admission source, a stage the stage machine does not allow the event from); there
+# A's ids must still be found (no 404) and B's must 404.
 _BODIES: dict[str, Any] = {
     "/courses/{course_id:int}": lambda ids: {"version": 1, "title": "Bị sửa trộm"},
     "/courses/{course_id:int}/enrolments": lambda ids: {"candidate_id": ids["candidate_id"]},
@@ -144,6 +145,7 @@ _BODIES: dict[str, Any] = {
 }
 _STATEFUL = {
     "/courses/{course_id:int}/enrolments",
+    "/courses/{course_id:int}/enrolments/{enrolment_id:int}",
     "/courses/{course_id:int}/enrolments/{enrolment_id:int}/certificate",
     "/candidates/{candidate_id:int}/propose-admission",
 }

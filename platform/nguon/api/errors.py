@@ -87,8 +87,16 @@ def _answer(request: Request[Any, Any, Any], body: ErrorBody) -> Response[Any]:
     return _portal_page(request, body.status_code, body.detail)
 
 
+def status_of(exc: DomainError) -> int:
+    """The status of the nearest mapped class: a ``Conflict`` subclass is still a 409."""
+    for kind in type(exc).__mro__:
+        if kind in _STATUS:
+            return _STATUS[kind]
+    return HTTP_400_BAD_REQUEST
+
+
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = _STATUS.get(type(exc), HTTP_400_BAD_REQUEST)
+    status = status_of(exc)
     errors = [FieldError(field=exc.field, message=exc.message)] if exc.field else []
     return _answer(request, ErrorBody(status_code=status, detail=exc.message, errors=errors))
 

@@ -7,12 +7,12 @@ rather than a silently ignored value.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from nguon.rules.facts import Education, PoliticalStandard, Sex, Stage
+from nguon.rules.facts import Education, PoliticalStandard, Sex
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Place = Annotated[str, msgspec.Meta(max_length=300)]
@@ -36,6 +36,18 @@ CardNumber = Annotated[
 ]
 MemberState = Literal["current", "ended", "all"]
 Reason = Annotated[str, msgspec.Meta(max_length=1000)]
+WriteProtected = Annotated[
+    Any | UnsetType,
+    msgspec.Meta(
+        description=(
+            "Read-only: a stage and a certificate change only through the pipeline's events "
+            "(list decisions, courses, certificates, helper resolutions, admission "
+            "decisions). Any value is refused with 400 naming the field."
+        )
+    ),
+]
+"""A field a candidate's form may not write; present only to be refused by name."""
+PROTECTED_FIELDS = ("stage", "certificate_number", "certificate_date")
 
 
 class CandidateCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -54,9 +66,9 @@ class CandidateCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     hardship_area: bool = False
     political_standard: PoliticalStandard = "unchecked"
     provincial_consent_over_60: bool = False
-    certificate_number: ShortText | None = None
-    certificate_date: dt.date | None = None
-    stage: Stage = "surveyed"
+    certificate_number: WriteProtected = UNSET
+    certificate_date: WriteProtected = UNSET
+    stage: WriteProtected = UNSET
     national_id: NationalId | None = None
     notes: Notes = ""
 
@@ -80,9 +92,9 @@ class CandidateUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     hardship_area: bool | UnsetType = UNSET
     political_standard: PoliticalStandard | UnsetType = UNSET
     provincial_consent_over_60: bool | UnsetType = UNSET
-    certificate_number: ShortText | UnsetType | None = UNSET
-    certificate_date: dt.date | UnsetType | None = UNSET
-    stage: Stage | UnsetType = UNSET
+    certificate_number: WriteProtected = UNSET
+    certificate_date: WriteProtected = UNSET
+    stage: WriteProtected = UNSET
     national_id: NationalId | UnsetType | None = UNSET
     notes: Notes | UnsetType = UNSET
 

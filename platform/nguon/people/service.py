@@ -24,6 +24,7 @@ from nguon.org.validity import in_force_on
 from nguon.people.member_changes import change_actor, ensure_card_free, record_change
 from nguon.people.moves import record_transfer
 from nguon.people.schemas import (
+    PROTECTED_FIELDS,
     CandidateCreate,
     CandidateOut,
     CandidatePage,
@@ -117,6 +118,32 @@ async def _unit_for_people(access: Access, unit_id: int, field: str = "unit_id")
     return unit
 
 
+PROTECTED_MESSAGES = {
+    "stage": (
+        "Không thể đặt giai đoạn khi thêm hoặc sửa hồ sơ: giai đoạn chỉ thay đổi qua danh "
+        "sách được cấp trên chấp nhận, lớp bồi dưỡng, giấy chứng nhận, nghị quyết phân công "
+        "giúp đỡ và quyết định kết nạp"
+    ),
+    "certificate_number": (
+        "Không thể ghi số giấy chứng nhận khi thêm hoặc sửa hồ sơ: giấy chứng nhận chỉ được "
+        "cấp ở lớp bồi dưỡng nhận thức về Đảng mà người này đã học đủ"
+    ),
+    "certificate_date": (
+        "Không thể ghi ngày cấp giấy chứng nhận khi thêm hoặc sửa hồ sơ: giấy chứng nhận chỉ "
+        "được cấp ở lớp bồi dưỡng nhận thức về Đảng mà người này đã học đủ"
+    ),
+}
+
+
+def refuse_protected(values: dict[str, Any]) -> None:
+    """A 400 naming the first stage or certificate field a create or update tries to set."""
+    for field in PROTECTED_FIELDS:
+        if values.pop(field, msgspec.UNSET) is not msgspec.UNSET:
+            raise InvalidInput(
+                f"{PROTECTED_MESSAGES[field]} / The field is read-only: {field}", field=field
+            )
+
+
 def _check_dates(values: dict[str, Any]) -> None:
     today = dt.date.today()
     for field in ("date_of_birth", "certificate_date", "admitted_on", "official_on"):
@@ -168,6 +195,7 @@ async def _ensure_national_id_free(national_id_hash: str, except_id: int | None 
 async def create_candidate(access: Access, data: CandidateCreate) -> CandidateOut:
     unit = await _unit_for_people(access, data.unit_id)
     values = msgspec.structs.asdict(data)
+    refuse_protected(values)
     values.pop("unit_id")
     national_id = values.pop("national_id")
     _check_dates(values)
@@ -204,6 +232,7 @@ async def update_candidate(
     if not access.can(current["unit_path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    refuse_protected(changes)
     version = changes.pop("version")
     if version != current["version"]:
         raise Conflict(_stale_message(current["version"]), field="version")

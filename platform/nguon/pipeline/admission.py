@@ -17,9 +17,11 @@ from nguon.pipeline.helper_schemas import (
     StageHistory,
 )
 from nguon.pipeline.helpers import require_official, visible_member
+from nguon.pipeline.stage_guards import require_accepted_list, require_helper
 from nguon.pipeline.stages import (
     actor_of,
     change_stage,
+    require_transition,
     stage_history,
     stale_message,
     visible_candidate,
@@ -28,6 +30,7 @@ from nguon.text import nfc
 
 APPROVE: Role = "approver"
 READINESS = "admission_readiness"
+ADMISSION_SOURCES_STEP = "admission_sources"
 
 
 def _on(value: dt.date | None, field: str = "on") -> dt.date:
@@ -40,14 +43,21 @@ def _on(value: dt.date | None, field: str = "on") -> dt.date:
 async def propose_admission(
     access: Access, candidate_id: int, data: ProposeAdmission
 ) -> CandidateOut:
-    """Move an admission source to ``admission_in_progress`` if the rules find them ready
-    (valid certificate, a helper, enough official introducers, the conditions)."""
+    """Move an admission source to ``admission_in_progress`` (the machine's
+    ``admission_proposal``): on an accepted admission-source list (Step 3), with a helper
+    in force, and the rules finding them ready (a valid certificate, enough official
+    introducers, the conditions)."""
     candidate = await visible_candidate(access, candidate_id)
     if not access.can(candidate["unit_path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
     if data.version != candidate["version"]:
         raise Conflict(stale_message("candidate"), field="version")
     on = _on(data.on)
+    transition = await require_transition(candidate, "admission_proposal")
+    list_id = await require_accepted_list(
+        candidate, ADMISSION_SOURCES_STEP, transition.clause_id, "stage"
+    )
+    await require_helper(candidate, on, transition.clause_id, "stage")
     if len(set(data.introducer_member_ids)) != len(data.introducer_member_ids):
         raise InvalidInput(
             "Một đảng viên được ghi hai lần là người giới thiệu / "
@@ -64,9 +74,17 @@ async def propose_admission(
     row = await change_stage(
         actor_of(access),
         candidate,
-        "admission_in_progress",
+        "admission_proposal",
         on,
-        reason="; ".join(part for part in (note, introduced) if part),
+        reason="; ".join(
+            part
+            for part in (
+                note,
+                introduced,
+                f"Danh sách nguồn kết nạp đã được chấp nhận số {list_id}",
+            )
+            if part
+        ),
         introducers=len(names),
         also_check=(READINESS,),
     )
@@ -83,12 +101,14 @@ async def decide_stage(access: Access, candidate_id: int, data: StageDecision) -
         )
     if data.version != candidate["version"]:
         raise Conflict(stale_message("candidate"), field="version")
+    event = "admission_decision" if data.to_stage == "admitted" else "removal_resolution"
     row = await change_stage(
         actor_of(access),
         candidate,
-        data.to_stage,
+        event,
         _on(data.on),
         reason=nfc(data.reason).strip(),
+        field="to_stage",
     )
     return candidate_out(row)
 
@@ -104,6 +124,8 @@ async def get_stage_history(access: Access, candidate_id: int) -> StageHistory:
                 to_stage=r["to_stage"],
                 changed_on=r["changed_on"],
                 reason=r["reason"],
+                event=r["event"],
+                clause_id=r["clause_id"],
                 actor=r["actor"],
                 at=r["at"],
             )

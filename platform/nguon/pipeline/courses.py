@@ -33,13 +33,16 @@ from nguon.pipeline.course_schemas import (
     ReasonOut,
 )
 from nguon.pipeline.evaluation import evaluate_rows
+from nguon.pipeline.stage_guards import require_accepted_list, require_attendance
+from nguon.pipeline.stage_machine import StageRefused
 from nguon.pipeline.stages import (
     actor_of,
     change_stage,
+    require_transition,
     stale_message,
     visible_candidate,
 )
-from nguon.pipeline.tables import Course, CourseEnrolment, ListEntry
+from nguon.pipeline.tables import Course, CourseEnrolment
 from nguon.rules.facts import add_months
 from nguon.rules.registry import load_package
 from nguon.tenancy.context import require_tenant
@@ -278,26 +281,6 @@ async def update_course(access: Access, course_id: int, data: CourseUpdate) -> C
     return course_out(row, (await _enrolled_counts([course_id]))[course_id])
 
 
-async def accepted_nominee_list(candidate_id: int, organiser_path: str) -> int | None:
-    """The latest accepted course-nominee list in the organiser's subtree that includes
-    the candidate, or None."""
-    row = await (
-        ListEntry.select(ListEntry.candidate_list)
-        .where(
-            in_tenant(ListEntry),
-            ListEntry.candidate == candidate_id,
-            ListEntry.included == True,  # noqa: E712 (a SQL comparison)
-            ListEntry.candidate_list.step == COURSE_NOMINEES_STEP,
-            ListEntry.candidate_list.state == "accepted",
-            ListEntry.candidate_list.unit_path.like(f"{organiser_path}%"),
-        )
-        .order_by(ListEntry.candidate_list, ascending=False)
-        .first()
-        .run()
-    )
-    return row["candidate_list"] if row else None
-
-
 async def enrol_candidate(access: Access, course_id: int, data: EnrolmentCreate) -> EnrolmentOut:
     course = await _course_row(access, course_id, WRITE)
     if course["state"] != "open":
@@ -309,14 +292,14 @@ async def enrol_candidate(access: Access, course_id: int, data: EnrolmentCreate)
             "The candidate is outside the organising committee: candidate_id",
             field="candidate_id",
         )
-    list_id = await accepted_nominee_list(candidate["id"], course["organiser_path"])
-    if list_id is None:
-        raise InvalidInput(
-            "Quần chúng chưa có tên trong danh sách giới thiệu học lớp bồi dưỡng nhận thức về "
-            "Đảng đã được cấp trên chấp nhận / The candidate is on no accepted course-nominee "
-            "list: candidate_id",
-            field="candidate_id",
-        )
+    transition = await require_transition(candidate, "course_nominee_list", "candidate_id")
+    list_id = await require_accepted_list(
+        candidate,
+        COURSE_NOMINEES_STEP,
+        transition.clause_id,
+        "candidate_id",
+        course["organiser_path"],
+    )
     existing = await (
         CourseEnrolment.select(CourseEnrolment.id)
         .where(
@@ -337,10 +320,11 @@ async def enrol_candidate(access: Access, course_id: int, data: EnrolmentCreate)
         candidate = await change_stage(
             actor,
             candidate,
-            "course_nominee",
+            "course_nominee_list",
             _today(),
             reason=f"Ghi danh lớp «{course['title']}»",
-            justification=f"Có tên trong danh sách giới thiệu học lớp đã chấp nhận (#{list_id})",
+            justification=f"Có tên trong danh sách giới thiệu học lớp đã chấp nhận (số {list_id})",
+            field="candidate_id",
         )
     enrolment = CourseEnrolment(
         tenant_id=require_tenant(),
@@ -418,10 +402,46 @@ async def update_enrolment(
             "A certificate was issued; completion cannot be withdrawn: completed",
             field="completed",
         )
+    if "completed" in changes or "attended_sessions" in changes:
+        await _check_course_result(course, current, attended, changes)
     await _save_enrolment(current, changes)
     before, after = changed_fields({k: current[k] for k in changes}, changes)
     await record_event(actor_of(access), "update", "course_enrolment", enrolment_id, before, after)
     return await _enrolment(course_id, enrolment_id)
+
+
+def _result_day(course: dict[str, Any]) -> dt.date:
+    """The day a course result is judged on: the course's last day, or today before it."""
+    return min(course["closes_on"], _today())
+
+
+async def _enrolled_candidate(enrolment: dict[str, Any]) -> dict[str, Any]:
+    candidate = await (
+        Candidate.select()
+        .where(in_tenant(Candidate), Candidate.id == enrolment["candidate"])
+        .first()
+        .run()
+    )
+    if candidate is None:
+        raise NotFound("candidate")
+    return candidate
+
+
+async def _check_course_result(
+    course: dict[str, Any], current: dict[str, Any], attended: int, changes: dict[str, Any]
+) -> None:
+    """A course result is the machine's ``course_result`` event: only for a course nominee,
+    and completion needs the attendance the rules package sets."""
+    unchanged = all(current[k] == v for k, v in changes.items())
+    if unchanged:
+        return
+    candidate = await _enrolled_candidate(current)
+    field = "completed" if "completed" in changes else "attended_sessions"
+    transition = await require_transition(candidate, "course_result", field)
+    if changes.get("completed", current["completed"]):
+        require_attendance(
+            await tenant_package(), course, attended, _result_day(course), transition.clause_id
+        )
 
 
 async def _ensure_certificate_number_free(number: str) -> None:
@@ -459,11 +479,18 @@ async def issue_certificate(
             field="number",
         )
     if not current["completed"]:
-        raise InvalidInput(
-            "Chưa hoàn thành khóa học, chưa thể cấp giấy chứng nhận / "
-            "The course is not completed: completed",
+        raise StageRefused(
+            "Chưa ghi nhận hoàn thành khóa học, chưa thể cấp giấy chứng nhận",
             field="completed",
+            clause_id="hd01.course.attendance",
         )
+    require_attendance(
+        await tenant_package(),
+        course,
+        current["attended_sessions"],
+        _result_day(course),
+        "hd01.course.attendance",
+    )
     if data.date > _today():
         raise InvalidInput("Ngày cấp ở tương lai / Date is in the future: date", field="date")
     if data.date < course["opens_on"]:
@@ -476,19 +503,12 @@ async def issue_certificate(
         raise InvalidInput("Số giấy chứng nhận trống / number is empty", field="number")
     await _ensure_certificate_number_free(number)
     valid_until = certificate_valid_until(await tenant_package_id(), data.date)
-    candidate = await (
-        Candidate.select()
-        .where(in_tenant(Candidate), Candidate.id == current["candidate"])
-        .first()
-        .run()
-    )
-    if candidate is None:
-        raise NotFound("candidate")
+    candidate = await _enrolled_candidate(current)
     actor = actor_of(access)
     await change_stage(
         actor,
         candidate,
-        "certified",
+        "certificate",
         data.date,
         reason=f"Giấy chứng nhận số {number}, lớp «{course['title']}»",
         values={"certificate_number": number, "certificate_date": data.date},

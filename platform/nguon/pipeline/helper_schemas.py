@@ -69,6 +69,10 @@ class StageChangeOut(msgspec.Struct, kw_only=True):
     to_stage: str
     changed_on: dt.date
     reason: str
+    event: str
+    """The stage machine's event (empty for changes recorded before it)."""
+    clause_id: str
+    """The rules package's clause that allows the transition."""
     actor: str
     at: dt.datetime
 

@@ -1,5 +1,6 @@
 """Helpers (đảng viên giúp đỡ): a cell's resolution assigns an official member to help
-each certified candidate, who thereby becomes an admission source (Step 3).
+each certified candidate (Step 3); the accepted admission-source list, not the helper,
+makes them an admission source.
 
 Who may help: a full (official) member of the cell that holds the candidate or of a
 unit under it; at most ``max_candidates_per_helper`` candidates at once when the
@@ -19,9 +20,9 @@ from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.helper_schemas import HelperAssign, HelperEnd, HelperList, HelperOut
 from nguon.pipeline.resolutions import check_thresholds, record_resolution
 from nguon.pipeline.stages import (
-    StageRefused,
     actor_of,
-    change_stage,
+    require_transition,
+    rules_refusal,
     stale_message,
     visible_candidate,
 )
@@ -34,8 +35,6 @@ from nguon.text import nfc
 RESOLUTION_KIND = "helper_assignment"
 LIMIT_PARAMETER = "max_candidates_per_helper"
 CERTIFICATE_REASONS = frozenset({"certificate_missing", "certificate_expired"})
-# Stages that already count as an admission source: a new helper replaces an ended one.
-SOURCE_STAGES = ("admission_source", "admission_in_progress")
 
 
 def _today() -> dt.date:
@@ -86,7 +85,7 @@ async def _refuse_without_valid_certificate(candidate: dict[str, Any], on: dt.da
     evaluation = (await evaluate_rows([candidate], on, [decision]))[candidate["id"]]
     reasons = [r for r in evaluation.decisions[decision].reasons if r.code in CERTIFICATE_REASONS]
     if reasons:
-        raise StageRefused("admission_source", "not_eligible", reasons)
+        raise rules_refusal("admission_source", "not_eligible", reasons)
 
 
 async def helper_out(row: dict[str, Any]) -> HelperOut:
@@ -116,8 +115,9 @@ async def helper_out(row: dict[str, Any]) -> HelperOut:
 
 
 async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
-    """Record the resolution and the assignment; a certified candidate becomes an
-    admission source if the rules allow it."""
+    """Record the resolution and the assignment (the machine's ``helper_resolution``) for
+    a person holding a valid certificate. It never changes the stage: the accepted
+    admission-source list (Step 3) does."""
     candidate = await visible_candidate(access, data.candidate_id)
     if not access.can(candidate["unit_path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa hồ sơ này / Your role cannot edit this record")
@@ -147,17 +147,8 @@ async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
         )
     await _check_limit(member, on)
     actor = actor_of(access)
-    number = nfc(data.resolution.number).strip()
-    if candidate["stage"] in SOURCE_STAGES:
-        await _refuse_without_valid_certificate(candidate, on)
-    else:
-        await change_stage(
-            actor,
-            candidate,
-            "admission_source",
-            on,
-            reason=f"Nghị quyết số {number} phân công đảng viên {member['full_name']} giúp đỡ",
-        )
+    await require_transition(candidate, "helper_resolution", "candidate_id")
+    await _refuse_without_valid_certificate(candidate, on)
     resolution = await record_resolution(
         package, actor, candidate["unit"], RESOLUTION_KIND, data.resolution
     )

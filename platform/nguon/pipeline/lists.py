@@ -23,9 +23,15 @@ from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import closed_by, in_force_during
 from nguon.people.tables import Candidate
-from nguon.pipeline import aggregation, chain, list_read
+from nguon.pipeline import aggregation, chain, list_read, list_stage_events
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
 from nguon.pipeline.events import ListEvent, ListSummary, emit
+from nguon.pipeline.list_exclusions import (
+    active_exclusions,
+    exclusion_note,
+    lift,
+    record_higher_removal,
+)
 from nguon.pipeline.list_read import APPROVE, EDITABLE
 from nguon.pipeline.ownership import (
     NOT_OWN_UNIT,
@@ -413,6 +419,7 @@ async def _prefill_from_rules(
     decision = STEP_DECISIONS[list_row["step"]]
     facts_unit = {**unit, "bloc": await chain.effective_bloc(unit)}
     outcomes = await decide(package, candidates, {unit["id"]: facts_unit}, on, decision, stats)
+    excluded = await active_exclusions(outcomes)
     tenant_id = require_tenant()
     entries = [
         ListEntry(
@@ -423,7 +430,10 @@ async def _prefill_from_rules(
             unit=unit["id"],
             outcome=result.outcome,
             reasons=reasons_to_json(result.reasons),
-            included=result.outcome == "eligible",
+            included=result.outcome == "eligible" and candidate_id not in excluded,
+            removal_reason=exclusion_note(excluded[candidate_id])
+            if candidate_id in excluded
+            else None,
             inputs_hash=result.inputs_hash,
         )
         for candidate_id, result in sorted(outcomes.items())
@@ -617,7 +627,7 @@ async def change_list(access: Access, list_id: int, data: ListChange) -> ListDet
     removed: list[dict[str, Any]] = []
     for index, item in enumerate(data.add):
         field = f"add[{index}]"
-        added.append(await _add(package, row, entries, item, on, field))
+        added.append(await _add(actor_of(access), package, row, entries, item, on, field))
     for index, item in enumerate(data.remove):
         field = f"remove[{index}]"
         reason = nfc(item.reason).strip()
@@ -637,6 +647,8 @@ async def change_list(access: Access, list_id: int, data: ListChange) -> ListDet
             .where(in_tenant(ListEntry), ListEntry.id == entry["id"])
             .run()
         )
+        person = await _candidate_in_scope(row, item.candidate_id, f"{field}.candidate_id")
+        await record_higher_removal(actor_of(access), row, person["id"], person["unit"], reason)
         entry["included"] = False
         removed.append({"candidate_id": item.candidate_id, "reason": reason})
     await record_event(
@@ -651,6 +663,7 @@ async def change_list(access: Access, list_id: int, data: ListChange) -> ListDet
 
 
 async def _add(
+    actor: Actor,
     package: RulesPackage,
     row: dict[str, Any],
     entries: dict[int, dict[str, Any]],
@@ -671,6 +684,14 @@ async def _add(
     outcomes = await decide(package, [candidate], {candidate["unit"]: facts_unit}, on, decision)
     result = outcomes[candidate["id"]]
     justification = nfc(item.override_justification or "").strip() or None
+    exclusion = (await active_exclusions([candidate["id"]])).get(candidate["id"])
+    if exclusion is not None and justification is None:
+        raise InvalidInput(
+            f"{exclusion_note(exclusion)}. Muốn đưa lại vào danh sách, hãy ghi lý do / "
+            f"A higher level took this person off a list; re-adding needs a reason: "
+            f"{field}.override_justification",
+            field=f"{field}.override_justification",
+        )
     if result.outcome == "not_eligible":
         reasons = "; ".join(r.message_vi for r in result.reasons)
         raise InvalidInput(
@@ -689,7 +710,9 @@ async def _add(
         ListEntry.included: True,
         ListEntry.outcome: result.outcome,
         ListEntry.reasons: reasons_to_json(result.reasons),
-        ListEntry.override_justification: justification if result.outcome != "eligible" else None,
+        ListEntry.override_justification: justification
+        if result.outcome != "eligible" or exclusion is not None
+        else None,
         ListEntry.removal_reason: None,
         ListEntry.inputs_hash: result.inputs_hash,
     }
@@ -712,10 +735,17 @@ async def _add(
             )
         ).run()
         entries[candidate["id"]] = {"candidate": candidate["id"], "included": True, "id": None}
+    if exclusion is not None and justification is not None:
+        await lift(actor, exclusion, row["id"], justification)
     return {
         "candidate_id": candidate["id"],
         "outcome": result.outcome,
-        **({"override_justification": justification} if result.outcome != "eligible" else {}),
+        **(
+            {"override_justification": justification}
+            if result.outcome != "eligible" or exclusion is not None
+            else {}
+        ),
+        **({"readded_after_removal_by_list": exclusion["removed_by_list"]} if exclusion else {}),
     }
 
 
@@ -750,6 +780,7 @@ async def refresh_list(
         .where(in_tenant(ListEntry), ListEntry.candidate_list == list_id)
         .run()
     }
+    excluded = await active_exclusions(outcomes)
     changed: list[int] = []
     for candidate_id, result in sorted(outcomes.items()):
         values = {
@@ -759,6 +790,18 @@ async def refresh_list(
             ListEntry.inputs_hash: result.inputs_hash,
         }
         entry = entries.get(candidate_id)
+        if candidate_id in excluded and (entry is None or entry["included"]):
+            values[ListEntry.included] = False
+            values[ListEntry.removal_reason] = exclusion_note(excluded[candidate_id])
+            if entry is not None:
+                # On the list before the higher level's removal: the removal wins.
+                await (
+                    ListEntry.update(values)
+                    .where(in_tenant(ListEntry), ListEntry.id == entry["id"])
+                    .run()
+                )
+                changed.append(candidate_id)
+                continue
         if entry is None:
             await ListEntry.insert(
                 ListEntry(
@@ -957,6 +1000,7 @@ async def accept_list(
     new_version = await _bump(row, expected, {CandidateList.state: "accepted"})
     actor = actor_of(access)
     await _record_transition(actor, list_id, "submitted", "accepted", new_version, nfc(comment))
+    await list_stage_events.apply_accepted_list(actor, row, dt.date.today())
     if upper is not None:
         # The receiver's draft grows by the accepted people: a new version of it too.
         added = await aggregation.pull_entries(upper, [row])

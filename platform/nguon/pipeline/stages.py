@@ -1,5 +1,7 @@
-"""A candidate's stage changes only here: the tenant's rules decide whether it may,
-and every change leaves a StageChange row and an audit event.
+"""A candidate's stage changes only here, through the stage machine
+(``nguon.pipeline.stage_machine``): the event must be one the person's stage allows, the
+tenant's rules must allow the stage it leads to, and every change leaves a StageChange
+row (with its event and clause) and an audit event.
 
 The rules decide with ``stage_to_<stage>``: ``not_eligible`` refuses with the rules'
 Vietnamese reasons and clause ids; ``needs_review`` refuses unless the caller gives a
@@ -14,14 +16,22 @@ from typing import Any
 
 from nguon.accounts.permissions import Access, visible_row
 from nguon.audit.service import Actor, record_event
-from nguon.errors import Conflict, InvalidInput, NotFound
+from nguon.errors import Conflict, NotFound
 from nguon.people.labels import STAGE_LABELS
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.events import StageChangeSummary, StageEvent, emit
+from nguon.pipeline.stage_machine import (
+    StageEventKind,
+    StageRefused,
+    Transition,
+    stage_label,
+    transition_for,
+)
 from nguon.pipeline.tables import StageChange
 from nguon.rules.decisions import CandidateEvaluation, Reason
 from nguon.tenancy.context import require_tenant
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 
 STAGE_DECISIONS: dict[str, str] = {
@@ -29,20 +39,16 @@ STAGE_DECISIONS: dict[str, str] = {
 }
 
 
-class StageRefused(InvalidInput):
-    """The rules do not allow the change; ``reasons`` are theirs, clause ids included."""
-
-    def __init__(self, to_stage: str, outcome: str, reasons: list[Reason]) -> None:
-        self.to_stage = to_stage
-        self.outcome = outcome
-        self.reasons = reasons
-        detail = "; ".join(describe_reason(r) for r in reasons) or outcome
-        review = " (cần xem xét và nêu lý do)" if outcome == "needs_review" else ""
-        super().__init__(
-            f"Không thể chuyển sang «{STAGE_LABELS.get(to_stage, to_stage)}»{review}: {detail} / "
-            f"The rules do not allow the change to {to_stage}: stage",
-            field="stage",
-        )
+def rules_refusal(to_stage: str, outcome: str, reasons: list[Reason]) -> StageRefused:
+    """The 409 for a change the rules do not allow; ``reasons`` are theirs."""
+    detail = "; ".join(describe_reason(r) for r in reasons) or outcome
+    review = " (cần xem xét và nêu lý do)" if outcome == "needs_review" else ""
+    return StageRefused(
+        f"Không thể chuyển sang «{STAGE_LABELS.get(to_stage, to_stage)}»{review}: {detail}",
+        to_stage=to_stage,
+        outcome=outcome,
+        reasons=reasons,
+    )
 
 
 def describe_reason(reason: Reason) -> str:
@@ -64,13 +70,23 @@ def refusal(evaluation: CandidateEvaluation, decision: str, to_stage: str) -> St
     outcome = evaluation.decisions[decision]
     if outcome.outcome == "eligible":
         return None
-    return StageRefused(to_stage, outcome.outcome, list(outcome.reasons))
+    return rules_refusal(to_stage, outcome.outcome, list(outcome.reasons))
+
+
+async def require_transition(
+    candidate: Mapping[str, Any], event: StageEventKind, field: str = "stage"
+) -> Transition:
+    """The machine's transition for ``event`` from the candidate's stage, its clause
+    checked in the tenant's package; a 409 naming ``field`` when there is none."""
+    transition = transition_for(candidate["stage"], event, field)
+    (await tenant_package()).clause(transition.clause_id)
+    return transition
 
 
 async def change_stage(
     actor: Actor,
     candidate: Mapping[str, Any],
-    to_stage: str,
+    event: StageEventKind,
     on: dt.date,
     *,
     reason: str = "",
@@ -78,16 +94,22 @@ async def change_stage(
     introducers: int | None = None,
     also_check: tuple[str, ...] = (),
     values: Mapping[str, Any] | None = None,
+    field: str = "stage",
 ) -> dict[str, Any]:
-    """Move a candidate (a row read in this transaction) to ``to_stage`` if the rules allow.
+    """Apply ``event`` to a candidate (a row read in this transaction): the machine names
+    the stage it leads to and the clause allowing it, the rules must allow that stage.
 
     ``values`` are other candidate fields changed with the stage (a certificate); the
     rules judge the candidate as it will be. ``also_check`` names further decisions that
     must be eligible too. Returns the updated row; the version goes up by one.
     """
-    decision = STAGE_DECISIONS.get(to_stage)
-    if decision is None:
-        raise InvalidInput(f"Giai đoạn không hợp lệ / Unknown stage: {to_stage}", field="stage")
+    transition = await require_transition(candidate, event, field)
+    to_stage = transition.to_stage
+    if to_stage == candidate["stage"]:
+        raise StageRefused(
+            f"Người này đã ở giai đoạn «{stage_label(to_stage)}»", field=field, to_stage=to_stage
+        )
+    decision = STAGE_DECISIONS[to_stage]
     extra = dict(values or {})
     future = {**candidate, **extra}
     counts = {candidate["id"]: introducers} if introducers is not None else None
@@ -129,12 +151,21 @@ async def change_stage(
             to_stage=to_stage,
             changed_on=on,
             reason=note,
+            event=event,
+            clause_id=transition.clause_id,
             actor_id=actor.user_id,
             actor=actor.label,
         )
     ).run()
     before = {"stage": candidate["stage"], **{k: candidate.get(k) for k in extra}}
-    after = {"stage": to_stage, **extra, "changed_on": on, "reason": note}
+    after = {
+        "stage": to_stage,
+        **extra,
+        "changed_on": on,
+        "reason": note,
+        "event": event,
+        "clause_id": transition.clause_id,
+    }
     await record_event(actor, "stage_change", "candidate", candidate["id"], before, after)
     emit(
         StageEvent(

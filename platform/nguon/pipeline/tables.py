@@ -165,6 +165,30 @@ class StageChange(Table, tablename="stage_change"):
     to_stage = Varchar(length=32)
     changed_on = Date()
     reason = Text(default="")
+    event = Varchar(length=32, default="")
+    """The stage machine's event; empty on changes recorded before it existed."""
+    clause_id = Varchar(length=100, default="")
+    """The rules package's clause that allows the transition."""
     actor_id = Integer(null=True, default=None)
     actor = Varchar(length=200)
     at = Timestamptz(default=TimestamptzNow())
+
+
+class ListExclusion(Table, tablename="list_exclusion"):
+    """A person a higher level took off a list (with its reason): not prefilled on the
+    lists that follow, any step or period, until an explicit re-add with a reason lifts it.
+    """
+
+    tenant_id = ForeignKey(Tenant, on_delete=OnDelete.restrict, null=False, index=True)
+    candidate = ForeignKey(Candidate, on_delete=OnDelete.restrict, null=False, index=True)
+    removed_by_list = ForeignKey(CandidateList, on_delete=OnDelete.restrict, null=False)
+    removed_by_unit = ForeignKey(OrgUnit, on_delete=OnDelete.restrict, null=False)
+    reason = Text()
+    removed_actor_id = Integer(null=True, default=None)
+    removed_actor = Varchar(length=200)
+    removed_at = Timestamptz(default=TimestamptzNow())
+    lifted_by_list = ForeignKey(CandidateList, on_delete=OnDelete.restrict, null=True, default=None)
+    lifted_reason = Text(null=True, default=None)
+    lifted_actor_id = Integer(null=True, default=None)
+    lifted_actor = Varchar(length=200, null=True, default=None)
+    lifted_at = Timestamptz(null=True, default=None)

@@ -17,6 +17,8 @@ from nguon.errors import DomainError
 from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.schemas import CandidateCreate, CandidateOut, CandidateUpdate
 from nguon.portal.dates import invalid_message, parse_date
+from nguon.people.schemas import PROTECTED_FIELDS, CandidateCreate, CandidateOut, CandidateUpdate
+from nguon.people.service import PROTECTED_MESSAGES
 
 TEXT_LIMITS = {
     "full_name": 200,
@@ -53,6 +55,9 @@ def parse_candidate_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[
     """Field values for the service and Vietnamese messages by field (empty when valid)."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
+    for field in PROTECTED_FIELDS:
+        if field in form:
+            errors[field] = f"{PROTECTED_MESSAGES[field]}."
     for field, limit in TEXT_LIMITS.items():
         text = form.get(field, "").strip()
         if len(text) > limit:

@@ -17,6 +17,7 @@ from nguon.people.tables import Member
 from nguon.pipeline.helpers import LIMIT_PARAMETER, list_helpers
 from nguon.pipeline.tables import HelperAssignment
 from nguon.tenancy.package import tenant_package
+from nguon.pipeline.stage_machine import stages_allowing
 from nguon.tenancy.scoped import in_tenant
 
 DONE_MESSAGES = {
@@ -24,8 +25,8 @@ DONE_MESSAGES = {
     "proposed": "Đã chuyển sang làm thủ tục kết nạp.",
 }
 # Stages in which a helper may be assigned and in which admission may be proposed.
-HELPER_STAGES = frozenset({"certified", "admission_source"})
-PROPOSE_STAGES = frozenset({"admission_source"})
+HELPER_STAGES = frozenset(stages_allowing("helper_resolution"))
+PROPOSE_STAGES = frozenset(stages_allowing("admission_proposal"))
 
 
 class MemberChoice(msgspec.Struct):

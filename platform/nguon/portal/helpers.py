@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import Access
+from nguon.api.errors import status_of
 from nguon.api.tenant import tenant_of
 from nguon.errors import Conflict, InvalidInput
 from nguon.people.service import get_candidate
@@ -19,6 +20,7 @@ from nguon.pipeline.admission import propose_admission
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.helper_schemas import HelperAssign, ProposeAdmission
 from nguon.pipeline.helpers import assign_helper
+from nguon.pipeline.stage_machine import StageRefused
 from nguon.portal.candidates import render_candidate
 from nguon.portal.forms import form_data, form_list, message_of, parse_resolution, version_of
 
@@ -40,6 +42,7 @@ async def assign(
     await get_candidate(access, candidate_id)
     raw = await form_data(request)
     errors: dict[str, str] = {}
+    status = 400
     member = raw.get("member_id", "")
     if not member.isdigit():
         errors["member_id"] = "Hãy chọn đảng viên giúp đỡ."
@@ -55,13 +58,17 @@ async def assign(
         try:
             async with pipeline_transaction():
                 await assign_helper(access, data)
+        except StageRefused as error:
+            errors["stage"] = message_of(error)
+            status = status_of(error)
         except (InvalidInput, Conflict) as error:
             field = error.field or "member_id"
             errors[field if field.startswith("resolution.") else "member_id"] = message_of(error)
+            status = status_of(error)
         else:
             return _done(request, candidate_id, "helper")
     return await render_candidate(
-        request, access, candidate_id, errors=errors, form=raw, status=400
+        request, access, candidate_id, errors=errors, form=raw, status=status
     )
 
 
@@ -78,6 +85,7 @@ async def propose(
     raw = await form_data(request)
     introducers = [int(v) for v in await form_list(request, "introducer_id") if v.isdigit()]
     errors: dict[str, str] = {}
+    status = 400
     version = version_of(raw)
     if not introducers:
         errors["introducer_id"] = "Hãy chọn đảng viên chính thức giới thiệu."
@@ -90,12 +98,16 @@ async def propose(
         try:
             async with pipeline_transaction():
                 await propose_admission(access, candidate_id, data)
+        except StageRefused as error:
+            errors["stage"] = message_of(error)
+            status = status_of(error)
         except (InvalidInput, Conflict) as error:
             errors["introducer_id"] = message_of(error)
+            status = status_of(error)
         else:
             return _done(request, candidate_id, "proposed")
     return await render_candidate(
-        request, access, candidate_id, errors=errors, form=raw, status=400
+        request, access, candidate_id, errors=errors, form=raw, status=status
     )
 
 
