@@ -15,10 +15,9 @@ import msgspec
 
 from nguon.errors import DomainError
 from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
-from nguon.people.schemas import CandidateCreate, CandidateOut, CandidateUpdate
-from nguon.portal.dates import invalid_message, parse_date
 from nguon.people.schemas import PROTECTED_FIELDS, CandidateCreate, CandidateOut, CandidateUpdate
 from nguon.people.service import PROTECTED_MESSAGES
+from nguon.portal.dates import invalid_message, parse_date
 
 TEXT_LIMITS = {
     "full_name": 200,

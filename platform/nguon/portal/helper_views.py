@@ -15,9 +15,9 @@ from nguon.org.tables import OrgUnit
 from nguon.people.schemas import CandidateOut
 from nguon.people.tables import Member
 from nguon.pipeline.helpers import LIMIT_PARAMETER, list_helpers
+from nguon.pipeline.stage_machine import stages_allowing
 from nguon.pipeline.tables import HelperAssignment
 from nguon.tenancy.package import tenant_package
-from nguon.pipeline.stage_machine import stages_allowing
 from nguon.tenancy.scoped import in_tenant
 
 DONE_MESSAGES = {
