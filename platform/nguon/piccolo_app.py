@@ -10,6 +10,7 @@ from nguon.accounts.tables import User
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.tables import Candidate, Member
+from nguon.pipeline.event_tables import PipelineEvent
 from nguon.pipeline.tables import (
     AdmissionPlan,
     CandidateDecision,
@@ -52,6 +53,7 @@ TABLES = [
     DeadlineReminder,
     Restructuring,
     UnitSuccession,
+    PipelineEvent,
 ]
 
 APP_CONFIG = AppConfig(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import time
 from pathlib import Path
 
@@ -39,7 +40,6 @@ from nguon.org.restructure import load_restructuring
 from nguon.org.service import unit_by_code
 from nguon.people.tables import Candidate, Member
 from nguon.pipeline.tables import CandidateList
-from nguon.settings import load_settings
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.merge import MergeReport, merge_tenants
 from nguon.tenancy.onboarding import OnboardingReport, onboard_file
@@ -119,12 +119,24 @@ class DemoInfo(msgspec.Struct, kw_only=True):
 
 
 def _secret_key_source() -> str:
-    if os.environ.get("NGUON_SECRET_KEY"):
+    """Where the demo's key comes from; without ``NGUON_SECRET_KEY`` the demo keeps one in
+    ``./.nguon/secret_key`` (made on first use) and puts it in this process's environment."""
+    if os.environ.get("NGUON_SECRET_KEY", "").strip():
         return "NGUON_SECRET_KEY from the environment"
     existed = SECRET_KEY_FILE.exists()
-    load_settings()
+    os.environ["NGUON_SECRET_KEY"] = _demo_secret_key()
     where = SECRET_KEY_FILE.resolve()
     return f"generated {where}" if not existed else f"kept {where}"
+
+
+def _demo_secret_key() -> str:
+    if SECRET_KEY_FILE.exists():
+        return SECRET_KEY_FILE.read_text().strip()
+    SECRET_KEY_FILE.parent.mkdir(exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    SECRET_KEY_FILE.write_text(key)
+    SECRET_KEY_FILE.chmod(0o600)
+    return key
 
 
 async def _tenant(slug: str) -> Tenant | None:
