@@ -103,8 +103,9 @@ def session_config(secure: bool) -> ServerSideSessionConfig:
         httponly=True,
         samesite="lax",
         secure=secure,
-        # The JSON API authenticates with bearer tokens only.
-        exclude=[CSRF_EXEMPT_PATTERN],
+        # The JSON API authenticates with bearer tokens only; /health and the static files
+        # need no session, and answer while the session store is down.
+        exclude=[CSRF_EXEMPT_PATTERN, "^/health$", "^/static/"],
     )
 
 
