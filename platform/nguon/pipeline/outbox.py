@@ -110,10 +110,11 @@ async def _count_failure(stored: StoredEvent, error: Exception) -> None:
         ).where(in_tenant(PipelineEvent), PipelineEvent.id == stored.id)
 
 
-async def relay_pending(limit: int = 500) -> RelayReport:
-    """Dispatch every tenant's undispatched events, oldest first."""
+async def relay_pending(limit: int = 500, grace: dt.timedelta | None = None) -> RelayReport:
+    """Dispatch every tenant's undispatched events older than ``grace``, oldest first."""
     report = RelayReport()
-    grace = dt.timedelta(0) if is_postgres(current_engine()) else SQLITE_GRACE
+    if grace is None:
+        grace = dt.timedelta(0) if is_postgres(current_engine()) else SQLITE_GRACE
     cutoff = _now() - grace
     with tenant_context(None):
         tenants = await Tenant.select(Tenant.id).order_by(Tenant.id)
