@@ -80,25 +80,25 @@ async def _events(world: World) -> list[dict]:
 def crash_after_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     """The process dies right after the change commits: its dispatch never runs."""
 
-    async def never(stored: outbox.StoredEvent) -> bool:
-        return False
+    async def never(stored: list[outbox.StoredEvent]) -> None:
+        return None
 
-    monkeypatch.setattr(outbox, "dispatch_stored", never)
+    monkeypatch.setattr(outbox, "dispatch_all", never)
 
 
 class FailingPlugin:
     """A plugin whose hook, run after the webhooks plugin has written its rows, fails in
-    the database (the dispatch transaction is aborted) while ``failing`` is set."""
+    the database (the dispatch transaction is aborted) for the lists in ``failing``."""
 
     def __init__(self) -> None:
-        self.failing = True
+        self.failing = {1}
 
     @hookimpl(trylast=True)
     def list_submitted(self, candidate_list, actor) -> object:
-        return self._write()
+        return self._write(candidate_list.id)
 
-    async def _write(self) -> None:
-        if self.failing:
+    async def _write(self, list_id: int) -> None:
+        if list_id in self.failing:
             await PipelineEvent.raw("SELECT 1 / 0").run()
 
 
@@ -160,11 +160,29 @@ async def test_a_failed_dispatch_writes_nothing_and_is_retried_until_it_succeeds
     assert await _deliveries(world) == []  # the webhook rows were rolled back with it
 
     assert (await relay_pending(grace=NOW)).failed == 1
-    failing_plugin.failing = False
+    failing_plugin.failing = set()
     assert (await relay_pending(grace=NOW)).dispatched == 1
     assert await _deliveries(world) == [1]
     [event] = await _events(world)
     assert event["dispatched_at"] is not None and event["attempts"] == 2
+
+
+async def test_one_failing_event_of_a_change_holds_back_none_of_the_others(
+    postgres_db: Database, failing_plugin: FailingPlugin
+) -> None:
+    world = await _webhooks_world(postgres_db, "outbox-batch")
+    failing_plugin.failing = {2}
+    await _change_with_events(world, 1, 2, 3)
+    events = await _events(world)
+    assert [(e["dispatched_at"] is not None, e["attempts"]) for e in events] == [
+        (True, 0),
+        (False, 1),
+        (True, 0),
+    ]
+    assert await _deliveries(world) == [1, 3]
+    failing_plugin.failing = set()
+    assert (await relay_pending(grace=NOW)).dispatched == 1
+    assert await _deliveries(world) == [1, 2, 3]
 
 
 async def test_relays_of_two_processes_at_once_dispatch_each_event_once(

@@ -99,7 +99,7 @@ async def dispatch(event: Event) -> None:
 @asynccontextmanager
 async def pipeline_transaction() -> AsyncIterator[None]:
     """One transaction for a pipeline change and its events; hooks run after the commit."""
-    from nguon.pipeline.outbox import dispatch_stored, store_events
+    from nguon.pipeline.outbox import dispatch_all, store_events
 
     pending: list[Event] = []
     token = _pending.set(pending)
@@ -109,5 +109,4 @@ async def pipeline_transaction() -> AsyncIterator[None]:
             stored = await store_events(pending)
     finally:
         _pending.reset(token)
-    for stored_event in stored:
-        await dispatch_stored(stored_event)
+    await dispatch_all(stored)

@@ -30,6 +30,8 @@ from nguon.tenancy.tables import Tenant
 MAX_ATTEMPTS = 25
 """Failed dispatches after which the relay leaves an event alone (it stays in the table,
 undispatched, with its last error, for an operator)."""
+BATCH = 500
+"""Events of one change dispatched in one transaction at most."""
 SQLITE_GRACE = dt.timedelta(seconds=30)
 """SQLite cannot lock one row: the relay leaves events this young to their request."""
 
@@ -65,16 +67,31 @@ async def store_events(events: list[Event]) -> list[StoredEvent]:
     return [StoredEvent(id=row.id, tenant_id=row.tenant_id) for row in rows]
 
 
-async def _claim(stored: StoredEvent) -> str | None:
-    """The event's body if it is still undispatched and no one else holds it (locked)."""
+async def _claim(tenant_id: int, ids: list[int]) -> list[tuple[int, str]]:
+    """The (id, body) of those of ``ids`` still undispatched that no one else holds,
+    locked until the transaction ends; in order."""
     lock = " FOR UPDATE SKIP LOCKED" if is_postgres(current_engine()) else ""
+    placeholders = ", ".join("{}" for _ in ids)
     rows = await PipelineEvent.raw(
-        "SELECT body FROM pipeline_event "
-        "WHERE id = {} AND tenant_id = {} AND dispatched_at IS NULL" + lock,
-        stored.id,
-        stored.tenant_id,
+        f"SELECT id, body FROM pipeline_event WHERE tenant_id = {{}} AND id IN ({placeholders}) "
+        f"AND dispatched_at IS NULL ORDER BY id{lock}",
+        tenant_id,
+        *ids,
     )
-    return rows[0]["body"] if rows else None
+    return [(row["id"], row["body"]) for row in rows]
+
+
+async def _dispatch_together(tenant_id: int, ids: list[int]) -> None:
+    """One transaction: claim the events, run their hooks, mark them dispatched."""
+    with tenant_context(tenant_id):
+        async with atomic():
+            claimed = await _claim(tenant_id, ids)
+            for _, body in claimed:
+                await dispatch(_decoder.decode(body))
+            if claimed:
+                await PipelineEvent.update({PipelineEvent.dispatched_at: _now()}).where(
+                    in_tenant(PipelineEvent), PipelineEvent.id.is_in([i for i, _ in claimed])
+                )
 
 
 async def dispatch_stored(stored: StoredEvent) -> bool:
@@ -84,20 +101,32 @@ async def dispatch_stored(stored: StoredEvent) -> bool:
     tries again later. False when it failed.
     """
     try:
-        with tenant_context(stored.tenant_id):
-            async with atomic():
-                body = await _claim(stored)
-                if body is None:
-                    return True
-                await dispatch(_decoder.decode(body))
-                await PipelineEvent.update({PipelineEvent.dispatched_at: _now()}).where(
-                    in_tenant(PipelineEvent), PipelineEvent.id == stored.id
-                )
+        await _dispatch_together(stored.tenant_id, [stored.id])
     except Exception as error:
         logger.exception("pipeline event %s not dispatched; it will be retried", stored.id)
         await _count_failure(stored, error)
         return False
     return True
+
+
+async def dispatch_all(stored: list[StoredEvent]) -> None:
+    """The events of one change, in one transaction per tenant (a change may emit
+    hundreds); if that fails, one by one, so that one failing event holds back none."""
+    batches: dict[int, list[list[int]]] = {}
+    for event in stored:
+        tenant_batches = batches.setdefault(event.tenant_id, [[]])
+        if len(tenant_batches[-1]) == BATCH:
+            tenant_batches.append([])
+        tenant_batches[-1].append(event.id)
+    for tenant_id, ids in ((t, ids) for t, each in batches.items() for ids in each):
+        if len(ids) > 1:
+            try:
+                await _dispatch_together(tenant_id, ids)
+                continue
+            except Exception:
+                logger.warning("dispatching %s events together failed; one by one", len(ids))
+        for event_id in ids:
+            await dispatch_stored(StoredEvent(id=event_id, tenant_id=tenant_id))
 
 
 async def _count_failure(stored: StoredEvent, error: Exception) -> None:
