@@ -99,7 +99,7 @@ async def dispatch(event: Event) -> None:
 @asynccontextmanager
 async def pipeline_transaction() -> AsyncIterator[None]:
     """One transaction for a pipeline change and its events; hooks run after the commit."""
-    from nguon.pipeline.outbox import dispatch_all, store_events
+    from nguon.pipeline.outbox import dispatch_all, store_events  # it imports this module
 
     pending: list[Event] = []
     token = _pending.set(pending)
