@@ -18,6 +18,8 @@ import datetime as dt
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
@@ -119,17 +121,20 @@ class DemoInfo(msgspec.Struct, kw_only=True):
 
 
 def _secret_key_source() -> str:
-    """Where the demo's key comes from; without ``NGUON_SECRET_KEY`` the demo keeps one in
-    ``./.nguon/secret_key`` (made on first use) and puts it in this process's environment."""
+    """Where the demo's key comes from: the environment, or ``./.nguon/secret_key``."""
     if os.environ.get("NGUON_SECRET_KEY", "").strip():
         return "NGUON_SECRET_KEY from the environment"
     existed = SECRET_KEY_FILE.exists()
-    os.environ["NGUON_SECRET_KEY"] = _demo_secret_key()
+    demo_secret_key()
     where = SECRET_KEY_FILE.resolve()
     return f"generated {where}" if not existed else f"kept {where}"
 
 
-def _demo_secret_key() -> str:
+def demo_secret_key() -> str:
+    """``NGUON_SECRET_KEY``, else the key kept in ``./.nguon/secret_key`` (made on first
+    use): the demo is the only command that makes a key for itself."""
+    if key := os.environ.get("NGUON_SECRET_KEY", "").strip():
+        return key
     if SECRET_KEY_FILE.exists():
         return SECRET_KEY_FILE.read_text().strip()
     SECRET_KEY_FILE.parent.mkdir(exist_ok=True)
@@ -137,6 +142,21 @@ def _demo_secret_key() -> str:
     SECRET_KEY_FILE.write_text(key)
     SECRET_KEY_FILE.chmod(0o600)
     return key
+
+
+@contextmanager
+def _with_demo_key() -> Iterator[str]:
+    """The demo's key in this process's environment while the demo is prepared."""
+    source = _secret_key_source()
+    previous = os.environ.get("NGUON_SECRET_KEY")
+    os.environ["NGUON_SECRET_KEY"] = demo_secret_key()
+    try:
+        yield source
+    finally:
+        if previous is None:
+            del os.environ["NGUON_SECRET_KEY"]
+        else:
+            os.environ["NGUON_SECRET_KEY"] = previous
 
 
 async def _tenant(slug: str) -> Tenant | None:
@@ -188,9 +208,15 @@ async def prepare_demo(
 
     Safe to run again: the second run creates nothing and returns the same logins.
     """
+    with _with_demo_key() as secret_key:
+        return await _prepare_demo(database_url, migrate_url, candidates, seed, secret_key)
+
+
+async def _prepare_demo(
+    database_url: str, migrate_url: str | None, candidates: int, seed: int, secret_key: str
+) -> DemoInfo:
     started = time.perf_counter()
     today = dt.date.today()
-    secret_key = _secret_key_source()
     merge_day = load_restructuring(DEMO_RESTRUCTURING).effective_on
     owner_url = migrate_url or database_url
     await migrate(owner_url)
