@@ -7,16 +7,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from jinja2 import Environment, FileSystemLoader
-from litestar import Litestar, MediaType, Response, get
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
@@ -26,6 +24,7 @@ from nguon.accounts.tokens import TokenSigner
 from nguon.api.edge import EdgeLimits
 from nguon.api.error_docs import document_error_responses
 from nguon.api.errors import EXCEPTION_HANDLERS
+from nguon.api.health import health
 from nguon.api.logs import logging_config
 from nguon.api.proxies import trusted_proxy_middleware
 from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
@@ -35,37 +34,17 @@ from nguon.api.tenant import TenantCache, TenantFromPathMiddleware
 from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
+from nguon.pipeline.outbox import EventRelay
 from nguon.plugins import get_plugin_manager
 from nguon.portal.jobs import JOBS_STORE
 from nguon.portal.list_people import PeopleHtml
 from nguon.portal.rendered import BoundedCache, SingleFlight
 from nguon.portal.store import shared_store
 from nguon.settings import Settings, load_settings
-from nguon.tenancy.tables import Tenant
 
 PORTAL = Path(__file__).parent / "portal"
 
 logger = logging.getLogger("nguon.app")
-
-
-class Health(msgspec.Struct):
-    status: str
-    database: bool
-
-
-@get("/health", summary="Liveness and database reachability", tags=["operations"])
-async def health() -> Response[Health]:
-    try:
-        await Tenant.raw("SELECT 1").run()
-        reachable = True
-    except Exception as error:  # any failure means "not reachable"; the reason is logged
-        logger.warning("database unreachable", extra={"error": type(error).__name__})
-        reachable = False
-    return Response(
-        Health(status="ok" if reachable else "degraded", database=reachable),
-        status_code=HTTP_200_OK if reachable else HTTP_503_SERVICE_UNAVAILABLE,
-        media_type=MediaType.JSON,
-    )
 
 
 def session_store(settings: Settings) -> Store:
@@ -122,6 +101,7 @@ def create_app(
     owns_engine = engine is None
     app_engine = engine or make_engine(settings.database_url)
     secure = (not settings.debug) if secure_cookies is None else secure_cookies
+    relay = EventRelay(settings.event_relay_seconds)
 
     async def on_startup() -> None:
         bind_engine(app_engine)
@@ -132,9 +112,11 @@ def create_app(
             # collector stops walking it (a full collection paused every request ~80 ms).
             gc.collect()
             gc.freeze()
+            relay.start()  # pipeline events a crash or a failure left undispatched
         logger.info("started", extra={"engine": app_engine.engine_type})
 
     async def on_shutdown() -> None:
+        await relay.stop()
         if owns_engine and is_postgres(app_engine):
             await app_engine.close_connection_pool()
 

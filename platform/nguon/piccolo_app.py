@@ -11,6 +11,7 @@ from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member, MemberChange
+from nguon.pipeline.event_tables import PipelineEvent
 from nguon.pipeline.tables import (
     AdmissionPlan,
     CandidateDecision,
@@ -57,6 +58,7 @@ TABLES = [
     UnitSuccession,
     CandidateMove,
     ListExclusion,
+    PipelineEvent,
 ]
 
 APP_CONFIG = AppConfig(

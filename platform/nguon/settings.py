@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from pathlib import Path
 
 import msgspec
 
@@ -23,6 +22,8 @@ class Settings(msgspec.Struct, frozen=True):
     """How many rendered list pages each process keeps (``nguon.portal.rendered``); 0: none."""
     trusted_proxies: tuple[str, ...] = ()
     """Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)."""
+    event_relay_seconds: int = 15
+    """How often a server process dispatches pipeline events left undispatched."""
 
 
 def load_settings() -> Settings:
@@ -30,12 +31,13 @@ def load_settings() -> Settings:
     return Settings(
         database_url=database_url,
         migrate_database_url=os.environ.get("NGUON_MIGRATE_DATABASE_URL", database_url),
-        secret_key=os.environ.get("NGUON_SECRET_KEY") or _working_folder_secret(),
+        secret_key=required_secret_key(),
         redis_url=os.environ.get("NGUON_REDIS_URL") or None,
         debug=os.environ.get("NGUON_DEBUG", "") in {"1", "true", "yes"},
         app_role=os.environ.get("NGUON_APP_ROLE", "nguon_app"),
         rendered_pages=_count("NGUON_RENDERED_PAGES", 256),
         trusted_proxies=_networks("NGUON_TRUSTED_PROXIES"),
+        event_relay_seconds=max(_count("NGUON_EVENT_RELAY_SECONDS", 15), 1),
     )
 
 
@@ -58,16 +60,17 @@ def _networks(name: str) -> tuple[str, ...]:
     return entries
 
 
-def _working_folder_secret() -> str:
-    """A development secret kept in ./.nguon/secret_key, created on first use."""
-    folder = Path(".nguon")
-    path = folder / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    import secrets
+SECRET_KEY_MISSING = (
+    "NGUON_SECRET_KEY is not set: every server process and command needs the same key "
+    '(python3 -c "import secrets; print(secrets.token_urlsafe(48))"); '
+    "only `nguon demo` makes one for itself."
+)
 
-    folder.mkdir(exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+
+def required_secret_key() -> str:
+    """``NGUON_SECRET_KEY``, or exit with one line: a key made up on the spot would not
+    open the national ID numbers, tokens and sessions made with the real one."""
+    key = os.environ.get("NGUON_SECRET_KEY", "").strip()
+    if not key:
+        raise SystemExit(SECRET_KEY_MISSING)
     return key

@@ -14,7 +14,7 @@ from tests.http.conftest import AppClient
 async def test_health_reports_the_database(db: Database, client: AppClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True}
+    assert response.json() == {"status": "ok", "database": True, "session_store": True}
 
 
 async def test_the_openapi_document_lists_the_candidate_routes(

@@ -23,9 +23,11 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_410_GONE,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from nguon.api.auth import LoginRequired
+from nguon.api.outages import RETRY_AFTER_SECONDS, Outage, outage_message, outage_of
 from nguon.api.tenant import TenantMerged
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from nguon.portal.wording import error_detail
@@ -50,6 +52,7 @@ _PORTAL_TITLES = {
     409: "Dữ liệu đã thay đổi",
     429: "Thao tác quá nhanh",
     500: "Lỗi hệ thống",
+    503: "Tạm thời gián đoạn",
 }
 
 
@@ -204,7 +207,24 @@ def no_version_in_force(request: Request[Any, Any, Any], exc: NoVersionInForce) 
     return _answer(request, ErrorBody(status_code=HTTP_400_BAD_REQUEST, detail=detail))
 
 
+def dependency_down(request: Request[Any, Any, Any], outage: Outage) -> Response[Any]:
+    """503 with ``Retry-After``: the database or the session store does not answer."""
+    logger.warning(
+        "dependency unavailable",
+        extra={"dependency": outage.dependency, "error": outage.reason, "path": request.url.path},
+    )
+    signing_in = request.url.path.endswith("/login")
+    detail = outage_message(outage, signing_in=signing_in)
+    body = ErrorBody(status_code=HTTP_503_SERVICE_UNAVAILABLE, detail=detail)
+    response = _answer(request, body)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    outage = outage_of(exc)
+    if outage is not None:
+        return dependency_down(request, outage)
     logger.error(
         "unhandled error",
         exc_info=exc,

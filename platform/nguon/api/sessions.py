@@ -1,5 +1,8 @@
 """Portal sessions: server-side, and stored only once someone has signed in.
 
+A request without a session cookie never reaches the session store: the login page and
+``/health`` answer while Redis is down.
+
 Litestar's session middleware stores whatever session a response carries, even an
 empty one; marking an empty session as absent keeps anonymous visitors from filling
 the store.
@@ -40,7 +43,10 @@ def _payload(session: dict[str, Any]) -> dict[str, Any]:
 
 class RotatingSessionBackend(ServerSideSessionBackend):
     async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
-        data = await super().load_from_connection(connection)
+        if connection.cookies.get(self.config.key) == "null":
+            data: dict[str, Any] = {}  # the cleared cookie of an earlier sign-out
+        else:
+            data = await super().load_from_connection(connection)
         connection.scope[_LOADED] = dict(data)  # type: ignore[literal-required]
         return data
 
@@ -70,6 +76,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def store_in_message(
         self, scope_session: Any, message: Message, connection: ASGIConnection
     ) -> None:
+        if scope_session is Empty and connection.cookies.get(self.config.key) in {None, "", "null"}:
+            # An anonymous visitor without a session: nothing to delete, no cookie to clear,
+            # and the session store (Redis) is not touched at all.
+            return
         if self._unchanged_and_fresh(scope_session, connection):
             # Stored and sent a few minutes ago with the same expiry: nothing to renew.
             return
@@ -93,8 +103,9 @@ def session_config(secure: bool) -> ServerSideSessionConfig:
         httponly=True,
         samesite="lax",
         secure=secure,
-        # The JSON API authenticates with bearer tokens only.
-        exclude=[CSRF_EXEMPT_PATTERN],
+        # The JSON API authenticates with bearer tokens only; /health and the static files
+        # need no session, and answer while the session store is down.
+        exclude=[CSRF_EXEMPT_PATTERN, "^/health$", "^/static/"],
     )
 
 

@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from nguon.db.migrate import migrate as run_migrate
-from nguon.db.security import RoleNames, setup_database
+from nguon.db.security import MissingAppRole, RoleNames, setup_database
 from nguon.settings import load_settings
 
 
@@ -21,7 +21,10 @@ def db() -> None:
 def migrate(verbose: bool) -> None:
     """Apply pending migrations (as NGUON_MIGRATE_DATABASE_URL) and the RLS policies."""
     settings = load_settings()
-    asyncio.run(run_migrate(settings.migrate_database_url, quiet=not verbose))
+    try:
+        asyncio.run(run_migrate(settings.migrate_database_url, quiet=not verbose))
+    except MissingAppRole as error:
+        raise click.ClickException(f"nothing migrated: {error}") from None
     click.echo("Database is up to date.")
 
 

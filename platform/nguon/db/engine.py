@@ -31,6 +31,10 @@ def _tenant_literal() -> str:
     return f"'{tenant_id:d}'"
 
 
+CONNECT_TIMEOUT_SECONDS = 10.0
+"""How long opening a pool connection may take: an unreachable server answers 503 after
+this, not after asyncpg's default minute."""
+
 SNAPSHOT = " ISOLATION LEVEL REPEATABLE READ READ ONLY"
 """What ``begin_sql`` adds for reads that all see one state of the database."""
 
@@ -135,6 +139,7 @@ class TenantPostgresEngine(PostgresEngine):
         kwargs.setdefault("setup", _apply_tenant)
         kwargs.setdefault("reset", _keep_session)
         kwargs.setdefault("connection_class", TenantConnection)
+        kwargs.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
         await super().start_connection_pool(**kwargs)
 
     async def get_new_connection(self) -> Connection:

@@ -9,7 +9,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from nguon.db.binding import bind_engine, current_engine
 from nguon.db.engine import is_postgres, make_engine
-from nguon.db.security import RoleNames, apply_security
+from nguon.db.security import RoleNames, apply_security, require_app_role
 from nguon.settings import load_settings
 
 
@@ -18,9 +18,17 @@ class MigrationFailed(RuntimeError):
 
 
 async def migrate(owner_url: str, roles: RoleNames | None = None, quiet: bool = True) -> None:
-    """Run every pending migration as the owner, then re-apply the security rules."""
+    """Run every pending migration as the owner, then re-apply the security rules.
+
+    On Postgres the app role must exist first (``MissingAppRole``): migrating without it
+    would grant nothing and leave the web processes unable to read a table.
+    """
+    engine = make_engine(owner_url)
+    if is_postgres(engine):
+        roles = roles or RoleNames(app=load_settings().app_role)
+        await require_app_role(owner_url, roles.app)
     previous = current_engine()
-    engine = bind_engine(make_engine(owner_url))
+    bind_engine(engine)
     try:
         output = io.StringIO()
         with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
@@ -28,6 +36,7 @@ async def migrate(owner_url: str, roles: RoleNames | None = None, quiet: bool = 
         if not result.success:
             raise MigrationFailed(result.message)
         if is_postgres(engine):
-            await apply_security(owner_url, roles or RoleNames(app=load_settings().app_role))
+            assert roles is not None
+            await apply_security(owner_url, roles)
     finally:
         bind_engine(previous)

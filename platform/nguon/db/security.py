@@ -25,6 +25,24 @@ merged, named for one transaction by ``nguon.tenancy.merge`` (the app role never
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+class MissingAppRole(RuntimeError):
+    """The role named for the web processes does not exist: nothing could be granted."""
+
+
+async def require_app_role(owner_url: str, app_role: str) -> None:
+    """Refuse to go on when ``app_role`` is not a role of this Postgres server."""
+    connection = await asyncpg.connect(**postgres_config(owner_url))
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", app_role)
+    finally:
+        await connection.close()
+    if not exists:
+        raise MissingAppRole(
+            f"the app role {app_role!r} (NGUON_APP_ROLE) does not exist on this server: "
+            f"create it with `nguon db setup --app-role {app_role}` or name the right role"
+        )
+
+
 class RoleNames(msgspec.Struct, frozen=True):
     owner: str = "nguon_owner"
     app: str = "nguon_app"
@@ -92,7 +110,6 @@ async def apply_security(owner_url: str, roles: RoleNames) -> list[str]:
         owner = _ident(await connection.fetchval("SELECT current_user"))
         if owner == app:
             raise ValueError(f"apply_security must run as the owner, not the app role {app!r}")
-        has_app_role = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", app)
         tables = [
             r["table_name"]
             for r in await connection.fetch(
@@ -122,20 +139,19 @@ async def apply_security(owner_url: str, roles: RoleNames) -> list[str]:
                     f"CREATE POLICY tenant_merge ON {t} FOR ALL TO {owner} "
                     f"USING ({MERGE_SOURCE_MATCH})"
                 )
-            if has_app_role:
-                for table in tables:
-                    t = _ident(table)
-                    await connection.execute(f"REVOKE ALL ON {t} FROM {app}")
-                    if table in READ_ONLY_TABLES:
-                        privileges = "SELECT"
-                    elif table in APPEND_ONLY_TABLES:
-                        privileges = "SELECT, INSERT"
-                    else:
-                        privileges = "SELECT, INSERT, UPDATE, DELETE"
-                    await connection.execute(f"GRANT {privileges} ON {t} TO {app}")
-                await connection.execute(
-                    f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}"
-                )
+            for table in tables:
+                t = _ident(table)
+                await connection.execute(f"REVOKE ALL ON {t} FROM {app}")
+                if table in READ_ONLY_TABLES:
+                    privileges = "SELECT"
+                elif table in APPEND_ONLY_TABLES:
+                    privileges = "SELECT, INSERT"
+                else:
+                    privileges = "SELECT, INSERT, UPDATE, DELETE"
+                await connection.execute(f"GRANT {privileges} ON {t} TO {app}")
+            await connection.execute(
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}"
+            )
         return tenant_tables
     finally:
         await connection.close()

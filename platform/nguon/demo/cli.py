@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from nguon.demo.prepare import DEMO_DATABASE_URL, DemoInfo, prepare_demo
+from nguon.demo.prepare import DEMO_DATABASE_URL, DemoInfo, demo_secret_key, prepare_demo
 
 
 @click.command("demo")
@@ -25,8 +25,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         return
     import uvicorn
 
-    # The app reads its database from the environment: point it at the demo database.
+    # The app reads its database and key from the environment: the demo's.
     os.environ["NGUON_DATABASE_URL"] = database_url
+    os.environ["NGUON_SECRET_KEY"] = demo_secret_key()
     uvicorn.run("nguon.app:create_app", factory=True, host=host, port=port)
 
 

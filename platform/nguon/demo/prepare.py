@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
@@ -39,7 +42,6 @@ from nguon.org.restructure import load_restructuring
 from nguon.org.service import unit_by_code
 from nguon.people.tables import Candidate, Member
 from nguon.pipeline.tables import CandidateList
-from nguon.settings import load_settings
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.merge import MergeReport, merge_tenants
 from nguon.tenancy.onboarding import OnboardingReport, onboard_file
@@ -118,12 +120,42 @@ class DemoInfo(msgspec.Struct, kw_only=True):
 
 
 def _secret_key_source() -> str:
-    if os.environ.get("NGUON_SECRET_KEY"):
+    """Where the demo's key comes from: the environment, or ``./.nguon/secret_key``."""
+    if os.environ.get("NGUON_SECRET_KEY", "").strip():
         return "NGUON_SECRET_KEY from the environment"
     existed = SECRET_KEY_FILE.exists()
-    load_settings()
+    demo_secret_key()
     where = SECRET_KEY_FILE.resolve()
     return f"generated {where}" if not existed else f"kept {where}"
+
+
+def demo_secret_key() -> str:
+    """``NGUON_SECRET_KEY``, else the key kept in ``./.nguon/secret_key`` (made on first
+    use): the demo is the only command that makes a key for itself."""
+    if key := os.environ.get("NGUON_SECRET_KEY", "").strip():
+        return key
+    if SECRET_KEY_FILE.exists():
+        return SECRET_KEY_FILE.read_text().strip()
+    SECRET_KEY_FILE.parent.mkdir(exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    SECRET_KEY_FILE.write_text(key)
+    SECRET_KEY_FILE.chmod(0o600)
+    return key
+
+
+@contextmanager
+def _with_demo_key() -> Iterator[str]:
+    """The demo's key in this process's environment while the demo is prepared."""
+    source = _secret_key_source()
+    previous = os.environ.get("NGUON_SECRET_KEY")
+    os.environ["NGUON_SECRET_KEY"] = demo_secret_key()
+    try:
+        yield source
+    finally:
+        if previous is None:
+            del os.environ["NGUON_SECRET_KEY"]
+        else:
+            os.environ["NGUON_SECRET_KEY"] = previous
 
 
 async def _tenant(slug: str) -> Tenant | None:
@@ -175,9 +207,15 @@ async def prepare_demo(
 
     Safe to run again: the second run creates nothing and returns the same logins.
     """
+    with _with_demo_key() as secret_key:
+        return await _prepare_demo(database_url, migrate_url, candidates, seed, secret_key)
+
+
+async def _prepare_demo(
+    database_url: str, migrate_url: str | None, candidates: int, seed: int, secret_key: str
+) -> DemoInfo:
     started = time.perf_counter()
     today = dt.date.today()
-    secret_key = _secret_key_source()
     merge_day = load_restructuring(DEMO_RESTRUCTURING).effective_on
     owner_url = migrate_url or database_url
     await migrate(owner_url)

@@ -1,14 +1,16 @@
 """Pipeline events for plugins, called after the commit: a list submitted, returned or
 accepted, and a candidate moved to another stage by a decision.
 
-Services ``emit`` inside a ``pipeline_transaction()``; the hooks run only once the
-transaction has committed, so a plugin never sees a change that was rolled back.
+Services ``emit`` inside a ``pipeline_transaction()``. The events are stored in the
+``pipeline_event`` outbox by that same transaction, and the hooks run only once it has
+committed, so a plugin never sees a change that was rolled back and no committed change
+loses its event: what a failure or a crash left undispatched is dispatched later by the
+relay (``nguon.pipeline.outbox``). Hooks run at least once per event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -20,8 +22,6 @@ from nguon.api.transaction import atomic
 from nguon.audit.service import Actor
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins import call_tenant_hook
-
-logger = logging.getLogger("nguon.pipeline")
 
 EventKind = Literal["submitted", "returned", "accepted"]
 
@@ -39,7 +39,7 @@ class ListSummary(msgspec.Struct, kw_only=True, frozen=True):
     receiver_unit_id: int | None
 
 
-class ListEvent(msgspec.Struct, kw_only=True, frozen=True):
+class ListEvent(msgspec.Struct, kw_only=True, frozen=True, tag="list"):
     kind: EventKind
     candidate_list: ListSummary
     actor: Actor
@@ -58,12 +58,19 @@ class StageChangeSummary(msgspec.Struct, kw_only=True, frozen=True):
     reason: str
 
 
-class StageEvent(msgspec.Struct, kw_only=True, frozen=True):
+class StageEvent(msgspec.Struct, kw_only=True, frozen=True, tag="stage"):
     change: StageChangeSummary
     actor: Actor
 
 
 Event = ListEvent | StageEvent
+
+
+def event_tenant(event: Event) -> int:
+    if isinstance(event, StageEvent):
+        return event.change.tenant_id
+    return event.candidate_list.tenant_id
+
 
 _pending: ContextVar[list[Event] | None] = ContextVar("nguon_pipeline_events", default=None)
 
@@ -77,13 +84,12 @@ def emit(event: Event) -> None:
 
 async def dispatch(event: Event) -> None:
     """Call the event's hook on the plugins switched on for the event's tenant."""
+    plugins = await load_tenant_plugins(event_tenant(event))
     if isinstance(event, StageEvent):
-        plugins = await load_tenant_plugins(event.change.tenant_id)
         await call_tenant_hook(
             plugins, "candidate_stage_changed", change=event.change, actor=event.actor
         )
         return
-    plugins = await load_tenant_plugins(event.candidate_list.tenant_id)
     kwargs = {"candidate_list": event.candidate_list, "actor": event.actor}
     if event.kind == "returned":
         kwargs["comment"] = event.comment
@@ -92,17 +98,15 @@ async def dispatch(event: Event) -> None:
 
 @asynccontextmanager
 async def pipeline_transaction() -> AsyncIterator[None]:
-    """One transaction for a pipeline change; its list events fire after it commits."""
+    """One transaction for a pipeline change and its events; hooks run after the commit."""
+    from nguon.pipeline.outbox import dispatch_all, store_events  # it imports this module
+
     pending: list[Event] = []
     token = _pending.set(pending)
     try:
         async with atomic():
             yield
+            stored = await store_events(pending)
     finally:
         _pending.reset(token)
-    for event in pending:
-        try:
-            await dispatch(event)
-        except Exception:
-            # The change is committed; a failing plugin must not turn it into an error.
-            logger.exception("a pipeline event hook failed: %s", type(event).__name__)
+    await dispatch_all(stored)

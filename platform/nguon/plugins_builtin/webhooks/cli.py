@@ -9,6 +9,7 @@ import click
 from nguon.db.binding import using_engine
 from nguon.db.engine import is_postgres, make_engine
 from nguon.outbound import guarded_client
+from nguon.pipeline.outbox import relay_pending
 from nguon.plugins_builtin.webhooks.outbox import DeliveryReport, deliver_due
 from nguon.settings import load_settings
 
@@ -20,7 +21,9 @@ def webhooks() -> None:
 
 @webhooks.command("deliver")
 def deliver_command() -> None:
-    """Post every due delivery once; failures are retried on a later run."""
+    """Post every due delivery once; failures are retried on a later run.
+
+    Pipeline events a crash left undispatched are dispatched first."""
 
     async def run() -> DeliveryReport:
         engine = make_engine(load_settings().database_url)
@@ -28,6 +31,7 @@ def deliver_command() -> None:
             if is_postgres(engine):
                 await engine.start_connection_pool()
             try:
+                await relay_pending()
                 async with guarded_client() as client:
                     return await deliver_due(client)
             finally:

@@ -1,7 +1,8 @@
 """Put events in the outbox, and deliver what is due: signed, retried with backoff.
 
 Delivery never happens inside the request that caused the event: the event writes a
-``pending`` row; a background worker (or ``nguon webhooks deliver``) posts it. A row is
+``pending`` row (in the transaction that marks the pipeline event dispatched,
+``nguon.pipeline.outbox``); a background worker (or ``nguon webhooks deliver``) posts it. A row is
 marked ``delivered`` only on a 2xx answer, and every attempt carries the same
 ``X-Nguon-Delivery`` id, so a receiver that dedupes on it sees each event exactly once.
 """
@@ -21,6 +22,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from nguon.api.transaction import on_commit
 from nguon.outbound import OutboundRefused, guarded_client
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins_builtin.webhooks.config import WebhooksConfig
@@ -101,7 +103,7 @@ async def enqueue(
     ]
     with tenant_context(tenant_id):
         await WebhookDelivery.insert(*rows).run()
-    wake_workers()
+    on_commit(wake_workers)
     return [row.delivery_id for row in rows]
 
 
