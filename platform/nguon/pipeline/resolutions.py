@@ -12,6 +12,7 @@ from typing import Any
 
 from nguon.audit.service import Actor, record_event
 from nguon.errors import InvalidInput
+from nguon.org.tables import OrgUnit
 from nguon.pipeline.schemas import ResolutionIn, ResolutionOut
 from nguon.pipeline.tables import Resolution
 from nguon.rules.package import RulesPackage
@@ -32,8 +33,28 @@ def _share(package: RulesPackage, name: str, on: dt.date) -> Fraction:
     return Fraction(str(package.parameter(name, on)))
 
 
-def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
-    """Refuse a resolution whose counts are impossible or below the package's thresholds."""
+CELL_VOTERS = ("đảng viên chính thức", "đảng viên")
+COMMITTEE_VOTERS = ("ủy viên ban chấp hành", "ủy viên")
+
+
+def voters_of(package: RulesPackage, kind: str | None) -> tuple[str, str]:
+    """Who votes a unit's resolutions, as (the whole body, one of them): a cell's full
+    members, a committee's executive committee members."""
+    spec = package.unit_kind_specs.get(kind or "")
+    return CELL_VOTERS if spec is not None and spec.is_cell else COMMITTEE_VOTERS
+
+
+async def unit_voters(package: RulesPackage, unit_id: int) -> tuple[str, str]:
+    rows = await OrgUnit.select(OrgUnit.kind).where(in_tenant(OrgUnit), OrgUnit.id == unit_id)
+    return voters_of(package, rows[0]["kind"] if rows else None)
+
+
+def check_thresholds(
+    package: RulesPackage, data: ResolutionIn, voters: tuple[str, str] = CELL_VOTERS
+) -> None:
+    """Refuse a resolution whose counts are impossible or below the package's thresholds;
+    ``voters`` names who voted in the messages."""
+    body, one = voters
     if not nfc(data.number).strip():
         raise InvalidInput(
             "Số nghị quyết không được để trống / number is empty", field=f"{FIELD}.number"
@@ -45,7 +66,7 @@ def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
         )
     if data.members_total < 1:
         raise InvalidInput(
-            "Tổng số đảng viên chính thức phải lớn hơn 0 / members_total must be positive",
+            f"Tổng số {body} phải lớn hơn 0 / members_total must be positive",
             field=f"{FIELD}.members_total",
         )
     if not 0 <= data.members_present <= data.members_total:
@@ -62,7 +83,7 @@ def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
     quorum = _share(package, QUORUM_PARAMETER, data.adopted_on)
     if Fraction(data.members_present, data.members_total) <= quorum:
         raise InvalidInput(
-            f"Không đủ số đảng viên dự họp: có mặt {data.members_present}/{data.members_total}, "
+            f"Không đủ số {one} dự họp: có mặt {data.members_present}/{data.members_total}, "
             f"cần nhiều hơn {quorum} tổng số. / "
             f"Not enough members present: members_present must exceed {quorum} of the total",
             field=f"{FIELD}.members_present",
@@ -71,7 +92,7 @@ def check_thresholds(package: RulesPackage, data: ResolutionIn) -> None:
     if Fraction(data.members_agreeing, data.members_total) < approval:
         raise InvalidInput(
             f"Nghị quyết không được thông qua: {data.members_agreeing}/{data.members_total} "
-            f"đảng viên chính thức tán thành, cần ít nhất {approval} tổng số. / "
+            f"{body} tán thành, cần ít nhất {approval} tổng số. / "
             f"Not adopted: members_agreeing must be at least {approval} of the total",
             field=f"{FIELD}.members_agreeing",
         )
@@ -101,7 +122,7 @@ async def record_resolution(
     """Check and store a resolution of ``unit_id`` (the caller checked the unit's rights)."""
     if kind not in KINDS:
         raise InvalidInput(f"Loại nghị quyết không hợp lệ / Unknown kind: {kind}", field="kind")
-    check_thresholds(package, data)
+    check_thresholds(package, data, await unit_voters(package, unit_id))
     resolution = Resolution(
         tenant_id=require_tenant(),
         unit=unit_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar
 
 from litestar import Controller, Response, get, patch, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
@@ -52,9 +53,24 @@ def version_from(body_version: int | None, if_match: str | None) -> int | None:
     return int(value)
 
 
+async def list_etag(response: Response) -> Response:
+    """Every answer carrying a list names its version as a strong ETag, for ``If-Match``."""
+    if isinstance(response.content, ListDetail):
+        response.headers["ETag"] = f'"{response.content.summary.version}"'
+    return response
+
+
 class ListController(Controller):
     path = "/lists"
     tags: ClassVar[list[str]] = ["lists"]
+    after_request = list_etag
+    response_headers: ClassVar[list[ResponseHeader]] = [
+        ResponseHeader(
+            name="ETag",
+            description="The list's version on answers carrying a list; send it back in If-Match",
+            documentation_only=True,
+        )
+    ]
 
     @post("/", summary="Create a unit's list for a step and period, prefilled from the rules")
     async def create_list(
