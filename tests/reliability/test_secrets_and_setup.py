@@ -18,6 +18,7 @@ from tests.plugins.receiver import free_port
 from tests.reliability.servers import UVICORN
 
 NGUON = Path(sys.executable).parent / "nguon"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _without_key(**extra: str) -> dict[str, str]:
@@ -55,18 +56,23 @@ def test_a_server_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_operator_commands_need_the_key_too(tmp_path: Path) -> None:
-    listed = subprocess.run(
-        [str(NGUON), "tenant", "list"],
+@pytest.mark.parametrize(
+    "command",
+    [("tenant", "list"), ("tenant", "onboard", str(ROOT / "tenants" / "hungyen.toml"))],
+    ids=["list", "onboard"],
+)
+def test_operator_commands_need_the_key_too(tmp_path: Path, command: tuple[str, ...]) -> None:
+    refused = subprocess.run(
+        [str(NGUON), *command],
         cwd=tmp_path,
         env=_without_key(NGUON_DATABASE_URL=f"sqlite:///{tmp_path / 'nguon.sqlite'}"),
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert listed.returncode != 0
-    assert SECRET_KEY_MISSING in listed.stderr
-    assert "Traceback" not in listed.stderr
+    assert refused.returncode != 0
+    assert refused.stderr.strip().splitlines() == [SECRET_KEY_MISSING]
+    assert not (tmp_path / "nguon.sqlite").exists()
 
 
 async def test_migrate_refuses_an_app_role_that_does_not_exist(postgres_db: Database) -> None:

@@ -32,8 +32,16 @@ T = TypeVar("T")
 
 
 def run_as_owner(work: Awaitable[T]) -> T:
+    try:
+        settings = load_settings()
+    except SystemExit:
+        close = getattr(work, "close", None)
+        if close is not None:
+            close()  # never started: no "coroutine was never awaited" after the one-line error
+        raise
+
     async def runner() -> T:
-        with using_engine(make_engine(load_settings().migrate_database_url)):
+        with using_engine(make_engine(settings.migrate_database_url)):
             return await work
 
     return asyncio.run(runner())
