@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from nguon.outbound.policy import OutboundPolicy, use_outbound_policy
 from nguon.pipeline.event_tables import PipelineEvent
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins_builtin.webhooks.outbox import verify
@@ -32,7 +33,13 @@ from tests.plugins.receiver import Receiver, free_port
 from tests.reliability.servers import running_server
 
 SECRET = "receiver-shared-secret-0123456789"
-FAST = {"NGUON_WEBHOOK_POLL_SECONDS": "0.2", "NGUON_EVENT_RELAY_SECONDS": "1"}
+RECEIVERS = "127.0.0.1/32"
+"""The test's receiver listens on loopback: the operator's allow-list lets webhooks post there."""
+FAST = {
+    "NGUON_WEBHOOK_POLL_SECONDS": "0.2",
+    "NGUON_EVENT_RELAY_SECONDS": "1",
+    "NGUON_OUTBOUND_ALLOW": RECEIVERS,
+}
 
 
 @pytest.fixture
@@ -97,7 +104,7 @@ async def test_kill_9_between_commit_and_delivery_loses_no_event(
 ) -> None:
     world = await build_chain_world(postgres_db, "crash")
     config = {"endpoints": [{"url": receiver.url, "secret": SECRET}], "backoff_seconds": 0.3}
-    with tenant_context(world.tenant_id):
+    with tenant_context(world.tenant_id), use_outbound_policy(OutboundPolicy.parse(RECEIVERS)):
         await save_setting(world.tenant_id, "webhooks", True, {**config, "max_attempts": 50})
     url = f"postgresql://{TEST_ROLES.app}@127.0.0.1:5432/{TEST_DATABASE}"
     log = tmp_path / "servers.log"

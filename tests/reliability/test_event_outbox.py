@@ -49,7 +49,7 @@ def _submitted(world: World, list_id: int) -> ListEvent:
 
 async def _webhooks_world(db: Database, prefix: str) -> World:
     world = await build_world(db, prefix)
-    config = {"endpoints": [{"url": "http://127.0.0.1:9/hook", "secret": "s" * 32}]}
+    config = {"endpoints": [{"url": "https://hooks.example.org/hook", "secret": "s" * 32}]}
     with tenant_context(world.tenant_id):
         await save_setting(world.tenant_id, "webhooks", True, config)
     return world
