@@ -134,6 +134,20 @@ _BODIES: dict[str, Any] = {
         "to_stage": "removed",
         "reason": "Bị sửa trộm",
     },
+    # A stale version: A's own member is found (409) but not moved or ended, which would
+    # end the helper assignment the routes after it use.
+    "/members/{member_id:int}/transfer": lambda ids: {
+        "version": 0,
+        "to_unit_id": ids["unit_id"],
+        "on": dt.date.today().isoformat(),
+        "reason": "Bị sửa trộm",
+    },
+    "/members/{member_id:int}/end": lambda ids: {
+        "version": 0,
+        "on": dt.date.today().isoformat(),
+        "reason": "other",
+        "note": "Bị sửa trộm",
+    },
     "/plans/{unit_id:int}/{year:int}": lambda ids: {
         "version": 1,
         "target_year": 0,
@@ -148,6 +162,8 @@ _STATEFUL = {
     "/courses/{course_id:int}/enrolments/{enrolment_id:int}",
     "/courses/{course_id:int}/enrolments/{enrolment_id:int}/certificate",
     "/candidates/{candidate_id:int}/propose-admission",
+    "/members/{member_id:int}/transfer",
+    "/members/{member_id:int}/end",
 }
 
 

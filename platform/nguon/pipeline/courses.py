@@ -38,6 +38,7 @@ from nguon.pipeline.stage_machine import StageRefused
 from nguon.pipeline.stages import (
     actor_of,
     change_stage,
+    enrolment_day,
     require_transition,
     stale_message,
     visible_candidate,
@@ -321,7 +322,7 @@ async def enrol_candidate(access: Access, course_id: int, data: EnrolmentCreate)
             actor,
             candidate,
             "course_nominee_list",
-            _today(),
+            await enrolment_day(candidate["id"], course["opens_on"]),
             reason=f"Ghi danh lớp «{course['title']}»",
             justification=f"Có tên trong danh sách giới thiệu học lớp đã chấp nhận (số {list_id})",
             field="candidate_id",
@@ -512,6 +513,7 @@ async def issue_certificate(
         data.date,
         reason=f"Giấy chứng nhận số {number}, lớp «{course['title']}»",
         values={"certificate_number": number, "certificate_date": data.date},
+        field="date",
     )
     values = {
         "certificate_number": number,

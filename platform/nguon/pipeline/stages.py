@@ -83,6 +83,24 @@ async def require_transition(
     return transition
 
 
+async def last_change_day(candidate_id: int) -> dt.date | None:
+    last = (
+        await StageChange.select(StageChange.changed_on)
+        .where(in_tenant(StageChange), StageChange.candidate == candidate_id)
+        .order_by(StageChange.changed_on, ascending=False)
+        .limit(1)
+    )
+    return last[0]["changed_on"] if last else None
+
+
+async def enrolment_day(candidate_id: int, course_opens_on: dt.date) -> dt.date:
+    """A person enrolled in a course already running (recorded after the fact) was a
+    nominee from the day it opened, or from their last change if that came later."""
+    day = min(dt.date.today(), course_opens_on)
+    last = await last_change_day(candidate_id)
+    return max(day, last) if last else day
+
+
 async def change_stage(
     actor: Actor,
     candidate: Mapping[str, Any],
