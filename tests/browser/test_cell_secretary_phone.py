@@ -258,8 +258,12 @@ async def test_a_cell_secretary_does_step_one_on_a_phone(
     await item.get_by_text("Trả lại kèm ý kiến").click()
     await item.get_by_label("Ý kiến khi trả lại").fill(COMMENT)
     await item.get_by_role("button", name="Trả lại danh sách").click()
-    # Not confirmed: the browser keeps the form (required checkbox), nothing is returned.
+    # Not confirmed: the browser keeps the form (required checkbox), nothing is returned,
+    # and says why in Vietnamese although the browser's own language is English.
     assert coso.page.url.endswith("/inbox")
+    confirm = item.get_by_label(re.compile("Tôi xác nhận trả lại"))
+    said = await confirm.evaluate("box => box.validationMessage")
+    assert said == "Hãy đánh dấu ô này nếu bạn muốn tiếp tục.", said
     await coso.keep("12-return-unconfirmed")
     await item.get_by_label(re.compile("Tôi xác nhận trả lại")).check()
     await item.get_by_role("button", name="Trả lại danh sách").click()
