@@ -50,3 +50,33 @@ async def test_targets_must_add_up_and_then_show_with_the_progress(
     await portal_login(client, slug, "cell_x_editor")
     cell_plan = await client.get(f"/t/{slug}/units/{world.units['cell_x']}/plan/2026")
     assert cell_plan.status_code == 200 and "Lưu chỉ tiêu" not in cell_plan.text
+
+
+async def test_a_unit_without_its_own_target_says_its_sub_units_total(
+    db: Database, client: AppClient
+) -> None:
+    """The dashboard counts a unit's target as its sub-units' total when it has none of its
+    own; the plan page says the same instead of "no target"."""
+    world = await build_world(db, "plan-sum")
+    slug, district = world.slug, world.units["district_1"]
+    await portal_login(client, slug, "admin")
+    url = f"/t/{slug}/units/{district}/plan/2026"
+    page = await client.get(url)
+    saved = await client.post(
+        url,
+        data={
+            "version": "0",
+            "target_year": "12",
+            "target_q1": "3",
+            "target_q2": "3",
+            "target_q3": "3",
+            "target_q4": "3",
+            "_csrf_token": csrf_token_in(page.text),
+        },
+    )
+    assert saved.status_code == 303
+    parent = (await client.get(url.replace(str(district), str(world.units["province"])))).text
+    assert "Chưa đặt chỉ tiêu cho năm 2026" not in parent
+    said = 'tổng chỉ tiêu của các đơn vị trực thuộc là <strong class="sub-units-target">12'
+    assert said in parent
+    assert "Đã kết nạp <strong>0</strong>/12" in parent
