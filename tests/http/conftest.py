@@ -36,6 +36,8 @@ from litestar import Litestar
 from nguon.accounts.passwords import hash_password
 from nguon.accounts.tables import User
 from nguon.app import create_app
+from nguon.db.binding import current_engine
+from nguon.db.engine import is_postgres
 from nguon.org.tables import Membership, OrgUnit
 from nguon.settings import Settings
 from nguon.tenancy.scoped import switch_tenant_in_transaction
@@ -71,8 +73,11 @@ async def _add_unit(
     kind: str,
     parent: OrgUnit | None,
     valid_from: dt.date = dt.date(2020, 1, 1),
+    unit_id: int | None = None,
 ) -> OrgUnit:
+    """A unit; ``unit_id`` forces its id (higher than any so far), for look-alike paths."""
     unit = OrgUnit(
+        **({"id": unit_id} if unit_id is not None else {}),
         tenant_id=tenant_id,
         code=code,
         name=name,
@@ -83,6 +88,11 @@ async def _add_unit(
         valid_from=valid_from,
     )
     await unit.save().run()
+    if unit_id is not None and is_postgres(current_engine()):
+        # Later units must be numbered after the forced id.
+        await OrgUnit.raw(
+            "SELECT setval(pg_get_serial_sequence('org_unit', 'id'), {})", unit_id
+        ).run()
     unit.path = f"{parent.path if parent else ''}{unit.id}."
     await unit.save([OrgUnit.path]).run()
     return unit
@@ -120,9 +130,18 @@ _GRANTS_TODAY = {
 }
 
 
-async def build_world(db: Database, prefix: str = "tinh") -> World:
-    """Create a tenant with the 2024 tree above and one user per role/unit (as the owner)."""
-    return await _build(db, prefix, _TREE_2024, _GRANTS_2024, dt.date(2020, 1, 1))
+async def build_world(db: Database, prefix: str = "tinh", lookalike: bool = False) -> World:
+    """Create a tenant with the 2024 tree above and one user per role/unit (as the owner).
+
+    With ``lookalike``, district_1's id is district_2's followed by a 7 (paths ``1.n.`` and
+    ``1.n7.``): a path compared without its trailing dot would put one inside the other.
+    """
+    tree = _TREE_2024
+    if lookalike:
+        tree = {"province": tree["province"], "district_2": tree["district_2"], **tree}
+    return await _build(
+        db, prefix, tree, _GRANTS_2024, dt.date(2020, 1, 1), lookalike=lookalike
+    )
 
 
 async def build_today_world(db: Database, prefix: str = "today") -> World:
@@ -136,6 +155,7 @@ async def _build(
     tree: dict[str, tuple[str, str, str, str | None]],
     grants: dict[str, tuple[str, str]],
     valid_from: dt.date,
+    lookalike: bool = False,
 ) -> World:
     slug = unique_slug(prefix)
     with db.as_owner():
@@ -147,7 +167,10 @@ async def _build(
             made: dict[str, OrgUnit] = {}
             for key, (code, name, kind, parent_key) in tree.items():
                 parent = made[parent_key] if parent_key else None
-                made[key] = await _add_unit(t, code, name, kind, parent, valid_from)
+                forced = None
+                if lookalike and key == "district_1":
+                    forced = int(f"{made['district_2'].id}7")
+                made[key] = await _add_unit(t, code, name, kind, parent, valid_from, forced)
             units = {key: unit.id for key, unit in made.items()}
             users: dict[str, int] = {}
             for username, (unit_key, role) in grants.items():

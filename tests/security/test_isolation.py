@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar.routes import HTTPRoute
 
+from nguon.org.tables import OrgUnit
 from nguon.pipeline.tables import CourseEnrolment, HelperAssignment
 from nguon.portal.jobs import JOBS_STORE, start_reevaluation, wait_for_jobs
 from nguon.tenancy.context import tenant_context
@@ -331,7 +332,29 @@ async def test_every_route_taking_an_id_refuses_another_subtrees_objects(
 ) -> None:
     """A district committee's editor reaches nothing of the other district's subtree:
     every id-bearing route answers 403 or 404 and nothing changes."""
-    world = await build_world(db, "subtree")
+    await _outsider_reaches_nothing(db, client, await build_world(db, "subtree"))
+
+
+async def test_a_look_alike_unit_path_gives_no_reach_into_the_other_subtree(
+    db: Database, client: AppClient
+) -> None:
+    """Unit paths are ids joined by dots: the editor of district ``n`` (path ``1.n.``) must
+    not reach district ``n7`` (path ``1.n7.``), whose path starts with the same digits."""
+    world = await build_world(db, "lookalike", lookalike=True)
+    outsider_path = await _unit_path(db, world, "district_2")
+    target_path = await _unit_path(db, world, "cell_x")
+    assert target_path.startswith(outsider_path.removesuffix("."))
+    assert not target_path.startswith(outsider_path)
+    await _outsider_reaches_nothing(db, client, world)
+
+
+async def _unit_path(db: Database, world: World, key: str) -> str:
+    with db.as_owner(), tenant_context(world.tenant_id):
+        rows = await OrgUnit.select(OrgUnit.path).where(OrgUnit.id == world.units[key]).run()
+    return rows[0]["path"]
+
+
+async def _outsider_reaches_nothing(db: Database, client: AppClient, world: World) -> None:
     ids = await _seed_pipeline(db, client, world, await _seed_people(client, world, "Đỗ Văn Hải"))
     outsider = await token_for(client, world.slug, "district_2_editor")
     await portal_login(client, world.slug, "district_2_editor")
@@ -357,3 +380,8 @@ async def test_every_route_taking_an_id_refuses_another_subtrees_objects(
         f"/t/{world.slug}/api/v1/candidates/{ids['candidate_id']}", headers=admin
     )
     assert after.json() == before.json()
+    searched = await client.get(f"/t/{world.slug}/api/v1/candidates", headers=outsider)
+    assert searched.status_code == 200
+    assert ids["candidate_id"] not in [item["id"] for item in searched.json()["items"]]
+    units = await client.get(f"/t/{world.slug}/api/v1/units", headers=outsider)
+    assert world.units["cell_x"] not in [item["id"] for item in units.json()["items"]]
