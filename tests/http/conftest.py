@@ -139,9 +139,7 @@ async def build_world(db: Database, prefix: str = "tinh", lookalike: bool = Fals
     tree = _TREE_2024
     if lookalike:
         tree = {"province": tree["province"], "district_2": tree["district_2"], **tree}
-    return await _build(
-        db, prefix, tree, _GRANTS_2024, dt.date(2020, 1, 1), lookalike=lookalike
-    )
+    return await _build(db, prefix, tree, _GRANTS_2024, dt.date(2020, 1, 1), lookalike=lookalike)
 
 
 async def build_today_world(db: Database, prefix: str = "today") -> World:

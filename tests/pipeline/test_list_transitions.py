@@ -151,4 +151,3 @@ async def test_each_action_from_each_state(
         assert after["list"]["version"] == before["list"]["version"]
         assert audit_after == audit_before
         assert transitions_after == transitions_before
-
