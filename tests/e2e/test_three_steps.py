@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from importlib.metadata import entry_points
 from io import BytesIO
 from typing import Any
 
@@ -207,9 +208,73 @@ async def person(api: Api, officer: str, unit_id: int, name: str, **fields: Any)
         "political_standard": "passed",
         "ethnicity": "Kinh",
         "youth_union_member": True,
+        # Distinct texts in every column, so a form that swaps two columns shows it.
+        "home_town": f"Quê quán của {name}",
+        "residence": f"Nơi cư trú của {name}",
+        "occupation": f"Nghề nghiệp của {name}",
+        "religion": "Phật giáo",
         **fields,
     }
     return await api.ok(officer, "POST", "/candidates", json=body)
+
+
+def form_cells(seq: int, person: dict[str, Any], entry: dict[str, Any], helper: str) -> dict:
+    """What each column code of a printed form shows for one person, from what was entered
+    (an empty cell reads back as None)."""
+    born = dt.date.fromisoformat(person["date_of_birth"])
+    certified = person["certificate_date"] and dt.date.fromisoformat(person["certificate_date"])
+    cells = {
+        "seq": seq,
+        "full_name": person["full_name"],
+        "date_of_birth": dt.datetime(born.year, born.month, born.day),
+        "sex": {"male": "Nam", "female": "Nữ"}[person["sex"]],
+        "ethnicity": person["ethnicity"],
+        "religion": person["religion"],
+        "home_town": person["home_town"],
+        "residence": person["residence"],
+        "education": {"upper_secondary": "Trung học phổ thông", "university": "Đại học"}[
+            person["education"]
+        ],
+        "occupation": person["occupation"],
+        "youth_union": "x" if person["youth_union_member"] else None,
+        "trade_union": "x" if person["trade_union_member"] else None,
+        "unit": entry["unit_name"],
+        "helper": helper,
+        "certificate": certified
+        and f"Số {person['certificate_number']}, ngày {certified:%d/%m/%Y}",
+        "notes": None,
+    }
+    return {code: value if value != "" else None for code, value in cells.items()}
+
+
+def test_every_column_of_every_bundled_form_has_its_expected_cell() -> None:
+    bundled = [point.name for point in entry_points(group="nguon.rules")]
+    assert {"national", "hungyen"} <= set(bundled)
+    codes = {
+        code
+        for package_id in bundled
+        for spec, _ in load_package(package_id).forms
+        for code in spec.columns
+    }
+    known = form_cells(1, _SAMPLE, {"unit_name": "Chi bộ"}, "")
+    assert codes <= known.keys(), f"add the expected cell of {codes - known.keys()} above"
+
+
+_SAMPLE = {
+    "full_name": "Mẫu",
+    "date_of_birth": "2000-01-01",
+    "sex": "male",
+    "ethnicity": "Kinh",
+    "religion": "Không",
+    "home_town": "",
+    "residence": "",
+    "education": "university",
+    "occupation": "",
+    "youth_union_member": False,
+    "trade_union_member": False,
+    "certificate_date": None,
+    "certificate_number": None,
+}
 
 
 async def member(api: Api, officer: str, unit_id: int, name: str) -> int:
@@ -494,6 +559,11 @@ async def test_three_people_walk_the_three_steps_up_both_chains_of_hung_yen(
         "Trần Thị Thu",
     ]
     assert by_header[1]["Số, ngày cấp giấy chứng nhận"] == "Số GCN-VL-2024-015, ngày 15/10/2024"
+    helper_names = ["Bùi Văn Toàn", "Trần Thị Thu"]
+    for seq, (row, entry) in enumerate(zip(by_header, district_list["entries"], strict=True), 1):
+        entered = await api.ok("huyenuy.vanlam", "GET", f"/candidates/{entry['candidate_id']}")
+        shown = {column.code: row[column.header] for column in form.columns}
+        assert shown == form_cells(seq, entered, entry, helper_names[seq - 1])
 
     # Hằng is proposed for admission, introduced by her helper and a second official member.
     current = await api.ok("bithu.tdp1", "GET", f"/candidates/{hang['id']}")
