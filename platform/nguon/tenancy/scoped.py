@@ -5,8 +5,6 @@ An id that belongs to another tenant behaves exactly like an id that does not ex
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
 from piccolo.columns.combination import Where
 from piccolo.table import Table
 
@@ -14,20 +12,10 @@ from nguon.db.binding import current_engine
 from nguon.db.engine import SET_TENANT_SQL, is_postgres
 from nguon.tenancy.context import current_tenant_id, require_tenant
 
-T = TypeVar("T", bound=Table)
-
 
 def in_tenant(table: type[Table]) -> Where:
     """The WHERE clause every query of a tenant table carries."""
     return table.tenant_id == require_tenant()  # type: ignore[attr-defined]
-
-
-async def get_in_tenant(table: type[T], row_id: int) -> T | None:
-    return await table.objects().where(in_tenant(table), table._meta.primary_key == row_id).first()
-
-
-async def rows_in_tenant(table: type[Table], *where: Any) -> list[dict[str, Any]]:
-    return await table.select().where(in_tenant(table), *where).run()
 
 
 async def switch_tenant_in_transaction(tenant_id: int) -> None:
