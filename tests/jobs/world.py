@@ -22,9 +22,11 @@ async def add_candidates(
 ) -> list[int]:
     """One surveyed candidate per birth date in the unit; their ids in order."""
     with tenant_context(world.tenant_id):
-        unit = await OrgUnit.select(OrgUnit.path).where(
-            in_tenant(OrgUnit), OrgUnit.id == world.units[unit_key]
-        ).first()
+        unit = (
+            await OrgUnit.select(OrgUnit.path)
+            .where(in_tenant(OrgUnit), OrgUnit.id == world.units[unit_key])
+            .first()
+        )
         rows = [
             Candidate(
                 tenant_id=world.tenant_id,
