@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from nguon.jobs.worker import NotPostgres, WorkerOptions, run_worker
+from nguon.jobs.worker import CannotStart, WorkerOptions, run_worker
 from nguon.settings import load_settings
 
 
@@ -52,5 +52,5 @@ def worker(**options: object) -> None:
     settings = load_settings()
     try:
         asyncio.run(run_worker(settings, WorkerOptions(**options)))  # type: ignore[arg-type]
-    except NotPostgres as error:
+    except CannotStart as error:
         raise click.ClickException(str(error)) from None

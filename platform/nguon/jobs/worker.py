@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+import asyncpg
 import msgspec
 import procrastinate
 
@@ -33,8 +34,9 @@ class WorkerOptions(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
 
 
-class NotPostgres(RuntimeError):
-    """On SQLite jobs run inside the server process; there is nothing to work on."""
+class CannotStart(RuntimeError):
+    """The worker cannot run: SQLite (jobs run inside the server process there), or a
+    database it cannot reach. The message is the one line an operator needs."""
 
 
 async def requeue_stalled(app: procrastinate.App, stalled_after: float) -> int:
@@ -66,12 +68,17 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
 
     engine = make_engine(settings.database_url)
     if not is_postgres(engine):
-        raise NotPostgres(
+        raise CannotStart(
             "NGUON_DATABASE_URL is SQLite: jobs run inside the server process, "
             "no worker is needed (a worker needs Postgres)"
         )
     bind_engine(engine)
-    await engine.start_connection_pool(min_size=1, max_size=options.concurrency + 2)
+    try:
+        await engine.start_connection_pool(min_size=1, max_size=options.concurrency + 2)
+    except (OSError, asyncpg.PostgresError) as error:
+        raise CannotStart(
+            f"the database of NGUON_DATABASE_URL cannot be reached: {error}"
+        ) from None
     use_store(shared_store(settings.redis_url, STORE_NAMESPACE))
     connector = make_connector(engine, min_size=2, max_size=options.concurrency + 4)
     try:

@@ -18,7 +18,14 @@ from nguon.people.tables import Candidate
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
-__all__ = ["JOBS_STORE", "Job", "get_job", "start_reevaluation", "wait_for_jobs"]
+__all__ = [
+    "JOBS_STORE",
+    "Job",
+    "get_job",
+    "start_person_reevaluation",
+    "start_reevaluation",
+    "wait_for_jobs",
+]
 
 
 async def start_reevaluation(
@@ -42,3 +49,9 @@ async def start_reevaluation(
     await save_job(store, job)
     await enqueue("reevaluate_unit", tenant_id, job_id=job.id, unit_path=unit_path)
     return job
+
+
+async def start_person_reevaluation(candidate_id: int) -> int | None:
+    """Queue the re-evaluation of one candidate of the current tenant (decisions stored
+    on the day it runs); the queue's job id on Postgres, None on SQLite."""
+    return await enqueue("reevaluate_person", require_tenant(), candidate_id=candidate_id)
