@@ -1,4 +1,4 @@
-"""``nguon reminders``: send today's deadline reminders (run daily from cron)."""
+"""``nguon reminders``: send today's deadline reminders (the worker runs them daily; this is by hand)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``nguon webhooks``: deliver due webhook events (for cron, or with the worker off)."""
+"""``nguon webhooks``: deliver due webhook events (by hand, or on SQLite with the server's loop off)."""
 
 from __future__ import annotations
 
