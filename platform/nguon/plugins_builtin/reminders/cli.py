@@ -1,4 +1,4 @@
-"""``nguon reminders``: send today's deadline reminders (the worker runs them daily; this is by hand)."""
+"""``nguon reminders``: send a day's deadline reminders by hand (the worker does it daily)."""
 
 from __future__ import annotations
 

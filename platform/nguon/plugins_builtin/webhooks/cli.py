@@ -1,4 +1,4 @@
-"""``nguon webhooks``: deliver due webhook events (by hand, or on SQLite with the server's loop off)."""
+"""``nguon webhooks``: deliver due webhook events by hand (jobs and loops do it otherwise)."""
 
 from __future__ import annotations
 

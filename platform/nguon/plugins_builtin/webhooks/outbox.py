@@ -2,9 +2,10 @@
 
 Delivery never happens inside the request that caused the event: the event writes a
 ``pending`` row (in the transaction that marks the pipeline event dispatched,
-``nguon.pipeline.outbox``); a job run by ``nguon worker`` (on SQLite a loop of the server, or ``nguon webhooks deliver``) posts it. A row is
-marked ``delivered`` only on a 2xx answer, and every attempt carries the same
-``X-Nguon-Delivery`` id, so a receiver that dedupes on it sees each event exactly once.
+``nguon.pipeline.outbox``) and, on Postgres, a job in the same transaction that
+``nguon worker`` runs (on SQLite a loop of the server posts it; ``nguon webhooks deliver``
+by hand). A row is marked ``delivered`` only on a 2xx answer, and every attempt carries
+the same ``X-Nguon-Delivery`` id, so a receiver that dedupes on it sees each event once.
 """
 
 from __future__ import annotations
