@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from nguon.jobs.runner import drain_queue
-from nguon.jobs.tasks import nightly_reevaluation
+from nguon.jobs.tasks import VIETNAM, nightly_reevaluation
 from nguon.pipeline.tables import CandidateDecision
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
@@ -53,7 +53,7 @@ async def test_the_nightly_run_reevaluates_only_the_people_due_that_day(
     assert checks[young] == tomorrow
     assert all(checks[a] is None or checks[a] > tomorrow for a in adults)
 
-    scheduled = dt.datetime.combine(tomorrow, dt.time(1, 0)).timestamp()
+    scheduled = dt.datetime.combine(tomorrow, dt.time(0, 5), VIETNAM).timestamp()
     tenants = await nightly_reevaluation(timestamp=int(scheduled))
     assert tenants >= 1
     await drain_queue()

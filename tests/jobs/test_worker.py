@@ -177,6 +177,7 @@ async def test_periodic_jobs_are_registered_and_a_worker_runs_them(
     }
     assert crons["nightly_reevaluation"] == NIGHTLY_CRON
     assert crons["daily_reminders"] == REMINDERS_CRON
+    assert crons["remove_finished_jobs"] == "17 * * * *"
     assert crons["relay_leftovers"] == f"* * * * * */{RELAY_SECONDS}"
 
     connection = await admin_connection()

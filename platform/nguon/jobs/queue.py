@@ -14,7 +14,11 @@ from piccolo.engine.base import Engine
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 QUEUE = "nguon"
-"""Every task of the platform runs on this queue."""
+"""The platform's tasks run on this queue; finished jobs are kept ``KEPT_HOURS``."""
+RELAY_QUEUE = "nguon_relay"
+"""The frequent sweep for leftovers: its finished jobs are kept one hour only."""
+QUEUES = (QUEUE, RELAY_QUEUE)
+KEPT_HOURS = 7 * 24
 
 
 class Retryable(Exception):

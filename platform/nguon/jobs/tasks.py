@@ -11,12 +11,13 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import procrastinate
 
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import progress_store
-from nguon.jobs.queue import QUEUE, retry_policy
+from nguon.jobs.queue import KEPT_HOURS, QUEUE, RELAY_QUEUE, retry_policy
 from nguon.jobs.reevaluation import reevaluate_candidates, reevaluate_due, reevaluate_unit
 from nguon.outbound import guarded_client
 from nguon.tenancy.context import tenant_context
@@ -114,8 +115,10 @@ async def for_every_tenant(name: str, day: dt.date) -> int:
     return len(tenants)
 
 
-NIGHTLY_CRON = "0 18 * * *"
-"""01:00 in Việt Nam (UTC+7): the day's thresholds (birthdays, expiries) have passed."""
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+"""Periodic jobs act for the day in Việt Nam; their cron lines are in UTC."""
+NIGHTLY_CRON = "5 17 * * *"
+"""00:05 in Việt Nam (UTC+7): the day whose thresholds (birthdays, expiries) fall has begun."""
 REMINDERS_CRON = "0 1 * * *"
 """08:00 in Việt Nam: reminders arrive at the start of the working day."""
 RELAY_SECONDS = min(max(int(os.environ.get("NGUON_EVENT_RELAY_SECONDS", "15") or 15), 1), 59)
@@ -136,11 +139,29 @@ async def daily_reminders(timestamp: int) -> int:
 
 
 @app.periodic(cron=RELAY_CRON)
-@app.task(name="relay_leftovers", queue=QUEUE, queueing_lock="relay_leftovers")
+@app.task(name="relay_leftovers", queue=RELAY_QUEUE, queueing_lock="relay_leftovers")
 async def relay_leftovers(timestamp: int) -> None:
     await relay_events_task()
 
 
+CLEANUP_CRON = "17 * * * *"
+
+
+@app.periodic(cron=CLEANUP_CRON)
+@app.task(
+    name="remove_finished_jobs",
+    queue=QUEUE,
+    queueing_lock="remove_finished_jobs",
+    pass_context=True,
+)
+async def remove_finished_jobs(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Succeeded jobs leave the queue after ``KEPT_HOURS`` (the sweep's after an hour);
+    failed ones stay for an operator to read."""
+    manager = context.app.job_manager
+    await manager.delete_old_jobs(nb_hours=1, queue=RELAY_QUEUE)
+    await manager.delete_old_jobs(nb_hours=KEPT_HOURS, queue=QUEUE)
+
+
 def _day_of(timestamp: int) -> dt.date:
-    """The server's day of a periodic job's scheduled time (as ``date.today()``)."""
-    return dt.datetime.fromtimestamp(timestamp).date()
+    """The day in Việt Nam at a periodic job's scheduled time."""
+    return dt.datetime.fromtimestamp(timestamp, VIETNAM).date()

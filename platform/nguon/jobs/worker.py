@@ -13,7 +13,7 @@ import procrastinate
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
 from nguon.jobs.progress import STORE_NAMESPACE, use_store
-from nguon.jobs.queue import QUEUE, make_connector
+from nguon.jobs.queue import QUEUES, make_connector
 from nguon.portal.store import shared_store
 from nguon.settings import Settings
 
@@ -87,7 +87,7 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
                 watcher = asyncio.create_task(_watch_stalled(app, options), name="stalled")
                 try:
                     await app.run_worker_async(
-                        queues=[QUEUE],
+                        queues=list(QUEUES),
                         concurrency=options.concurrency,
                         name=options.name,
                         update_heartbeat_interval=options.heartbeat_seconds,
