@@ -11,6 +11,7 @@ from nguon.api.transaction import atomic
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.runner import drain_queue, wait_for_jobs
 from nguon.jobs.tasks import app as jobs_app
+from nguon.people.tables import Candidate
 from nguon.pipeline.tables import CandidateDecision
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
@@ -138,6 +139,36 @@ async def test_a_job_of_one_tenant_cannot_touch_another_tenants_rows(
     assert await decisions(theirs) == before
     with tenant_context(mine.tenant_id):
         assert await CandidateDecision.count().where(in_tenant(CandidateDecision)) == 0
+
+
+async def test_row_level_security_holds_inside_a_task(
+    postgres_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a query with no tenant filter of its own sees only its job's tenant."""
+    mine = await build_world(postgres_db, "jobs-rls-mine")
+    theirs = await build_world(postgres_db, "jobs-rls-theirs")
+    [my_person] = await add_candidates(mine, "cell_x", [ADULT])
+    await add_candidates(theirs, "cell_x", [ADULT, ADULT])
+    seen: list[set[int]] = []
+
+    async def unfiltered(ids: list[int], on: dt.date) -> int:
+        rows = await Candidate.raw("SELECT tenant_id FROM candidate").run()
+        seen.append({row["tenant_id"] for row in rows})
+        await Candidate.raw("UPDATE candidate SET notes = 'touched'").run()
+        return 0
+
+    from nguon.jobs import tasks
+
+    monkeypatch.setattr(tasks, "reevaluate_candidates", unfiltered)
+    with tenant_context(mine.tenant_id):
+        job = await enqueue("reevaluate_person", mine.tenant_id, candidate_id=my_person)
+    await drain_queue()
+    assert (await queued(job))["job"]["status"] == "succeeded"
+    assert seen == [{mine.tenant_id}]
+    for world, touched in ((mine, {"touched"}), (theirs, {""})):
+        with tenant_context(world.tenant_id):
+            notes = await Candidate.select(Candidate.notes).where(in_tenant(Candidate))
+        assert {row["notes"] for row in notes} == touched
 
 
 async def test_on_sqlite_jobs_run_in_process_after_the_commit_only(sqlite_db: Database) -> None:
