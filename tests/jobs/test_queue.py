@@ -3,6 +3,7 @@ tenant; on SQLite run in the server's own process."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from nguon.api.transaction import atomic
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.runner import drain_queue, wait_for_jobs
+from nguon.jobs.stats import queue_stats
 from nguon.jobs.tasks import app as jobs_app
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import CandidateDecision
@@ -191,3 +193,21 @@ async def test_on_sqlite_jobs_run_in_process_after_the_commit_only(sqlite_db: Da
 async def test_an_unknown_task_is_refused(sqlite_db: Database) -> None:
     with pytest.raises(ValueError, match="unknown task 'reevaluate_everyone'"):
         await enqueue("reevaluate_everyone", None)
+
+
+async def test_queue_stats_count_waiting_jobs_and_their_age(postgres_db: Database) -> None:
+    world = await build_world(postgres_db, "jobs-stats")
+    [person] = await add_candidates(world, "cell_x", [ADULT])
+    await drain_queue()
+    with tenant_context(world.tenant_id):
+        await enqueue("reevaluate_person", world.tenant_id, candidate_id=person)
+        await enqueue("reevaluate_person", world.tenant_id, candidate_id=person)
+    await asyncio.sleep(0.3)
+    stats = await queue_stats()  # as the app role
+    waiting = {(c.task, c.status): c.jobs for c in stats.counts}
+    assert waiting[("reevaluate_person", "todo")] == 2
+    assert stats.oldest_waiting_seconds["nguon"] >= 0.3
+    await drain_queue()
+    after = await queue_stats()
+    assert ("reevaluate_person", "todo") not in {(c.task, c.status) for c in after.counts}
+    assert "nguon" not in after.oldest_waiting_seconds
