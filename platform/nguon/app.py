@@ -112,7 +112,9 @@ def create_app(
             # collector stops walking it (a full collection paused every request ~80 ms).
             gc.collect()
             gc.freeze()
-            relay.start()  # pipeline events a crash or a failure left undispatched
+            if not is_postgres(app_engine):
+                # Events a crash left undispatched; on Postgres a worker's job does it.
+                relay.start()
         logger.info("started", extra={"engine": app_engine.engine_type})
 
     async def on_shutdown() -> None:

@@ -14,6 +14,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("nguon.rules.cli", "rules"),
     ("nguon.plugins_builtin.webhooks.cli", "webhooks"),
     ("nguon.plugins_builtin.reminders.cli", "reminders"),
+    ("nguon.jobs.cli", "worker"),
 )
 
 

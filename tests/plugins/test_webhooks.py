@@ -30,6 +30,7 @@ from tests.http.conftest import (
     candidate_body,
     token_for,
 )
+from tests.jobs.workers import start_worker, stop
 from tests.plugins.receiver import Receiver, free_port
 
 SECRET = "receiver-shared-secret-0123456789"
@@ -175,6 +176,8 @@ async def test_the_portal_stays_fast_while_a_slow_receiver_is_being_delivered_to
     app = create_app(app_settings(), engine=db.app)
     for hook in app.on_startup:
         await hook()
+    # On Postgres deliveries are jobs that `nguon worker` runs, in a process of its own.
+    jobs = start_worker() if db.kind == "postgres" else None
     try:
         async with AppClient(app) as client:
             admin = await token_for(client, world.slug, "admin")
@@ -193,6 +196,8 @@ async def test_the_portal_stays_fast_while_a_slow_receiver_is_being_delivered_to
     finally:
         for hook in app.on_shutdown:
             await hook()
+        if jobs is not None:
+            stop(jobs)
         slow.stop()
 
     print(

@@ -28,6 +28,7 @@ from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
 from tests.conftest import TEST_DATABASE, TEST_ROLES, Database
+from tests.jobs.workers import start_worker, worker
 from tests.pipeline.conftest import ChainWorld, Driver, build_chain_world
 from tests.plugins.receiver import Receiver, free_port
 from tests.reliability.servers import running_server
@@ -118,13 +119,16 @@ async def test_kill_9_between_commit_and_delivery_loses_no_event(
     assert await _rows(postgres_db, world, WebhookDelivery) == []
 
     await allow_dispatch(postgres_db)
+    # The worker relays what the killed server left and runs the deliveries.
     with running_server(url, log, env=FAST) as second:
+        jobs = start_worker(log=log)
         for _ in range(300):
             deliveries = await _rows(postgres_db, world, WebhookDelivery)
             if len(deliveries) == 5 and all(d["attempts"] >= 1 for d in deliveries):
                 break
             await asyncio.sleep(0.1)
         second.kill_9()
+        jobs.kill()
     assert all(
         e["dispatched_at"] is not None for e in await _rows(postgres_db, world, PipelineEvent)
     )
@@ -133,7 +137,7 @@ async def test_kill_9_between_commit_and_delivery_loses_no_event(
     assert receiver.received == []
 
     receiver.start()
-    with running_server(url, log, env=FAST):
+    with running_server(url, log, env=FAST), worker(log=log):
         for _ in range(300):
             rows = await _rows(postgres_db, world, WebhookDelivery)
             if all(r["status"] == "delivered" for r in rows):

@@ -4,8 +4,9 @@
 that has committed, dispatches them: the plugins' hooks run inside a new transaction that
 also marks the row dispatched, so what the hooks write there (the webhooks plugin's
 delivery rows) commits with the mark, or neither does. Whatever a failure or a crash left
-undispatched, the relay picks up: a background task of every server process
-(``EventRelay``) and ``nguon webhooks deliver``. On Postgres the row is locked while its
+undispatched, the relay picks up: on Postgres the worker's periodic job
+(``nguon.jobs.tasks``), on SQLite a background task of every server process
+(``EventRelay``), and ``nguon webhooks deliver``. On Postgres the row is locked while its
 hooks run (``FOR UPDATE SKIP LOCKED``), so two processes never dispatch one event twice.
 """
 

@@ -1,4 +1,4 @@
-"""``nguon reminders``: send today's deadline reminders (run daily from cron)."""
+"""``nguon reminders``: send a day's deadline reminders by hand (the worker does it daily)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 through the webhooks plugin (event ``deadline.reminder``).
 
 Switched on per tenant (``[plugins.deadline_reminders]``); reminders are sent by
-``nguon reminders send`` (run it daily from cron).
+the worker's daily ``daily_reminders`` job (``nguon reminders send`` by hand).
 """
 
 from __future__ import annotations

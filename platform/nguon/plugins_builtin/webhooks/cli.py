@@ -1,4 +1,4 @@
-"""``nguon webhooks``: deliver due webhook events (for cron, or with the worker off)."""
+"""``nguon webhooks``: deliver due webhook events by hand (jobs and loops do it otherwise)."""
 
 from __future__ import annotations
 

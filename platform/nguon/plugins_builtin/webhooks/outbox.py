@@ -2,9 +2,10 @@
 
 Delivery never happens inside the request that caused the event: the event writes a
 ``pending`` row (in the transaction that marks the pipeline event dispatched,
-``nguon.pipeline.outbox``); a background worker (or ``nguon webhooks deliver``) posts it. A row is
-marked ``delivered`` only on a 2xx answer, and every attempt carries the same
-``X-Nguon-Delivery`` id, so a receiver that dedupes on it sees each event exactly once.
+``nguon.pipeline.outbox``) and, on Postgres, a job in the same transaction that
+``nguon worker`` runs (on SQLite a loop of the server posts it; ``nguon webhooks deliver``
+by hand). A row is marked ``delivered`` only on a 2xx answer, and every attempt carries
+the same ``X-Nguon-Delivery`` id, so a receiver that dedupes on it sees each event once.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ import httpx
 import msgspec
 
 from nguon.api.transaction import on_commit
+from nguon.db.binding import current_engine
+from nguon.db.engine import is_postgres
+from nguon.jobs.enqueue import enqueue as enqueue_job
 from nguon.outbound import OutboundRefused, guarded_client
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins_builtin.webhooks.config import WebhooksConfig
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
-from nguon.tenancy.context import tenant_context
+from nguon.tenancy.context import require_tenant, tenant_context
 from nguon.tenancy.scoped import in_tenant
 from nguon.tenancy.tables import Tenant
 
@@ -37,6 +41,7 @@ DELIVERY_HEADER = "X-Nguon-Delivery"
 EVENT_HEADER = "X-Nguon-Event"
 MAX_DELAY = dt.timedelta(hours=6)
 CONCURRENCY = 8
+DELIVER_TASK = "deliver_webhook"
 
 logger = logging.getLogger("nguon.webhooks")
 
@@ -103,6 +108,12 @@ async def enqueue(
     ]
     with tenant_context(tenant_id):
         await WebhookDelivery.insert(*rows).run()
+        if is_postgres(current_engine()):
+            # A job per delivery, in this transaction: it exists only if the rows do.
+            for row in rows:
+                await enqueue_job(
+                    DELIVER_TASK, tenant_id, delivery=row.id, lock=f"webhook:{row.id}"
+                )
     on_commit(wake_workers)
     return [row.delivery_id for row in rows]
 
@@ -137,27 +148,48 @@ async def deliver_due(
     return report
 
 
-async def _deliver_tenant(
-    client: httpx.AsyncClient,
-    config: WebhooksConfig,
-    now: dt.datetime,
-    limit: int,
-    report: DeliveryReport,
-) -> None:
-    due = await (
-        WebhookDelivery.select()
-        .where(
-            in_tenant(WebhookDelivery),
-            WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .order_by(WebhookDelivery.id)
-        .limit(limit)
+async def deliver_one(
+    client: httpx.AsyncClient, delivery: int, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """Post one delivery of the current tenant if it is pending and due; when it stays
+    pending (to retry), the time of its next attempt. Delivered or given-up rows, and a
+    row another worker holds, are left alone: a job run twice posts once."""
+    tenant_id = require_tenant()
+    plugins = await load_tenant_plugins(tenant_id)
+    if not plugins.enabled(PLUGIN_NAME):
+        return None
+    config: WebhooksConfig = plugins.configs[PLUGIN_NAME]
+    now = now or _now()
+    report = DeliveryReport()
+    claimed = await _claim_due(config, [delivery], now)
+    for row in claimed:
+        await _attempt(client, config, row, now, report)
+    row = await (
+        WebhookDelivery.select(WebhookDelivery.status, WebhookDelivery.next_attempt_at)
+        .where(in_tenant(WebhookDelivery), WebhookDelivery.id == delivery)
+        .first()
     )
+    if row is None or row["status"] != "pending":
+        return None
+    return row["next_attempt_at"]
+
+
+async def _claim_due(
+    config: WebhooksConfig, ids: list[int] | None, now: dt.datetime, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The due pending rows (of ``ids``, or any), each claimed by moving its next
+    attempt past the attempt's timeout: another worker skips it meanwhile."""
+    query = WebhookDelivery.select().where(
+        in_tenant(WebhookDelivery),
+        WebhookDelivery.status == "pending",
+        WebhookDelivery.next_attempt_at <= now,
+    )
+    if ids is not None:
+        query = query.where(WebhookDelivery.id.is_in(ids))
+    due = await query.order_by(WebhookDelivery.id).limit(limit)
     lease = now + dt.timedelta(seconds=config.timeout_seconds + 60)
     claimed = []
     for row in due:
-        # Another worker may hold the row: claim it by moving its next attempt forward.
         taken = await (
             WebhookDelivery.update({WebhookDelivery.next_attempt_at: lease})
             .where(
@@ -170,6 +202,17 @@ async def _deliver_tenant(
         )
         if taken:
             claimed.append(row)
+    return claimed
+
+
+async def _deliver_tenant(
+    client: httpx.AsyncClient,
+    config: WebhooksConfig,
+    now: dt.datetime,
+    limit: int,
+    report: DeliveryReport,
+) -> None:
+    claimed = await _claim_due(config, None, now, limit)
     limiter = asyncio.Semaphore(CONCURRENCY)
 
     async def one(row: dict[str, Any]) -> None:

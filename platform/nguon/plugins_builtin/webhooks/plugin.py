@@ -1,9 +1,9 @@
 """POST signed JSON payloads to a province's endpoints when its lists change and when a
 decision moves a candidate to another stage.
 
-Switched on per tenant (``[plugins.webhooks]``); the background delivery worker starts
-with the application unless ``NGUON_WEBHOOK_WORKER=off`` (then run
-``nguon webhooks deliver`` from cron).
+Switched on per tenant (``[plugins.webhooks]``). On Postgres each delivery is a job run
+by ``nguon worker``; on SQLite a background loop of the server delivers them unless
+``NGUON_WEBHOOK_WORKER=off`` (then run ``nguon webhooks deliver``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from nguon.db.binding import current_engine
+from nguon.db.engine import is_postgres
 from nguon.hooks import hookimpl
 from nguon.plugins import plugin_config
 from nguon.plugins_builtin.webhooks.config import WebhooksConfig
@@ -68,7 +70,9 @@ def prepare_app_config(app_config: Any) -> None:
     worker = Worker(poll_seconds=float(os.environ.get(POLL_ENV, "15")))
 
     async def start_worker() -> None:
-        worker.start()
+        # On Postgres every delivery is a queued job that `nguon worker` runs.
+        if not is_postgres(current_engine()):
+            worker.start()
 
     app_config.on_startup.append(start_worker)
     app_config.on_shutdown.insert(0, worker.stop)
