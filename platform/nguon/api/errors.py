@@ -118,9 +118,7 @@ def problem_of(
     )
 
 
-def problem_response(
-    problem: Problem, headers: dict[str, str] | None = None
-) -> Response[Problem]:
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[Problem]:
     return Response(
         content=problem,
         status_code=problem.status,
@@ -164,7 +162,9 @@ def _body_of(request: Request[Any, Any, Any]) -> Any:
         return Empty
 
 
-def _located(request: Request[Any, Any, Any], field: str, code: str, vi: str, en: str) -> FieldProblem:
+def _located(
+    request: Request[Any, Any, Any], field: str, code: str, vi: str, en: str
+) -> FieldProblem:
     """A field problem in the body when the body has (or should have) the field, else in a
     query or path parameter of that name."""
     parts = path_of_field(field)
@@ -180,7 +180,10 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     status = status_of(exc)
     kind = PROBLEM_TYPES.get(exc.code) or HTTP_STATUS_CODES.get(status, INVALID_INPUT)
     vi, en = split_message(exc.message)
-    errors = [_located(request, exc.field, RULE, vietnamese_labels(vi), en)] if exc.field else []
+    errors = []
+    if exc.field:
+        named_vi, named_en = f"`{exc.field}`: {vietnamese_labels(vi)}", f"`{exc.field}`: {en}"
+        errors = [_located(request, exc.field, RULE, named_vi, named_en)]
     problem = problem_of(request, kind, vi, en, status=status, errors=errors)
     return _answer(request, problem, exc.message)
 
@@ -204,7 +207,9 @@ def _parameter_annotation(request: Request[Any, Any, Any], name: str) -> Any:
     return None
 
 
-def _body_problems(request: Request[Any, Any, Any], fallback: list[FieldProblem]) -> list[FieldProblem]:
+def _body_problems(
+    request: Request[Any, Any, Any], fallback: list[FieldProblem]
+) -> list[FieldProblem]:
     annotation = _data_annotation(request)
     body = _body_of(request)
     if body is Empty:
@@ -236,7 +241,9 @@ def _entry_problem(request: Request[Any, Any, Any], entry: dict[str, Any]) -> Fi
             found = problem(parts, str(code), f"`{key}`: {vi}", f"`{key}`: {en}")
             found.field = key
             return found
-        return problem(path_of_field(key), str(code), f"`{key}`: {vi}", f"`{key}`: {en}", in_body=False)
+        return problem(
+            path_of_field(key), str(code), f"`{key}`: {vi}", f"`{key}`: {en}", in_body=False
+        )
     text, _ = path_in_message(message)
     code, vi, en = describe(text, key, _info(_parameter_annotation(request, key)))
     return problem([key], code, vi, en, in_body=False)
@@ -262,7 +269,9 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
             problem(
                 path_of_field(str(e.get("key", "")).removeprefix("data")),
                 INVALID_VALUE,
-                *describe(path_in_message(str(e.get("message", "")))[0], str(e.get("key")), None)[1:],
+                *describe(path_in_message(str(e.get("message", "")))[0], str(e.get("key")), None)[
+                    1:
+                ],
             )
             for e in from_body
         ]
@@ -307,7 +316,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if status == HTTP_400_BAD_REQUEST:
         vi = "Nội dung không đọc được (không phải JSON hợp lệ)."
         errors = [
-            FieldProblem(field="body", pointer="", code=MALFORMED_BODY.code, detail=vi, detail_en=en)
+            FieldProblem(
+                field="body", pointer="", code=MALFORMED_BODY.code, detail=vi, detail_en=en
+            )
         ]
     headers = dict(exc.headers or {})
     retry = headers.get("Retry-After") or headers.get("retry-after")
@@ -368,9 +379,7 @@ def dependency_down(request: Request[Any, Any, Any], outage: Outage) -> Response
     signing_in = request.url.path.endswith("/login")
     message = outage_message(outage, signing_in=signing_in)
     vi, en = split_message(message)
-    problem_body = problem_of(
-        request, SERVICE_UNAVAILABLE, vi, en, retry_after=RETRY_AFTER_SECONDS
-    )
+    problem_body = problem_of(request, SERVICE_UNAVAILABLE, vi, en, retry_after=RETRY_AFTER_SECONDS)
     return _answer(request, problem_body, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 

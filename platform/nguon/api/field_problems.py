@@ -156,7 +156,9 @@ def describe(message: str, field: str, info: inspect.Type | None) -> tuple[str, 
             f"{name} phải có {'ít nhất' if short else 'nhiều nhất'} {n} {unit_vi}.",
             f"{name_en} must have {'at least' if short else 'at most'} {n} {unit_en}.",
         )
-    if m := re.fullmatch(r"Expected `(?:int|float|number)` (?P<op>[<>]=?) (?P<n>[-\d.e+]+)", message):
+    if m := re.fullmatch(
+        r"Expected `(?:int|float|number)` (?P<op>[<>]=?) (?P<n>[-\d.e+]+)", message
+    ):
         vi_op, en_op = _BOUNDS[m.group("op")]
         return (
             OUT_OF_RANGE,
@@ -196,7 +198,9 @@ def describe(message: str, field: str, info: inspect.Type | None) -> tuple[str, 
 def problem(path: Path, code: str, vi: str, en: str, *, in_body: bool = True) -> FieldProblem:
     field = field_name_of(path)
     if in_body:
-        return FieldProblem(field=field, pointer=pointer_of(path), code=code, detail=vi, detail_en=en)
+        return FieldProblem(
+            field=field, pointer=pointer_of(path), code=code, detail=vi, detail_en=en
+        )
     return FieldProblem(field=field, parameter=field, code=code, detail=vi, detail_en=en)
 
 
@@ -321,7 +325,9 @@ def _length_problems(value: list[Any], annotation: Any, path: Path) -> list[Fiel
     return []
 
 
-def _struct_problems(value: dict[str, Any], struct: type[msgspec.Struct], path: Path) -> list[FieldProblem]:
+def _struct_problems(
+    value: dict[str, Any], struct: type[msgspec.Struct], path: Path
+) -> list[FieldProblem]:
     found: list[FieldProblem] = []
     fields = msgspec.structs.fields(struct)
     known = {f.encode_name for f in fields}
@@ -331,7 +337,12 @@ def _struct_problems(value: dict[str, Any], struct: type[msgspec.Struct], path: 
             if field.required:
                 name = field_name_of(where)
                 found.append(
-                    problem(where, REQUIRED, f"Thiếu trường bắt buộc `{name}`.", f"`{name}` is required.")
+                    problem(
+                        where,
+                        REQUIRED,
+                        f"Thiếu trường bắt buộc `{name}`.",
+                        f"`{name}` is required.",
+                    )
                 )
             continue
         found += problems_in(value[field.encode_name], field.type, where)

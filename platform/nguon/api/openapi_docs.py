@@ -56,10 +56,14 @@ def export_media_types() -> list[str]:
 
 
 def _is_file_export(route: HTTPRoute, handler: HTTPRouteHandler) -> bool:
-    return route.path.endswith("/export") and "bytes" in str(handler.parsed_fn_signature.return_type.annotation)
+    return route.path.endswith("/export") and "bytes" in str(
+        handler.parsed_fn_signature.return_type.annotation
+    )
 
 
-def _complete_operation(route: HTTPRoute, handler: HTTPRouteHandler, method: str, operation: Operation) -> None:
+def _complete_operation(
+    route: HTTPRoute, handler: HTTPRouteHandler, method: str, operation: Operation
+) -> None:
     facts = route_facts(route, handler, method.upper())
     if facts.authenticated:
         operation.security = [{BEARER: []}]
@@ -68,9 +72,7 @@ def _complete_operation(route: HTTPRoute, handler: HTTPRouteHandler, method: str
     if example is not None and operation.request_body is not None:
         struct, value = example
         for media in operation.request_body.content.values():
-            media.examples = {
-                "example": Example(summary=f"A valid {struct.__name__}", value=value)
-            }
+            media.examples = {"example": Example(summary=f"A valid {struct.__name__}", value=value)}
     if _is_file_export(route, handler) and operation.responses and "200" in operation.responses:
         success = operation.responses["200"]
         if isinstance(success, OpenAPIResponse):
@@ -122,4 +124,3 @@ class _CompletedOpenAPIPlugin(OpenAPIPlugin):
 def complete_openapi(app: Litestar) -> None:
     """Complete the app's document whenever Litestar (re)builds it."""
     app.plugins.get(OpenAPIPlugin).__class__ = _CompletedOpenAPIPlugin
-

@@ -185,8 +185,7 @@ DESCRIPTIONS: dict[str, str] = {
         "One plugin's switch and settings for this tenant; secrets are masked."
     ),
     "PluginAdminController.list_plugins": (
-        "The per-tenant plugins installed, on or off here, with their settings (secrets "
-        "masked)."
+        "The per-tenant plugins installed, on or off here, with their settings (secrets masked)."
     ),
     "webhook_deliveries": (
         "The webhook delivery log of this tenant: each event sent, its status, attempts, last "
@@ -226,7 +225,12 @@ BODY_EXAMPLES: dict[str, Any] = {
         "card_number": "08123456",
     },
     "MemberEnd": {"version": 2, "on": "2026-04-30", "reason": "moved_out", "note": ""},
-    "MemberTransfer": {"version": 2, "to_unit_id": 57, "on": "2026-05-01", "reason": "Chuyển nơi cư trú"},
+    "MemberTransfer": {
+        "version": 2,
+        "to_unit_id": 57,
+        "on": "2026-05-01",
+        "reason": "Chuyển nơi cư trú",
+    },
     "EnrolmentCreate": {"candidate_id": 1001},
     "CourseUpdate": {"version": 1, "sessions_total": 6, "closes_on": "2026-06-20"},
     "CertificateIssue": {"version": 4, "number": "125/GCN-TTCT", "date": "2026-06-25"},
@@ -269,7 +273,10 @@ BODY_EXAMPLES: dict[str, Any] = {
     "AdoptBody": {"version": 2, "resolution": _RESOLUTION},
     "ListChange": {
         "version": 1,
-        "add": [{"candidate_id": 1001}, {"candidate_id": 1002, "override_justification": "Đã bổ sung lý lịch"}],
+        "add": [
+            {"candidate_id": 1001},
+            {"candidate_id": 1002, "override_justification": "Đã bổ sung lý lịch"},
+        ],
         "remove": [{"candidate_id": 1003, "reason": "Chuyển đi nơi khác"}],
     },
     "ListCreate": {"unit_id": 42, "step": "survey", "period": "2026-annual"},

@@ -234,16 +234,28 @@ HTTP_STATUS_CODES = {
 """The problem type of a bare HTTP status (a framework's or a middleware's exception)."""
 
 REQUIRED = register_field_code("required", "A required field is missing.")
-UNKNOWN_FIELD = register_field_code("unknown_field", "The body has a field the operation does not take (misspelt?).")
-INVALID_TYPE = register_field_code("invalid_type", "The value has the wrong JSON type (text for a number, …).")
+UNKNOWN_FIELD = register_field_code(
+    "unknown_field", "The body has a field the operation does not take (misspelt?)."
+)
+INVALID_TYPE = register_field_code(
+    "invalid_type", "The value has the wrong JSON type (text for a number, …)."
+)
 NULL_NOT_ALLOWED = register_field_code("null_not_allowed", "`null` where a value is required.")
-INVALID_FORMAT = register_field_code("invalid_format", "Text not in the expected form (an ID number, a URL, …).")
-INVALID_DATE = register_field_code("invalid_date", "Not a date as YYYY-MM-DD (or not a datetime as RFC 3339).")
+INVALID_FORMAT = register_field_code(
+    "invalid_format", "Text not in the expected form (an ID number, a URL, …)."
+)
+INVALID_DATE = register_field_code(
+    "invalid_date", "Not a date as YYYY-MM-DD (or not a datetime as RFC 3339)."
+)
 INVALID_CHOICE = register_field_code("invalid_choice", "Not one of the values the field takes.")
 TOO_SHORT = register_field_code("too_short", "Text or list shorter than the minimum.")
 TOO_LONG = register_field_code("too_long", "Text or list longer than the maximum.")
-OUT_OF_RANGE = register_field_code("out_of_range", "A number below the minimum or above the maximum.")
-CONTROL_CHARACTER = register_field_code("control_character", "Text holding a control character or a bidirectional override.")
+OUT_OF_RANGE = register_field_code(
+    "out_of_range", "A number below the minimum or above the maximum."
+)
+CONTROL_CHARACTER = register_field_code(
+    "control_character", "Text holding a control character or a bidirectional override."
+)
 TOO_DEEP = register_field_code("too_deep", "JSON nested too deep.")
 MISSING_BODY = register_field_code("missing_body", "The operation needs a body and none was sent.")
 RULE = register_field_code("rule", "The value breaks a domain rule (see `detail`).")
@@ -278,7 +290,8 @@ class Problem(
     code: str
     title_en: str
     detail_en: str
-    request_id: str | None = None
+    request_id: str | None
+    """The id of the request in the logs (null when no id was given to it)."""
     errors: list[FieldProblem] = []
     retry_after: int | None = None
     """Seconds, as in the ``Retry-After`` header (429, 503)."""
