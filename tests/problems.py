@@ -4,40 +4,55 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
+import msgspec
 
 from nguon.api.problems import FIELD_CODES, PROBLEM_TYPES
 
 VIETNAMESE = re.compile(r"[À-ỹđĐ]")
+_ECHOED = re.compile(r"`[^`]*`|Not found: .*")
+"""What English text may quote of the caller's own input (names, values)."""
 _ENUM_CODE_IN_QUOTES = re.compile(r"«[a-z]+(?:_[a-z]+)*»")
 
 
 def problem_faults(response: httpx.Response) -> list[str]:
     """Everything wrong with ``response`` as a problem (empty: it is a good one)."""
+    return faults_of(
+        response.status_code,
+        response.headers.get("content-type", ""),
+        response.content,
+        response.request.url.path,
+    )
+
+
+def faults_of(status: int, content_type: str, content: bytes, path: str) -> list[str]:
     faults: list[str] = []
-    media = response.headers.get("content-type", "").split(";")[0].strip()
+    media = content_type.split(";")[0].strip()
     if media != "application/problem+json":
         return [f"content-type {media!r}"]
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = msgspec.json.decode(content)
     code = body.get("code")
     kind = PROBLEM_TYPES.get(code or "")
     if kind is None:
         return [f"unregistered code {code!r}"]
-    if body.get("status") != response.status_code:
-        faults.append(f"status {body.get('status')} != {response.status_code}")
-    if kind.status != response.status_code and code not in {"invalid_input"}:
-        faults.append(f"{code} is a {kind.status}, answered {response.status_code}")
+    if body.get("status") != status:
+        faults.append(f"status {body.get('status')} != {status}")
+    if kind.status != status:
+        faults.append(f"{code} is a {kind.status}, answered {status}")
     if not str(body.get("type", "")).endswith(f"/errors/{code}") or "://" not in body["type"]:
         faults.append(f"type {body.get('type')!r}")
-    if body.get("instance") != response.request.url.path:
+    if body.get("instance") != unquote(path):
         faults.append(f"instance {body.get('instance')!r}")
     for name in ("title", "detail"):
         if not VIETNAMESE.search(str(body.get(name, ""))):
             faults.append(f"{name} not Vietnamese: {body.get(name)!r}")
     for name in ("title_en", "detail_en"):
         text = str(body.get(name, ""))
-        if not text or VIETNAMESE.search(text):
+        for error in body.get("errors", []):
+            text = text.replace(str(error.get("field")), "")
+        if not text or VIETNAMESE.search(_ECHOED.sub("", text)) or text == body.get("detail"):
             faults.append(f"{name} not English: {text!r}")
     if _ENUM_CODE_IN_QUOTES.search(body.get("detail", "")):
         faults.append(f"an English code in «» in Vietnamese: {body['detail']!r}")

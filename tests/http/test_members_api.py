@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, member_body, token_for
-from tests.problems import assert_problem
+from tests.problems import assert_problem, fields_of
 
 
 async def test_transfer_end_and_history_over_the_api(db: Database, client: AppClient) -> None:

@@ -73,7 +73,8 @@ _PORTAL_TITLES = {
 }
 _MISSING_PARAMETER = re.compile(r"Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)'")
 _NOT_INPUTS = frozenset({"tenant", "access", "request", "state", "headers", "cookies", "scope"})
-"""Signature names that are not the caller's input (the tenant is the middleware's)."""
+"""Signature names that are not the caller's input unless Litestar says where they came
+from (the tenant is the middleware's: Litestar's own check of it is bogus)."""
 
 
 def is_api(request: Request[Any, Any, Any]) -> bool:
@@ -230,9 +231,9 @@ def _body_problems(
 def _entry_problem(request: Request[Any, Any, Any], entry: dict[str, Any]) -> FieldProblem | None:
     key = str(entry.get("key", ""))
     message = str(entry.get("message", ""))
-    if key in _NOT_INPUTS:
-        return None
     code = entry.get("code")
+    if not code and (key == "tenant" or (key in _NOT_INPUTS and "source" not in entry)):
+        return None
     if code:  # refused at the edge: the message is already "vi / en"
         vi, en = split_message(message)
         source = entry.get("source")

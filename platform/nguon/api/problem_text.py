@@ -23,7 +23,11 @@ def split_message(message: str) -> tuple[str, str]:
     vi: list[str] = [parts[0].strip()]
     en: list[str] = []
     for part in parts[1:]:
-        for sentence in re.split(r"(?<=[.!?;])\s+", part):
+        # Right after " / " comes English (which may quote names with diacritics); a
+        # later sentence with Vietnamese letters starts the next "vi / en" pair.
+        first, *rest = re.split(r"(?<=[.!?])\s+", part)
+        en.append(first.strip())
+        for sentence in rest:
             (vi if _VIETNAMESE_LETTER.search(sentence) else en).append(sentence.strip())
     return " ".join(s for s in vi if s), " ".join(s for s in en if s) or message.strip()
 

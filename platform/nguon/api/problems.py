@@ -292,7 +292,8 @@ class Problem(
     detail_en: str
     request_id: str | None
     """The id of the request in the logs (null when no id was given to it)."""
-    errors: list[FieldProblem] = []
+    errors: list[FieldProblem]
+    """Every field problem of the input (400); empty for other problems."""
     retry_after: int | None = None
     """Seconds, as in the ``Retry-After`` header (429, 503)."""
     merged_into: str | None = None
@@ -332,3 +333,20 @@ def path_of_field(field: str) -> list[str | int]:
 
 def as_dict(problem: Problem) -> dict[str, Any]:
     return msgspec.to_builtins(problem)
+
+
+def markdown_tables() -> str:
+    """The codes tables of ``docs/api-errors.md``, from the registry (a test compares)."""
+    lines = [
+        "| `code` | HTTP | Title (vi) | Title (en) | When |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in sorted(PROBLEM_TYPES.values(), key=lambda k: (k.status, k.code)):
+        lines.append(
+            f"| `{kind.code}` | {kind.status} | {kind.title} | {kind.title_en} | "
+            f"{kind.description} |"
+        )
+    lines += ["", "| `errors[].code` | Meaning |", "|---|---|"]
+    for field in sorted(FIELD_CODES.values(), key=lambda f: f.code):
+        lines.append(f"| `{field.code}` | {field.meaning} |")
+    return "\n".join(lines) + "\n"
