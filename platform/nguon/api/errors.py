@@ -136,7 +136,7 @@ def _answer(
 ) -> Response[Any]:
     if is_api(request):
         return problem_response(problem, headers)
-    page = _portal_page(request, problem.status, portal_detail)
+    page = _portal_page(request, problem.status, vietnamese_labels(portal_detail))
     if headers:
         page.headers.update(headers)
     return page
