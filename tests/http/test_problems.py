@@ -14,7 +14,7 @@ from litestar.routes import HTTPRoute
 from nguon.api.field_problems import problems_in
 from nguon.api.operation_texts import BODY_EXAMPLES
 from nguon.api.problem_text import split_message, vietnamese_labels
-from nguon.api.problems import PROBLEM_TYPES, markdown_tables
+from nguon.api.problems import PROBLEM_TYPES, markdown_tables, problem_type_of_status
 from nguon.people.schemas import CandidateCreate
 from nguon.pipeline.helper_schemas import ProposeAdmission
 from nguon.pipeline.schemas import ListChange
@@ -173,6 +173,12 @@ def test_every_request_body_example_is_a_valid_body(client: AppClient) -> None:
         example = BODY_EXAMPLES[struct.__name__]
         assert problems_in(example, struct) == [], struct.__name__
         msgspec.convert(example, struct, strict=False)
+
+
+def test_a_bare_status_of_another_module_maps_to_its_own_problem_type() -> None:
+    assert problem_type_of_status(412).code == "precondition_failed"
+    assert problem_type_of_status(428).code == "precondition_required"
+    assert problem_type_of_status(404).code == "not_found"
 
 
 def test_the_errors_guide_lists_every_code_of_the_registry() -> None:

@@ -27,9 +27,7 @@ from nguon.api.field_problems import describe, path_in_message, problem, problem
 from nguon.api.outages import RETRY_AFTER_SECONDS, Outage, outage_message, outage_of
 from nguon.api.problem_text import has_vietnamese, split_message, vietnamese_labels
 from nguon.api.problems import (
-    HTTP_STATUS_CODES,
     INTERNAL_ERROR,
-    INVALID_INPUT,
     INVALID_VALUE,
     MALFORMED_BODY,
     MISSING_BODY,
@@ -45,6 +43,7 @@ from nguon.api.problems import (
     Problem,
     ProblemType,
     path_of_field,
+    problem_type_of_status,
     type_uri,
 )
 from nguon.api.tenant import TenantMerged
@@ -179,7 +178,9 @@ def _located(
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_of(exc)
-    kind = PROBLEM_TYPES.get(exc.code) or HTTP_STATUS_CODES.get(status, INVALID_INPUT)
+    kind = PROBLEM_TYPES.get(exc.code)
+    if kind is None or kind.status != status:
+        kind = problem_type_of_status(status)
     vi, en = split_message(exc.message)
     errors = []
     if exc.field:
@@ -306,7 +307,7 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
-    kind = HTTP_STATUS_CODES.get(status) or (INTERNAL_ERROR if status >= 500 else MALFORMED_BODY)
+    kind = problem_type_of_status(status)
     detail = str(exc.detail or "")
     if has_vietnamese(detail):
         vi, en = split_message(detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from nguon.api.problems import DOCS_PATH, FIELD_CODES, PROBLEM_TYPES
@@ -22,7 +23,7 @@ def problem_types_page() -> Template:
 
 
 @get(f"{DOCS_PATH}/{{code:str}}", include_in_schema=False, sync_to_thread=False)
-def problem_type_page(code: str) -> Template:
+def problem_type_page(code: FromPath[str]) -> Template:
     problem = PROBLEM_TYPES.get(code)
     if problem is None:
         raise NotFoundException(f"Không có loại lỗi này / No such problem type: {code}")

@@ -217,21 +217,67 @@ SERVICE_UNAVAILABLE = _type(
     "The database or the session store does not answer for now; no data was changed. "
     "Retry after the seconds given in `Retry-After`.",
 )
+NOT_ACCEPTABLE = _type(
+    "not_acceptable",
+    406,
+    "Không có định dạng phù hợp",
+    "Not acceptable",
+    "Không trả lời được theo định dạng mà tiêu đề `Accept` yêu cầu.",
+    "No representation matches the request's `Accept` header.",
+)
+PRECONDITION_FAILED = _type(
+    "precondition_failed",
+    412,
+    "Điều kiện không còn đúng",
+    "Precondition failed",
+    "Phiên bản ghi trong `If-Match` không còn là phiên bản hiện tại: hãy đọc lại đối tượng.",
+    "The version in `If-Match` is no longer the current one: read the object again.",
+)
+PRECONDITION_REQUIRED = _type(
+    "precondition_required",
+    428,
+    "Thiếu điều kiện phiên bản",
+    "Precondition required",
+    "Thao tác này cần tiêu đề `If-Match` mang phiên bản (ETag) đã đọc.",
+    "This operation needs an `If-Match` header with the version (ETag) read.",
+)
 HTTP_STATUS_CODES = {
     400: MALFORMED_BODY,
     401: UNAUTHENTICATED,
     403: FORBIDDEN,
     404: NOT_FOUND,
     405: METHOD_NOT_ALLOWED,
+    406: NOT_ACCEPTABLE,
     409: CONFLICT,
     410: TENANT_MERGED,
+    412: PRECONDITION_FAILED,
     413: PAYLOAD_TOO_LARGE,
     415: UNSUPPORTED_MEDIA_TYPE,
+    428: PRECONDITION_REQUIRED,
     429: TOO_MANY_REQUESTS,
     500: INTERNAL_ERROR,
     503: SERVICE_UNAVAILABLE,
 }
 """The problem type of a bare HTTP status (a framework's or a middleware's exception)."""
+
+
+def problem_type_of_status(status: int) -> ProblemType:
+    """The type of a bare status: the mapped one, else one registered with that status."""
+    if status in HTTP_STATUS_CODES:
+        return HTTP_STATUS_CODES[status]
+    for kind in PROBLEM_TYPES.values():
+        if kind.status == status:
+            return kind
+    fallback = _type(
+        f"http_{status}",
+        status,
+        f"Lỗi HTTP {status}",
+        f"HTTP error {status}",
+        f"Yêu cầu không thực hiện được (mã HTTP {status}).",
+        f"The request could not be served (HTTP status {status}).",
+    )
+    return fallback
+
 
 REQUIRED = register_field_code("required", "A required field is missing.")
 UNKNOWN_FIELD = register_field_code(
