@@ -26,6 +26,8 @@ from nguon.api.error_docs import document_error_responses
 from nguon.api.errors import EXCEPTION_HANDLERS
 from nguon.api.health import health
 from nguon.api.logs import logging_config
+from nguon.api.openapi_docs import complete_openapi
+from nguon.api.problem_pages import PROBLEM_PAGES
 from nguon.api.proxies import trusted_proxy_middleware
 from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
 from nguon.api.security_headers import SecurityHeaders
@@ -137,6 +139,7 @@ def create_app(
             tenant_router(),
             create_static_files_router(path="/static", directories=[PORTAL / "static"]),
             *register_plugin_routes(),
+            *PROBLEM_PAGES,
         ],
         on_app_init=[prepare_config],
         on_startup=[on_startup],
@@ -172,4 +175,5 @@ def create_app(
         debug=settings.debug,
     )
     document_error_responses(app)
+    complete_openapi(app)
     return app

@@ -1,22 +1,31 @@
 """Domain errors raised by services; the HTTP layer maps them to status codes.
 
-Messages are shown to users: Vietnamese first, then English.
+Messages are shown to users: Vietnamese first, then English. ``code`` is the stable
+machine code of the problem type the API answers (``nguon.api.problems``): each class has
+its own, and a raise may name a more precise registered one.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class DomainError(Exception):
     """Base of the errors a service raises on purpose."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    default_code: ClassVar[str] = "invalid_input"
+
+    def __init__(self, message: str, field: str | None = None, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code or self.default_code
 
 
 class NotFound(DomainError):
     """Missing, in another tenant, or outside what the caller may see: all look the same."""
+
+    default_code = "not_found"
 
     def __init__(self, entity: str) -> None:
         super().__init__(f"Không tìm thấy / Not found: {entity}")
@@ -25,9 +34,17 @@ class NotFound(DomainError):
 class Forbidden(DomainError):
     """The caller sees the object but its role does not allow the action."""
 
+    default_code = "forbidden"
+
 
 class Conflict(DomainError):
     """A stale version or a duplicate natural key."""
+
+    default_code = "conflict"
+
+    def __init__(self, message: str, field: str | None = None, *, code: str | None = None) -> None:
+        stale = field is not None and (field == "version" or field.endswith("_version"))
+        super().__init__(message, field, code=code or ("version_mismatch" if stale else None))
 
 
 class InvalidInput(DomainError):

@@ -8,6 +8,7 @@ import datetime as dt
 from nguon.accounts.tokens import TokenSigner
 from tests.conftest import Database
 from tests.http.conftest import PASSWORD, AppClient, app_settings, build_world, token_for
+from tests.problems import assert_problem
 
 
 async def test_a_token_is_issued_and_used(db: Database, client: AppClient) -> None:
@@ -36,8 +37,9 @@ async def test_wrong_credentials_are_401_and_say_nothing_about_the_user(
     unknown = await client.post(url, json={"username": "khong-co", "password": "sai"})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
-    assert "mật khẩu không đúng" in wrong.json()["detail"]
-    assert "password is incorrect" in wrong.json()["detail"]
+    problem = assert_problem(wrong, 401, "unauthenticated")
+    assert "mật khẩu không đúng" in problem["detail"]
+    assert "password is incorrect" in problem["detail_en"]
 
 
 async def test_missing_tampered_and_expired_tokens_are_401(db: Database, client: AppClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, member_body, token_for
+from tests.problems import assert_problem, fields_of
 
 
 async def test_transfer_end_and_history_over_the_api(db: Database, client: AppClient) -> None:
@@ -23,7 +24,7 @@ async def test_transfer_end_and_history_over_the_api(db: Database, client: AppCl
         json={**member_body(units["cell_y"], "Lê Văn Cường"), "card_number": "01.000001"},
         headers=headers,
     )
-    assert twin.status_code == 409 and "card_number" in twin.json()["detail"]
+    assert assert_problem(twin, 409, "conflict")["errors"][0]["pointer"] == "/card_number"
 
     outside = await client.post(
         f"{api}/{member['id']}/transfer",
@@ -55,7 +56,8 @@ async def test_transfer_end_and_history_over_the_api(db: Database, client: AppCl
         json={"version": 2, "on": "2024-05-01", "reason": "moved_out"},
         headers=headers,
     )
-    assert before_move.status_code == 400 and "on" in before_move.json()["detail"]
+    assert fields_of(before_move) == ["on"]
+    assert_problem(before_move, 400, "invalid_input")
     ended = await client.post(
         f"{api}/{member['id']}/end",
         json={"version": 2, "on": "2024-07-01", "reason": "moved_out", "note": "Hà Nội"},

@@ -21,6 +21,7 @@ from tests.http.conftest import (
     member_body,
     token_for,
 )
+from tests.problems import assert_problem, fields_of
 
 NATIONAL_ID = "034202004567"
 
@@ -116,10 +117,9 @@ async def test_a_bad_candidate_body_is_a_400_naming_the_field(
         response = await client.post(
             f"/t/{world.slug}/api/v1/candidates", json=body, headers=headers
         )
-    assert response.status_code == 400, response.text
-    payload = response.json()
-    assert field in payload["detail"]
-    assert field in [error["field"] for error in payload["errors"]]
+    (error,) = assert_problem(response, 400)["errors"]
+    assert error["pointer"] == f"/{field}"
+    assert f"`{field}`" in error["detail"] and f"`{field}`" in error["detail_en"]
 
 
 async def test_malformed_bodies_are_400_never_500(db: Database, client: AppClient) -> None:
@@ -129,19 +129,27 @@ async def test_malformed_bodies_are_400_never_500(db: Database, client: AppClien
     body = candidate_body(world.units["cell_x"])
     del body["unit_id"]
     missing = await client.post(base, json=body, headers=headers)
-    assert missing.status_code == 400
-    assert "unit_id" in missing.json()["detail"]
+    assert assert_problem(missing, 400, "validation_failed")["errors"] == [
+        {
+            "field": "unit_id",
+            "pointer": "/unit_id",
+            "code": "required",
+            "detail": "Thiếu trường bắt buộc `unit_id`.",
+            "detail_en": "`unit_id` is required.",
+        }
+    ]
     for raw in (b"[1, 2]", b"{not json", b""):
         response = await client.post(
             base, content=raw, headers=headers | {"content-type": "application/json"}
         )
-        assert response.status_code == 400, (raw, response.text)
+        assert_problem(response, 400)
     no_version = await client.patch(f"{base}/1", json={"notes": "x"}, headers=headers)
-    assert no_version.status_code == 400
-    assert "version" in no_version.json()["detail"]
+    assert fields_of(no_version) == ["version"]
+    assert_problem(no_version, 400, "validation_failed")
     bad_page = await client.get(f"{base}?page=0", headers=headers)
-    assert bad_page.status_code == 400
-    assert "page" in bad_page.json()["detail"]
+    (error,) = assert_problem(bad_page, 400, "validation_failed")["errors"]
+    assert (error["parameter"], error["code"]) == ("page", "out_of_range")
+    assert error["detail"] == "`page` phải lớn hơn hoặc bằng 1."
 
 
 async def test_a_stale_version_is_409_and_loses_nothing(db: Database, client: AppClient) -> None:
@@ -155,8 +163,7 @@ async def test_a_stale_version_is_409_and_loses_nothing(db: Database, client: Ap
     first = await client.patch(url, json={"version": 1, "residence": "Ngọc Đà"}, headers=headers)
     assert first.status_code == 200
     second = await client.patch(url, json={"version": 1, "residence": "Thôn Khác"}, headers=headers)
-    assert second.status_code == 409
-    assert "version" in second.json()["detail"]
+    assert assert_problem(second, 409, "version_mismatch")["errors"][0]["field"] == "version"
     current = (await client.get(f"{base}/{candidate['id']}", headers=headers)).json()
     assert current["residence"] == "Ngọc Đà"
     assert current["version"] == 2
@@ -205,8 +212,7 @@ async def test_a_national_id_is_recorded_once_per_tenant(db: Database, client: A
         json=candidate_body(world.units["cell_y"], national_id=f" {NATIONAL_ID} "),
         headers=headers,
     )
-    assert again.status_code == 409
-    assert "national_id" in again.json()["detail"]
+    assert assert_problem(again, 409, "conflict")["errors"][0]["field"] == "national_id"
     assert NATIONAL_ID not in again.text
 
 

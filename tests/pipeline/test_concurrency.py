@@ -9,6 +9,7 @@ import time
 from tests.conftest import Database
 from tests.http.conftest import AppClient
 from tests.pipeline.conftest import Driver, build_chain_world
+from tests.problems import assert_problem
 
 EDITORS = 20
 
@@ -39,7 +40,8 @@ async def test_twenty_concurrent_editors_one_wins_the_rest_get_409_and_nothing_i
     assert statuses.count(200) == 1, statuses
     assert statuses.count(409) == EDITORS - 1, statuses
     winner = statuses.index(200)
-    assert all("version" in r.json()["detail"] for r in responses if r.status_code == 409)
+    for refused in (r for r in responses if r.status_code == 409):
+        assert assert_problem(refused, 409, "version_mismatch")["errors"][0]["field"] == "version"
 
     after = await drive.ok("x_editor", "GET", f"/lists/{list_id}")
     assert after["list"]["version"] == 2

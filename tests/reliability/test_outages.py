@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import TEST_DATABASE, TEST_ROLES, Database
 from tests.http.conftest import PASSWORD, World, build_world
+from tests.problems import assert_problem
 from tests.reliability.proxy import TcpProxy
 from tests.reliability.servers import running_server, wait_until
 
@@ -79,8 +80,12 @@ async def test_the_database_down_answers_503_with_retry_after_then_serves_again(
         api = http.get(candidates, headers=token)
         assert api.status_code == 503, api.text
         assert api.headers["retry-after"] == "30"
-        assert api.json()["status_code"] == 503
-        assert api.json()["detail"].startswith("Cơ sở dữ liệu tạm thời không truy cập được")
+        problem = assert_problem(api, 503, "service_unavailable")
+        assert problem["retry_after"] == 30
+        assert problem["detail"].startswith("Cơ sở dữ liệu tạm thời không truy cập được")
+        assert (
+            problem["detail_en"] == "The database is temporarily unavailable, please retry later."
+        )
         write = http.post(candidates, headers=token, json={"full_name": "x"})
         assert write.status_code in {400, 503}, write.text  # validated before any query
         page = http.get(f"/t/{world.slug}/")

@@ -2,7 +2,8 @@
 OpenAPI document (a route added tomorrow is attacked tomorrow): integers past int32 in
 the path and the query, NUL, control characters and right-to-left overrides in every
 string, JSON nested too deep, bodies too large, JSON sent as text/plain. Every answer is
-a 4xx — the documented one, naming the field — and nothing changes in the database."""
+a 4xx — the documented one, naming the field, an RFC 9457 problem in Vietnamese and
+English for the API — and nothing changes in the database."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from nguon.tenancy.scoped import switch_tenant_in_transaction
 from nguon.tenancy.tables import Tenant
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, csrf_token_in, portal_login, token_for
+from tests.problems import problem_faults
 from tests.security.test_isolation import _seed_people, _seed_pipeline
 
 TOO_BIG = ("2147483648", "-2147483649", "9223372036854775807")
@@ -280,6 +282,7 @@ async def test_every_bad_input_on_every_route_is_a_4xx_naming_the_field_and_chan
 
     before = await _digest(db, world.tenant_id)
     wrong = []
+    problems = 0
     for attack in attacks:
         response = await client.request(
             attack.method,
@@ -290,11 +293,19 @@ async def test_every_bad_input_on_every_route_is_a_4xx_naming_the_field_and_chan
         if response.status_code != attack.expect:
             wrong.append(f"{attack.label()}: {response.status_code} {response.text[:200]}")
             continue
-        if "/api/" in attack.path and attack.field is not None:
+        if "/api/" not in attack.path:
+            continue
+        faults = problem_faults(response)
+        if faults:
+            wrong.append(f"{attack.label()}: not a problem in vi and en: {faults}")
+            continue
+        problems += 1
+        if attack.field is not None:
             fields = [e["field"] for e in response.json()["errors"]]
             if fields != [attack.field]:
                 wrong.append(f"{attack.label()}: errors name {fields}")
     assert wrong == [], f"{len(wrong)} of {len(attacks)} attacks:\n" + "\n".join(wrong[:40])
+    assert problems > 400
     assert await _digest(db, world.tenant_id) == before
 
 

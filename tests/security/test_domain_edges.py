@@ -9,6 +9,7 @@ from nguon.people.tables import Candidate
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, candidate_body, token_for
+from tests.problems import assert_problem
 
 
 async def test_a_stage_change_dated_before_every_rules_version_is_refused_in_vietnamese(
@@ -26,9 +27,10 @@ async def test_a_stage_change_dated_before_every_rules_version_is_refused_in_vie
         json={"version": 1, "to_stage": "removed", "reason": "Chuyển đi", "on": "1990-01-01"},
         headers=admin,
     )
-    assert moved.status_code == 400, moved.text
-    assert "Không có phiên bản quy định nào" in moved.json()["detail"]
-    assert "01/01/1990" in moved.json()["detail"]
+    problem = assert_problem(moved, 400, "no_rules_in_force")
+    assert "Không có phiên bản quy định nào" in problem["detail"]
+    assert "01/01/1990" in problem["detail"]
+    assert "1990-01-01" in problem["detail_en"]
     again = await client.get(f"{base}/candidates/{made.json()['id']}", headers=admin)
     assert again.json()["stage"] == "surveyed"
 

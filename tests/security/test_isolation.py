@@ -26,6 +26,7 @@ from tests.http.conftest import (
     portal_login,
     token_for,
 )
+from tests.problems import assert_problem, problem_faults
 
 _PARAM = re.compile(r"\{(\w+):\w+\}")
 
@@ -263,6 +264,8 @@ async def test_every_route_taking_an_id_answers_404_for_another_tenants_objects(
             method, _fill(path, a.slug, foreign_ids), json=body, headers=headers
         )
         assert foreign.status_code == 404, f"{method} {path} with B's ids: {foreign.status_code}"
+        if "/api/" in path:
+            assert problem_faults(foreign) == [], f"{method} {path}: {foreign.text}"
 
     b_headers = await token_for(client, b.slug, "admin")
     untouched = await client.get(
@@ -303,7 +306,7 @@ async def test_a_token_of_one_tenant_is_refused_under_another(
     assert (await client.get(f"/t/{a.slug}/api/v1/units", headers=headers)).status_code == 200
     for path in ("units", "candidates", f"units/{b.units['province']}"):
         response = await client.get(f"/t/{b.slug}/api/v1/{path}", headers=headers)
-        assert response.status_code == 401
+        assert_problem(response, 401, "unauthenticated")
 
 
 async def test_a_portal_session_of_one_tenant_is_refused_under_another(
@@ -324,7 +327,7 @@ async def test_an_unknown_tenant_is_404(db: Database, client: AppClient) -> None
     response = await client.post(
         "/t/khong-ton-tai/api/v1/auth/token", json={"username": "a", "password": "b"}
     )
-    assert response.status_code == 404
+    assert_problem(response, 404, "not_found")
 
 
 async def test_every_route_taking_an_id_refuses_another_subtrees_objects(
@@ -375,6 +378,8 @@ async def _outsider_reaches_nothing(db: Database, client: AppClient, world: Worl
         )
         if answer.status_code not in {403, 404}:
             reached.append(f"{method} {path}: {answer.status_code}")
+        elif "/api/" in path and problem_faults(answer):
+            reached.append(f"{method} {path}: not a problem: {problem_faults(answer)}")
     assert reached == []
     after = await client.get(
         f"/t/{world.slug}/api/v1/candidates/{ids['candidate_id']}", headers=admin

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import Database
 from tests.http.conftest import PASSWORD, AppClient, build_world
+from tests.problems import assert_problem
 
 
 def _token(slug: str, username: str, password: str, **headers: str) -> tuple[str, dict]:
@@ -39,7 +40,9 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
         assert (await client.post(url, **kwargs)).status_code == 401
     # A new forged address changes nothing: the lock-out is on the real peer address.
     url, kwargs = _token(world.slug, "admin", PASSWORD, **{"X-Forwarded-For": "192.0.2.77"})
-    assert (await client.post(url, **kwargs)).status_code == 429
+    locked = await client.post(url, **kwargs)
+    problem = assert_problem(locked, 429, "too_many_requests")
+    assert problem["retry_after"] == int(locked.headers["retry-after"]) > 0
 
 
 async def test_behind_a_trusted_proxy_each_user_is_counted_at_their_own_address(

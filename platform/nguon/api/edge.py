@@ -72,28 +72,35 @@ def expected(handler: HTTPRouteHandler) -> Expected:
     return Expected(int_queries=frozenset(int_queries), body=body)
 
 
-def _refuse(field: str, message: str) -> ValidationException:
+def _refuse(field: str, message: str, code: str, source: str) -> ValidationException:
+    """``code``: the field problem's code (``nguon.api.problems``); ``source``: "body",
+    "query" or "path"."""
     return ValidationException(
-        detail=f"{field}: {message}", extra=[{"key": field, "message": message}]
+        detail=f"{field}: {message}",
+        extra=[{"key": field, "message": message, "code": code, "source": source}],
     )
 
 
-def _clean(field: str, value: str) -> None:
+def _clean(field: str, value: str, source: str) -> None:
     bad = FORBIDDEN.search(value)
     if bad is not None:
         raise _refuse(
             field,
             f"ký tự điều khiển U+{ord(bad.group()):04X} không được phép / "
             f"control character U+{ord(bad.group()):04X} is not allowed",
+            "control_character",
+            source,
         )
 
 
-def _in_int32(field: str, value: int) -> None:
+def _in_int32(field: str, value: int, source: str) -> None:
     if not INT32_MIN <= value <= INT32_MAX:
         raise _refuse(
             field,
             f"số phải trong khoảng {INT32_MIN}..{INT32_MAX} / "
             f"must be between {INT32_MIN} and {INT32_MAX}",
+            "out_of_range",
+            source,
         )
 
 
@@ -114,11 +121,11 @@ def _depth(body: bytes) -> int:
 
 def _walk(value: Any, path: str) -> None:
     if isinstance(value, str):
-        _clean(path or "body", value)
+        _clean(path or "body", value, "body")
     elif isinstance(value, dict):
         for key, item in value.items():
             name = f"{path}.{key}" if path else str(key)
-            _clean(name, str(key))
+            _clean(name, str(key), "body")
             _walk(item, name)
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -137,15 +144,15 @@ def check_parameters(scope: Scope, wanted: Expected) -> None:
         if isinstance(value, bool):
             continue
         if isinstance(value, int):
-            _in_int32(name, value)
+            _in_int32(name, value, "path")
         elif isinstance(value, str):
-            _clean(name, value)
+            _clean(name, value, "path")
     query = scope.get("query_string", b"").decode("utf-8", "replace")
     for name, value in parse_qsl(query, keep_blank_values=True):
-        _clean(name, name)
-        _clean(name, value)
+        _clean(name, name, "query")
+        _clean(name, value, "query")
         if name in wanted.int_queries and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-            _in_int32(name, int(value))
+            _in_int32(name, int(value), "query")
 
 
 def _limit(scope: Scope) -> int:
@@ -169,6 +176,8 @@ def check_body(body: bytes, scope: Scope, wanted: Expected) -> None:
             raise _refuse(
                 "body",
                 f"JSON lồng quá {MAX_DEPTH} cấp / JSON nested deeper than {MAX_DEPTH} levels",
+                "too_deep",
+                "body",
             )
         try:
             decoded = msgspec.json.decode(body)
@@ -177,8 +186,8 @@ def check_body(body: bytes, scope: Scope, wanted: Expected) -> None:
         _walk(decoded, "")
     elif media == "application/x-www-form-urlencoded":
         for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
-            _clean(name, name)
-            _clean(name, value)
+            _clean(name, name, "body")
+            _clean(name, value, "body")
 
 
 def _too_large(limit: int) -> HTTPException:

@@ -1,7 +1,8 @@
-"""Errors as callers see them: JSON naming the field for the API, a page for the portal.
+"""Errors as callers see them: an RFC 9457 problem (``application/problem+json``) for the
+API, a page for the portal.
 
 Nothing unexpected leaks: an unhandled error is logged (without the request body) and
-answered with a plain 500.
+answered with a plain 500 problem carrying the request id.
 """
 
 from __future__ import annotations
@@ -13,36 +14,51 @@ from typing import Any
 from urllib.parse import quote
 
 import msgspec
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect, Template
-from litestar.status_codes import (
-    HTTP_400_BAD_REQUEST,
-    HTTP_403_FORBIDDEN,
-    HTTP_404_NOT_FOUND,
-    HTTP_409_CONFLICT,
-    HTTP_410_GONE,
-    HTTP_500_INTERNAL_SERVER_ERROR,
-    HTTP_503_SERVICE_UNAVAILABLE,
-)
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from nguon.api.auth import LoginRequired
+from nguon.api.field_problems import describe, path_in_message, problem, problems_in
 from nguon.api.outages import RETRY_AFTER_SECONDS, Outage, outage_message, outage_of
+from nguon.api.problem_text import has_vietnamese, split_message, vietnamese_labels
+from nguon.api.problems import (
+    INTERNAL_ERROR,
+    INVALID_VALUE,
+    MALFORMED_BODY,
+    MISSING_BODY,
+    NO_RULES_IN_FORCE,
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_TYPES,
+    REQUIRED,
+    RULE,
+    SERVICE_UNAVAILABLE,
+    TENANT_MERGED,
+    VALIDATION_FAILED,
+    FieldProblem,
+    Problem,
+    ProblemType,
+    path_of_field,
+    problem_type_of_status,
+    type_uri,
+)
 from nguon.api.tenant import TenantMerged
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from nguon.portal.wording import error_detail
+from nguon.portal.wording import STATUS_DETAILS, error_detail
 from nguon.rules.errors import NoVersionInForce
 
 logger = logging.getLogger("nguon.http")
 
 _STATUS: dict[type[DomainError], int] = {
-    NotFound: HTTP_404_NOT_FOUND,
-    Forbidden: HTTP_403_FORBIDDEN,
-    Conflict: HTTP_409_CONFLICT,
-    InvalidInput: HTTP_400_BAD_REQUEST,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidInput: 400,
 }
-_MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
 _PORTAL_TITLES = {
     400: "Yêu cầu không hợp lệ",
     401: "Cần đăng nhập",
@@ -54,20 +70,13 @@ _PORTAL_TITLES = {
     500: "Lỗi hệ thống",
     503: "Tạm thời gián đoạn",
 }
+_MISSING_PARAMETER = re.compile(r"Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)'")
+_NOT_INPUTS = frozenset({"tenant", "access", "request", "state", "headers", "cookies", "scope"})
+"""Signature names that are not the caller's input unless Litestar says where they came
+from (the tenant is the middleware's: Litestar's own check of it is bogus)."""
 
 
-class FieldError(msgspec.Struct):
-    field: str
-    message: str
-
-
-class ErrorBody(msgspec.Struct):
-    status_code: int
-    detail: str
-    errors: list[FieldError] = []
-
-
-def _is_api(request: Request[Any, Any, Any]) -> bool:
+def is_api(request: Request[Any, Any, Any]) -> bool:
     return "/api/" in request.url.path or request.url.path.startswith("/schema")
 
 
@@ -84,10 +93,52 @@ def _portal_page(request: Request[Any, Any, Any], status: int, detail: str) -> T
     )
 
 
-def _answer(request: Request[Any, Any, Any], body: ErrorBody) -> Response[Any]:
-    if _is_api(request):
-        return Response(content=body, status_code=body.status_code, media_type=MediaType.JSON)
-    return _portal_page(request, body.status_code, body.detail)
+def problem_of(
+    request: Request[Any, Any, Any],
+    kind: ProblemType,
+    detail: str,
+    detail_en: str,
+    *,
+    status: int | None = None,
+    errors: list[FieldProblem] | None = None,
+    **extensions: Any,
+) -> Problem:
+    return Problem(
+        type=type_uri(str(request.base_url), kind.code),
+        title=kind.title,
+        title_en=kind.title_en,
+        status=status or kind.status,
+        detail=vietnamese_labels(detail),
+        detail_en=detail_en,
+        instance=request.url.path,
+        code=kind.code,
+        request_id=getattr(request.state, "request_id", None),
+        errors=errors or [],
+        **extensions,
+    )
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[Problem]:
+    return Response(
+        content=problem,
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _answer(
+    request: Request[Any, Any, Any],
+    problem: Problem,
+    portal_detail: str,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    if is_api(request):
+        return problem_response(problem, headers)
+    page = _portal_page(request, problem.status, vietnamese_labels(portal_detail))
+    if headers:
+        page.headers.update(headers)
+    return page
 
 
 def status_of(exc: DomainError) -> int:
@@ -98,59 +149,184 @@ def status_of(exc: DomainError) -> int:
     return HTTP_400_BAD_REQUEST
 
 
+def _body_of(request: Request[Any, Any, Any]) -> Any:
+    """The JSON body the handler was given, if it was read (``Empty`` otherwise)."""
+    state = ScopeState.from_scope(request.scope)
+    if state.json is not Empty:
+        return state.json
+    if state.body is Empty or not state.body:
+        return Empty
+    try:
+        return msgspec.json.decode(state.body)
+    except msgspec.DecodeError:
+        return Empty
+
+
+def _located(
+    request: Request[Any, Any, Any], field: str, code: str, vi: str, en: str
+) -> FieldProblem:
+    """A field problem in the body when the body has (or should have) the field, else in a
+    query or path parameter of that name."""
+    parts = path_of_field(field)
+    body = _body_of(request)
+    in_params = field in request.query_params or field in request.path_params
+    in_body = isinstance(body, dict) and bool(parts) and parts[0] in body
+    if in_body or (not in_params and request.method in {"POST", "PUT", "PATCH"}):
+        return problem(parts, code, vi, en)
+    return problem(parts, code, vi, en, in_body=False)
+
+
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_of(exc)
-    errors = [FieldError(field=exc.field, message=exc.message)] if exc.field else []
-    return _answer(request, ErrorBody(status_code=status, detail=exc.message, errors=errors))
+    kind = PROBLEM_TYPES.get(exc.code)
+    if kind is None or kind.status != status:
+        kind = problem_type_of_status(status)
+    vi, en = split_message(exc.message)
+    errors = []
+    if exc.field:
+        named_vi, named_en = f"`{exc.field}`: {vietnamese_labels(vi)}", f"`{exc.field}`: {en}"
+        errors = [_located(request, exc.field, RULE, named_vi, named_en)]
+    problem = problem_of(request, kind, vi, en, status=status, errors=errors)
+    return _answer(request, problem, exc.message)
 
 
-def _field_path(entry: dict[str, Any]) -> str:
-    """``full_name`` or ``items[0].name`` from Litestar's key and msgspec's message."""
-    message = str(entry.get("message", ""))
-    match = _MSGSPEC_PATH.search(message)
-    path = match.group("path").lstrip(".") if match else ""
-    named = _NAMED_FIELD.search(message)
-    if named:
-        return f"{path}.{named.group('name')}" if path else named.group("name")
-    if path:
-        return path
+def _data_annotation(request: Request[Any, Any, Any]) -> Any:
+    handler = request.scope.get("route_handler")
+    if not isinstance(handler, HTTPRouteHandler):
+        return None
+    data = handler.parsed_fn_signature.parameters.get("data")
+    return data.annotation if data is not None else None
+
+
+def _parameter_annotation(request: Request[Any, Any, Any], name: str) -> Any:
+    handler = request.scope.get("route_handler")
+    if not isinstance(handler, HTTPRouteHandler):
+        return None
+    for key, field in handler.parsed_fn_signature.parameters.items():
+        alias = getattr(field.kwarg_definition, "name", None)
+        if name in (key, alias):
+            return field.annotation
+    return None
+
+
+def _body_problems(
+    request: Request[Any, Any, Any], fallback: list[FieldProblem]
+) -> list[FieldProblem]:
+    annotation = _data_annotation(request)
+    body = _body_of(request)
+    if body is Empty:
+        return [
+            FieldProblem(
+                field="body",
+                pointer="",
+                code=MISSING_BODY,
+                detail="Thiếu nội dung yêu cầu (JSON).",
+                detail_en="The request body (JSON) is missing.",
+            )
+        ]
+    if annotation is None:
+        return fallback
+    return problems_in(body, annotation) or fallback
+
+
+def _entry_problem(request: Request[Any, Any, Any], entry: dict[str, Any]) -> FieldProblem | None:
     key = str(entry.get("key", ""))
-    return key.removeprefix("data.") if key != "data" else ""
+    message = str(entry.get("message", ""))
+    code = entry.get("code")
+    if not code and (key == "tenant" or (key in _NOT_INPUTS and "source" not in entry)):
+        return None
+    if code:  # refused at the edge: the message is already "vi / en"
+        vi, en = split_message(message)
+        source = entry.get("source")
+        if source == "body":
+            parts = [] if key == "body" else path_of_field(key)
+            found = problem(parts, str(code), f"`{key}`: {vi}", f"`{key}`: {en}")
+            found.field = key
+            return found
+        return problem(
+            path_of_field(key), str(code), f"`{key}`: {vi}", f"`{key}`: {en}", in_body=False
+        )
+    text, _ = path_in_message(message)
+    code, vi, en = describe(text, key, _info(_parameter_annotation(request, key)))
+    return problem([key], code, vi, en, in_body=False)
+
+
+def _info(annotation: Any) -> Any:
+    if annotation is None:
+        return None
+    try:
+        return msgspec.inspect.type_info(annotation)
+    except (TypeError, ValueError):
+        return None
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors: list[FieldError] = []
-    for entry in extra:
-        if not isinstance(entry, dict):
+    entries = [e for e in extra if isinstance(e, dict)]
+    from_body = [e for e in entries if e.get("source") == "body" and not e.get("code")]
+    from_body += [e for e in entries if e.get("key") == "data" and e not in from_body]
+    errors: list[FieldProblem] = []
+    if from_body:
+        fallback = [
+            problem(
+                path_of_field(str(e.get("key", "")).removeprefix("data")),
+                INVALID_VALUE,
+                *describe(path_in_message(str(e.get("message", "")))[0], str(e.get("key")), None)[
+                    1:
+                ],
+            )
+            for e in from_body
+        ]
+        errors += _body_problems(request, fallback)
+    for entry in entries:
+        if entry in from_body:
             continue
-        message = _MSGSPEC_PATH.sub("", str(entry.get("message", ""))).strip()
-        field = _field_path(entry)
-        if not field and entry.get("key") == "data":
-            field = "body"
-            if message == "'data'":
-                message = "Thiếu nội dung yêu cầu / The request body is missing"
-        errors.append(FieldError(field=field or str(entry.get("key", "")), message=message))
-    if errors:
-        detail = "Dữ liệu không hợp lệ / Invalid input: " + "; ".join(
-            f"{e.field}: {e.message}" for e in errors
+        found = _entry_problem(request, entry)
+        if found is not None:
+            errors.append(found)
+    missing = _MISSING_PARAMETER.search(str(exc.detail))
+    if not errors and missing:
+        name = missing.group("name")
+        errors.append(
+            problem(
+                [name],
+                REQUIRED,
+                f"Thiếu tham số bắt buộc `{name}`.",
+                f"The {missing.group('kind')} parameter `{name}` is required.",
+                in_body=False,
+            )
         )
+    if errors:
+        vi = "Dữ liệu không hợp lệ: " + " ".join(e.detail for e in errors)
+        en = "Invalid input: " + " ".join(e.detail_en for e in errors)
     else:
-        detail = f"Dữ liệu không hợp lệ / Invalid input: {exc.detail}"
-    return _answer(
-        request, ErrorBody(status_code=HTTP_400_BAD_REQUEST, detail=detail, errors=errors)
-    )
+        vi, en = "Dữ liệu không hợp lệ.", f"Invalid input: {exc.detail}"
+    problem_body = problem_of(request, VALIDATION_FAILED, vi, en, errors=errors)
+    return _answer(request, problem_body, f"{vi} / {en}")
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    body = ErrorBody(status_code=exc.status_code, detail=exc.detail)
-    if exc.status_code == HTTP_400_BAD_REQUEST:
-        body.detail = f"Dữ liệu không hợp lệ / Invalid input: body: {exc.detail}"
-        body.errors = [FieldError(field="body", message=exc.detail)]
-    response = _answer(request, body)
-    if exc.headers:
-        response.headers.update(exc.headers)
-    return response
+    status = exc.status_code
+    kind = problem_type_of_status(status)
+    detail = str(exc.detail or "")
+    if has_vietnamese(detail):
+        vi, en = split_message(detail)
+    else:
+        vi = STATUS_DETAILS.get(status, kind.title + ".")
+        en = detail or kind.title_en
+    errors: list[FieldProblem] = []
+    if status == HTTP_400_BAD_REQUEST:
+        vi = "Nội dung không đọc được (không phải JSON hợp lệ)."
+        errors = [
+            FieldProblem(
+                field="body", pointer="", code=MALFORMED_BODY.code, detail=vi, detail_en=en
+            )
+        ]
+    headers = dict(exc.headers or {})
+    retry = headers.get("Retry-After") or headers.get("retry-after")
+    extensions = {"retry_after": int(retry)} if retry and retry.isdigit() else {}
+    problem_body = problem_of(request, kind, vi, en, status=status, errors=errors, **extensions)
+    return _answer(request, problem_body, f"{vi} / {en}" if vi != en else detail, headers)
 
 
 def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:
@@ -158,32 +334,22 @@ def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Respo
     return Redirect(path=f"/t/{tenant.slug}/login?next={quote(request.url.path)}")
 
 
-class MergedBody(msgspec.Struct):
-    status_code: int
-    detail: str
-    merged_into: str
-    merged_on: str
-    url: str
-    """The same path under the new tenant (ids did not change in the merge)."""
-
-
 def tenant_merged(request: Request[Any, Any, Any], exc: TenantMerged) -> Response[Any]:
     old, new = exc.tenant, exc.into
     merged_on = old.merged_on.isoformat() if old.merged_on else ""
-    if _is_api(request):
+    if is_api(request):
         path = request.url.path.replace(f"/t/{old.slug}/", f"/t/{new.slug}/", 1)
-        body = MergedBody(
-            status_code=HTTP_410_GONE,
-            detail=(
-                f"{old.name} đã hợp nhất vào {new.name} từ ngày {merged_on}; "
-                f"hãy dùng /t/{new.slug}/. / This tenant was merged into {new.slug!r} on "
-                f"{merged_on}: use /t/{new.slug}/."
-            ),
+        day = old.merged_on.strftime("%d/%m/%Y") if old.merged_on else ""
+        problem_body = problem_of(
+            request,
+            TENANT_MERGED,
+            f"{old.name} đã hợp nhất vào {new.name} từ ngày {day}; hãy dùng /t/{new.slug}/.",
+            f"This tenant was merged into {new.slug!r} on {merged_on}: use /t/{new.slug}/.",
             merged_into=new.slug,
             merged_on=merged_on,
             url=str(request.base_url).rstrip("/") + path,
         )
-        return Response(content=body, status_code=HTTP_410_GONE, media_type=MediaType.JSON)
+        return problem_response(problem_body)
     return Template(
         template_name="merged.html",
         context={
@@ -192,7 +358,7 @@ def tenant_merged(request: Request[Any, Any, Any], exc: TenantMerged) -> Respons
             "tenant": new,
             "merged_on": old.merged_on.strftime("%d/%m/%Y") if old.merged_on else "",
         },
-        status_code=HTTP_410_GONE,
+        status_code=410,
     )
 
 
@@ -200,11 +366,10 @@ def no_version_in_force(request: Request[Any, Any, Any], exc: NoVersionInForce) 
     """A date before (or after) every version of the province's rules: the caller's input."""
     day = re.search(r"\d{4}-\d{2}-\d{2}", str(exc))
     on = f" ngày {dt.date.fromisoformat(day.group()):%d/%m/%Y}" if day else ""
-    detail = (
-        f"Không có phiên bản quy định nào của tỉnh có hiệu lực vào{on}: hãy chọn ngày khác. / "
-        f"No version of the province's rules is in force on that date."
-    )
-    return _answer(request, ErrorBody(status_code=HTTP_400_BAD_REQUEST, detail=detail))
+    on_en = f" on {day.group()}" if day else " on that date"
+    vi = f"Không có phiên bản quy định nào của tỉnh có hiệu lực vào{on}: hãy chọn ngày khác."
+    en = f"No version of the province's rules is in force{on_en}: choose another date."
+    return _answer(request, problem_of(request, NO_RULES_IN_FORCE, vi, en), f"{vi} / {en}")
 
 
 def dependency_down(request: Request[Any, Any, Any], outage: Outage) -> Response[Any]:
@@ -214,11 +379,10 @@ def dependency_down(request: Request[Any, Any, Any], outage: Outage) -> Response
         extra={"dependency": outage.dependency, "error": outage.reason, "path": request.url.path},
     )
     signing_in = request.url.path.endswith("/login")
-    detail = outage_message(outage, signing_in=signing_in)
-    body = ErrorBody(status_code=HTTP_503_SERVICE_UNAVAILABLE, detail=detail)
-    response = _answer(request, body)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    message = outage_message(outage, signing_in=signing_in)
+    vi, en = split_message(message)
+    problem_body = problem_of(request, SERVICE_UNAVAILABLE, vi, en, retry_after=RETRY_AFTER_SECONDS)
+    return _answer(request, problem_body, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -230,11 +394,9 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
         exc_info=exc,
         extra={"method": request.method, "path": request.url.path},
     )
-    body = ErrorBody(
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        detail="Lỗi hệ thống, vui lòng thử lại sau. / Internal error, please try again later.",
-    )
-    return _answer(request, body)
+    vi = "Lỗi hệ thống, vui lòng thử lại sau."
+    en = "Internal error, please try again later."
+    return _answer(request, problem_of(request, INTERNAL_ERROR, vi, en), f"{vi} / {en}")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

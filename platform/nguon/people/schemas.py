@@ -23,6 +23,12 @@ NationalId = Annotated[
     msgspec.Meta(
         pattern=r"^\s*(\d{9}|\d{12})\s*$",
         description="Citizen ID (12 digits) or old ID card number (9 digits).",
+        extra={
+            "form": {
+                "vi": "9 hoặc 12 chữ số (số CCCD 12 số hoặc số CMND 9 số)",
+                "en": "9 or 12 digits (a 12-digit citizen ID or a 9-digit old ID card number)",
+            }
+        },
     ),
 ]
 MemberStatus = Literal["probationary", "full"]
@@ -32,6 +38,12 @@ CardNumber = Annotated[
     msgspec.Meta(
         pattern=r"^[0-9A-Za-z][0-9A-Za-z./-]{0,31}$",
         description="The Party card number (số thẻ đảng viên).",
+        extra={
+            "form": {
+                "vi": "tối đa 32 chữ cái, chữ số hoặc . / -, bắt đầu bằng chữ cái hoặc chữ số",
+                "en": "up to 32 letters, digits or . / -, starting with a letter or a digit",
+            }
+        },
     ),
 ]
 MemberState = Literal["current", "ended", "all"]

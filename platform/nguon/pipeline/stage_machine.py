@@ -154,7 +154,9 @@ class StageRefused(Conflict):
         self.reasons = list(reasons or [])
         self.clause_id = clause_id
         super().__init__(
-            f"{message_vi} / The stage machine refuses this change: {field}", field=field
+            f"{message_vi} / The stage machine refuses this change: {field}",
+            field=field,
+            code="stage_refused",
         )
 
 

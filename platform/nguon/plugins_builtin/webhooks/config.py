@@ -19,7 +19,18 @@ EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
 
 class Endpoint(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/?#]+(/\S*)?$")]
+    url: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=r"^https?://[^\s/?#]+(/\S*)?$",
+            extra={
+                "form": {
+                    "vi": "một địa chỉ http:// hoặc https:// không có khoảng trắng",
+                    "en": "an http:// or https:// address without spaces",
+                }
+            },
+        ),
+    ]
     """Where the JSON payloads are POSTed."""
     secret: Annotated[str, msgspec.Meta(min_length=16)]
     """Key of the ``X-Nguon-Signature: sha256=<hex>`` HMAC over the raw body."""

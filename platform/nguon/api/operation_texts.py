@@ -1,0 +1,298 @@
+"""What the OpenAPI document says of each operation beyond its summary: a description
+(by the handler's qualified name; a handler's own docstring is used when it has one) and
+an example of each request body (checked against its Struct by the tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+API_DESCRIPTION = """\
+Nguồn keeps the pipeline of Party admission candidates of a province (a *tenant*): the
+survey of candidates (step 1), the nominees for the Party awareness course and its
+certificates (step 2), and the admission sources, helpers and admission (step 3), each
+step a list a unit adopts and submits up its reporting chain.
+
+Every operation lives under `/t/{tenant}/api/v1/`, `{tenant}` being the province's slug.
+
+**Authentication.** `POST /t/{tenant}/api/v1/auth/token` with a username and password
+returns a bearer token; send it as `Authorization: Bearer <token>` on every other
+operation. A token is valid for one tenant only and is revoked when the password changes.
+What a caller sees and may change follows its role and its units.
+
+**Versions.** Objects that change carry a `version`; send the one you read (in the body,
+or `If-Match` where documented) and a stale one is answered 409 `version_mismatch`.
+
+**Errors.** Every error is an RFC 9457 problem (`application/problem+json`) with `type`
+(the URI of a page documenting it, `/errors/{code}`), a stable machine `code`, `title`
+and `detail` in Vietnamese, `title_en` and `detail_en` in English, `status`, `instance`,
+`request_id` (quote it to support) and, for input errors, `errors`: every field problem
+at once, each with a JSON `pointer` into the body (or the `parameter` it concerns), a
+field `code` and messages in both languages. Each operation lists the statuses it can
+answer. The full list of codes is at `/errors`.
+
+The guide, with walk-throughs in curl and Python: `docs/api.md` (errors:
+`docs/api-errors.md`).
+"""
+
+DESCRIPTIONS: dict[str, str] = {
+    "health": (
+        "Whether this process can serve: `ok`, `degraded` (the session store is down: the API "
+        "works, signing in to the portal does not) or `unavailable` (the database does not "
+        "answer: 503 with `Retry-After`). For load balancers; needs no token."
+    ),
+    "issue_token": (
+        "Signs a user of this tenant in and returns a bearer token for the other operations. "
+        "Repeated wrong passwords lock the account out for a while (429 with `Retry-After`). "
+        "Needs no token."
+    ),
+    "UnitController.get_unit": (
+        "One unit of the organisation (province committee, district-level committee, cell, …) "
+        "within the caller's reach; a unit outside it is answered 404 like a missing one."
+    ),
+    "UnitController.list_units": (
+        "The units the caller may see, parents before their children, with their kind and "
+        "their place in the tree."
+    ),
+    "CandidateController.create_candidate": (
+        "Records a person as a candidate in a cell the caller may edit. The stage and the "
+        "certificate are not written here: they change only through the pipeline (lists, "
+        "courses, certificates, helpers, admission decisions)."
+    ),
+    "CandidateController.search_candidates": (
+        "Candidates of the caller's units (or of one unit's subtree), by name with or without "
+        "diacritics, a page at a time."
+    ),
+    "CandidateController.get_candidate": "One candidate, with its current stage and version.",
+    "CandidateController.update_candidate": (
+        "Changes the fields present in the body; the others stay. `version` must be the one "
+        "read, else 409 `version_mismatch`. Stage and certificate fields are refused by name."
+    ),
+    "MemberController.create_member": (
+        "Records a Party member of a cell, who may later be assigned to help a candidate or "
+        "introduce one for admission."
+    ),
+    "MemberController.search_members": (
+        "Members of the caller's units by name, current, ended or all, a page at a time."
+    ),
+    "MemberController.end_membership": (
+        "Ends the member's membership in this cell on a date with a reason (moved out, "
+        "deceased, …); the member stays in the history. Send the version read."
+    ),
+    "MemberController.get_member": "One member, with status, card number and version.",
+    "MemberController.member_history": (
+        "Every change of the member (created, transferred, ended, …), dated, with its reason "
+        "and who recorded it."
+    ),
+    "MemberController.transfer_member": (
+        "Moves the member to another cell within the caller's reach from a date; the "
+        "receiving unit must be an open cell. Send the version read."
+    ),
+    "CourseController.enrol": (
+        "Enrols a candidate whose course-nominee list was accepted by the committee above."
+    ),
+    "CourseController.update_course": (
+        "Changes a course's title, dates, number of sessions or state; send the version read."
+    ),
+    "CourseController.get_course": "One course with its enrolments and their attendance.",
+    "CourseController.issue_certificate": (
+        "Issues the course certificate to an enrolment that completed the course; the "
+        "candidate's stage becomes certified. Send the enrolment's version."
+    ),
+    "CourseController.open_course": (
+        "Opens a Party awareness course organised by a district-level committee (an approver "
+        "of that committee)."
+    ),
+    "CourseController.list_courses": "Courses organised by the caller's units, newest first.",
+    "CourseController.update_enrolment": (
+        "Records sessions attended and completion for one enrolment; completion needs the "
+        "attendance the rules ask for. Send the version read."
+    ),
+    "CertificateController.expired": (
+        "Certified candidates whose certificate the province's rules find expired on the date "
+        "given (today by default), in the caller's units."
+    ),
+    "HelperController.assign": (
+        "Assigns an official Party member to help a certified candidate, by a resolution of "
+        "the cell (numbers of members present and agreeing). The candidate becomes an "
+        "admission source."
+    ),
+    "HelperController.end": "Ends a helper assignment on a date, with the reason.",
+    "AdmissionController.decide": (
+        "Records the candidate's admission, or takes the candidate off the lists, with a "
+        "reason; the stage machine and the rules decide whether the change is allowed "
+        "(409 `stage_refused` with the reasons otherwise)."
+    ),
+    "AdmissionController.helpers_of": "The candidate's helper assignments, current and past.",
+    "AdmissionController.history": "Every stage change of the candidate: dated, why and by whom.",
+    "AdmissionController.propose": (
+        "Starts the admission procedure for the candidate if the rules find the candidate "
+        "ready (helpers, introducers, certificate); the answer gives the rules' reasons."
+    ),
+    "PlanController.get_plan": "A unit's admission targets for a year and its quarters.",
+    "PlanController.put_plan": (
+        "Sets a unit's targets for a year and each quarter; `version` 0 creates the plan, "
+        "otherwise send the version read."
+    ),
+    "PlanController.progress": (
+        "Admissions of the unit's subtree against its targets, for the year and each quarter, "
+        "as of a date (today by default)."
+    ),
+    "ListController.accept_list": (
+        "The receiving unit accepts a submitted list into its own list, with a comment."
+    ),
+    "ListController.adopt_list": (
+        "The unit adopts its draft list by a resolution (number, date, members present and "
+        "agreeing); an adopted list can be submitted."
+    ),
+    "ListController.change_list": (
+        "Adds people to a draft list (with a justification when the rules did not find "
+        "them eligible) and removes others with a reason. Send the version read."
+    ),
+    "ListController.get_list": (
+        "A list with its people and the rules' evaluation of each, those the rules refused "
+        "with their reasons, and its history."
+    ),
+    "ListController.create_list": (
+        "Creates a unit's list for a step and a review period, prefilled with the people the "
+        "province's rules find eligible."
+    ),
+    "ListController.search_lists": "Lists of the caller's units, filtered by step, period, state.",
+    "ListController.export_list": (
+        "The list as a document to print or to file, in a format a renderer plugin offers "
+        "(`xlsx` by default, `csv`, …), with the document number and signer given."
+    ),
+    "ListController.inbox": "Lists submitted to the caller's own units, awaiting acceptance.",
+    "ListController.refresh_list": (
+        "Applies the province's rules again to a draft list: people who became eligible "
+        "are added, evaluations are updated."
+    ),
+    "ListController.return_list": (
+        "The receiving unit returns a submitted list to its unit with a comment saying what "
+        "to change."
+    ),
+    "ListController.submit_list": (
+        "Submits an adopted list to the next unit of the reporting chain."
+    ),
+    "list_periods": (
+        "The review periods of a year from the province's calendar: the annual survey and the "
+        "quarterly supplements, with their opening dates and deadlines."
+    ),
+    "PluginAdminController.put_plugin": (
+        "Switches a per-tenant plugin on or off for this tenant and sets its settings "
+        "(tenant administrators)."
+    ),
+    "PluginAdminController.get_plugin": (
+        "One plugin's switch and settings for this tenant; secrets are masked."
+    ),
+    "PluginAdminController.list_plugins": (
+        "The per-tenant plugins installed, on or off here, with their settings (secrets masked)."
+    ),
+    "webhook_deliveries": (
+        "The webhook delivery log of this tenant: each event sent, its status, attempts, last "
+        "error and next attempt (tenant administrators)."
+    ),
+}
+
+_RESOLUTION = {
+    "number": "12-NQ/CB",
+    "adopted_on": "2026-03-10",
+    "members_total": 15,
+    "members_present": 13,
+    "members_agreeing": 13,
+}
+BODY_EXAMPLES: dict[str, Any] = {
+    "TokenRequest": {"username": "chibo.xuanthuy", "password": "mật-khẩu-dài-và-riêng"},
+    "CandidateCreate": {
+        "unit_id": 42,
+        "full_name": "Nguyễn Thị Lan",
+        "date_of_birth": "2001-05-14",
+        "sex": "female",
+        "education": "university",
+        "home_town": "Xã Xuân Thủy, tỉnh Hưng Yên",
+        "occupation": "Giáo viên",
+        "youth_union_member": True,
+        "national_id": "034201001234",
+    },
+    "CandidateUpdate": {"version": 3, "occupation": "Kế toán", "residence": "Thôn Đông"},
+    "MemberCreate": {
+        "unit_id": 42,
+        "full_name": "Trần Văn Hùng",
+        "date_of_birth": "1978-09-02",
+        "sex": "male",
+        "admitted_on": "2005-02-03",
+        "status": "full",
+        "official_on": "2006-02-03",
+        "card_number": "08123456",
+    },
+    "MemberEnd": {"version": 2, "on": "2026-04-30", "reason": "moved_out", "note": ""},
+    "MemberTransfer": {
+        "version": 2,
+        "to_unit_id": 57,
+        "on": "2026-05-01",
+        "reason": "Chuyển nơi cư trú",
+    },
+    "EnrolmentCreate": {"candidate_id": 1001},
+    "CourseUpdate": {"version": 1, "sessions_total": 6, "closes_on": "2026-06-20"},
+    "CertificateIssue": {"version": 4, "number": "125/GCN-TTCT", "date": "2026-06-25"},
+    "CourseCreate": {
+        "organiser_unit_id": 7,
+        "title": "Lớp bồi dưỡng nhận thức về Đảng khóa 2/2026",
+        "opens_on": "2026-06-01",
+        "closes_on": "2026-06-15",
+        "sessions_total": 6,
+    },
+    "EnrolmentUpdate": {"version": 2, "attended_sessions": 6, "completed": True},
+    "HelperAssign": {
+        "candidate_id": 1001,
+        "member_id": 311,
+        "candidate_version": 5,
+        "resolution": _RESOLUTION,
+    },
+    "HelperEnd": {"ended_on": "2026-09-30", "reason": "Người giúp đỡ chuyển sinh hoạt"},
+    "StageDecision": {
+        "version": 7,
+        "to_stage": "admitted",
+        "reason": "Quyết định kết nạp số 45-QĐ/HU",
+        "on": "2026-10-15",
+    },
+    "ProposeAdmission": {
+        "version": 6,
+        "introducer_member_ids": [311, 312],
+        "on": "2026-09-01",
+        "note": "",
+    },
+    "PlanIn": {
+        "version": 0,
+        "target_year": 40,
+        "target_q1": 8,
+        "target_q2": 10,
+        "target_q3": 10,
+        "target_q4": 12,
+    },
+    "AcceptBody": {"version": 3, "comment": "Đã kiểm tra, đủ hồ sơ."},
+    "AdoptBody": {"version": 2, "resolution": _RESOLUTION},
+    "ListChange": {
+        "version": 1,
+        "add": [
+            {"candidate_id": 1001},
+            {"candidate_id": 1002, "override_justification": "Đã bổ sung lý lịch"},
+        ],
+        "remove": [{"candidate_id": 1003, "reason": "Chuyển đi nơi khác"}],
+    },
+    "ListCreate": {"unit_id": 42, "step": "survey", "period": "2026-annual"},
+    "SubmitBody": {"version": 2},
+    "ReturnBody": {"comment": "Bổ sung lý lịch của người thứ 3.", "version": 4},
+    "PluginSettingIn": {
+        "enabled": True,
+        "config": {
+            "endpoints": [
+                {
+                    "url": "https://hethong.tinh.gov.vn/nguon-webhook",
+                    "secret": "một-bí-mật-dài-ít-nhất-16-ký-tự",
+                    "events": ["list.submitted"],
+                }
+            ]
+        },
+    },
+}
+"""By the request body Struct's name; each one decodes into its Struct (a test checks)."""
