@@ -208,6 +208,11 @@ def test_the_operators_guide_runs_on_postgres(tmp_path: Path) -> None:
     units = json.loads((tmp_path / "units.json").read_text())["items"]
     assert any(unit["code"] == "hy" for unit in units), "the signed-in request read no units"
     assert '"logger":"nguon.access"' in server_log.read_text()
+    # The 2024 manifest tells the operator how to reach today's province.
+    assert (
+        "nguon tenant merge thaibinh --into hungyen --on 2025-07-01 "
+        "--structure tenants/hungyen-2025-07-01.toml"
+    ) in (tmp_path / "onboard-hungyen.txt").read_text()
     print(output)
     print(f"operators.md ran in {seconds:.0f} s")
 
