@@ -17,6 +17,27 @@ from nguon.serve.settings import ServeSettings, ServeSettingsError, load_serve_s
 
 APP_FACTORY = "nguon.app:create_app"
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+UVICORN_LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "nguon.observability.json_logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}
+"""Uvicorn's own lines (start, stop, errors) as JSON like the app's; the app writes the
+access log itself."""
+
 
 def _print_failures(checks: list[Check]) -> None:
     for check in checks:
@@ -123,6 +144,10 @@ def run_uvicorn(settings: ServeSettings) -> None:
             timeout_graceful_shutdown=settings.shutdown_timeout,
             ssl_certfile=settings.tls_certfile,
             ssl_keyfile=settings.tls_keyfile,
+            log_config=UVICORN_LOG_CONFIG,
+            # A worker importing the app on a busy machine answers the supervisor's
+            # health check late; 5 s (uvicorn's default) had it killed while starting.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
         if temporary is not None:
