@@ -176,3 +176,20 @@ async def test_the_request_id_of_a_trusted_proxy_is_kept_and_others_are_not(
     assert kept.headers["x-request-id"] == "proxy-7f3a-0001"
     assert replaced.headers["x-request-id"] != "proxy-7f3a-0001"
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["x-request-id"])
+
+
+async def test_handlers_read_the_request_id_from_request_state() -> None:
+    """The contract the API's error bodies rely on: ``request.state.request_id``."""
+    from litestar import Litestar, Request, get
+
+    from nguon.observability.request_id import RequestIds
+
+    @get("/echo")
+    async def echo(request: Request[Any, Any, Any]) -> str:
+        return str(request.state.request_id)
+
+    app = Litestar(route_handlers=[echo])
+    app.asgi_handler = RequestIds(app.asgi_handler, (), access_log=False)
+    async with AppClient(app) as client:
+        response = await client.get("/echo")
+    assert response.text == response.headers["x-request-id"]
