@@ -28,7 +28,7 @@ TEST_ROLES = RoleNames(owner="nguon_test_owner", app="nguon_test_app")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = os.environ.get("NGUON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # Every process and command needs the key (only ``nguon demo`` makes its own).
-os.environ.setdefault("NGUON_SECRET_KEY", "test-secret-key-for-the-suite")
+os.environ.setdefault("NGUON_SECRET_KEY", "test-secret-key-for-the-whole-test-suite")  # 32+
 
 
 class Database(msgspec.Struct):

@@ -36,6 +36,8 @@ from nguon.api.tenant import TenantCache, TenantFromPathMiddleware
 from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
+from nguon.observability.metrics import MetricsAccess, metrics, prometheus_config
+from nguon.observability.request_id import RequestIds, install_log_record_factory
 from nguon.pipeline.outbox import EventRelay
 from nguon.plugins import get_plugin_manager
 from nguon.portal.jobs import JOBS_STORE
@@ -140,11 +142,13 @@ def create_app(
             create_static_files_router(path="/static", directories=[PORTAL / "static"]),
             *register_plugin_routes(),
             *PROBLEM_PAGES,
+            metrics,
         ],
         on_app_init=[prepare_config],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         middleware=[
+            prometheus_config().middleware,
             *trusted_proxy_middleware(settings.trusted_proxies),
             EdgeLimits(),
             TenantFromPathMiddleware,
@@ -170,10 +174,13 @@ def create_app(
                 "rendered_pages": BoundedCache[str](settings.rendered_pages),
                 "rendered_people": BoundedCache[PeopleHtml](settings.rendered_pages),
                 "rendering": SingleFlight(),
+                "metrics_access": MetricsAccess(settings.metrics_token, settings.metrics_allow),
             }
         ),
         debug=settings.debug,
     )
     document_error_responses(app)
     complete_openapi(app)
+    install_log_record_factory()
+    app.asgi_handler = RequestIds(app.asgi_handler, settings.trusted_proxies, settings.access_log)
     return app

@@ -24,6 +24,12 @@ class Settings(msgspec.Struct, frozen=True):
     """Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)."""
     event_relay_seconds: int = 15
     """How often a server process dispatches pipeline events left undispatched."""
+    metrics_token: str | None = None
+    """Bearer token that reads ``/metrics`` (``NGUON_METRICS_TOKEN``)."""
+    metrics_allow: tuple[str, ...] = ()
+    """Client addresses or networks that read ``/metrics`` without a token."""
+    access_log: bool = True
+    """One ``nguon.access`` log line per request (``NGUON_ACCESS_LOG=0`` turns it off)."""
 
 
 def load_settings() -> Settings:
@@ -38,6 +44,10 @@ def load_settings() -> Settings:
         rendered_pages=_count("NGUON_RENDERED_PAGES", 256),
         trusted_proxies=_networks("NGUON_TRUSTED_PROXIES"),
         event_relay_seconds=max(_count("NGUON_EVENT_RELAY_SECONDS", 15), 1),
+        metrics_token=os.environ.get("NGUON_METRICS_TOKEN", "").strip() or None,
+        metrics_allow=_networks("NGUON_METRICS_ALLOW"),
+        access_log=os.environ.get("NGUON_ACCESS_LOG", "1").strip().lower()
+        not in {"0", "false", "no", "off"},
     )
 
 

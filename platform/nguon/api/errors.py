@@ -88,6 +88,7 @@ def _portal_page(request: Request[Any, Any, Any], status: int, detail: str) -> T
             "title": _PORTAL_TITLES.get(status, "Lỗi"),
             "detail": error_detail(status, detail),
             "tenant": request.scope.get("state", {}).get("nguon_tenant"),
+            "request_id": request.scope.get("state", {}).get("request_id"),
         },
         status_code=status,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from urllib.parse import ParseResult, unquote, urlparse
 
 import click
 
@@ -22,30 +24,66 @@ def migrate(verbose: bool) -> None:
     """Apply pending migrations (as NGUON_MIGRATE_DATABASE_URL) and the RLS policies."""
     settings = load_settings()
     try:
-        asyncio.run(run_migrate(settings.migrate_database_url, quiet=not verbose))
+        applied = asyncio.run(run_migrate(settings.migrate_database_url, quiet=not verbose))
     except MissingAppRole as error:
         raise click.ClickException(f"nothing migrated: {error}") from None
-    click.echo("Database is up to date.")
+    if applied:
+        click.echo(
+            f"Applied {len(applied)} migration(s), {applied[0]} to {applied[-1]}; "
+            "the database is up to date."
+        )
+    else:
+        click.echo("No migration to apply: the database was already up to date.")
+    if settings.migrate_database_url.startswith(("postgres://", "postgresql://")):
+        click.echo("Grants and Row-Level Security policies re-applied.")
 
 
 @db.command()
 @click.option(
     "--admin-url", required=True, help="A superuser URL: postgresql://postgres@127.0.0.1/postgres"
 )
-@click.option("--database", default="nguon", show_default=True)
-@click.option("--owner-role", default="nguon_owner", show_default=True)
-@click.option("--app-role", default="nguon_app", show_default=True)
-@click.option("--owner-password", default=None, help="Password for the owner role.")
-@click.option("--app-password", default=None, help="Password for the app role.")
+@click.option("--database", default=None, help="[from NGUON_MIGRATE_DATABASE_URL; nguon]")
+@click.option(
+    "--owner-role", default=None, help="[the user of NGUON_MIGRATE_DATABASE_URL; nguon_owner]"
+)
+@click.option("--app-role", default=None, help="[the user of NGUON_DATABASE_URL; nguon_app]")
+@click.option("--owner-password", default=None, help="[the password in NGUON_MIGRATE_DATABASE_URL]")
+@click.option("--app-password", default=None, help="[the password in NGUON_DATABASE_URL]")
 def setup(
     admin_url: str,
-    database: str,
-    owner_role: str,
-    app_role: str,
+    database: str | None,
+    owner_role: str | None,
+    app_role: str | None,
     owner_password: str | None,
     app_password: str | None,
 ) -> None:
-    """Create the owner and app roles and the database (Postgres only; idempotent)."""
-    roles = RoleNames(owner=owner_role, app=app_role)
+    """Create the owner and app roles and the database (Postgres only; idempotent).
+
+    What is not given is taken from NGUON_MIGRATE_DATABASE_URL (database, owner role and
+    password) and NGUON_DATABASE_URL (app role and password). The app role's name is
+    recorded in the database, so `nguon db migrate` grants that role."""
+    owner_url = _postgres_env("NGUON_MIGRATE_DATABASE_URL")
+    app_url = _postgres_env("NGUON_DATABASE_URL")
+    named = owner_url or app_url
+    database = database or (unquote(named.path.lstrip("/")) if named else "") or "nguon"
+    owner_role = owner_role or (owner_url.username if owner_url else None) or "nguon_owner"
+    app_role = app_role or (app_url.username if app_url else None) or "nguon_app"
+    if owner_password is None and owner_url and owner_url.password:
+        owner_password = unquote(owner_url.password)
+    if app_password is None and app_url and app_url.password:
+        app_password = unquote(app_url.password)
+    if owner_role == app_role:
+        raise click.ClickException(
+            f"the owner and the app role are both {owner_role!r}: the app role must be a "
+            "role of its own, under Row-Level Security"
+        )
+    roles = RoleNames(owner=unquote(owner_role), app=unquote(app_role))
     asyncio.run(setup_database(admin_url, database, roles, app_password, owner_password))
     click.echo(f"Database {database} ready: owner {owner_role}, app role {app_role} (NOBYPASSRLS).")
+
+
+def _postgres_env(variable: str) -> ParseResult | None:
+    url = os.environ.get(variable, "").strip()
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    return urlparse(url)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from asyncpg import Connection
 from piccolo.engine.base import Engine
@@ -135,6 +137,10 @@ class TenantPostgresEngine(PostgresEngine):
     pool running) get it when opened.
     """
 
+    async def check_version(self) -> None:
+        """Nothing at construction: Piccolo would connect here and, with the server down,
+        print a warning and "version 0.0"; connections are checked where they are used."""
+
     async def start_connection_pool(self, **kwargs: Any) -> None:
         kwargs.setdefault("setup", _apply_tenant)
         kwargs.setdefault("reset", _keep_session)
@@ -155,26 +161,98 @@ class TenantPostgresEngine(PostgresEngine):
         return TenantSnapshot(engine=self, allow_nested=True)
 
 
+class DatabaseUrlError(ValueError):
+    """A database URL that cannot be used as written; the message names the problem."""
+
+
+SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+URL_OPTIONS = ("sslmode", "sslrootcert", "application_name", "connect_timeout")
+"""The query options a Postgres URL may carry; any other is refused by name."""
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit for messages and logs."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)
+    return parsed._replace(netloc=netloc).geturl()
+
+
+def _url_options(url: str, query: str) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for name, values in parse_qs(query, keep_blank_values=True).items():
+        value = values[-1]
+        if name not in URL_OPTIONS:
+            raise DatabaseUrlError(
+                f"database URL {redacted(url)}: option {name!r} is not supported "
+                f"(supported: {', '.join(URL_OPTIONS)})"
+            )
+        if name == "sslmode":
+            if value not in SSL_MODES:
+                raise DatabaseUrlError(
+                    f"database URL {redacted(url)}: sslmode={value!r} is not one of "
+                    f"{', '.join(sorted(SSL_MODES))}"
+                )
+            options["ssl"] = value
+        elif name == "sslrootcert":
+            if not Path(value).is_file():
+                raise DatabaseUrlError(
+                    f"database URL {redacted(url)}: sslrootcert {value!r} is not a file"
+                )
+            context = ssl.create_default_context(cafile=value)
+            options["ssl"] = context
+        elif name == "application_name":
+            options["server_settings"] = {"application_name": value}
+        elif name == "connect_timeout":
+            if not value.isdigit() or int(value) == 0:
+                raise DatabaseUrlError(
+                    f"database URL {redacted(url)}: connect_timeout must be whole seconds"
+                )
+            options["timeout"] = float(value)
+    return options
+
+
 def postgres_config(url: str) -> dict[str, Any]:
     parsed = urlparse(url)
+    try:
+        port = parsed.port or 5432
+    except ValueError:
+        raise DatabaseUrlError(f"database URL {redacted(url)}: the port is not a number") from None
     config: dict[str, Any] = {
         "host": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 5432,
-        "database": (parsed.path or "/").lstrip("/") or "postgres",
+        "port": port,
+        "database": unquote((parsed.path or "/").lstrip("/")) or "postgres",
     }
     if parsed.username:
         config["user"] = unquote(parsed.username)
     if parsed.password:
         config["password"] = unquote(parsed.password)
+    config.update(_url_options(url, parsed.query))
     return config
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a ``sqlite:///FILE`` URL, refused when its folder does not exist."""
+    path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    if "?" in url:
+        raise DatabaseUrlError(f"database URL {url}: SQLite URLs take no options")
+    if not path.name:
+        raise DatabaseUrlError(f"database URL {url}: name a file (sqlite:///FILE)")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DatabaseUrlError(f"database URL {url}: the folder {str(folder)!r} does not exist")
+    return path
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        return SQLiteEngine(path=url.removeprefix("sqlite:///"))
+        return SQLiteEngine(path=str(sqlite_path(url)))
     if url.startswith(("postgres://", "postgresql://")):
         return TenantPostgresEngine(config=postgres_config(url))
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…")
+    raise DatabaseUrlError(
+        f"unsupported database URL {redacted(url)!r}: use sqlite:///FILE or postgresql://…"
+    )
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -9,6 +9,7 @@ tenant's rows (named by ``nguon.merge_source``).
 
 from __future__ import annotations
 
+import os
 import re
 
 import asyncpg
@@ -23,6 +24,24 @@ MERGE_SOURCE_MATCH = "tenant_id = NULLIF(current_setting('nguon.merge_source', t
 """What the owner-only ``tenant_merge`` policy lets through: the rows of the tenant being
 merged, named for one transaction by ``nguon.tenancy.merge`` (the app role never sees them)."""
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+APP_ROLE_SETTING = "nguon.app_role"
+"""The database-level setting where ``nguon db setup`` records the app role's name."""
+
+
+async def resolve_app_role(owner_url: str) -> str:
+    """``NGUON_APP_ROLE`` when set, else the role ``nguon db setup`` recorded in the
+    database, else ``nguon_app``."""
+    configured = os.environ.get("NGUON_APP_ROLE", "").strip()
+    if configured:
+        return configured
+    connection = await asyncpg.connect(**postgres_config(owner_url))
+    try:
+        recorded = await connection.fetchval("SELECT current_setting($1, true)", APP_ROLE_SETTING)
+    finally:
+        await connection.close()
+    return recorded or "nguon_app"
 
 
 class MissingAppRole(RuntimeError):
@@ -79,6 +98,8 @@ async def setup_database(
             await admin.execute(f"ALTER ROLE {owner} PASSWORD {_literal(owner_password)}")
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db):
             await admin.execute(f"CREATE DATABASE {db} OWNER {owner}")
+        # Remembered by the database: `nguon db migrate` grants this role without being told.
+        await admin.execute(f"ALTER DATABASE {db} SET {APP_ROLE_SETTING} = {_literal(app)}")
     finally:
         await admin.close()
 

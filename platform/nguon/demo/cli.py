@@ -20,9 +20,14 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     database_url = os.environ.get("NGUON_DATABASE_URL", DEMO_DATABASE_URL)
     migrate_url = os.environ.get("NGUON_MIGRATE_DATABASE_URL")
     info = asyncio.run(prepare_demo(database_url, migrate_url=migrate_url))
-    _print_info(info, f"http://{host}:{port}/t/{info.tenant_slug}/")
+    _print_info(info)
     if no_serve:
+        click.echo(
+            f"Ready in {info.seconds:.1f} s. Serve it with `nguon demo` (or `nguon serve` with "
+            f"NGUON_DATABASE_URL={database_url} and the key above)."
+        )
         return
+    click.echo(f"Ready in {info.seconds:.1f} s. Open http://{host}:{port}/t/{info.tenant_slug}/")
     import uvicorn
 
     # The app reads its database and key from the environment: the demo's.
@@ -31,7 +36,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     uvicorn.run("nguon.app:create_app", factory=True, host=host, port=port)
 
 
-def _print_info(info: DemoInfo, url: str) -> None:
+def _print_info(info: DemoInfo) -> None:
     click.echo(f"Database: {info.database_url}")
     click.echo(f"Secret key: {info.secret_key}")
     for report in info.onboarding:
@@ -57,11 +62,10 @@ def _print_info(info: DemoInfo, url: str) -> None:
         f"Party members: {info.members}; lists: {info.lists} ({info.lists_created} created now)."
     )
     for history in info.history:
-        click.echo(f"  periods walked: {', '.join(history.periods)}")
+        click.echo(f"  periods walked in {history.tree}: {', '.join(history.periods)}")
     click.echo("Demo logins (username / password — role on unit):")
     for login in info.logins:
         click.echo(
             f"  {login.username:<12} {login.password:<18} {login.role} on {login.unit_code} "
             f"({login.level})"
         )
-    click.echo(f"Ready in {info.seconds:.1f} s. Open {url}")

@@ -89,6 +89,8 @@ DEMO_CELL = "hy.x.nhuquynh.lachong-thon-1"
 class HistoryReport(msgspec.Struct, kw_only=True):
     periods: list[str] = []
     lists: int = 0
+    tree: str = ""
+    """Whose history: ``thaibinh (2024)``, ``hungyen (from 2025-07-01)``."""
 
 
 async def _cells_under(codes: Sequence[str], on: dt.date) -> list[str]:

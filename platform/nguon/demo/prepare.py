@@ -231,7 +231,9 @@ async def _prepare_demo(
                 report, made, history = await _old_province(province, count, seed, merge_day, today)
                 onboarding.append(report)
                 created += made
-                histories += [history] if history is not None else []
+                if history is not None:
+                    history.tree = f"{report.slug} (2024)"
+                    histories.append(history)
             merge = await merge_tenants(
                 MERGED, DEMO_TENANT, merge_day, structure=DEMO_RESTRUCTURING
             )
@@ -239,7 +241,9 @@ async def _prepare_demo(
         assert tenant is not None
         since = CandidateList.period_opens >= merge_day
         if await _count(tenant.id, CandidateList, since) == 0:
-            histories.append(await add_new_tree_history(tenant.id, NEW_HUNGYEN, merge_day, today))
+            today_history = await add_new_tree_history(tenant.id, NEW_HUNGYEN, merge_day, today)
+            today_history.tree = f"{DEMO_TENANT} (from {merge_day.isoformat()})"
+            histories.append(today_history)
         logins = await create_demo_users(tenant.id)
         total = await _count(tenant.id, Candidate)
         members = await _count(tenant.id, Member)

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from nguon.observability.counters import RULES_EVALUATIONS
 from nguon.rules.decisions import CandidateEvaluation, assemble, invalid
 from nguon.rules.engine.thread import get_engine_thread
 from nguon.rules.facts import (
@@ -122,6 +123,7 @@ def prepare(
 def finish(batch: PreparedBatch, fired: Sequence[set[int]]) -> list[CandidateEvaluation]:
     from nguon.plugins import get_plugin_manager
 
+    RULES_EVALUATIONS.labels(package=batch.package.id).inc(len(batch.candidates))
     results: list[CandidateEvaluation] = []
     fired_iter = iter(fired)
     for candidate, facts, problems in zip(

@@ -77,6 +77,7 @@ def _print_report(report: OnboardingReport) -> None:
             f"({report.units_unchanged} units, {len(report.users_unchanged)} users, "
             f"{report.memberships_unchanged} memberships unchanged)."
         )
+        _print_next_steps(report)
         return
     verb = "created" if report.tenant_created else "updated"
     click.echo(f"Tenant {report.slug} {verb} (id {report.tenant_id}).")
@@ -90,6 +91,14 @@ def _print_report(report: OnboardingReport) -> None:
     )
     for username, password in report.generated_passwords.items():
         click.echo(f"  generated password for {username}: {password}  (shown once; store it now)")
+    _print_next_steps(report)
+
+
+def _print_next_steps(report: OnboardingReport) -> None:
+    if report.next_steps:
+        click.echo("Next steps:")
+        for step in report.next_steps:
+            click.echo(f"  {step}")
 
 
 @tenant.command("list")

@@ -77,6 +77,7 @@ class ManifestHeader(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: str
     name: str
     rules_package: str
+    next_steps: list[str] = []
 
 
 class ManifestPlugin(msgspec.Struct, kw_only=True, frozen=True):
@@ -94,6 +95,9 @@ class Manifest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     units: list[ManifestUnit]
     users: list[ManifestUser] = []
     plugins: dict[str, ManifestPlugin] = {}
+    next_steps: list[str] = []
+    """What the operator still has to do after this manifest (printed after onboarding):
+    a manifest of a province as it stood before a merger names the merger."""
 
 
 class ManifestError(Exception):
@@ -211,6 +215,7 @@ def parse_manifest(text: str) -> Manifest:
             units=units,
             users=users,
             plugins=plugins,
+            next_steps=header.next_steps,
         )
         problems.extend(check_manifest(manifest, {}).problems)
         if problems:

@@ -48,6 +48,7 @@ class OnboardingReport(msgspec.Struct, kw_only=True):
     memberships_unchanged: int
     generated_passwords: dict[str, str] = {}
     """Passwords generated for new users: shown once to the operator, never stored."""
+    next_steps: list[str] = []
 
     @property
     def changed(self) -> bool:
@@ -216,6 +217,7 @@ async def _onboard(manifest: Manifest, actor: Actor) -> OnboardingReport:
         memberships_created=memberships_created,
         memberships_unchanged=len({g for g, _ in grants}) - memberships_created,
         generated_passwords=generated,
+        next_steps=list(manifest.next_steps),
     )
 
 

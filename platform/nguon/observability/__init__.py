@@ -1,0 +1,1 @@
+"""What an operator watches: request ids in logs and pages, Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""``nguon serve`` and ``nguon check``: the production server and its start-up checks."""

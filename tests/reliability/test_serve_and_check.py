@@ -1,0 +1,286 @@
+"""``nguon serve`` and ``nguon check`` as an operator meets them, and every command on a
+wrong or unreachable database: one line per problem, a non-zero status, no traceback."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from nguon.db.migrate import migrate
+from tests.conftest import ADMIN_URL, TEST_DATABASE, TEST_ROLES, Database, role_url
+
+NGUON = Path(sys.executable).parent / "nguon"
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "a-secret-key-long-enough-for-the-serve-tests-0123456789"
+UNREACHABLE = "postgresql://nguon_app@127.0.0.1:1/nguon"
+
+
+def _env(**variables: str) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("NGUON_", "PROMETHEUS_"))
+    }
+    env.update({"NGUON_SECRET_KEY": KEY, **variables})
+    return env
+
+
+def _run(
+    args: list[str], cwd: Path, timeout: float = 120, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(NGUON), *args],
+        cwd=cwd,
+        env=_env(**variables),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
+    import asyncio
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'nguon.sqlite'}"
+    asyncio.run(migrate(url))
+    return url
+
+
+def test_check_passes_on_a_migrated_database(migrated_sqlite: str, tmp_path: Path) -> None:
+    result = _run(["check"], tmp_path, NGUON_DATABASE_URL=migrated_sqlite)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "✓ secret key",
+        "✓ NGUON_DATABASE_URL",
+        "✓ database",
+        "✓ schema",
+        "✓ redis",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"NGUON_SECRET_KEY": ""}, "✗ secret key: NGUON_SECRET_KEY is not set"),
+        ({"NGUON_SECRET_KEY": "short"}, "✗ secret key: NGUON_SECRET_KEY has 5 characters"),
+        ({"NGUON_DATABASE_URL": "mysql://x/y"}, "✗ NGUON_DATABASE_URL: unsupported database URL"),
+        (
+            {"NGUON_DATABASE_URL": "sqlite:///no-such-folder/nguon.sqlite"},
+            "✗ NGUON_DATABASE_URL: database URL sqlite:///no-such-folder/nguon.sqlite: the "
+            "folder 'no-such-folder' does not exist",
+        ),
+        (
+            {"NGUON_DATABASE_URL": "postgresql://a:secret@127.0.0.1/db?sslmode=maybe"},
+            "✗ NGUON_DATABASE_URL: database URL postgresql://a:***@127.0.0.1/db?sslmode=maybe: "
+            "sslmode='maybe' is not one of",
+        ),
+        (
+            {"NGUON_DATABASE_URL": "postgresql://a@127.0.0.1/db?target_session_attrs=any"},
+            "option 'target_session_attrs' is not supported",
+        ),
+        (
+            {"NGUON_DATABASE_URL": UNREACHABLE},
+            "✗ database: postgresql://nguon_app@127.0.0.1:1/nguon: cannot reach the database",
+        ),
+        (
+            {"NGUON_DATABASE_URL": "sqlite:///empty.sqlite"},
+            "✗ database: empty.sqlite does not exist: run `nguon db migrate`",
+        ),
+        (
+            {"NGUON_REDIS_URL": "redis://127.0.0.1:1/0"},
+            "✗ redis: redis://127.0.0.1:1/0 does not answer",
+        ),
+    ],
+    ids=[
+        "no-key",
+        "short-key",
+        "scheme",
+        "sqlite-folder",
+        "sslmode",
+        "option",
+        "unreachable",
+        "not-migrated",
+        "redis",
+    ],
+)
+def test_check_names_each_problem_on_one_line(
+    migrated_sqlite: str, tmp_path: Path, variables: dict[str, str], expected: str
+) -> None:
+    variables = {"NGUON_DATABASE_URL": migrated_sqlite, **variables}
+    result = _run(["check"], tmp_path, **variables)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    failed = [line for line in result.stdout.splitlines() if line.startswith("✗")]
+    assert len(failed) == 1, result.stdout
+    assert expected in failed[0]
+    assert ":secret@" not in failed[0]  # the password never shows
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "migrate"],
+        ["tenant", "list"],
+        ["tenant", "onboard", str(ROOT / "tenants" / "hungyen.toml")],
+        ["tenant", "merge", "thaibinh", "--into", "hungyen", "--on", "2025-07-01", "--dry-run"],
+        ["demo", "--no-serve"],
+    ],
+    ids=["migrate", "list", "onboard", "merge", "demo"],
+)
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (UNREACHABLE, "Error: cannot reach the database: "),
+        (
+            "postgresql://postgres@127.0.0.1/nguon_no_such_db_opsserve",
+            'Error: database "nguon_no_such_db_opsserve" does not exist',
+        ),
+        (
+            "postgresql://postgres@127.0.0.1/db?foo=1",
+            "Error: database URL postgresql://postgres@127.0.0.1/db?foo=1: option 'foo' is "
+            "not supported",
+        ),
+        ("oracle://x", "Error: unsupported database URL 'oracle://x'"),
+    ],
+    ids=["unreachable", "no-database", "option", "scheme"],
+)
+def test_commands_on_a_wrong_database_say_one_line(
+    tmp_path: Path, command: list[str], url: str, expected: str
+) -> None:
+    result = _run(
+        command, tmp_path, timeout=60, NGUON_DATABASE_URL=url, NGUON_MIGRATE_DATABASE_URL=url
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(expected), lines[0]
+
+
+def test_commands_on_an_unmigrated_sqlite_file_say_what_to_run(tmp_path: Path) -> None:
+    (tmp_path / "nguon.sqlite").touch()
+    result = _run(["tenant", "list"], tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: the SQLite database is not migrated (no such table: tenant): run `nguon db "
+        "migrate` (as NGUON_MIGRATE_DATABASE_URL) first"
+    ]
+
+
+def test_serve_waits_a_bounded_time_for_the_database(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = _run(
+        ["serve", "--wait-for-database", "3", "--port", str(_free_port())],
+        tmp_path,
+        NGUON_DATABASE_URL=UNREACHABLE,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1
+    assert 3 <= elapsed < 30
+    lines = result.stderr.strip().splitlines()
+    waiting = [line for line in lines if line.startswith("waiting for database (attempt ")]
+    assert len(waiting) >= 2
+    assert lines[-2].startswith(
+        "✗ database: postgresql://nguon_app@127.0.0.1:1/nguon: cannot reach"
+    )
+    assert lines[-1] == "Error: not serving: fix the problems above (`nguon check`)"
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_bad_settings_by_name(tmp_path: Path) -> None:
+    result = _run(["serve", "--workers", "0"], tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: server setting: workers must be at least 1, not 0"
+    result = _run(["serve"], tmp_path, NGUON_PORT="eighty")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Error: NGUON_PORT: Expected `int`")
+
+
+def _scrape(port: int, token: str) -> str:
+    response = httpx.get(
+        f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def _health_count(text: str) -> float:
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "nguon_requests_total" and sample.labels.get("path") == "/health"
+    )
+
+
+def test_two_workers_answer_for_each_other_in_metrics(migrated_sqlite: str, tmp_path: Path) -> None:
+    port = _free_port()
+    token = "metrics-token-of-the-two-worker-test"
+    server = subprocess.Popen(
+        [str(NGUON), "serve", "--workers", "2", "--port", str(port)],
+        cwd=tmp_path,
+        env=_env(NGUON_DATABASE_URL=migrated_sqlite, NGUON_METRICS_TOKEN=token),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            time.sleep(0.3)
+        time.sleep(2)  # both workers up
+        base = _health_count(_scrape(port, token))
+        sent = 40
+        for _ in range(sent):  # a new connection each: either worker may answer
+            assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+        counts = {_health_count(_scrape(port, token)) for _ in range(6)}
+        # /metrics answered by either worker, each time all requests of both are counted.
+        assert counts == {base + sent}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert re.search(r"Serving on http://127.0.0.1:\d+ with 2 worker\(s\)", output)
+    assert output.count("Started server process") >= 2, output
+
+
+@pytest.mark.postgres
+async def test_check_on_postgres_names_the_app_role_and_the_schema(
+    postgres_db: Database, tmp_path: Path
+) -> None:
+    app = role_url(TEST_ROLES.app, TEST_DATABASE)
+    owner = role_url(TEST_ROLES.owner, TEST_DATABASE)
+    passed = _run(["check"], tmp_path, NGUON_DATABASE_URL=app, NGUON_MIGRATE_DATABASE_URL=owner)
+    assert passed.returncode == 0, passed.stdout
+    assert (
+        f"✓ app role: '{TEST_ROLES.app}' has its rights, under Row-Level Security" in passed.stdout
+    )
+
+    superuser = ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DATABASE}"
+    refused = _run(["check"], tmp_path, NGUON_DATABASE_URL=superuser)
+    assert refused.returncode == 1
+    assert "✗ app role: 'postgres' bypasses Row-Level Security" in refused.stdout
