@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from litestar.stores.base import Store
@@ -36,6 +36,8 @@ class Job(msgspec.Struct, kw_only=True):
     unit_id: int
     unit_name: str
     started_by: str
+    candidate_id: int | None = None
+    """Set when the job re-evaluates one person of the unit only."""
     total: int = 0
     done: int = 0
     state: Literal["running", "done", "failed"] = "running"
@@ -62,42 +64,52 @@ async def get_job(store: Store, job_id: str) -> Job | None:
 
 
 async def start_reevaluation(
-    store: Store, unit_path: str, unit_id: int, unit_name: str, by: str
+    store: Store,
+    unit_path: str,
+    unit_id: int,
+    unit_name: str,
+    by: str,
+    candidate_id: int | None = None,
 ) -> Job:
-    """Re-evaluate every candidate in the unit's subtree and store their decisions."""
+    """Re-evaluate every candidate in the unit's subtree (or only ``candidate_id``, who is
+    in it) and store their decisions."""
     tenant_id = require_tenant()
-    total = await Candidate.count().where(
-        in_tenant(Candidate), Candidate.unit_path.like(f"{unit_path}%")
-    )
+    total = await Candidate.count().where(*_scope(unit_path, candidate_id))
     job = Job(
         id=secrets.token_urlsafe(12),
         tenant_id=tenant_id,
         unit_id=unit_id,
         unit_name=unit_name,
         started_by=by,
+        candidate_id=candidate_id,
         total=total,
         started_at=dt.datetime.now(dt.UTC),
     )
     await _save(store, job)
     # The task inherits this context: the tenant stays set while it runs.
-    task = asyncio.create_task(_reevaluate(store, job, unit_path))
+    task = asyncio.create_task(_reevaluate(store, job, unit_path, candidate_id))
     _running.add(task)
     task.add_done_callback(_running.discard)
     return job
 
 
-async def _reevaluate(store: Store, job: Job, unit_path: str) -> None:
+def _scope(unit_path: str, candidate_id: int | None) -> list[Any]:
+    where: list[Any] = [in_tenant(Candidate), Candidate.unit_path.like(f"{unit_path}%")]
+    if candidate_id is not None:
+        where.append(Candidate.id == candidate_id)
+    return where
+
+
+async def _reevaluate(
+    store: Store, job: Job, unit_path: str, candidate_id: int | None = None
+) -> None:
     today = dt.date.today()
     last_id = 0
     try:
         while True:
             rows = await (
                 Candidate.select()
-                .where(
-                    in_tenant(Candidate),
-                    Candidate.unit_path.like(f"{unit_path}%"),
-                    Candidate.id > last_id,
-                )
+                .where(*_scope(unit_path, candidate_id), Candidate.id > last_id)
                 .order_by(Candidate.id)
                 .limit(BATCH)
                 .run()
