@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from nguon.errors import InvalidInput
+
 STAGE = {"surveyed": "survey"}
 STEP = {"course_nominees": "course_nominee", "admission_sources": "admission_source"}
 PERIOD_KIND = {"survey": "annual"}
@@ -51,11 +53,25 @@ _OLD_WORDS = {**KEY_RENAMES, **STAGE, **STEP}
 _OLD_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _OLD_WORDS)) + r")\b")
 
 
-def stored_value(field: str, value: str) -> str:
-    """The stored value of a v2 enum value for ``field`` (unchanged when not renamed)."""
-    for stored, new in VALUE_RENAMES.get(field, {}).items():
+def old_name(pointer: str, old: str, new: str) -> InvalidInput:
+    """The 400 for a v1 name sent to v2: it names the field and the v2 word."""
+    field = pointer.strip("/").replace("/", ".") or old
+    return InvalidInput(
+        f"«{old}» là tên cũ của API v1; API v2 dùng «{new}» / "
+        f"{old} is a v1 name, v2 says {new}: {field}",
+        field=field,
+    )
+
+
+def stored_value(field: str, value: str, pointer: str = "") -> str:
+    """The stored value of a v2 enum value for ``field`` (unchanged when not renamed);
+    an old value that v2 renamed is refused."""
+    renames = VALUE_RENAMES.get(field, {})
+    for stored, new in renames.items():
         if new == value:
             return stored
+    if value in renames and value not in renames.values():
+        raise old_name(pointer or field, value, renames[value])
     return value
 
 
@@ -90,22 +106,27 @@ def to_v2(value: Any, field: str = "") -> Any:
     return value
 
 
-def _request_values(value: Any, field: str = "") -> Any:
+def _request_values(value: Any, field: str = "", pointer: str = "") -> Any:
     if isinstance(value, dict):
-        return {k: _request_values(v, k) for k, v in value.items()}
+        for key in value:
+            if key in KEY_RENAMES:
+                raise old_name(f"{pointer}/{key}", key, KEY_RENAMES[key])
+        return {k: _request_values(v, k, f"{pointer}/{k}") for k, v in value.items()}
     if isinstance(value, list):
-        return [_request_values(item, field) for item in value]
+        return [_request_values(item, field, f"{pointer}/{i}") for i, item in enumerate(value)]
     if isinstance(value, str) and field in REQUEST_VALUE_FIELDS:
-        return stored_value(field, value)
+        return stored_value(field, value, pointer)
     return value
 
 
 def from_v2_request(body: Any, method: str, path: str) -> Any:
-    """A v2 request body (``path`` below the version prefix) in the stored vocabulary."""
+    """A v2 request body (``path`` below the version prefix) in the stored vocabulary;
+    a v1 name in it is refused with a 400 naming the field."""
+    stored = _request_values(body)
     renames = REQUEST_KEY_RENAMES.get((method, path.rstrip("/") or "/"), {})
-    if isinstance(body, dict) and renames:
-        body = {renames.get(k, k): v for k, v in body.items()}
-    return _request_values(body)
+    if isinstance(stored, dict) and renames:
+        stored = {renames.get(k, k): v for k, v in stored.items()}
+    return stored
 
 
 def from_v2_query(params: Mapping[str, list[str]]) -> dict[str, list[str]]:
