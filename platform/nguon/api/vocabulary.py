@@ -24,6 +24,7 @@ VALUE_RENAMES: dict[str, dict[str, str]] = {
     "from_stage": STAGE,
     "to_stage": STAGE,
     "candidate_stage": STAGE,
+    "key": STAGE,  # a figure's definition: the figure of a stage is keyed by the stage
     "step": STEP,
     "kind": PERIOD_KIND,
 }
