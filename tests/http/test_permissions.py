@@ -37,8 +37,9 @@ async def test_a_cell_user_cannot_reach_a_sibling_cells_candidate(
     create_in_y = await client.post(
         f"{base}/candidates", json=candidate_body(world.units["cell_y"]), headers=headers
     )
-    assert create_in_y.status_code == 400
-    assert "unit_id" in create_in_y.json()["detail"]
+    # A unit out of reach is the same 404 in a body as in a path.
+    assert create_in_y.status_code == 404
+    assert create_in_y.json()["detail"] == "Không tìm thấy / Not found: unit"
     units = (await client.get(f"{base}/units", headers=headers)).json()["items"]
     assert [u["id"] for u in units] == [world.units["cell_x"]]
     assert (
