@@ -158,7 +158,9 @@ async def test_re_evaluating_is_a_job_whose_progress_can_be_polled(
     assert (await client.get(job["url"], headers=y_editor)).status_code == 404
     assert (await client.get(v2(world, "/jobs/unknown"), headers=editor)).status_code == 404
 
-    one = await client.post(v2(world, f"/candidates/{first['id']}/reevaluate"), headers=editor)
+    person_url = v2(world, f"/candidates/{first['id']}/reevaluate")
+    assert (await client.post(person_url, headers=viewer)).status_code == 403
+    one = await client.post(person_url, headers=editor)
     assert one.status_code == 202, one.text
     assert one.json()["candidate_id"] == first["id"] and one.json()["total"] == 1
     await wait_for_jobs()

@@ -47,8 +47,9 @@ version prefix): the v2 names are shared, so the way back depends on the operati
 REQUEST_VALUE_FIELDS = ("step", "stage", "to_stage")
 """The request fields and query parameters whose values are mapped back to stored ones."""
 
-MESSAGE_FIELDS = frozenset({"message", "detail", "title", "description", "summary"})
-"""Free text that may name a field or a value (error messages, descriptions)."""
+MESSAGE_FIELDS = frozenset({"message", "detail"})
+"""The answers' free text that may name a field or a value: error messages (never a
+user's own text, such as a course's title)."""
 
 _OLD_WORDS = {**KEY_RENAMES, **STAGE, **STEP}
 _OLD_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _OLD_WORDS)) + r")\b")
