@@ -19,7 +19,7 @@ from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from nguon.api.vocabulary import from_v2_query, from_v2_request, openapi_v2, to_v2
+from nguon.api.vocabulary import from_v2_query, from_v2_request, needs_v2, openapi_v2, to_v2
 
 V1 = "/api/v1"
 V2 = "/api/v2"
@@ -144,7 +144,7 @@ class _TranslatingSend:
     async def _flush(self) -> None:
         assert self.start is not None
         body = b"".join(self.chunks)
-        if body:
+        if needs_v2(body):
             with contextlib.suppress(msgspec.DecodeError):
                 body = msgspec.json.encode(to_v2(msgspec.json.decode(body)))
         headers = [

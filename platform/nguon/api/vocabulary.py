@@ -86,6 +86,16 @@ def v2_text(text: str) -> str:
     return _OLD_WORD.sub(lambda m: _OLD_WORDS[m.group(1)], text)
 
 
+_OLD_TOKENS = tuple(
+    word.encode() for word in {*_OLD_WORDS, *(f'"{v}"' for m in VALUE_RENAMES.values() for v in m)}
+)
+
+
+def needs_v2(body: bytes) -> bool:
+    """Whether a JSON answer names anything v2 renamed (most answers do not)."""
+    return any(token in body for token in _OLD_TOKENS)
+
+
 def _pointer(pointer: str) -> str:
     return "/".join(KEY_RENAMES.get(part, part) for part in pointer.split("/"))
 
