@@ -33,6 +33,7 @@ from nguon.api.router import CSRF_EXEMPT_PATTERN, tenant_router
 from nguon.api.security_headers import SecurityHeaders
 from nguon.api.sessions import DropEmptySessionMiddleware, session_config
 from nguon.api.tenant import TenantCache, TenantFromPathMiddleware
+from nguon.api.versions import V2OpenAPIJson
 from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
@@ -164,6 +165,7 @@ def create_app(
             version="1",
             description="Tenant-scoped JSON API: units, candidates, members.",
             path="/schema",
+            render_plugins=[V2OpenAPIJson()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.debug),

@@ -23,9 +23,11 @@ async def test_the_openapi_document_lists_the_candidate_routes(
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert set(paths["/t/{tenant}/api/v1/candidates"]) >= {"get", "post"}
-    assert set(paths["/t/{tenant}/api/v1/candidates/{candidate_id}"]) >= {"get", "patch"}
-    assert "/t/{tenant}/api/v1/auth/token" in paths
+    # The document describes v2; the deprecated v1 (same routes, old names) is left out.
+    assert set(paths["/t/{tenant}/api/v2/candidates"]) >= {"get", "post"}
+    assert set(paths["/t/{tenant}/api/v2/candidates/{candidate_id}"]) >= {"get", "patch"}
+    assert "/t/{tenant}/api/v2/auth/token" in paths
+    assert not any("/api/v1/" in path for path in paths)
     assert not any(path.endswith("/login") for path in paths)
     schemas = response.json()["components"]["schemas"]
     returned = set(schemas["CandidateOut"]["properties"])

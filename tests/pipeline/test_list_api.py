@@ -199,7 +199,7 @@ async def test_the_openapi_document_describes_the_list_routes(
 ) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     paths = document["paths"]
-    base = "/t/{tenant}/api/v1"
+    base = "/t/{tenant}/api/v2"
     assert set(paths[f"{base}/lists"]) >= {"get", "post"}
     assert set(paths[f"{base}/lists/{{list_id}}"]) >= {"get", "patch"}
     for action in ("adopt", "submit", "return", "accept"):

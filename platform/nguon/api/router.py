@@ -15,9 +15,12 @@ from nguon.accounts.routes import (
 )
 from nguon.api.auth import api_access, portal_access
 from nguon.api.tenant import TenantMiddleware
+from nguon.api.versions import V1, V2, V1Deprecation, V2Vocabulary
 from nguon.org.routes import UnitController
 from nguon.people.routes import CandidateController, MemberController
+from nguon.pipeline.chain_routes import CHAIN_HANDLERS
 from nguon.pipeline.course_routes import CertificateController, CourseController
+from nguon.pipeline.evaluation_routes import EVALUATION_HANDLERS
 from nguon.pipeline.helper_routes import AdmissionController, HelperController
 from nguon.pipeline.plan_routes import PlanController
 from nguon.pipeline.routes import ROUTE_HANDLERS as PIPELINE_HANDLERS
@@ -36,16 +39,21 @@ from nguon.portal.lists import ROUTES as LIST_PAGES
 from nguon.portal.members import ROUTES as MEMBER_PAGES
 from nguon.portal.plans import ROUTES as PLAN_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
+from nguon.reports.routes import FIGURE_HANDLERS
 
-API_PREFIX = "/api/v1"
+API_PREFIX = V1
+READ_HANDLERS = [*EVALUATION_HANDLERS, *FIGURE_HANDLERS, *CHAIN_HANDLERS]
+"""What the portal reads, over the API (issue 14)."""
 TENANT_PREFIX = "/t/{tenant:str}"
 # The JSON API authenticates with bearer tokens, never cookies, so it needs no CSRF token.
 CSRF_EXEMPT_PATTERN = r"^/t/[^/]+/api/"
 
 
-def api_router() -> Router:
+def api_router(version: str = V2) -> Router:
+    """The JSON API under ``version``: v2 speaks the glossary of docs/api.md, v1 the old
+    names (deprecated, left out of the OpenAPI document)."""
     return Router(
-        path=API_PREFIX,
+        path=version,
         route_handlers=[
             issue_token,
             UnitController,
@@ -59,8 +67,11 @@ def api_router() -> Router:
             *PIPELINE_HANDLERS,
             PluginAdminController,
             webhook_deliveries,
+            *READ_HANDLERS,
         ],
         dependencies={"access": Provide(api_access)},
+        middleware=[V2Vocabulary] if version == V2 else [V1Deprecation],
+        include_in_schema=version == V2,
     )
 
 
@@ -97,6 +108,6 @@ def portal_router() -> Router:
 def tenant_router() -> Router:
     return Router(
         path=TENANT_PREFIX,
-        route_handlers=[api_router(), portal_router()],
+        route_handlers=[api_router(V1), api_router(V2), portal_router()],
         middleware=[TenantMiddleware],
     )

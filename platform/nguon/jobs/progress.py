@@ -26,6 +26,8 @@ class Job(msgspec.Struct, kw_only=True):
     unit_id: int
     unit_name: str
     started_by: str
+    candidate_id: int | None = None
+    """Set when the job re-evaluates one person of the unit only."""
     total: int = 0
     done: int = 0
     state: Literal["queued", "running", "done", "failed"] = "queued"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from litestar.stores.base import Store
 
@@ -24,6 +25,14 @@ from nguon.tenancy.scoped import in_tenant
 BATCH = 50
 
 logger = logging.getLogger("nguon.jobs")
+
+
+def reevaluation_scope(unit_path: str, candidate_id: int | None = None) -> list[Any]:
+    """The candidates a re-evaluation job covers: the unit's subtree, or one person in it."""
+    where: list[Any] = [in_tenant(Candidate), Candidate.unit_path.like(f"{unit_path}%")]
+    if candidate_id is not None:
+        where.append(Candidate.id == candidate_id)
+    return where
 
 
 def _now() -> dt.datetime:
@@ -42,8 +51,15 @@ async def reevaluate_candidates(ids: list[int], on: dt.date) -> int:
     return len(rows)
 
 
-async def reevaluate_unit(store: Store, job_id: str, unit_path: str, batch: int = BATCH) -> None:
-    """Every candidate in the unit's subtree, in batches, progress saved after each."""
+async def reevaluate_unit(
+    store: Store,
+    job_id: str,
+    unit_path: str,
+    batch: int = BATCH,
+    candidate_id: int | None = None,
+) -> None:
+    """Every candidate in the unit's subtree (or only ``candidate_id`` in it), in batches,
+    progress saved after each."""
     job = await load_job(store, require_tenant(), job_id)
     if job is None or job.state == "done":
         return  # expired, or finished by an earlier run of this job
@@ -55,8 +71,7 @@ async def reevaluate_unit(store: Store, job_id: str, unit_path: str, batch: int 
             rows = await (
                 Candidate.select(Candidate.id)
                 .where(
-                    in_tenant(Candidate),
-                    Candidate.unit_path.like(f"{unit_path}%"),
+                    *reevaluation_scope(unit_path, candidate_id),
                     Candidate.id > job.last_candidate_id,
                 )
                 .order_by(Candidate.id)

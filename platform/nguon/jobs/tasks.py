@@ -49,8 +49,10 @@ def task(name: str) -> Callable[[TaskFunction], TaskFunction]:
 
 
 @task("reevaluate_unit")
-async def reevaluate_unit_task(job_id: str, unit_path: str, batch: int = 50) -> None:
-    await reevaluate_unit(progress_store(), job_id, unit_path, batch)
+async def reevaluate_unit_task(
+    job_id: str, unit_path: str, batch: int = 50, candidate_id: int | None = None
+) -> None:
+    await reevaluate_unit(progress_store(), job_id, unit_path, batch, candidate_id)
 
 
 @task("reevaluate_person")

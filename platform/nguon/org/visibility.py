@@ -39,11 +39,17 @@ async def visible_units(access: Access, parent_id: int | None = None) -> list[Un
     return [unit_out(row, access) for row in rows]
 
 
-async def get_visible_unit(access: Access, unit_id: int) -> UnitOut:
+async def unit_in_reach(access: Access, unit_id: int) -> dict[str, Any]:
+    """The unit's row if the caller may see it. A unit missing, of another tenant or out of
+    the caller's reach is the same 404 wherever it is named: path, query or body."""
     row = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit_id).first().run()
     if row is None or not access.can_see(row["path"]):
         raise NotFound("unit")
-    return unit_out(row, access)
+    return row
+
+
+async def get_visible_unit(access: Access, unit_id: int) -> UnitOut:
+    return unit_out(await unit_in_reach(access, unit_id), access)
 
 
 async def granted_units(access: Access) -> list[UnitOut]:

@@ -21,6 +21,7 @@ from nguon.crypto import decrypt_national_id, encrypt_national_id, national_id_l
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import in_force_on
+from nguon.org.visibility import unit_in_reach
 from nguon.people.member_changes import change_actor, ensure_card_free, record_change
 from nguon.people.moves import record_transfer
 from nguon.people.schemas import (
@@ -96,9 +97,7 @@ def _clean_national_id(value: str) -> str:
 
 async def _unit_for_people(access: Access, unit_id: int, field: str = "unit_id") -> dict[str, Any]:
     """A unit the caller may edit and that holds people; errors name ``field``."""
-    unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit_id).first().run()
-    if unit is None or not access.can_see(unit["path"]):
-        raise InvalidInput(f"Đơn vị không tồn tại / Unknown unit: {field}", field=field)
+    unit = await unit_in_reach(access, unit_id)
     if not access.can(unit["path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa ở đơn vị này / Your role cannot edit this unit")
     if not in_force_on(unit, dt.date.today()):

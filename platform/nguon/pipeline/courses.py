@@ -17,6 +17,7 @@ from nguon.accounts.permissions import READ, WRITE, Access, Role, visible_row
 from nguon.audit.service import changed_fields, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
+from nguon.org.visibility import unit_in_reach
 from nguon.people.tables import Candidate
 from nguon.pipeline.course_schemas import (
     CertificateIssue,
@@ -109,11 +110,7 @@ def certificate_valid_until(package_id: str, issued_on: dt.date) -> dt.date:
 
 
 async def _organiser_unit(access: Access, unit_id: int, on: dt.date) -> dict[str, Any]:
-    unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit_id).first().run()
-    if unit is None or not access.can_see(unit["path"]):
-        raise InvalidInput(
-            "Đơn vị không tồn tại / Unknown unit: organiser_unit_id", field="organiser_unit_id"
-        )
+    unit = await unit_in_reach(access, unit_id)
     if not access.can(unit["path"], APPROVE):
         raise Forbidden(
             "Chỉ người có quyền phê duyệt ở cấp ủy tổ chức lớp mới mở được lớp / "

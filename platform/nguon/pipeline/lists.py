@@ -22,6 +22,7 @@ from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import closed_by, in_force_during
+from nguon.org.visibility import unit_in_reach
 from nguon.people.tables import Candidate
 from nguon.pipeline import aggregation, chain, list_read, list_stage_events
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
@@ -56,6 +57,7 @@ from nguon.pipeline.schemas import (
     TransitionOut,
 )
 from nguon.pipeline.tables import CandidateList, ListEntry, ListTransition
+from nguon.portal.context import LIST_STATE_LABELS
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
@@ -341,6 +343,8 @@ async def search_lists(
     period: str | None = None,
 ) -> ListPage:
     """Lists of the units the caller sees, optionally of one unit, step or period."""
+    if unit_id is not None:
+        await unit_in_reach(access, unit_id)
     clause = access.visibility(CandidateList.unit_path)
     if clause is None:
         return ListPage(items=[])
@@ -390,9 +394,7 @@ async def inbox(access: Access) -> ListPage:
 
 
 async def _unit_row(access: Access, unit_id: int) -> dict[str, Any]:
-    unit = await OrgUnit.select().where(in_tenant(OrgUnit), OrgUnit.id == unit_id).first().run()
-    if unit is None or not access.can_see(unit["path"]):
-        raise InvalidInput("Đơn vị không tồn tại / Unknown unit: unit_id", field="unit_id")
+    unit = await unit_in_reach(access, unit_id)
     if not acts_for(access, unit["path"], WRITE):
         raise Forbidden(f"{NOT_OWN_UNIT} / Only the unit's own users make its lists")
     return unit
@@ -579,7 +581,7 @@ async def _editable(access: Access, list_id: int) -> dict[str, Any]:
 def _require_state(row: dict[str, Any], states: frozenset[str] | set[str], action: str) -> None:
     if row["state"] not in states:
         raise Conflict(
-            f"Không thể {action} danh sách ở trạng thái «{row['state']}» / "
+            f"Không thể {action} danh sách {LIST_STATE_LABELS.get(row['state'], row['state'])} / "
             f"A list in state {row['state']} cannot be changed this way: state",
             field="state",
         )

@@ -171,8 +171,11 @@ class PeriodOut(msgspec.Struct, kw_only=True):
     code: str
     opens: dt.date
     deadline: dt.date
-    kind: str
+    kind: Literal["survey", "supplement"]
+    """The annual review surveys afresh (as does the first review after a restructuring);
+    a supplement review adds to it."""
     for_year: int
+    """The year whose Party awareness course the period's lists prepare."""
     first_review: bool
 
 

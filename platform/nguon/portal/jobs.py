@@ -13,10 +13,10 @@ from litestar.stores.base import Store
 
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import JOBS_STORE, Job, get_job, save_job, use_store
+from nguon.jobs.reevaluation import reevaluation_scope
 from nguon.jobs.runner import wait_for_jobs
 from nguon.people.tables import Candidate
 from nguon.tenancy.context import require_tenant
-from nguon.tenancy.scoped import in_tenant
 
 __all__ = [
     "JOBS_STORE",
@@ -29,25 +29,32 @@ __all__ = [
 
 
 async def start_reevaluation(
-    store: Store, unit_path: str, unit_id: int, unit_name: str, by: str
+    store: Store,
+    unit_path: str,
+    unit_id: int,
+    unit_name: str,
+    by: str,
+    candidate_id: int | None = None,
 ) -> Job:
-    """Queue the re-evaluation of every candidate in the unit's subtree."""
+    """Queue the re-evaluation of every candidate in the unit's subtree (or only
+    ``candidate_id``, who is in it), with progress."""
     tenant_id = require_tenant()
-    total = await Candidate.count().where(
-        in_tenant(Candidate), Candidate.unit_path.like(f"{unit_path}%")
-    )
+    total = await Candidate.count().where(*reevaluation_scope(unit_path, candidate_id))
     job = Job(
         id=secrets.token_urlsafe(12),
         tenant_id=tenant_id,
         unit_id=unit_id,
         unit_name=unit_name,
         started_by=by,
+        candidate_id=candidate_id,
         total=total,
         started_at=dt.datetime.now(dt.UTC),
     )
     use_store(store)
     await save_job(store, job)
-    await enqueue("reevaluate_unit", tenant_id, job_id=job.id, unit_path=unit_path)
+    await enqueue(
+        "reevaluate_unit", tenant_id, job_id=job.id, unit_path=unit_path, candidate_id=candidate_id
+    )
     return job
 
 
