@@ -14,6 +14,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("nguon.rules.cli", "rules"),
     ("nguon.plugins_builtin.webhooks.cli", "webhooks"),
     ("nguon.plugins_builtin.reminders.cli", "reminders"),
+    ("nguon.accounts.cli", "users"),
+    ("nguon.key_rotation.cli", "secrets"),
 )
 
 

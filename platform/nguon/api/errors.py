@@ -26,7 +26,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from nguon.api.auth import LoginRequired
+from nguon.api.auth import LoginRequired, PasswordChangeRequired
 from nguon.api.outages import RETRY_AFTER_SECONDS, Outage, outage_message, outage_of
 from nguon.api.tenant import TenantMerged
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -158,6 +158,13 @@ def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Respo
     return Redirect(path=f"/t/{tenant.slug}/login?next={quote(request.url.path)}")
 
 
+def password_change_required(
+    request: Request[Any, Any, Any], exc: PasswordChangeRequired
+) -> Response[Any]:
+    tenant = request.scope["state"]["nguon_tenant"]
+    return Redirect(path=f"/t/{tenant.slug}/account/password")
+
+
 class MergedBody(msgspec.Struct):
     status_code: int
     detail: str
@@ -242,6 +249,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     LoginRequired: login_required,
+    PasswordChangeRequired: password_change_required,
     TenantMerged: tenant_merged,
     NoVersionInForce: no_version_in_force,
     Exception: unexpected_error,
