@@ -24,6 +24,9 @@ class Settings(msgspec.Struct, frozen=True):
     """Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)."""
     event_relay_seconds: int = 15
     """How often a server process dispatches pipeline events left undispatched."""
+    previous_secret_key: str | None = None
+    """``NGUON_SECRET_KEY_PREVIOUS`` while a key rotation is under way: still opens and
+    verifies what the old key made (``nguon secrets rotate``)."""
 
 
 def load_settings() -> Settings:
@@ -38,6 +41,7 @@ def load_settings() -> Settings:
         rendered_pages=_count("NGUON_RENDERED_PAGES", 256),
         trusted_proxies=_networks("NGUON_TRUSTED_PROXIES"),
         event_relay_seconds=max(_count("NGUON_EVENT_RELAY_SECONDS", 15), 1),
+        previous_secret_key=os.environ.get("NGUON_SECRET_KEY_PREVIOUS", "").strip() or None,
     )
 
 
