@@ -401,6 +401,8 @@ async def revoke_role(access: Access, user_id: int, membership_id: int) -> UserO
     user = await _visible_user(access, prefixes, user_id)
     membership = next((m for m in user.memberships if m.id == membership_id), None)
     if membership is None:
+        if await _ended_membership(prefixes, user_id, membership_id):
+            return user  # ended already: ending it again changes nothing
         raise NotFound("membership")
     held = access.role_on(membership.unit_path)
     if not _administers(prefixes, membership.unit_path) or held is None:
@@ -431,6 +433,23 @@ async def revoke_role(access: Access, user_id: int, membership_id: int) -> UserO
         after={"valid_to": yesterday},
     )
     return await _visible_user(access, prefixes, user_id)
+
+
+async def _ended_membership(prefixes: list[str], user_id: int, membership_id: int) -> bool:
+    """Whether ``membership_id`` is a role of this user, in the caller's subtrees, that
+    ended before today."""
+    row = await (
+        Membership.select(Membership.unit.path.as_alias("unit_path"), Membership.valid_to)
+        .where(in_tenant(Membership), Membership.id == membership_id, Membership.user == user_id)
+        .first()
+        .run()
+    )
+    return (
+        row is not None
+        and row["valid_to"] is not None
+        and row["valid_to"] < dt.date.today()
+        and _administers(prefixes, row["unit_path"])
+    )
 
 
 async def reset_password(access: Access, user_id: int) -> OneTimePassword:

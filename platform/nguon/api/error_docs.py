@@ -44,7 +44,7 @@ def document_error_responses(app: Litestar) -> None:
             errors = dict(_ANY) if tenant else {503: _ANY[503]}
             if tenant and handler.http_methods & {"POST", "PUT", "PATCH", "DELETE"}:
                 errors |= _WRITES
-            if route.path.endswith("/auth/token"):
+            if route.path.endswith(("/auth/token", "/account/password")):
                 errors |= _SIGN_IN
             responses = {status: _spec(text) for status, text in errors.items()}
             if tenant:
