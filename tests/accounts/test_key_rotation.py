@@ -12,12 +12,13 @@ import pytest
 
 from nguon.accounts.permissions import Access, user_access
 from nguon.accounts.tokens import TokenSigner
-from nguon.crypto import _fernet, _lookup_key, key_id
+from nguon.crypto import _fernet, _lookup_key, key_id, seal_setting, unseal_setting
 from nguon.errors import Conflict
 from nguon.key_rotation.rotate import TenantProgress, rotate_tenant
 from nguon.people.schemas import CandidateCreate
 from nguon.people.service import create_candidate, get_candidate
 from nguon.people.tables import Candidate
+from nguon.plugin_admin.tables import TenantPlugin
 from nguon.settings import Settings
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
@@ -226,3 +227,36 @@ async def test_a_portal_session_outlives_the_rotation_and_its_forms_keep_working
             f"/t/{world.slug}/logout", data={"_csrf_token": csrf_token_in(home.text)}
         )
         assert out.status_code == 303
+
+
+async def test_plugin_secrets_are_resealed_under_the_new_key(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_keys(monkeypatch, OLD_KEY, None)
+    world = await build_world(db, "rotate-plugin")
+    with db.as_owner(), tenant_context(world.tenant_id):
+        sealed = seal_setting("chữ-ký-bí-mật")
+        await TenantPlugin.insert(
+            TenantPlugin(
+                tenant_id=world.tenant_id,
+                name="webhooks",
+                enabled=True,
+                config={"url": "https://example.org/hook", "secret": sealed},
+            )
+        ).run()
+        _use_keys(monkeypatch, NEW_KEY, OLD_KEY)
+        report = await rotate_tenant(world.tenant_id, world.slug, 10)
+        assert report.plugin_secrets == 1
+        again = await rotate_tenant(world.tenant_id, world.slug, 10)
+        assert again.plugin_secrets == 0
+        _use_keys(monkeypatch, NEW_KEY, None)
+        row = (
+            await TenantPlugin.select(TenantPlugin.config)
+            .where(in_tenant(TenantPlugin), TenantPlugin.name == "webhooks")
+            .first()
+        )
+    assert row is not None
+    stored = row["config"]
+    config = stored if isinstance(stored, dict) else msgspec.json.decode(stored)
+    assert config["secret"] != sealed and unseal_setting(config["secret"]) == "chữ-ký-bí-mật"
+    assert config["url"] == "https://example.org/hook"
