@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -21,6 +22,7 @@ from piccolo.engine.base import Engine
 
 from nguon.accounts.routes import LOGIN_ATTEMPTS_STORE
 from nguon.accounts.tokens import TokenSigner
+from nguon.api.csrf_renewal import StaleCsrfCookie
 from nguon.api.edge import EdgeLimits
 from nguon.api.error_docs import document_error_responses
 from nguon.api.errors import EXCEPTION_HANDLERS
@@ -152,6 +154,7 @@ def create_app(
             prometheus_config().middleware,
             *trusted_proxy_middleware(settings.trusted_proxies),
             EdgeLimits(),
+            DefineMiddleware(StaleCsrfCookie, cookie_name=csrf.cookie_name, secret=csrf.secret),
             TenantFromPathMiddleware,
             sessions.middleware,
             DropEmptySessionMiddleware,
@@ -172,7 +175,7 @@ def create_app(
         state=State(
             {
                 "tenant_cache": TenantCache(),
-                "token_signer": TokenSigner(settings.secret_key),
+                "token_signer": TokenSigner(settings.secret_key, settings.previous_secret_key),
                 "rendered_pages": BoundedCache[str](settings.rendered_pages),
                 "rendered_people": BoundedCache[PeopleHtml](settings.rendered_pages),
                 "rendering": SingleFlight(),

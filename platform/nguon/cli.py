@@ -19,6 +19,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("nguon.jobs.cli", "worker"),
     ("nguon.serve.cli", "serve"),
     ("nguon.serve.cli", "check"),
+    ("nguon.accounts.cli", "users"),
+    ("nguon.key_rotation.cli", "secrets"),
 )
 
 

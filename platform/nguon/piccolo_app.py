@@ -6,7 +6,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from nguon.accounts.tables import User
+from nguon.accounts.tables import SignIn, User
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
@@ -59,6 +59,7 @@ TABLES = [
     CandidateMove,
     ListExclusion,
     PipelineEvent,
+    SignIn,
 ]
 
 APP_CONFIG = AppConfig(

@@ -30,6 +30,9 @@ class Settings(msgspec.Struct, frozen=True):
     """Client addresses or networks that read ``/metrics`` without a token."""
     access_log: bool = True
     """One ``nguon.access`` log line per request (``NGUON_ACCESS_LOG=0`` turns it off)."""
+    previous_secret_key: str | None = None
+    """``NGUON_SECRET_KEY_PREVIOUS`` while a key rotation is under way: still opens and
+    verifies what the old key made (``nguon secrets rotate``)."""
 
 
 def load_settings() -> Settings:
@@ -48,6 +51,7 @@ def load_settings() -> Settings:
         metrics_allow=_networks("NGUON_METRICS_ALLOW"),
         access_log=os.environ.get("NGUON_ACCESS_LOG", "1").strip().lower()
         not in {"0", "false", "no", "off"},
+        previous_secret_key=os.environ.get("NGUON_SECRET_KEY_PREVIOUS", "").strip() or None,
     )
 
 

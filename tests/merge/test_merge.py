@@ -38,14 +38,15 @@ async def test_the_merge_moves_every_row_of_every_tenant_table_with_its_id(
     db: Database, provinces: Provinces
 ) -> None:
     p = provinces
+    # Signing in writes a row (the sign-in log): read the list before counting rows.
+    async with serving(db) as client:
+        list_before = await list_detail(client, p.source.slug, "tb.cell", p.source.list_id)
+    assert list_before["list"]["receiver_unit_name"] == "Đảng ủy xã Song An"
     source_before = await tenant_state(db, p.source.tenant_id)
     target_before = await tenant_state(db, p.target.tenant_id)
     third_before = await tenant_state(db, p.third.tenant_id)
     empty = [table for table, state in source_before.items() if state.count == 0]
     assert not empty, f"give the source rows of {empty} in tests/merge/conftest.py"
-    async with serving(db) as client:
-        list_before = await list_detail(client, p.source.slug, "tb.cell", p.source.list_id)
-    assert list_before["list"]["receiver_unit_name"] == "Đảng ủy xã Song An"
 
     report = await merge_as_owner(db, p)
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from litestar.routes import HTTPRoute
 
-from nguon.org.tables import OrgUnit
+from nguon.org.tables import Membership, OrgUnit
 from nguon.pipeline.tables import CourseEnrolment, HelperAssignment
 from nguon.portal.jobs import JOBS_STORE, start_reevaluation, wait_for_jobs
 from nguon.tenancy.context import tenant_context
-from nguon.tenancy.scoped import switch_tenant_in_transaction
+from nguon.tenancy.scoped import in_tenant, switch_tenant_in_transaction
 from tests.conftest import Database
 from tests.http.conftest import (
     AppClient,
@@ -57,7 +57,16 @@ async def _seed_people(client: AppClient, world: World, name: str) -> dict[str, 
             client.app.stores.get(JOBS_STORE), "", world.units["cell_x"], "", "admin"
         )
     await wait_for_jobs()
+    managed = world.users["cell_y_editor"]
+    with tenant_context(world.tenant_id):
+        role = await (
+            Membership.select(Membership.id)
+            .where(in_tenant(Membership), Membership.user == managed)
+            .first()
+        )
     return {
+        "user_id": managed,
+        "membership_id": role["id"],
         "unit_id": world.units["cell_x"],
         "candidate_id": candidate.json()["id"],
         "member_id": member.json()["id"],
@@ -151,6 +160,10 @@ _BODIES: dict[str, Any] = {
         "on": dt.date.today().isoformat(),
         "reason": "other",
         "note": "Bị sửa trộm",
+    },
+    "/admin/users/{user_id:int}/memberships": lambda ids: {
+        "unit_id": ids["unit_id"],
+        "role": "viewer",
     },
     "/plans/{unit_id:int}/{year:int}": lambda ids: {
         "version": 1,

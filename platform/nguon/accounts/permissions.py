@@ -47,6 +47,8 @@ class Access(msgspec.Struct, frozen=True):
     grants: tuple[Grant, ...]
     valid_since_ms: int = 0
     """Sessions and tokens issued before this (ms since the epoch) are void."""
+    must_change_password: bool = False
+    """An administrator reset the password: nothing but changing it is allowed."""
 
     def role_on(self, path: str) -> Role | None:
         """The strongest role covering the unit with this path, or None."""
@@ -132,12 +134,12 @@ _USER_ACCESS_SQL = (
     _GRANTED_CTE
     + """
 SELECT u.id, u.username, u.full_name, u.is_active, u.credentials_changed_at,
-    g.role, g.unit, g.path
+    u.must_change_password, g.role, g.unit, g.path
 FROM app_user AS u LEFT JOIN granted AS g ON 1 = 1
 WHERE u.tenant_id = {} AND u.id = {}
 UNION ALL
 SELECT u.id, u.username, u.full_name, u.is_active, u.credentials_changed_at,
-    'viewer', p.id, p.path
+    u.must_change_password, 'viewer', p.id, p.path
 FROM app_user AS u JOIN taken_over AS t ON 1 = 1
 JOIN org_unit AS p ON p.id = t.unit AND p.tenant_id = {}
 WHERE u.tenant_id = {} AND u.id = {}
@@ -172,6 +174,7 @@ async def user_access(user_id: int) -> Access | None:
         full_name=first["full_name"],
         grants=_grants((row["role"], row["unit"], row["path"]) for row in rows),
         valid_since_ms=epoch_ms(first["credentials_changed_at"]),
+        must_change_password=bool(first["must_change_password"]),
     )
 
 

@@ -7,12 +7,14 @@ import logging
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_429_TOO_MANY_REQUESTS
 
+from nguon.accounts.admin import record_sign_in
+from nguon.accounts.admin_schemas import PasswordChange
 from nguon.accounts.permissions import Access
 from nguon.accounts.schemas import LoginForm, PasswordForm, TokenRequest, TokenResponse
 from nguon.accounts.service import (
@@ -24,11 +26,18 @@ from nguon.accounts.service import (
 )
 from nguon.accounts.throttle import LockedOut, LoginGuard
 from nguon.accounts.tokens import TokenSigner
-from nguon.api.auth import SESSION_SIGNED_IN, SESSION_TENANT, SESSION_USER
+from nguon.api.auth import (
+    SESSION_SIGNED_IN,
+    SESSION_TENANT,
+    SESSION_USER,
+    api_access_for_password_change,
+    portal_access_for_password_change,
+)
 from nguon.api.session_rotation import rotate_session_id
 from nguon.api.tenant import tenant_of
 from nguon.api.transaction import atomic
 from nguon.clock import now_ms
+from nguon.errors import InvalidInput
 from nguon.portal.wording import vietnamese
 
 logger = logging.getLogger("nguon.accounts")
@@ -60,8 +69,10 @@ class WrongPassword(Exception):
         return f"{LOGIN_FAILED_MESSAGE} {LockedOut(self.locked_until).message}"
 
 
-async def sign_in(request: Request[Any, Any, Any], username: str, password: str) -> SignedInUser:
-    """Check the rate limits and lock-out, then the password.
+async def sign_in(
+    request: Request[Any, Any, Any], username: str, password: str, channel: str = "portal"
+) -> SignedInUser:
+    """Check the rate limits and lock-out, then the password; log the attempt.
 
     Raises ``LockedOut`` when refused without checking the password,
     ``WrongPassword`` for a wrong password (saying so when it starts a lock-out).
@@ -69,9 +80,15 @@ async def sign_in(request: Request[Any, Any, Any], username: str, password: str)
     tenant_id = tenant_of(request.scope).id
     address = client_address(request)
     guard = login_guard(request)
-    await guard.before_attempt(tenant_id, address, username)
+    try:
+        await guard.before_attempt(tenant_id, address, username)
+    except LockedOut:
+        async with atomic():
+            await record_sign_in(username, address, channel, "locked")
+        raise
     async with atomic():
         user = await authenticate(username, password)
+        await record_sign_in(username, address, channel, "failed" if user is None else "succeeded")
     if user is None:
         raise WrongPassword(await guard.failed(tenant_id, address, username))
     await guard.succeeded(tenant_id, address, username)
@@ -85,7 +102,7 @@ async def issue_token(
     request: Request[Any, Any, Any], data: JSONBody[TokenRequest]
 ) -> TokenResponse:
     try:
-        user = await sign_in(request, data.username, data.password)
+        user = await sign_in(request, data.username, data.password, channel="api")
     except LockedOut as refused:
         raise TooManyRequestsException(
             refused.message, headers={"Retry-After": str(refused.retry_after)}
@@ -192,12 +209,21 @@ def _password_page(
             "errors": errors or {},
             "done": done,
             "min_length": MIN_PASSWORD_LENGTH,
+            "must_change": access.must_change_password and not done,
         },
         status_code=status,
     )
 
 
-@get("/account/password", summary="Change one's password", include_in_schema=False)
+_PASSWORD_CHANGE_ACCESS = {"access": Provide(portal_access_for_password_change)}
+
+
+@get(
+    "/account/password",
+    summary="Change one's password",
+    include_in_schema=False,
+    dependencies=_PASSWORD_CHANGE_ACCESS,
+)
 async def password_page(
     request: Request[Any, Any, Any], access: NamedDependency[Access]
 ) -> Template:
@@ -209,6 +235,7 @@ async def password_page(
     summary="Change one's password",
     include_in_schema=False,
     status_code=HTTP_200_OK,
+    dependencies=_PASSWORD_CHANGE_ACCESS,
 )
 async def password_submit(
     request: Request[Any, Any, Any],
@@ -242,3 +269,44 @@ async def password_submit(
     # Every other session and token of the user is void now; this one starts afresh.
     start_session(request, access.user_id)
     return _password_page(request, access, done=True)
+
+
+@post(
+    "/account/password",
+    summary="Change one's own password (also after an administrator's reset)",
+    status_code=HTTP_200_OK,
+    dependencies={"access": Provide(api_access_for_password_change)},
+)
+async def change_own_password(
+    request: Request[Any, Any, Any],
+    access: NamedDependency[Access],
+    data: JSONBody[PasswordChange],
+) -> TokenResponse:
+    """Every earlier token and session ends; the answer carries a new token."""
+    tenant_id = tenant_of(request.scope).id
+    guard = login_guard(request)
+    try:
+        await guard.before_attempt(tenant_id, client_address(request), access.username)
+    except LockedOut as refused:
+        raise TooManyRequestsException(
+            refused.message, headers={"Retry-After": str(refused.retry_after)}
+        ) from None
+    async with atomic():
+        errors = await change_password(
+            access, data.current_password, data.new_password, data.new_password
+        )
+    if "current_password" in errors:
+        await guard.failed(tenant_id, client_address(request), access.username)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise InvalidInput(f"{message} / {PASSWORD_ERRORS_EN[field]}: {field}", field=field)
+    signer: TokenSigner = request.app.state.token_signer
+    token, expires = signer.issue(access.user_id, tenant_id)
+    return TokenResponse(access_token=token, expires_at=expires)
+
+
+PASSWORD_ERRORS_EN = {
+    "current_password": "The current password is wrong",
+    "new_password": "The new password is not acceptable",
+    "confirm_password": "The passwords differ",
+}

@@ -97,6 +97,7 @@ async def change_password(access: Access, current: str, new: str, confirm: str) 
             {
                 User.password_hash: hash_password(new),
                 User.credentials_changed_at: dt.datetime.now(dt.UTC),
+                User.must_change_password: False,
             }
         )
         .where(in_tenant(User), User.id == user.id)

@@ -1,7 +1,8 @@
 """Bearer tokens for the JSON API: a payload naming user, tenant and expiry, HMAC-signed.
 
 Format: ``base64url(json payload) "." base64url(HMAC-SHA256(key, payload))`` with the
-key derived from NGUON_SECRET_KEY for the purpose ``api-token``.
+key derived from NGUON_SECRET_KEY for the purpose ``api-token`` (or, during a key
+rotation, from NGUON_SECRET_KEY_PREVIOUS).
 """
 
 from __future__ import annotations
@@ -39,11 +40,17 @@ def _b64decode(text: str) -> bytes:
 
 
 class TokenSigner:
-    def __init__(self, secret_key: str) -> None:
-        self._key = derive_key("api-token", secret_key)
+    """Signs with ``secret_key``; also accepts tokens signed with ``previous_key`` (the key
+    being rotated out, ``NGUON_SECRET_KEY_PREVIOUS``) until they expire."""
 
-    def _signature(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()
+    def __init__(self, secret_key: str, previous_key: str | None = None) -> None:
+        self._key = derive_key("api-token", secret_key)
+        self._accepted = [self._key]
+        if previous_key and previous_key != secret_key:
+            self._accepted.append(derive_key("api-token", previous_key))
+
+    def _signature(self, payload: bytes, key: bytes | None = None) -> bytes:
+        return hmac.new(key or self._key, payload, hashlib.sha256).digest()
 
     def issue(
         self, user_id: int, tenant_id: int, lifetime: dt.timedelta = DEFAULT_LIFETIME
@@ -66,7 +73,9 @@ class TokenSigner:
             signature = _b64decode(encoded_signature)
         except ValueError as error:
             raise InvalidToken("malformed token") from error
-        if not hmac.compare_digest(signature, self._signature(payload)):
+        if not any(
+            hmac.compare_digest(signature, self._signature(payload, key)) for key in self._accepted
+        ):
             raise InvalidToken("bad signature")
         try:
             claims = msgspec.json.decode(payload, type=TokenClaims)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from nguon.accounts.permissions import Access, user_access
 from nguon.accounts.tokens import InvalidToken, TokenSigner
@@ -24,11 +24,30 @@ SESSION_SIGNED_IN = "signed_in_ms"
 """When the session was signed in: it is void if the password changed since."""
 
 
+MUST_CHANGE_PASSWORD_MESSAGE = (
+    "Mật khẩu của bạn đã được quản trị viên đặt lại: hãy đổi mật khẩu trước "
+    "(POST /api/v1/account/password). / Your password was reset by an administrator: "
+    "change it first (POST /api/v1/account/password)."
+)
+
+
 class LoginRequired(Exception):
     """A portal page was asked for without a valid session of this tenant."""
 
 
+class PasswordChangeRequired(Exception):
+    """A portal page was asked for by a user who must first replace a one-time password."""
+
+
 async def api_access(request: Request[Any, Any, Any]) -> Access:
+    access = await api_access_for_password_change(request)
+    if access.must_change_password:
+        raise PermissionDeniedException(MUST_CHANGE_PASSWORD_MESSAGE)
+    return access
+
+
+async def api_access_for_password_change(request: Request[Any, Any, Any]) -> Access:
+    """The caller, even one who must change a one-time password (only to change it)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -47,6 +66,14 @@ async def api_access(request: Request[Any, Any, Any]) -> Access:
 
 
 async def portal_access(request: Request[Any, Any, Any]) -> Access:
+    access = await portal_access_for_password_change(request)
+    if access.must_change_password:
+        raise PasswordChangeRequired
+    return access
+
+
+async def portal_access_for_password_change(request: Request[Any, Any, Any]) -> Access:
+    """The signed-in user, even one who must change a one-time password (only to change it)."""
     session = request.session if "session" in request.scope else {}
     user_id = session.get(SESSION_USER)
     if not isinstance(user_id, int) or session.get(SESSION_TENANT) != tenant_of(request.scope).id:

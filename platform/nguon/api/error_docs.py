@@ -23,7 +23,10 @@ from litestar.routes import HTTPRoute
 from nguon.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, Problem
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-THROTTLED_PATHS: list[re.Pattern[str]] = [re.compile(r"/auth/token$")]
+THROTTLED_PATHS: list[re.Pattern[str]] = [
+    re.compile(r"/auth/token$"),
+    re.compile(r"/account/password$"),
+]
 """Operations with a throttle of their own (429); others may append theirs."""
 
 

@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
-from nguon.api.auth import LoginRequired
+from nguon.api.auth import LoginRequired, PasswordChangeRequired
 from nguon.api.field_problems import describe, path_in_message, problem, problems_in
 from nguon.api.outages import RETRY_AFTER_SECONDS, Outage, outage_message, outage_of
 from nguon.api.problem_text import has_vietnamese, split_message, vietnamese_labels
@@ -335,6 +335,13 @@ def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Respo
     return Redirect(path=f"/t/{tenant.slug}/login?next={quote(request.url.path)}")
 
 
+def password_change_required(
+    request: Request[Any, Any, Any], exc: PasswordChangeRequired
+) -> Response[Any]:
+    tenant = request.scope["state"]["nguon_tenant"]
+    return Redirect(path=f"/t/{tenant.slug}/account/password")
+
+
 def tenant_merged(request: Request[Any, Any, Any], exc: TenantMerged) -> Response[Any]:
     old, new = exc.tenant, exc.into
     merged_on = old.merged_on.isoformat() if old.merged_on else ""
@@ -405,6 +412,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     LoginRequired: login_required,
+    PasswordChangeRequired: password_change_required,
     TenantMerged: tenant_merged,
     NoVersionInForce: no_version_in_force,
     Exception: unexpected_error,

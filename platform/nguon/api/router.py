@@ -5,7 +5,9 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
+from nguon.accounts.admin_routes import UserAdminController
 from nguon.accounts.routes import (
+    change_own_password,
     issue_token,
     login_page,
     login_submit,
@@ -39,6 +41,7 @@ from nguon.portal.lists import ROUTES as LIST_PAGES
 from nguon.portal.members import ROUTES as MEMBER_PAGES
 from nguon.portal.plans import ROUTES as PLAN_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
+from nguon.portal.users import ROUTES as USER_PAGES
 from nguon.reports.routes import FIGURE_HANDLERS
 
 API_PREFIX = V1
@@ -68,6 +71,8 @@ def api_router(version: str = V2) -> Router:
             PluginAdminController,
             webhook_deliveries,
             *READ_HANDLERS,
+            UserAdminController,
+            change_own_password,
         ],
         dependencies={"access": Provide(api_access)},
         middleware=[V2Vocabulary] if version == V2 else [V1Deprecation],
@@ -99,6 +104,7 @@ def portal_router() -> Router:
             *COURSE_PAGES,
             *HELPER_PAGES,
             *MEMBER_PAGES,
+            *USER_PAGES,
         ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,

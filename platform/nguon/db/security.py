@@ -17,7 +17,7 @@ import msgspec
 
 from nguon.db.engine import postgres_config
 
-APPEND_ONLY_TABLES = ("audit_event",)
+APPEND_ONLY_TABLES = ("audit_event", "sign_in")
 READ_ONLY_TABLES = ("tenant", "migration")
 TENANT_MATCH = "tenant_id = NULLIF(current_setting('nguon.tenant_id', true), '')::integer"
 MERGE_SOURCE_MATCH = "tenant_id = NULLIF(current_setting('nguon.merge_source', true), '')::integer"

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from nguon.crypto import encrypt_national_id, national_id_lookup_hash
+from nguon.crypto import current_key_id, encrypt_national_id, national_id_lookup_hash
 from nguon.db.binding import current_engine
 from nguon.demo.names import full_name
 from nguon.org.tables import OrgUnit
@@ -204,6 +204,7 @@ def candidate_row(
         "stage": stage,
         "national_id_encrypted": None if national_id is None else encrypt_national_id(national_id),
         "national_id_hash": None if national_id is None else national_id_lookup_hash(national_id),
+        "national_id_key": None if national_id is None else current_key_id(),
     }
 
 

@@ -17,7 +17,13 @@ from cryptography.fernet import InvalidToken
 
 from nguon.accounts.permissions import READ, WRITE, Access, visible_row
 from nguon.audit.service import Actor, changed_fields, record_event
-from nguon.crypto import decrypt_national_id, encrypt_national_id, national_id_lookup_hash
+from nguon.crypto import (
+    current_key_id,
+    decrypt_national_id,
+    encrypt_national_id,
+    national_id_lookup_hash,
+    national_id_lookup_hashes,
+)
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import in_force_on
@@ -178,9 +184,11 @@ async def _candidate_row(access: Access, candidate_id: int) -> dict[str, Any]:
     return await visible_row(access, Candidate, Candidate.unit_path, candidate_id, "candidate")
 
 
-async def _ensure_national_id_free(national_id_hash: str, except_id: int | None = None) -> None:
+async def _ensure_national_id_free(national_id: str, except_id: int | None = None) -> None:
+    """Refuse a number already recorded, whichever key (during a rotation) it is under."""
     query = Candidate.select(Candidate.id).where(
-        in_tenant(Candidate), Candidate.national_id_hash == national_id_hash
+        in_tenant(Candidate),
+        Candidate.national_id_hash.is_in(national_id_lookup_hashes(national_id)),
     )
     if except_id is not None:
         query = query.where(Candidate.id != except_id)
@@ -206,7 +214,8 @@ async def create_candidate(access: Access, data: CandidateCreate) -> CandidateOu
         national_id = _clean_national_id(national_id)
         values["national_id_hash"] = national_id_lookup_hash(national_id)
         values["national_id_encrypted"] = encrypt_national_id(national_id)
-        await _ensure_national_id_free(values["national_id_hash"])
+        values["national_id_key"] = current_key_id()
+        await _ensure_national_id_free(national_id)
     candidate = Candidate(
         tenant_id=require_tenant(),
         unit=unit["id"],
@@ -248,13 +257,15 @@ async def update_candidate(
         if national_id is None:
             values["national_id_hash"] = None
             values["national_id_encrypted"] = None
+            values["national_id_key"] = None
         else:
             national_id = _clean_national_id(national_id)
             lookup = national_id_lookup_hash(national_id)
             if lookup != current["national_id_hash"]:
-                await _ensure_national_id_free(lookup, except_id=candidate_id)
+                await _ensure_national_id_free(national_id, except_id=candidate_id)
                 values["national_id_hash"] = lookup
                 values["national_id_encrypted"] = encrypt_national_id(national_id)
+                values["national_id_key"] = current_key_id()
     for field, value in changes.items():
         values[field] = nfc(value) if field in _TEXT_FIELDS else value
     if "full_name" in values:

@@ -36,6 +36,8 @@ class Candidate(Table, tablename="candidate"):
     stage = Varchar(length=32, default="surveyed")
     national_id_encrypted = Text(null=True, default=None)
     national_id_hash = Varchar(length=64, null=True, default=None, index=True)
+    national_id_key = Varchar(length=16, null=True, default=None)
+    """The key (``nguon.crypto.key_id``) the number was encrypted and hashed under."""
     notes = Text(default="")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())

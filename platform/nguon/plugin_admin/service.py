@@ -18,7 +18,7 @@ import msgspec
 
 from nguon.accounts.permissions import WHOLE_TENANT, Access
 from nguon.audit.service import Actor, record_event
-from nguon.crypto import seal_setting, unseal_setting
+from nguon.crypto import seal_setting, sealed_under_current_key, unseal_setting
 from nguon.errors import Forbidden, InvalidInput, NotFound
 from nguon.plugin_admin.tables import TenantPlugin
 from nguon.plugins import (
@@ -216,3 +216,19 @@ async def apply_setting(tenant_id: int, name: str, enabled: bool, config: dict[s
         return False
     await save_setting(tenant_id, name, enabled, config, row)
     return True
+
+
+def resealed(config: Any) -> tuple[Any, bool]:
+    """``config`` with every secret sealed under the current key; whether any changed
+    (``nguon secrets rotate``)."""
+    changed = False
+
+    def reseal(value: str) -> str:
+        nonlocal changed
+        if sealed_under_current_key(value):
+            return value
+        changed = True
+        return seal_setting(unseal_setting(value))
+
+    parsed = json.loads(config) if isinstance(config, str) else dict(config or {})
+    return _secrets(parsed, reseal), changed
