@@ -30,13 +30,26 @@ def migrate(verbose: bool) -> None:
 
 @db.command()
 @click.option(
-    "--admin-url", required=True, help="A superuser URL: postgresql://postgres@127.0.0.1/postgres"
+    "--admin-url",
+    required=True,
+    envvar="NGUON_ADMIN_URL",
+    help="A superuser URL: postgresql://postgres@127.0.0.1/postgres (or NGUON_ADMIN_URL)",
 )
 @click.option("--database", default="nguon", show_default=True)
 @click.option("--owner-role", default="nguon_owner", show_default=True)
 @click.option("--app-role", default="nguon_app", show_default=True)
-@click.option("--owner-password", default=None, help="Password for the owner role.")
-@click.option("--app-password", default=None, help="Password for the app role.")
+@click.option(
+    "--owner-password",
+    default=None,
+    envvar="NGUON_OWNER_PASSWORD",
+    help="Password for the owner role (or NGUON_OWNER_PASSWORD).",
+)
+@click.option(
+    "--app-password",
+    default=None,
+    envvar="NGUON_APP_PASSWORD",
+    help="Password for the app role (or NGUON_APP_PASSWORD).",
+)
 def setup(
     admin_url: str,
     database: str,
