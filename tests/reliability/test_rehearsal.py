@@ -55,10 +55,10 @@ SECRET = "rehearsal-secret-key-0123456789-abcdefghij"
 PASSWORD = "mật-khẩu-diễn-tập-2025"
 SLUG = "dientap"
 WEB_PROCESSES = 3
-WRITERS = 4
+WRITERS = 6
 LOAD_SECONDS = 16.0
 KILL_AT = 7.0
-PEOPLE_TO_REEVALUATE = 150
+PEOPLE_TO_REEVALUATE = 400
 
 MANIFEST = """\
 slug = "dientap"
@@ -382,7 +382,9 @@ async def test_rehearsal_kill_9_one_web_process_and_the_worker(deployment: Deplo
     )
     kill_offset = await killer
     killed_at = started + kill_offset
+    ended = time.monotonic()
     outcomes = await asyncio.gather(*(_job_outcome(users[0], job, 20) for job in load.jobs))
+    jobs_drained = time.monotonic() - ended
     for user in users:
         cookie, working = load.sessions[user.username]
         still = await user.request("read", "GET", f"/t/{SLUG}/")
@@ -424,6 +426,7 @@ async def test_rehearsal_kill_9_one_web_process_and_the_worker(deployment: Deplo
         "lost writes": str(len(lost_creates) + len(lost_edits)),
         "sessions kept": f"{sum(kept for _, kept in load.sessions.values())}/{len(users)}",
         "jobs finished": f"{outcomes.count('done')}/{len(load.jobs)}"
+        + f", the last {jobs_drained:.1f} s after the load"
         + (f" (procrastinate: {queue})" if queue is not None else ""),
     }
     print("\n" + _figures_table(figures))
