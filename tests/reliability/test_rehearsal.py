@@ -1,7 +1,7 @@
 """A scaled-out deployment rehearsed on this machine with native processes.
 
 HAProxy (Debian's, with ``infra/haproxy.cfg``) in front of three web processes, a job
-worker, Postgres (a fresh database and roles made by ``nguon db setup``/``migrate``) and
+worker, Postgres (a fresh database and roles, as ``nguon db setup`` and ``migrate`` make them) and
 Redis (sessions shared). Signed-in portal users read, create and edit candidates and ask
 for unit re-evaluations for a while; mid-way one web process and the worker are killed with
 SIGKILL and a new worker is started. What a user relies on:
@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -30,6 +31,8 @@ import pytest
 
 from nguon.accounts.passwords import hash_password
 from nguon.db.engine import postgres_config
+from nguon.db.migrate import migrate
+from nguon.db.security import RoleNames, setup_database
 from tests.conftest import ADMIN_URL, IN_CI, REDIS_URL, TEST_DATABASE, role_url
 from tests.plugins.receiver import free_port
 from tests.reliability.rehearsal import (
@@ -181,9 +184,9 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
         await admin.close()
     deployed = Deployment(tmp_path)
     began = time.monotonic()
-    env = {**deployed.env, "NGUON_ADMIN_URL": ADMIN_URL}
-    _nguon("db", "setup", "--database", DATABASE, "--owner-role", OWNER, "--app-role", APP, env=env)
-    _nguon("db", "migrate", env=deployed.env)
+    # What `nguon db setup` and `nguon db migrate` do, without two more processes to start.
+    await setup_database(ADMIN_URL, DATABASE, RoleNames(owner=OWNER, app=APP))
+    await migrate(deployed.owner_url, RoleNames(owner=OWNER, app=APP))
     manifest = tmp_path / "dientap.toml"
     manifest.write_text(_manifest())
     _nguon("tenant", "onboard", str(manifest), env=deployed.env)
@@ -370,6 +373,18 @@ async def _jobs_running() -> int | None:
     return None if counts is None else counts.get("doing", 0)
 
 
+_HTTPLOG = re.compile(r' \d+/\d+/\d+/\d+/(\+?)(\d+) \d+/\d+ "(\w+) ')
+
+
+def _retried(log: Path) -> list[str]:
+    """The methods of the requests HAProxy sent again (its log's retries field)."""
+    return [
+        method
+        for redispatched, retries, method in _HTTPLOG.findall(log.read_text(errors="replace"))
+        if redispatched or int(retries)
+    ]
+
+
 def _figures_table(figures: dict[str, str]) -> str:
     width = max(len(k) for k in figures)
     lines = [f"{key:<{width}}  {value}" for key, value in figures.items()]
@@ -430,6 +445,7 @@ async def test_rehearsal_kill_9_one_web_process_and_the_worker(deployment: Deplo
     served_after = sorted({r.server or "?" for r in after_kill})
     edits_acknowledged = sum(ok for sent in load.edited.values() for _, ok in sent)
     queue = await _procrastinate_counts()
+    retried = _retried(deployment.folder / "px.log")
     worker = "nguon worker" if worker_command() else "in the web process (no worker yet)"
 
     figures = {
@@ -443,7 +459,9 @@ async def test_rehearsal_kill_9_one_web_process_and_the_worker(deployment: Deplo
         "wall time": f"set-up {deployment.setup_seconds:.0f} s, load {LOAD_SECONDS:.0f} s, "
         f"jobs drained {jobs_drained:.0f} s",
         "in flight at the kill": str(sum(r.in_flight_at(killed_at) for r in load.requests)),
-        "failed requests": f"{len(failed)} (all in flight on web0 at the kill: "
+        "retried by HAProxy": f"{len(retried)} ({', '.join(sorted(set(retried))) or '-'})",
+        "failed requests": f"{len(failed)} ({', '.join(r.kind for r in failed) or '-'}; "
+        "all in flight on web0 at the kill: "
         f"{'yes' if not failed_elsewhere else 'NO'})",
         "writes acknowledged": f"{len(load.created)} creates, {edits_acknowledged} edits",
         "lost writes": str(len(lost_creates) + len(lost_edits)),
@@ -464,6 +482,7 @@ async def test_rehearsal_kill_9_one_web_process_and_the_worker(deployment: Deplo
 
     assert len(load.created) > 10 and edits_acknowledged > 10 and len(load.jobs) >= 5
     assert failed_elsewhere == [], failed_elsewhere
+    assert {r.kind for r in failed} <= {"create", "edit", "job"}, failed  # GETs are retried
     assert "web0" not in served_after and len(served_after) == WEB_PROCESSES - 1
     assert lost_creates == [] and lost_edits == []
     assert all(kept for _, kept in load.sessions.values()), load.sessions
