@@ -61,7 +61,7 @@ WEB_PROCESSES = 3
 WRITERS = 4
 LOAD_SECONDS = 16.0
 KILL_AT = 7.0
-PEOPLE_TO_REEVALUATE = 300
+PEOPLE_TO_REEVALUATE = 200
 JOB_WAIT = 60.0
 """How long a job may take after the load, a job taken up again after its worker died included."""
 
@@ -307,7 +307,7 @@ async def _jobs(user: PortalUser, cell: int, load: Load, until: float) -> None:
         if asked is not None and asked.status_code == 303 and user.signed_in(asked):
             load.jobs.append((asked.headers["location"], asked.headers.get("x-served-by")))
         await user.request("read", "GET", f"/t/{user.slug}/units/{cell}")
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.5)
 
 
 async def _job_outcome(user: PortalUser, location: str, seconds: float) -> str:
@@ -482,7 +482,7 @@ async def test_rehearsal_kill_9_one_web_process_and_the_worker(deployment: Deplo
     }
     print("\n" + _figures_table(figures))
 
-    assert len(load.created) > 10 and edits_acknowledged > 10 and len(load.jobs) >= 5
+    assert len(load.created) > 10 and edits_acknowledged > 10 and len(load.jobs) >= 4
     assert failed_elsewhere == [], failed_elsewhere
     assert {r.kind for r in failed} <= {"create", "edit", "job"}, failed  # GETs are retried
     assert "web0" not in served_after and len(served_after) == WEB_PROCESSES - 1

@@ -109,8 +109,9 @@ async def restored() -> AsyncIterator[dict[str, object]]:
     finally:
         await admin.close()
     setup = _run(
-        str(NGUON), "db", "setup", "--database", DATABASE, "--owner-role", OWNER, "--app-role", APP
-    )
+        str(NGUON), "db", "setup", "--admin-url", ADMIN_URL,
+        "--database", DATABASE, "--owner-role", OWNER, "--app-role", APP,
+    )  # fmt: skip
     assert setup.returncode == 0, setup.stderr
     database_url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{DATABASE}"
     restore = _run(
