@@ -23,8 +23,8 @@ NGUON = Path(sys.executable).parent / "nguon"
 def web_command(port: int) -> list[str]:
     """One web process on ``port``.
 
-    At merge (opsserve): ``[str(NGUON), "serve", "--host", "127.0.0.1", "--port",
-    str(port), "--workers", "1"]``."""
+    With ``nguon serve`` (issue 13, opsserve) this becomes
+    ``[str(NGUON), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]``."""
     return [
         sys.executable,
         "-m",
@@ -44,7 +44,9 @@ def web_command(port: int) -> list[str]:
 def worker_command() -> list[str] | None:
     """The job worker, or None while jobs still run inside the web process that was asked.
 
-    At merge (opsjobs): ``[str(NGUON), "worker"]``."""
+    With ``nguon worker`` (issue 13, opsjobs) this becomes ``[str(NGUON), "worker",
+    "--heartbeat", "1", "--stalled-after", "5", "--poll", "1"]`` (a killed worker's jobs are
+    queued again after 5 s instead of 30, to keep the rehearsal short)."""
     return None
 
 
