@@ -199,6 +199,11 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
         yield deployed
     finally:
         deployed.stop()
+        admin = await _admin()
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        finally:
+            await admin.close()
 
 
 async def _database() -> asyncpg.Connection:

@@ -124,6 +124,11 @@ async def restored() -> AsyncIterator[dict[str, object]]:
     assert migrated.returncode == 0, migrated.stderr
     assert "up to date" in migrated.stdout, migrated.stdout
     yield before
+    admin = await asyncpg.connect(**postgres_config(ADMIN_URL), timeout=5)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    finally:
+        await admin.close()
 
 
 async def test_the_previous_release_made_what_the_fixture_says(
