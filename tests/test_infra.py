@@ -84,9 +84,15 @@ def test_compose_runs_the_app_as_the_app_role_and_migrates_as_owner() -> None:
 
 
 def test_nguon_commands_in_compose_and_kubernetes_exist_with_their_options() -> None:
+    image_command = re.search(r"^CMD (\[.*\])$", (INFRA / "Dockerfile").read_text(), re.M)
+    assert image_command, "the image has no CMD in exec form"
     calls = [
         call
-        for command in (*_compose_commands().values(), *_kubernetes_commands().values())
+        for command in (
+            *_compose_commands().values(),
+            *_kubernetes_commands().values(),
+            json.loads(image_command.group(1)),
+        )
         for call in _nguon_invocations(command)
     ]
     assert {tuple(call[:1]) for call in calls} >= {("db",), ("serve",), ("worker",)}
