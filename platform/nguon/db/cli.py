@@ -40,15 +40,28 @@ def migrate(verbose: bool) -> None:
 
 @db.command()
 @click.option(
-    "--admin-url", required=True, help="A superuser URL: postgresql://postgres@127.0.0.1/postgres"
+    "--admin-url",
+    required=True,
+    envvar="NGUON_ADMIN_URL",
+    help="A superuser URL: postgresql://postgres@127.0.0.1/postgres (or NGUON_ADMIN_URL)",
 )
 @click.option("--database", default=None, help="[from NGUON_MIGRATE_DATABASE_URL; nguon]")
 @click.option(
     "--owner-role", default=None, help="[the user of NGUON_MIGRATE_DATABASE_URL; nguon_owner]"
 )
 @click.option("--app-role", default=None, help="[the user of NGUON_DATABASE_URL; nguon_app]")
-@click.option("--owner-password", default=None, help="[the password in NGUON_MIGRATE_DATABASE_URL]")
-@click.option("--app-password", default=None, help="[the password in NGUON_DATABASE_URL]")
+@click.option(
+    "--owner-password",
+    default=None,
+    envvar="NGUON_OWNER_PASSWORD",
+    help="[NGUON_OWNER_PASSWORD, or the password in NGUON_MIGRATE_DATABASE_URL]",
+)
+@click.option(
+    "--app-password",
+    default=None,
+    envvar="NGUON_APP_PASSWORD",
+    help="[NGUON_APP_PASSWORD, or the password in NGUON_DATABASE_URL]",
+)
 def setup(
     admin_url: str,
     database: str | None,
