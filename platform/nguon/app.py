@@ -165,6 +165,7 @@ def create_app(
                 "rendered_pages": BoundedCache[str](settings.rendered_pages),
                 "rendered_people": BoundedCache[PeopleHtml](settings.rendered_pages),
                 "rendering": SingleFlight(),
+                "cursor_key": derive_key("cursor", settings.secret_key),
             }
         ),
         debug=settings.debug,

@@ -7,6 +7,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from nguon.accounts.tables import User
+from nguon.api.idempotency_tables import IdempotencyRecord
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
@@ -59,6 +60,7 @@ TABLES = [
     CandidateMove,
     ListExclusion,
     PipelineEvent,
+    IdempotencyRecord,
 ]
 
 APP_CONFIG = AppConfig(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Router
 from litestar.di import Provide
 
@@ -14,6 +16,10 @@ from nguon.accounts.routes import (
     password_submit,
 )
 from nguon.api.auth import api_access, portal_access
+from nguon.api.etags import ETagMiddleware
+from nguon.api.http_semantics import declare_http_semantics
+from nguon.api.idempotency import IdempotencyMiddleware
+from nguon.api.pagination import PaginationMiddleware, query_page
 from nguon.api.tenant import TenantMiddleware
 from nguon.org.routes import UnitController
 from nguon.people.routes import CandidateController, MemberController
@@ -22,7 +28,11 @@ from nguon.pipeline.helper_routes import AdmissionController, HelperController
 from nguon.pipeline.plan_routes import PlanController
 from nguon.pipeline.routes import ROUTE_HANDLERS as PIPELINE_HANDLERS
 from nguon.plugin_admin.routes import PluginAdminController
-from nguon.plugins_builtin.webhooks.routes import webhook_deliveries
+from nguon.plugins_builtin.webhooks.routes import (
+    redeliver_webhook,
+    send_webhook_test,
+    webhook_deliveries,
+)
 from nguon.portal.candidates import (
     candidate_page,
     edit_candidate_page,
@@ -44,9 +54,8 @@ CSRF_EXEMPT_PATTERN = r"^/t/[^/]+/api/"
 
 
 def api_router() -> Router:
-    return Router(
-        path=API_PREFIX,
-        route_handlers=[
+    handlers: list[Any] = list(
+        [
             issue_token,
             UnitController,
             CandidateController,
@@ -59,8 +68,19 @@ def api_router() -> Router:
             *PIPELINE_HANDLERS,
             PluginAdminController,
             webhook_deliveries,
-        ],
-        dependencies={"access": Provide(api_access)},
+            redeliver_webhook,
+            send_webhook_test,
+        ]
+    )
+    declare_http_semantics(handlers)
+    return Router(
+        path=API_PREFIX,
+        route_handlers=handlers,
+        dependencies={
+            "access": Provide(api_access),
+            "paging": Provide(query_page, sync_to_thread=False),
+        },
+        middleware=[IdempotencyMiddleware, ETagMiddleware, PaginationMiddleware],
     )
 
 
