@@ -120,17 +120,27 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def page_request(scope: Scope, paged: Paged, route: str) -> PageRequest:
-    """``limit`` and the decoded ``cursor`` of a request (Litestar already checked limit)."""
+    """``limit`` and the decoded ``cursor`` of a request, both checked (400 naming them)."""
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    limit = (
-        min(max(int(query["limit"]), 1), MAX_LIMIT) if query.get("limit", "").isdigit() else None
-    )
+    limit = _limit(query.get("limit"))
     cursor = query.get("cursor")
     after = None
     if cursor:
         secret = scope["litestar_app"].state.cursor_key
         after = decode_cursor(secret, route, cursor, len(paged.key))
     return PageRequest(limit=limit, after=after)
+
+
+def _limit(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit phải là số nguyên từ 1 đến {MAX_LIMIT} / limit must be a whole number "
+            f"from 1 to {MAX_LIMIT}",
+            field="limit",
+        )
+    return int(value)
 
 
 def _sort_key(item: Any, key: tuple[str, ...]) -> tuple[Any, ...]:
