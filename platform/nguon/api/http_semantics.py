@@ -11,8 +11,10 @@ from typing import Any
 from litestar import Controller
 from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, QueryParameter
 
+from nguon.api.http_problems import Problem
 from nguon.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from nguon.api.idempotency import MAX_KEY_LENGTH, takes_idempotency_key
 from nguon.api.pagination import MAX_LIMIT, paged_route
@@ -72,6 +74,27 @@ LINK_HEADER = ResponseHeader(
 )
 
 
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        description=description,
+        generate_examples=False,
+        media_type="application/problem+json",
+    )
+
+
+NOT_MODIFIED = ResponseSpec(
+    data_container=None, description="Not modified: the ETag sent in If-None-Match is current"
+)
+PRECONDITION_STATUSES = {
+    412: _problem("If-Match names an old version (`current_version` is the one now)"),
+    428: _problem("Neither If-Match nor the body's `version`: send the version read"),
+}
+IDEMPOTENCY_STATUSES = {
+    422: _problem("This Idempotency-Key was used for a different request"),
+}
+
+
 def _handlers(route_handlers: Iterable[Any]) -> Iterable[tuple[str, HTTPRouteHandler]]:
     """(path template below the API, handler) of every HTTP handler, controllers opened."""
     for item in route_handlers:
@@ -92,20 +115,25 @@ def declare_http_semantics(route_handlers: Iterable[Any]) -> None:
         template = API_MARKER + (path or "/")
         parameters: dict[str, Any] = dict(getattr(handler, "parameters", None) or {})
         headers = list(handler.response_headers or [])
+        responses: dict[int, ResponseSpec] = {}
         for method in handler.http_methods:
             if read_resource(method, template) is not None:
                 parameters["if_none_match"] = IF_NONE_MATCH_READ
                 headers.append(ETAG_HEADER)
+                responses[304] = NOT_MODIFIED
             if (resource := write_resource(method, template)) is not None:
                 parameters["if_match"] = IF_MATCH
                 if not resource.precondition_required:
                     parameters["if_none_match"] = IF_NONE_MATCH_CREATE
                 headers.append(ETAG_HEADER)
+                responses |= PRECONDITION_STATUSES
             if takes_idempotency_key(method, template):
                 parameters["idempotency_key"] = IDEMPOTENCY_KEY
+                responses |= IDEMPOTENCY_STATUSES
             if paged_route(method, template) is not None:
                 parameters["cursor"] = CURSOR
                 parameters["limit"] = LIMIT
                 headers.append(LINK_HEADER)
         handler.parameters = parameters
+        handler.responses = {**responses, **(handler.responses or {})}
         handler.response_headers = list({h.name: h for h in headers}.values())

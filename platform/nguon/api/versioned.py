@@ -7,6 +7,7 @@ ETag middleware (``nguon.api.etags``) reads it to answer ``ETag``, honour ``If-M
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -104,12 +105,16 @@ WRITES: dict[tuple[str, str], Resource] = {
 (428), and the new ``ETag`` on success. Keys are Litestar path templates below the API."""
 
 API_MARKER = "/api/v1"
+_API_VERSION = re.compile(r"/api/v\d+(?=/|$)")
 
 
 def api_template(path_template: str) -> str:
-    """``/t/{tenant}/api/v1/lists/{list_id}`` (a route's ``path_format``) → ``/lists/{list_id}``."""
-    _, marker, rest = path_template.partition(API_MARKER)
-    return rest.rstrip("/") or "/" if marker else ""
+    """``/t/{tenant}/api/v1/lists/{list_id}`` (a route's ``path_format``) → ``/lists/{list_id}``;
+    the same for every API version; ``""`` outside the API."""
+    match = _API_VERSION.search(path_template)
+    if match is None:
+        return ""
+    return path_template[match.end() :].rstrip("/") or "/"
 
 
 def read_resource(method: str, path_template: str) -> Resource | None:
