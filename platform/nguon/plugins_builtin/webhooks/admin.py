@@ -64,8 +64,8 @@ async def _row(delivery_id: int) -> dict[str, Any]:
 async def redeliver(access: Access, delivery_id: int) -> DeliveryOut:
     """Post a past delivery again, now, with its original body and delivery id."""
     require_admin(access)
-    config = await _config(access)
     row = await _row(delivery_id)
+    config = await _config(access)
     if config.endpoint(row["endpoint_url"]) is None:
         raise InvalidInput(
             "Địa chỉ nhận này không còn trong cấu hình / This endpoint is no longer "
