@@ -137,7 +137,7 @@ async def test_malformed_bodies_are_400_never_500(db: Database, client: AppClien
         )
         assert response.status_code == 400, (raw, response.text)
     no_version = await client.patch(f"{base}/1", json={"notes": "x"}, headers=headers)
-    assert no_version.status_code == 400
+    assert no_version.status_code == 428  # neither If-Match nor the body's version
     assert "version" in no_version.json()["detail"]
     bad_page = await client.get(f"{base}?page=0", headers=headers)
     assert bad_page.status_code == 400
