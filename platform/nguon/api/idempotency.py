@@ -165,11 +165,15 @@ def _same_key(request: _Request) -> list[Any]:
 async def _claim(request: _Request) -> int | None:
     """The new in-flight record's id, or None when the key is already held."""
     now = _now()
-    # A kept answer past its retention, or a claim whose request died: the key is free.
+    # Answers past their retention (the tenant's, on its expiry index), and a claim of this
+    # key whose request died, free their keys.
+    await IdempotencyRecord.delete().where(
+        in_tenant(IdempotencyRecord), IdempotencyRecord.expires_at < now
+    )
     await IdempotencyRecord.delete().where(
         *_same_key(request),
-        (IdempotencyRecord.expires_at < now)
-        | (IdempotencyRecord.status.is_null() & (IdempotencyRecord.created_at < now - LEASE)),
+        IdempotencyRecord.status.is_null(),
+        IdempotencyRecord.created_at < now - LEASE,
     )
     if await IdempotencyRecord.exists().where(*_same_key(request)):
         return None
