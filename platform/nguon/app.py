@@ -180,6 +180,7 @@ def create_app(
                 "rendered_people": BoundedCache[PeopleHtml](settings.rendered_pages),
                 "rendering": SingleFlight(),
                 "metrics_access": MetricsAccess(settings.metrics_token, settings.metrics_allow),
+                "cursor_key": derive_key("cursor", settings.secret_key),
             }
         ),
         debug=settings.debug,

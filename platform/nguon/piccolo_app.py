@@ -7,6 +7,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from nguon.accounts.tables import SignIn, User
+from nguon.api.idempotency_tables import IdempotencyRecord
 from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
@@ -60,6 +61,7 @@ TABLES = [
     ListExclusion,
     PipelineEvent,
     SignIn,
+    IdempotencyRecord,
 ]
 
 APP_CONFIG = AppConfig(

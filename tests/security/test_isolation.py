@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 from litestar.routes import HTTPRoute
 
 from nguon.org.tables import Membership, OrgUnit
 from nguon.pipeline.tables import CourseEnrolment, HelperAssignment
+from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.portal.jobs import JOBS_STORE, start_reevaluation, wait_for_jobs
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant, switch_tenant_in_transaction
@@ -109,11 +111,21 @@ async def _seed_pipeline(
                 assigned_on=dt.date(2026, 1, 1),
             )
             await helper.save().run()
+            delivery = WebhookDelivery(
+                tenant_id=world.tenant_id,
+                delivery_id=str(uuid.uuid4()),
+                event_type="list.submitted",
+                endpoint_url="https://example.org/hook",
+                body="{}",
+                status="failed",
+            )
+            await delivery.save().run()
     return {
         **ids,
         "course_id": course.json()["id"],
         "enrolment_id": enrolment.id,
         "assignment_id": helper.id,
+        "delivery_id": delivery.id,
         "year": 2026,
     }
 
@@ -181,6 +193,7 @@ _STATEFUL = {
     "/candidates/{candidate_id:int}/propose-admission",
     "/members/{member_id:int}/transfer",
     "/members/{member_id:int}/end",
+    "/admin/webhooks/deliveries/{delivery_id:int}/redeliver",  # the plugin is off here
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Router
 from litestar.di import Provide
 
@@ -16,6 +18,10 @@ from nguon.accounts.routes import (
     password_submit,
 )
 from nguon.api.auth import api_access, portal_access
+from nguon.api.etags import ETagMiddleware
+from nguon.api.http_semantics import declare_http_semantics
+from nguon.api.idempotency import IdempotencyMiddleware
+from nguon.api.pagination import PaginationMiddleware, query_page
 from nguon.api.tenant import TenantMiddleware
 from nguon.api.versions import V1, V2, V1Deprecation, V2Vocabulary
 from nguon.org.routes import UnitController
@@ -27,7 +33,11 @@ from nguon.pipeline.helper_routes import AdmissionController, HelperController
 from nguon.pipeline.plan_routes import PlanController
 from nguon.pipeline.routes import ROUTE_HANDLERS as PIPELINE_HANDLERS
 from nguon.plugin_admin.routes import PluginAdminController
-from nguon.plugins_builtin.webhooks.routes import webhook_deliveries
+from nguon.plugins_builtin.webhooks.routes import (
+    redeliver_webhook,
+    send_webhook_test,
+    webhook_deliveries,
+)
 from nguon.portal.candidates import (
     candidate_page,
     edit_candidate_page,
@@ -55,27 +65,36 @@ CSRF_EXEMPT_PATTERN = r"^/t/[^/]+/api/"
 def api_router(version: str = V2) -> Router:
     """The JSON API under ``version``: v2 speaks the glossary of docs/api.md, v1 the old
     names (deprecated, left out of the OpenAPI document)."""
+    handlers: list[Any] = [
+        issue_token,
+        UnitController,
+        CandidateController,
+        MemberController,
+        CourseController,
+        CertificateController,
+        HelperController,
+        AdmissionController,
+        PlanController,
+        *PIPELINE_HANDLERS,
+        PluginAdminController,
+        webhook_deliveries,
+        redeliver_webhook,
+        send_webhook_test,
+        *READ_HANDLERS,
+        UserAdminController,
+        change_own_password,
+    ]
+    declare_http_semantics(handlers)
+    vocabulary = V2Vocabulary if version == V2 else V1Deprecation
     return Router(
         path=version,
-        route_handlers=[
-            issue_token,
-            UnitController,
-            CandidateController,
-            MemberController,
-            CourseController,
-            CertificateController,
-            HelperController,
-            AdmissionController,
-            PlanController,
-            *PIPELINE_HANDLERS,
-            PluginAdminController,
-            webhook_deliveries,
-            *READ_HANDLERS,
-            UserAdminController,
-            change_own_password,
-        ],
-        dependencies={"access": Provide(api_access)},
-        middleware=[V2Vocabulary] if version == V2 else [V1Deprecation],
+        route_handlers=handlers,
+        dependencies={
+            "access": Provide(api_access),
+            "paging": Provide(query_page, sync_to_thread=False),
+        },
+        # The vocabulary outermost: the others see the stored names, as the handlers do.
+        middleware=[vocabulary, IdempotencyMiddleware, ETagMiddleware, PaginationMiddleware],
         include_in_schema=version == V2,
     )
 

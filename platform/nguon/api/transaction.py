@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
 from nguon.db.binding import current_engine
 
-_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
-    "nguon_after_commit", default=None
-)
+AfterCommit = Callable[[], Awaitable[None] | None]
+
+_after_commit: ContextVar[list[AfterCommit] | None] = ContextVar("nguon_after_commit", default=None)
+
+
+def in_atomic() -> bool:
+    """Whether an ``atomic()`` is open here (a new one would join it)."""
+    return _after_commit.get() is not None
 
 
 @asynccontextmanager
@@ -20,7 +26,7 @@ async def atomic() -> AsyncIterator[None]:
         async with current_engine().transaction():
             yield
         return
-    callbacks: list[Callable[[], None]] = []
+    callbacks: list[AfterCommit] = []
     token = _after_commit.set(callbacks)
     try:
         async with current_engine().transaction():
@@ -28,7 +34,9 @@ async def atomic() -> AsyncIterator[None]:
     finally:
         _after_commit.reset(token)
     for callback in callbacks:
-        callback()
+        result = callback()
+        if inspect.isawaitable(result):
+            await result
 
 
 def on_commit(callback: Callable[[], None]) -> None:
@@ -39,3 +47,13 @@ def on_commit(callback: Callable[[], None]) -> None:
         callback()
     else:
         callbacks.append(callback)
+
+
+def after_commit(callback: Callable[[], Awaitable[None]]) -> bool:
+    """Await ``callback()`` once the outermost ``atomic()`` has committed; False (and
+    nothing registered) when no ``atomic()`` is open."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        return False
+    callbacks.append(callback)
+    return True

@@ -24,3 +24,5 @@ class UnitOut(msgspec.Struct, frozen=True):
 
 class UnitList(msgspec.Struct, frozen=True):
     items: list[UnitOut]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
+from nguon.api.pagination import PageRequest
 from nguon.api.transaction import atomic
 from nguon.people import member_changes, service
 from nguon.people.schemas import (
@@ -56,12 +57,15 @@ class CandidateController(Controller):
     async def search_candidates(
         self,
         access: NamedDependency[Access],
+        paging: NamedDependency[PageRequest],
         q: Query = None,
         unit_id: UnitFilter = None,
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> CandidatePage:
-        return await service.search_candidates(access, q, unit_id, page, page_size)
+        after = (paging.after[0], paging.after[1]) if paging.after else None
+        size = paging.limit or page_size
+        return await service.search_candidates(access, q, unit_id, page, size, after)
 
     @get("/{candidate_id:int}", summary="One candidate")
     async def get_candidate(
@@ -95,13 +99,16 @@ class MemberController(Controller):
     async def search_members(
         self,
         access: NamedDependency[Access],
+        paging: NamedDependency[PageRequest],
         q: Query = None,
         unit_id: UnitFilter = None,
         page: PageNumber = 1,
         page_size: PageSize = 20,
         which: StateFilter = "all",
     ) -> MemberPage:
-        return await service.search_members(access, q, unit_id, page, page_size, which)
+        after = (paging.after[0], paging.after[1]) if paging.after else None
+        size = paging.limit or page_size
+        return await service.search_members(access, q, unit_id, page, size, which, after)
 
     @get("/{member_id:int}", summary="One member")
     async def get_member(

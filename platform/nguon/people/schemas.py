@@ -144,6 +144,8 @@ class CandidatePage(msgspec.Struct, kw_only=True):
     total: int
     page: int
     page_size: int
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""
 
 
 class MemberCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -206,6 +208,8 @@ class MemberChangeOut(msgspec.Struct, kw_only=True):
 
 class MemberHistory(msgspec.Struct, kw_only=True):
     items: list[MemberChangeOut]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""
 
 
 class MemberPage(msgspec.Struct, kw_only=True):
@@ -213,3 +217,5 @@ class MemberPage(msgspec.Struct, kw_only=True):
     total: int
     page: int
     page_size: int
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""

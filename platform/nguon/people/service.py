@@ -315,7 +315,10 @@ async def search_candidates(
     unit_id: int | None = None,
     page: int = 1,
     page_size: int = 20,
+    after: tuple[str, int] | None = None,
 ) -> CandidatePage:
+    """A page of candidates by name then id: the ``page``-th, or the one after ``after``
+    (the sort key of the previous page's last row, from its ``next``)."""
     page_size = min(page_size, MAX_PAGE_SIZE)
     where = await _people_scope(access, Candidate, unit_id)
     if where is None:
@@ -324,17 +327,34 @@ async def search_candidates(
     if name is not None:
         where.append(name)
     total = await Candidate.count().where(*where).run()
-    rows = await (
-        Candidate.select()
-        .where(*where)
-        .order_by(Candidate.name_search, Candidate.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .run()
-    )
+    if after is not None:
+        where.append(_after_key(Candidate, after))
+    query = Candidate.select().where(*where).order_by(Candidate.name_search, Candidate.id)
+    if after is None:
+        query = query.offset((page - 1) * page_size)
+    rows = await query.limit(page_size + 1).run()
     return CandidatePage(
-        items=[candidate_out(r) for r in rows], total=total, page=page, page_size=page_size
+        items=[candidate_out(r) for r in rows[:page_size]],
+        total=total,
+        page=page,
+        page_size=page_size,
+        next=_next_key(rows, page_size),
     )
+
+
+def _after_key(table: type[Candidate] | type[Member], after: tuple[str, int]) -> Any:
+    """Rows strictly after ``(name_search, id)`` in the lists' order."""
+    name, row_id = after
+    return (table.name_search > name) | ((table.name_search == name) & (table.id > row_id))
+
+
+def _next_key(rows: list[dict[str, Any]], page_size: int) -> str | None:
+    """The sort key of a page's last row, as JSON, when more rows follow it (the API signs
+    it into an opaque cursor)."""
+    if len(rows) <= page_size:
+        return None
+    last = rows[page_size - 1]
+    return msgspec.json.encode([last["name_search"], last["id"]]).decode()
 
 
 async def _people_scope(
@@ -454,6 +474,7 @@ async def search_members(
     page: int = 1,
     page_size: int = 20,
     state: MemberState = "all",
+    after: tuple[str, int] | None = None,
 ) -> MemberPage:
     """Members in the caller's subtrees; ``state`` keeps those still here (``current``)
     or those whose membership here ended (``ended``)."""
@@ -469,14 +490,16 @@ async def search_members(
     elif state == "ended":
         where.append(Member.ended_on.is_not_null())
     total = await Member.count().where(*where).run()
-    rows = await (
-        Member.select()
-        .where(*where)
-        .order_by(Member.name_search, Member.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .run()
-    )
+    if after is not None:
+        where.append(_after_key(Member, after))
+    query = Member.select().where(*where).order_by(Member.name_search, Member.id)
+    if after is None:
+        query = query.offset((page - 1) * page_size)
+    rows = await query.limit(page_size + 1).run()
     return MemberPage(
-        items=[member_out(r) for r in rows], total=total, page=page, page_size=page_size
+        items=[member_out(r) for r in rows[:page_size]],
+        total=total,
+        page=page,
+        page_size=page_size,
+        next=_next_key(rows, page_size),
     )

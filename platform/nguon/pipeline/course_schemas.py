@@ -53,6 +53,8 @@ class CourseOut(msgspec.Struct, kw_only=True):
 
 class CourseList(msgspec.Struct, kw_only=True):
     items: list[CourseOut]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""
 
 
 class EnrolmentCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -113,3 +115,5 @@ class ExpiredCertificate(msgspec.Struct, kw_only=True):
 class ExpiredCertificateList(msgspec.Struct, kw_only=True):
     on: dt.date
     items: list[ExpiredCertificate]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""

@@ -14,11 +14,12 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import partial
 from typing import Literal
 
 import msgspec
 
-from nguon.api.transaction import atomic
+from nguon.api.transaction import after_commit, atomic, in_atomic
 from nguon.audit.service import Actor
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins import call_tenant_hook
@@ -103,10 +104,14 @@ async def pipeline_transaction() -> AsyncIterator[None]:
 
     pending: list[Event] = []
     token = _pending.set(pending)
+    joined = in_atomic()
     try:
         async with atomic():
             yield
             stored = await store_events(pending)
+            # Inside a wider transaction (an Idempotency-Key request), hooks wait for it.
+            if joined and after_commit(partial(dispatch_all, stored)):
+                stored = []
     finally:
         _pending.reset(token)
     await dispatch_all(stored)

@@ -42,6 +42,8 @@ class HelperOut(msgspec.Struct, kw_only=True):
 
 class HelperList(msgspec.Struct, kw_only=True):
     items: list[HelperOut]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""
 
 
 class ProposeAdmission(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -79,3 +81,5 @@ class StageChangeOut(msgspec.Struct, kw_only=True):
 
 class StageHistory(msgspec.Struct, kw_only=True):
     items: list[StageChangeOut]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, ClassVar
 
 from litestar import Controller, Response, get, patch, post
-from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
 from nguon.errors import InvalidInput
@@ -35,42 +34,10 @@ from nguon.pipeline.schemas import (
     SubmitBody,
 )
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description="The list version read (instead of `version`)"),
-]
-
-
-def version_from(body_version: int | None, if_match: str | None) -> int | None:
-    """The version the caller read: the body's, else the If-Match header's (``"3"``, ``W/"3"``)."""
-    if body_version is not None:
-        return body_version
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput("If-Match phải là số phiên bản / If-Match must be a version", "version")
-    return int(value)
-
-
-async def list_etag(response: Response) -> Response:
-    """Every answer carrying a list names its version as a strong ETag, for ``If-Match``."""
-    if isinstance(response.content, ListDetail):
-        response.headers["ETag"] = f'"{response.content.summary.version}"'
-    return response
-
 
 class ListController(Controller):
     path = "/lists"
     tags: ClassVar[list[str]] = ["lists"]
-    after_request = list_etag
-    response_headers: ClassVar[list[ResponseHeader]] = [
-        ResponseHeader(
-            name="ETag",
-            description="The list's version on answers carrying a list; send it back in If-Match",
-            documentation_only=True,
-        )
-    ]
 
     @post("/", summary="Create a unit's list for a step and period, prefilled from the rules")
     async def create_list(
@@ -103,9 +70,7 @@ class ListController(Controller):
         access: NamedDependency[Access],
         list_id: FromPath[int],
         data: JSONBody[ListChange],
-        if_match: IfMatch = None,
     ) -> ListDetail:
-        data.version = version_from(data.version, if_match)
         async with pipeline_transaction():
             return await lists.change_list(access, list_id, data)
 
@@ -115,9 +80,8 @@ class ListController(Controller):
         access: NamedDependency[Access],
         list_id: FromPath[int],
         data: JSONBody[SubmitBody],
-        if_match: IfMatch = None,
     ) -> ListDetail:
-        version = version_from(data.version, if_match)
+        version = data.version
         async with pipeline_transaction():
             return await lists.refresh_list(access, list_id, version)
 
@@ -127,9 +91,8 @@ class ListController(Controller):
         access: NamedDependency[Access],
         list_id: FromPath[int],
         data: JSONBody[AdoptBody],
-        if_match: IfMatch = None,
     ) -> ListDetail:
-        version = version_from(data.version, if_match)
+        version = data.version
         async with pipeline_transaction():
             return await lists.adopt_list(access, list_id, data.resolution, version)
 
@@ -139,9 +102,8 @@ class ListController(Controller):
         access: NamedDependency[Access],
         list_id: FromPath[int],
         data: JSONBody[SubmitBody],
-        if_match: IfMatch = None,
     ) -> ListDetail:
-        version = version_from(data.version, if_match)
+        version = data.version
         async with pipeline_transaction():
             return await lists.submit_list(access, list_id, version)
 
@@ -151,9 +113,8 @@ class ListController(Controller):
         access: NamedDependency[Access],
         list_id: FromPath[int],
         data: JSONBody[ReturnBody],
-        if_match: IfMatch = None,
     ) -> ListDetail:
-        version = version_from(data.version, if_match)
+        version = data.version
         async with pipeline_transaction():
             return await lists.return_list(access, list_id, data.comment, version)
 
@@ -163,9 +124,8 @@ class ListController(Controller):
         access: NamedDependency[Access],
         list_id: FromPath[int],
         data: JSONBody[AcceptBody],
-        if_match: IfMatch = None,
     ) -> ListDetail:
-        version = version_from(data.version, if_match)
+        version = data.version
         async with pipeline_transaction():
             return await lists.accept_list(access, list_id, version, data.comment)
 

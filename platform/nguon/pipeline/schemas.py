@@ -165,6 +165,8 @@ class ListDetail(msgspec.Struct, kw_only=True):
 
 class ListPage(msgspec.Struct, kw_only=True):
     items: list[ListOut]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""
 
 
 class PeriodOut(msgspec.Struct, kw_only=True):
@@ -181,3 +183,5 @@ class PeriodOut(msgspec.Struct, kw_only=True):
 
 class PeriodPage(msgspec.Struct, kw_only=True):
     items: list[PeriodOut]
+    next: str | None = None
+    """The cursor of the next page while more follow (send it back as ``cursor``)."""

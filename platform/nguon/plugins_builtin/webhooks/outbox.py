@@ -37,6 +37,11 @@ from nguon.tenancy.tables import Tenant
 
 PLUGIN_NAME = "webhooks"
 SIGNATURE_HEADER = "X-Nguon-Signature"
+"""Deprecated (body only, so a captured delivery can be replayed): ``sha256=<hex>``."""
+TIMESTAMP_HEADER = "X-Nguon-Timestamp"
+SIGNATURE_V2_HEADER = "X-Nguon-Signature-256"
+"""``t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>." + raw body>``."""
+REDELIVERY_HEADER = "X-Nguon-Redelivery"
 DELIVERY_HEADER = "X-Nguon-Delivery"
 EVENT_HEADER = "X-Nguon-Event"
 MAX_DELAY = dt.timedelta(hours=6)
@@ -69,6 +74,28 @@ def sign(secret: str, body: bytes) -> str:
 
 def verify(secret: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body), signature)
+
+
+def sign_v2(secret: str, body: bytes, timestamp: int) -> str:
+    """The ``X-Nguon-Signature-256`` value: the timestamp and the hex HMAC-SHA256 of
+    ``b"<timestamp>." + body`` keyed with the endpoint's secret."""
+    signed = str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def signed_headers(
+    secret: str, body: bytes, delivery_id: str, event_type: str, timestamp: int
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Nguon-Webhooks/1",
+        DELIVERY_HEADER: delivery_id,
+        EVENT_HEADER: event_type,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_V2_HEADER: sign_v2(secret, body, timestamp),
+        SIGNATURE_HEADER: sign(secret, body),
+    }
 
 
 def wake_workers() -> None:
@@ -228,7 +255,10 @@ async def _attempt(
     row: dict[str, Any],
     now: dt.datetime,
     report: DeliveryReport,
+    redelivery: bool = False,
 ) -> None:
+    """One POST of a delivery, written to its row. A redelivery (asked for by an admin)
+    is one more attempt: never retried by itself, it ends ``delivered`` or ``failed``."""
     endpoint = config.endpoint(row["endpoint_url"])
     attempts = row["attempts"] + 1
     status: int | None = None
@@ -236,13 +266,12 @@ async def _attempt(
         error = "endpoint no longer configured"
     else:
         body = row["body"].encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Nguon-Webhooks/1",
-            DELIVERY_HEADER: row["delivery_id"],
-            EVENT_HEADER: row["event_type"],
-            SIGNATURE_HEADER: sign(endpoint.secret, body),
-        }
+        timestamp = int(_now().timestamp())
+        headers = signed_headers(
+            endpoint.secret, body, row["delivery_id"], row["event_type"], timestamp
+        )
+        if redelivery:
+            headers[REDELIVERY_HEADER] = "true"
         try:
             response = await client.post(
                 endpoint.url, content=body, headers=headers, timeout=config.timeout_seconds
@@ -262,7 +291,12 @@ async def _attempt(
         changes[WebhookDelivery.status] = "delivered"
         changes[WebhookDelivery.delivered_at] = _now()
         report.delivered += 1
-    elif endpoint is None or attempts >= config.max_attempts or refused_by_policy(error):
+    elif (
+        redelivery
+        or endpoint is None
+        or attempts >= config.max_attempts
+        or refused_by_policy(error)
+    ):
         changes[WebhookDelivery.status] = "failed"
         report.gave_up += 1
         logger.warning("webhook delivery %s given up: %s", row["delivery_id"], error)
@@ -302,28 +336,36 @@ class DeliveryOut(msgspec.Struct, kw_only=True):
     created_at: dt.datetime
 
 
-async def delivery_log(status: str | None = None, limit: int = 100) -> list[DeliveryOut]:
-    """The tenant's latest deliveries, newest first (the tenant must be set)."""
+async def delivery_log(
+    status: str | None = None, limit: int = 100, before_id: int | None = None
+) -> tuple[list[DeliveryOut], int | None]:
+    """The tenant's deliveries, newest first, older than ``before_id``; and the id to page
+    on when older ones remain (the tenant must be set)."""
     query = WebhookDelivery.select().where(in_tenant(WebhookDelivery))
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
-    rows = await query.order_by(WebhookDelivery.id, ascending=False).limit(limit)
-    return [
-        DeliveryOut(
-            id=r["id"],
-            delivery_id=r["delivery_id"],
-            event_type=r["event_type"],
-            endpoint_url=r["endpoint_url"],
-            status=r["status"],
-            attempts=r["attempts"],
-            last_status=r["last_status"],
-            last_error=r["last_error"],
-            next_attempt_at=r["next_attempt_at"] if r["status"] == "pending" else None,
-            delivered_at=r["delivered_at"],
-            created_at=r["created_at"],
-        )
-        for r in rows
-    ]
+    if before_id is not None:
+        query = query.where(WebhookDelivery.id < before_id)
+    rows = await query.order_by(WebhookDelivery.id, ascending=False).limit(limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [delivery_out(r) for r in rows], (rows[-1]["id"] if more and rows else None)
+
+
+def delivery_out(r: dict[str, Any]) -> DeliveryOut:
+    return DeliveryOut(
+        id=r["id"],
+        delivery_id=r["delivery_id"],
+        event_type=r["event_type"],
+        endpoint_url=r["endpoint_url"],
+        status=r["status"],
+        attempts=r["attempts"],
+        last_status=r["last_status"],
+        last_error=r["last_error"],
+        next_attempt_at=r["next_attempt_at"] if r["status"] == "pending" else None,
+        delivered_at=r["delivered_at"],
+        created_at=r["created_at"],
+    )
 
 
 class Worker:

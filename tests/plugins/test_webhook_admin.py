@@ -1,0 +1,164 @@
+"""Webhook signatures as documented (a known vector, and the guide's verification code run
+against a real delivery), redelivery and test events for tenant administrators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nguon.audit.tables import AuditEvent
+from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
+from nguon.plugins_builtin.webhooks.outbox import deliver_due, sign_v2
+from nguon.plugins_builtin.webhooks.plugin import WORKER_ENV
+from nguon.tenancy.context import tenant_context
+from tests.conftest import Database
+from tests.http.conftest import AppClient, World, build_world, token_for
+from tests.plugins.receiver import Receiver, free_port
+from tests.plugins.test_webhooks import SECRET, _fire, _rows, _webhooks_on
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDES = [ROOT / "docs" / "plugins.md", ROOT / "docs" / "api-http.md"]
+VECTOR_SECRET = "whsec-test-0123456789abcdef"
+VECTOR_BODY = b'{"event":"webhook.test"}'
+VECTOR_TIMESTAMP = 1764684000
+VECTOR_SIGNATURE = "9034e3af7b2985042b1c75fa807fe8f0c522ea276e6ccaedd03eb2b7b9538ad8"
+
+
+@pytest.fixture(autouse=True)
+def local_receivers_allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Receivers on 127.0.0.1 are allowed; no background worker races the test's rounds."""
+    monkeypatch.setenv(WORKER_ENV, "off")
+    with use_outbound_policy(OutboundPolicy.parse("127.0.0.1/32")):
+        yield
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    up = Receiver(free_port())
+    yield up
+    up.stop()
+
+
+def verifier_in(guide: Path) -> Any:
+    """The ``verify_nguon_signature`` function of a guide's Python block, defined by running it."""
+    blocks = re.findall(r"```python\n(.*?)```", guide.read_text(), re.S)
+    (code,) = [b for b in blocks if "def verify_nguon_signature" in b]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, str(guide), "exec"), namespace)
+    return namespace["verify_nguon_signature"]
+
+
+def test_the_signature_matches_a_known_vector_computed_with_the_standard_library() -> None:
+    signed = str(VECTOR_TIMESTAMP).encode() + b"." + VECTOR_BODY
+    independent = hmac.new(VECTOR_SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    assert independent == VECTOR_SIGNATURE
+    assert sign_v2(VECTOR_SECRET, VECTOR_BODY, VECTOR_TIMESTAMP) == (
+        f"t={VECTOR_TIMESTAMP},v1={VECTOR_SIGNATURE}"
+    )
+    for guide in GUIDES:
+        assert f"t={VECTOR_TIMESTAMP},v1={VECTOR_SIGNATURE}" in guide.read_text(), guide
+
+
+async def _admin(client: AppClient, world: World) -> dict[str, str]:
+    return await token_for(client, world.slug, "admin")
+
+
+async def _audit(world: World, action: str) -> list[dict]:
+    with tenant_context(world.tenant_id):
+        return await AuditEvent.select().where(
+            AuditEvent.tenant_id == world.tenant_id,
+            AuditEvent.entity_type == "webhook_delivery",
+            AuditEvent.action == action,
+        )
+
+
+async def test_the_guides_verification_code_accepts_a_real_delivery_and_nothing_altered(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    receiver.start()
+    world = await build_world(db, "whsig")
+    await _webhooks_on(world, receiver.url)
+    await _fire(world, "submitted", 4)
+    async with guarded_client() as http:
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    (row,) = await _rows(world)
+    assert row["status"] == "delivered", row["last_error"]
+    (got,) = [r for r in receiver.received if r.headers["X-Nguon-Delivery"] == row["delivery_id"]]
+    for guide in GUIDES:
+        verify = verifier_in(guide)
+        assert verify(SECRET, got.body, got.headers) is True, guide
+        assert verify(SECRET, got.body + b" ", got.headers) is False
+        assert verify("another-secret-0123456789", got.body, got.headers) is False
+        signature = got.headers["X-Nguon-Signature-256"]
+        old = {**got.headers, "X-Nguon-Signature-256": re.sub(r"t=\d+", "t=1000000000", signature)}
+        assert verify(SECRET, got.body, old) is False  # replayed long after: refused
+        assert abs(int(got.headers["X-Nguon-Timestamp"]) - time.time()) < 60
+
+
+async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    world = await build_world(db, "whredo")
+    await _webhooks_on(world, receiver.url, max_attempts=1)
+    await _fire(world, "accepted", 9)
+    async with guarded_client() as http:
+        await deliver_due(
+            http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+        )  # down: failed after its one attempt
+    admin = await _admin(client, world)
+    log = f"/t/{world.slug}/api/v1/admin/webhooks/deliveries"
+    listed = await client.get(log, headers=admin)
+    assert listed.status_code == 200, listed.text
+    (entry,) = listed.json()
+    assert (entry["status"], entry["attempts"]) == ("failed", 1)
+
+    receiver.start()
+    editor = await token_for(client, world.slug, "cell_x_editor")
+    redo = f"{log}/{entry['id']}/redeliver"
+    assert (await client.post(redo, headers=editor)).status_code == 403
+    assert (await client.post(f"{log}/999999/redeliver", headers=admin)).status_code == 404
+    answer = await client.post(redo, headers=admin)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["status"], answer.json()["attempts"]) == ("delivered", 2)
+    (got,) = receiver.received
+    assert got.headers["X-Nguon-Delivery"] == entry["delivery_id"]
+    assert got.headers["X-Nguon-Redelivery"] == "true"
+    assert verifier_in(GUIDES[0])(SECRET, got.body, got.headers)
+    (event,) = await _audit(world, "redeliver")
+    before, after = (
+        json.loads(event[k]) if isinstance(event[k], str) else event[k] for k in ("before", "after")
+    )
+    assert before["attempts"] == 1 and after["status"] == "delivered"
+
+
+async def test_an_admin_sends_a_signed_test_event(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    receiver.start()
+    world = await build_world(db, "whtest")
+    admin = await _admin(client, world)
+    url = f"/t/{world.slug}/api/v1/admin/webhooks/test"
+    off = await client.post(url, json={}, headers=admin)
+    assert off.status_code == 400  # the plugin is off here
+    await _webhooks_on(world, receiver.url)
+    unknown = await client.post(url, json={"url": "https://example.org/x"}, headers=admin)
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "url"
+    sent = await client.post(url, json={"url": receiver.url}, headers=admin)
+    assert sent.status_code == 201, sent.text
+    (delivery,) = sent.json()
+    assert delivery["event_type"] == "webhook.test" and delivery["status"] == "delivered"
+    (got,) = receiver.received
+    assert got.headers["X-Nguon-Event"] == "webhook.test"
+    assert verifier_in(GUIDES[0])(SECRET, got.body, got.headers)
+    assert len(await _audit(world, "send_test")) == 1
+    log = await client.get(f"/t/{world.slug}/api/v1/admin/webhooks/deliveries", headers=admin)
+    assert [d["event_type"] for d in log.json()] == ["webhook.test"]
