@@ -21,7 +21,7 @@ import msgspec
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from nguon.api.asgi_capture import Captured, capture, read_body, replaying
-from nguon.api.http_problems import problem, send_problem
+from nguon.api.http_problems import problem, remember_request, send_problem
 from nguon.api.versioned import Resource, read_resource, version_in, write_resource
 
 ANY = "*"
@@ -76,6 +76,7 @@ class ETagMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        remember_request(scope)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

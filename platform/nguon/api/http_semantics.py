@@ -14,10 +14,10 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, QueryParameter
 
-from nguon.api.http_problems import Problem
 from nguon.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from nguon.api.idempotency import MAX_KEY_LENGTH, takes_idempotency_key
 from nguon.api.pagination import MAX_LIMIT, paged_route
+from nguon.api.problems import Problem
 from nguon.api.versioned import API_MARKER, read_resource, write_resource
 
 _TYPED = re.compile(r"\{(\w+):\w+\}")

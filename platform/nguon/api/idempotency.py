@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from nguon.accounts.tokens import InvalidToken, TokenSigner
 from nguon.api.asgi_capture import Captured, capture, read_body, replaying
-from nguon.api.http_problems import problem, send_problem
+from nguon.api.http_problems import problem, remember_request, send_problem
 from nguon.api.idempotency_tables import IdempotencyRecord
 from nguon.api.transaction import atomic
 from nguon.api.versioned import api_template
@@ -101,6 +101,7 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        remember_request(scope)
         raw_key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
         if raw_key is None or not takes_idempotency_key(
             scope["method"], scope.get("path_template", "")

@@ -346,6 +346,8 @@ class Problem(
     merged_on: str | None = None
     url: str | None = None
     """410 ``tenant_merged``: the same address under the tenant it was merged into."""
+    current_version: int | None = None
+    """412 ``precondition_failed``: the version now, to read again before retrying."""
 
 
 def type_uri(base_url: str, code: str) -> str:
