@@ -20,7 +20,7 @@ from nguon.rules.package import RulesPackage
 from nguon.rules.working_days import WorkingCalendar, YearNotCovered
 
 Step = Literal["admission_decision", "probation_end", "recognition"]
-Status = Literal["open", "due_soon", "late", "done", "done_late"]
+Status = Literal["open", "due_soon", "late", "done", "done_late", "uncounted"]
 STEPS: tuple[str, ...] = ("admission_decision", "probation_end", "recognition")
 STEP_CLAUSES: dict[str, str] = {
     "admission_decision": "road.decision.deadline",
@@ -38,16 +38,18 @@ STATUS_LABELS: dict[str, str] = {
     "late": "quá hạn",
     "done": "đã làm đúng hạn",
     "done_late": "đã làm nhưng quá hạn",
+    "uncounted": "chưa tính được hạn",
 }
 
 
 class Deadline(msgspec.Struct, kw_only=True, frozen=True):
     step: str
     label: str
-    due: date
+    due: date | None  # None: the count reaches a year without a holidays file
     status: str
     clause_id: str
     working_days_left: int  # negative when late; 0 when done
+    note: str = ""
 
 
 def _calendar(package: RulesPackage) -> WorkingCalendar:
@@ -91,21 +93,44 @@ def _status(package: RulesPackage, due: date, done: date | None, on: date) -> tu
     return ("due_soon" if left <= soon else "open"), left
 
 
+def _due(compute, package: RulesPackage, road: RoadDates) -> tuple[date | None, int | None]:
+    """(the due date, None) or (None, the year whose holidays file is missing)."""
+    try:
+        return compute(package, road), None
+    except YearNotCovered as missing:
+        return None, missing.year
+
+
 def road_deadlines(package: RulesPackage, road: RoadDates, on: date) -> list[Deadline]:
-    """Each deadline of the road so far, with its status on ``on``."""
+    """Each deadline of the road so far, with its status on ``on``. A deadline whose count
+    reaches a year the package has no holidays file for is "uncounted", saying which."""
     found: list[Deadline] = []
-    steps: list[tuple[str, date | None, date | None]] = [
-        ("admission_decision", admission_decision_due(package, road), road.admission_decision),
-        ("probation_end", probation_end(package, road), None),
-        ("recognition", recognition_due(package, road), road.recognition_decision),
+    steps = [
+        (
+            "admission_decision",
+            admission_decision_due,
+            road.cell_resolution,
+            road.admission_decision,
+        ),
+        ("probation_end", probation_end, road.admission_decision, None),
+        ("recognition", recognition_due, road.admission_decision, road.recognition_decision),
     ]
-    for step, due, done in steps:
-        if due is None:
+    for step, compute, started, done in steps:
+        if started is None:
             continue
-        if step == "probation_end":
+        due, missing = _due(compute, package, road)
+        note = ""
+        if due is None:
+            status, left = "uncounted", 0
+            note = f"Chưa có lịch nghỉ lễ, Tết năm {missing} trong gói quy tắc"
+        elif step == "probation_end":
             status, left = ("done" if on >= due else "open"), 0
         else:
-            status, left = _status(package, due, done, on)
+            try:
+                status, left = _status(package, due, done, on)
+            except YearNotCovered as gap:
+                status, left = "uncounted", 0
+                note = f"Chưa có lịch nghỉ lễ, Tết năm {gap.year} trong gói quy tắc"
         found.append(
             Deadline(
                 step=step,
@@ -114,6 +139,7 @@ def road_deadlines(package: RulesPackage, road: RoadDates, on: date) -> list[Dea
                 status=status,
                 clause_id=STEP_CLAUSES[step],
                 working_days_left=left,
+                note=note,
             )
         )
     return found
