@@ -6,16 +6,29 @@ which step."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Any
 
 from nguon.pipeline.road_tables import AdmissionStep
+from nguon.plugins_builtin.reminders.service import send_road_reminders
+from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.rules.registry import load_package
 from nguon.rules.working_days import WorkingCalendar
+from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
 from tests.courses.conftest import add_member, api, audit_actions
 from tests.courses.test_helpers_admission import _admission_source
-from tests.http.conftest import AppClient, World, build_world, portal_login, token_for
+from tests.http.conftest import (
+    AppClient,
+    World,
+    build_world,
+    csrf_token_in,
+    portal_login,
+    token_for,
+)
+from tests.plugins.test_reminders import _switch_on
 
 CALENDAR: WorkingCalendar = load_package("hungyen").working_calendar  # type: ignore[assignment]
 
@@ -240,3 +253,101 @@ async def test_late_and_due_soon_decisions_on_home_pages_and_the_dashboard(
     await portal_login(client, world.slug, "cell_x_editor")
     home = await client.get(f"/t/{world.slug}/")
     assert "Quyết định kết nạp — Nguyễn Văn An" not in home.text
+
+
+async def test_a_late_decision_is_reminded_once_through_the_webhooks(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "nhac-kn")
+    admin = await token_for(client, world.slug, "admin")
+    candidate, (binh, gioi) = await _admission_source(client, db, world, admin)
+    proposed = await _propose(
+        client, world, admin, candidate, {"introducer_member_ids": [binh, gioi]}
+    )
+    assert proposed.status_code == 200, proposed.text
+    today = dt.date.today()
+    await _move_cell_resolution(db, world, candidate["id"], today - dt.timedelta(days=200))
+    await _switch_on(world)
+
+    sent = await send_road_reminders(world.tenant_id, today)
+    assert [(r.unit_id, r.kind, r.clause_id) for r in sent] == [
+        (world.units["cell_x"], "late", "road.decision.deadline")
+    ]
+    assert "Quyết định kết nạp cho Nguyễn Văn An" in sent[0].subject
+    assert await send_road_reminders(world.tenant_id, today) == []  # once only
+    with db.as_owner(), tenant_context(world.tenant_id):
+        outbox = await WebhookDelivery.select().where(WebhookDelivery.tenant_id == world.tenant_id)
+    assert [json.loads(r["body"])["data"]["clause_id"] for r in outbox] == [
+        "road.decision.deadline"
+    ]
+
+
+async def test_the_candidate_page_records_introducers_months_and_the_road(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "trang-kn")
+    admin = await token_for(client, world.slug, "admin")
+    candidate, (binh, gioi) = await _admission_source(client, db, world, admin)
+    await portal_login(client, world.slug, "admin")
+    url = f"/t/{world.slug}/candidates/{candidate['id']}"
+    page = await client.get(url)
+    assert 'name="months-' in page.text and "Tổ chức giới thiệu thay một đảng viên" in page.text
+    token = csrf_token_in(page.text)
+    form = {
+        "version": str(candidate["version"]),
+        "introducer_id": [str(binh), str(gioi)],
+        "resolution_number": "09-NQ/CB",
+        "organisation_introduction": "none",
+        "_csrf_token": token,
+    }
+    missing = await client.post(f"{url}/propose", data={**form, f"months-{binh}": "24"})
+    assert missing.status_code == 400
+    assert "Hãy ghi số tháng" in missing.text
+    short = await client.post(
+        f"{url}/propose", data={**form, f"months-{binh}": "24", f"months-{gioi}": "6"}
+    )
+    assert short.status_code == 409
+    assert "chưa cùng công tác, học tập hoặc cư trú" in short.text
+    proposed = await client.post(
+        f"{url}/propose", data={**form, f"months-{binh}": "24", f"months-{gioi}": "15"}
+    )
+    assert proposed.status_code == 303, proposed.text
+    page = await client.get(url)
+    assert "Con đường kết nạp" in page.text
+    assert "Trần Thị Bình (đảng viên chính thức, 24 tháng cùng công tác)" in page.text
+    assert "Căn cứ: road.decision.deadline" in page.text
+    due = CALENDAR.add_working_days(dt.date.today(), 60)
+    assert f"hạn {due:%d/%m/%Y}" in page.text
+    version = str(proposed_version(page.text))
+    bad = await client.post(
+        f"{url}/road",
+        data={
+            "version": version,
+            "road_step": "grassroots_resolution",
+            "taken_on": "31/02/2026",
+            "document_number": "15-NQ/ĐU",
+            "_csrf_token": token,
+        },
+    )
+    assert bad.status_code == 400
+    assert 'id="taken_on-error"' in bad.text
+    recorded = await client.post(
+        f"{url}/road",
+        data={
+            "version": version,
+            "road_step": "grassroots_resolution",
+            "taken_on": dt.date.today().strftime("%d/%m/%Y"),
+            "document_number": "15-NQ/ĐU",
+            "_csrf_token": token,
+        },
+    )
+    assert recorded.status_code == 303, recorded.text
+    page = await client.get(recorded.headers["location"])
+    assert "Đã ghi bước trên con đường kết nạp." in page.text
+    assert "15-NQ/ĐU" in page.text
+
+
+def proposed_version(text: str) -> int:
+    found = re.search(r'name="version" value="(\d+)"', text)
+    assert found
+    return int(found.group(1))
