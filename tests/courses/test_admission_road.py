@@ -179,7 +179,7 @@ async def test_introducers_conditions_then_the_road_with_its_roles(
     assert no_days.json()["errors"][0]["field"] == "working_days"
     too_long = await client.post(road_url, json=step("extension", working_days=31), headers=admin)
     assert too_long.status_code == 409
-    assert "[road.decision.deadline]" in too_long.json()["detail"]
+    assert "[qd294.admission.deadline]" in too_long.json()["detail"]  # the 2025 text
     extended = await client.post(road_url, json=step("extension", working_days=30), headers=admin)
     assert extended.status_code == 200, extended.text
     assert (
