@@ -13,6 +13,7 @@ from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member, MemberChange
 from nguon.pipeline.event_tables import PipelineEvent
+from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
 from nguon.pipeline.tables import (
     AdmissionPlan,
     CandidateDecision,
@@ -62,6 +63,8 @@ TABLES = [
     PipelineEvent,
     SignIn,
     IdempotencyRecord,
+    AdmissionStep,
+    AdmissionIntroducer,
 ]
 
 APP_CONFIG = AppConfig(

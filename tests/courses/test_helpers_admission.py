@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from tests.conftest import Database
@@ -151,7 +152,8 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
         headers=headers,
     )
     assert one.status_code == 409
-    assert "Chưa đủ người giới thiệu vào Đảng. [dieu-le.4.introducers]" in one.json()["detail"]
+    assert "Chưa đủ người giới thiệu vào Đảng: cần hai đảng viên chính thức" in one.json()["detail"]
+    assert "[dieu-le.4.introducers]" in one.json()["detail"]
     stale = await client.post(
         url,
         json={"version": candidate["version"] - 1, "introducer_member_ids": introducers},
@@ -171,13 +173,42 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
     assert proposed.json()["stage"] == "admission_in_progress"
     assert proposed.json()["version"] == candidate["version"] + 1
 
+    road_url = f"{api(world)}/candidates/{candidate['id']}/admission-road"
+    early = await client.post(
+        f"{api(world)}/candidates/{candidate['id']}/stage",
+        json={
+            "version": proposed.json()["version"],
+            "to_stage": "admitted",
+            "reason": "Quyết định kết nạp 12-QĐ/HU",
+        },
+        headers=headers,
+    )
+    assert early.status_code == 409  # a subordinate cell: the grassroots committee first
+    assert "[road.grassroots.resolution]" in early.json()["detail"]
+    grassroots = await client.post(
+        road_url,
+        json={
+            "version": proposed.json()["version"],
+            "step": "grassroots_resolution",
+            "taken_on": dt.date.today().isoformat(),
+            "document_number": "15-NQ/ĐU",
+        },
+        headers=headers,
+    )
+    assert grassroots.status_code == 200, grassroots.text
+    assert [s["step"] for s in grassroots.json()["steps"]] == [
+        "cell_resolution",
+        "grassroots_resolution",
+    ]
+    assert grassroots.json()["deadlines"][0]["step"] == "admission_decision"
+    assert grassroots.json()["deadlines"][0]["clause_id"] == "road.decision.deadline"
     admitted = await client.post(
         f"{api(world)}/candidates/{candidate['id']}/stage",
         json={
             "version": proposed.json()["version"],
             "to_stage": "admitted",
             "reason": "Quyết định kết nạp 12-QĐ/HU",
-            "on": "2026-11-25",
+            "on": dt.date.today().isoformat(),
         },
         headers=headers,
     )
@@ -187,10 +218,18 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
     last = stages.json()["items"][-1]
     assert (last["to_stage"], last["changed_on"], last["actor"]) == (
         "admitted",
-        "2026-11-25",
+        dt.date.today().isoformat(),
         "admin",
     )
-    assert "Trần Thị Bình" in stages.json()["items"][-2]["reason"]
+    assert stages.json()["items"][-2]["event"] == "grassroots_resolution"
+    assert "Trần Thị Bình" in stages.json()["items"][-3]["reason"]
+    road = (await client.get(road_url, headers=headers)).json()
+    assert [d["step"] for d in road["deadlines"]] == [
+        "admission_decision",
+        "probation_end",
+        "recognition",
+    ]
+    assert road["deadlines"][0]["status"] == "done"
 
 
 async def test_propose_is_refused_when_the_helper_has_ended(

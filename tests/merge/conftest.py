@@ -31,6 +31,7 @@ from piccolo.table import Table
 
 from nguon.org.tables import OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
+from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
 from nguon.pipeline.tables import (
     AdmissionPlan,
     Course,
@@ -322,6 +323,25 @@ async def _tables(db: Database, province: Province) -> None:
                     period_code=PERIOD,
                     kind="due",
                     deadline=dt.date(2024, 6, 30),
+                ),
+                AdmissionStep(
+                    tenant_id=t,
+                    candidate=candidate,
+                    step="cell_resolution",
+                    taken_on=dt.date(2024, 10, 1),
+                    document_number="07-NQ/CB",
+                    clause_id="qd24.admission.proposal",
+                    actor="test",
+                    created_at=dt.datetime(2024, 10, 1, tzinfo=dt.UTC),
+                ),
+                AdmissionIntroducer(
+                    tenant_id=t,
+                    candidate=candidate,
+                    kind="member",
+                    member=province.members[0],
+                    member_status="full",
+                    months_together=24,
+                    recorded_on=dt.date(2024, 10, 1),
                 ),
             ]
             for row in rows:

@@ -43,10 +43,14 @@ def test_the_table_covers_every_stage_and_event_once() -> None:
     assert set(STAGES) == set(STAGE_LABELS)
     assert len(IN_MACHINE) == len(TRANSITIONS), "a (stage, event) pair appears twice"
     assert set(PAIRS) > IN_MACHINE
-    # Final stages allow nothing; every other stage can at least be removed.
+    # Final stages allow nothing but, after admission, the recognition that keeps the
+    # stage; every other stage can at least be removed.
     for stage in STAGES:
         events = {e for s, e in IN_MACHINE if s == stage}
-        if stage in {"admitted", "removed"}:
+        if stage == "admitted":
+            assert events == {"recognition_decision"}
+            assert transition_for(stage, "recognition_decision").to_stage == "admitted"
+        elif stage == "removed":
             assert events == set()
         else:
             assert "removal_resolution" in events

@@ -55,4 +55,5 @@ def test_explain_shows_fired_rule_and_clause():
     assert result.exit_code == 0, result.output
     assert "[FIRED] age_below_minimum" in result.output
     assert "đủ 18 tuổi đến đủ 60 tuổi" in result.output
-    assert "survey_list: not_eligible" in result.output
+    assert "course_nominee_list: not_eligible" in result.output
+    assert "survey_list: eligible" in result.output  # 18 by the end of the year it serves

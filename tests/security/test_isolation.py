@@ -154,6 +154,12 @@ _BODIES: dict[str, Any] = {
         "version": 1,
         "introducer_member_ids": [ids["member_id"]],
     },
+    "/candidates/{candidate_id:int}/admission-road": lambda ids: {
+        "version": 1,
+        "step": "grassroots_resolution",
+        "taken_on": dt.date.today().isoformat(),
+        "document_number": "NQ-trộm",
+    },
     "/candidates/{candidate_id:int}/stage": lambda ids: {
         "version": 2,
         "to_stage": "removed",
@@ -191,6 +197,7 @@ _STATEFUL = {
     "/courses/{course_id:int}/enrolments/{enrolment_id:int}",
     "/courses/{course_id:int}/enrolments/{enrolment_id:int}/certificate",
     "/candidates/{candidate_id:int}/propose-admission",
+    "/candidates/{candidate_id:int}/admission-road",
     "/members/{member_id:int}/transfer",
     "/members/{member_id:int}/end",
     "/admin/webhooks/deliveries/{delivery_id:int}/redeliver",  # the plugin is off here

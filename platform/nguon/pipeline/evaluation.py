@@ -101,20 +101,29 @@ async def evaluate_rows(
     on: date,
     decisions: list[str] | None = None,
     introducers: Mapping[int, int] | None = None,
+    overrides: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> dict[int, CandidateEvaluation]:
     """Evaluate stored candidate rows with the tenant's package, each in its own unit,
-    with whether a helper is assigned looked up and introducers counted as given."""
+    with whether a helper is assigned and the admission road looked up, introducers
+    counted as given and ``overrides`` (fact fields by candidate id) applied last."""
+    from nguon.pipeline.road import roads_of
+
     rows = list(rows)
     if not rows:
         return {}
     package = await tenant_package()
     helpers = await helpers_assigned((r["id"] for r in rows), on)
+    roads = await roads_of(r["id"] for r in rows)
     units = await units_of(rows)
     by_unit: dict[int, list[CandidateFacts]] = defaultdict(list)
     for row in rows:
         facts = candidate_facts(row, helper_assigned=row["id"] in helpers)
+        if row["id"] in roads:
+            facts = msgspec.structs.replace(facts, **roads[row["id"]])
         if introducers and row["id"] in introducers:
             facts = msgspec.structs.replace(facts, introducers=introducers[row["id"]])
+        if overrides and row["id"] in overrides:
+            facts = msgspec.structs.replace(facts, **overrides[row["id"]])
         by_unit[row["unit"]].append(facts)
     results: dict[int, CandidateEvaluation] = {}
     for unit_id, facts_list in by_unit.items():

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from nguon.accounts.permissions import Access
 from nguon.people.schemas import CandidateOut
-from nguon.pipeline import admission, helpers
+from nguon.pipeline import admission, helpers, road
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.helper_schemas import (
     HelperAssign,
@@ -21,6 +21,7 @@ from nguon.pipeline.helper_schemas import (
     StageDecision,
     StageHistory,
 )
+from nguon.pipeline.road_schemas import RoadOut, RoadStepIn
 
 
 class HelperController(Controller):
@@ -82,6 +83,29 @@ class AdmissionController(Controller):
     ) -> CandidateOut:
         async with pipeline_transaction():
             return await admission.decide_stage(access, candidate_id, data)
+
+    @get(
+        "/{candidate_id:int}/admission-road",
+        summary="The admission road: steps, introducers and deadlines with their clauses",
+    )
+    async def road_of(
+        self, access: NamedDependency[Access], candidate_id: FromPath[int]
+    ) -> RoadOut:
+        return await road.road_out(access, candidate_id)
+
+    @post(
+        "/{candidate_id:int}/admission-road",
+        summary="Record the grassroots resolution, an extension or the recognition",
+        status_code=200,
+    )
+    async def record_road_step(
+        self,
+        access: NamedDependency[Access],
+        candidate_id: FromPath[int],
+        data: JSONBody[RoadStepIn],
+    ) -> RoadOut:
+        async with pipeline_transaction():
+            return await road.record_step(access, candidate_id, data)
 
     @get("/{candidate_id:int}/stages", summary="A candidate's stage history")
     async def history(

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from nguon.pipeline.road_schemas import IntroducerIn, OrganisationIntroduction
 from nguon.pipeline.schemas import ResolutionIn
 
 Number = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -47,11 +48,19 @@ class HelperList(msgspec.Struct, kw_only=True):
 
 
 class ProposeAdmission(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Start the admission procedure; ``introducer_member_ids``: the official members
-    who introduce the candidate (the rules count them)."""
+    """Start the admission procedure: the cell's resolution proposing admission.
+    ``introducers``: the members introducing the candidate with the months they have
+    worked, studied or lived with them (``introducer_member_ids``, the older form, gives
+    official members without the months). ``organisation_introduction``: the Youth
+    Union or trade-union executive's resolution standing for one introducer."""
 
     version: int
-    introducer_member_ids: Annotated[list[int], msgspec.Meta(max_length=10)]
+    introducer_member_ids: Annotated[list[int], msgspec.Meta(max_length=10)] = []
+    introducers: Annotated[list[IntroducerIn], msgspec.Meta(max_length=10)] = []
+    organisation_introduction: OrganisationIntroduction = "none"
+    organisation_resolution_number: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    workplace_has_youth_union: bool = True
+    resolution_number: Annotated[str, msgspec.Meta(max_length=64)] = ""
     on: dt.date | None = None
     note: Text = ""
 
@@ -63,6 +72,7 @@ class StageDecision(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     to_stage: Literal["admitted", "removed"]
     reason: Reason
     on: dt.date | None = None
+    document_number: Annotated[str, msgspec.Meta(max_length=64)] = ""
 
 
 class StageChangeOut(msgspec.Struct, kw_only=True):

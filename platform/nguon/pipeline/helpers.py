@@ -49,6 +49,16 @@ async def visible_member(access: Access, member_id: int) -> dict[str, Any]:
     return await visible_row(access, Member, Member.unit_path, member_id, "member")
 
 
+def require_member(member: dict[str, Any], field: str) -> None:
+    """A member whose membership has not ended (official or probationary)."""
+    if member["ended_on"] is not None:
+        raise InvalidInput(
+            f"Đảng viên {member['full_name']} đã kết thúc sinh hoạt ngày "
+            f"{member['ended_on'].strftime('%d/%m/%Y')} / The membership has ended: {field}",
+            field=field,
+        )
+
+
 def require_official(member: dict[str, Any], field: str) -> None:
     if member["ended_on"] is not None:
         raise InvalidInput(

@@ -33,6 +33,9 @@ StageEventKind = Literal[
     "admission_proposal",
     "admission_decision",
     "removal_resolution",
+    "grassroots_resolution",
+    "decision_extension",
+    "recognition_decision",
 ]
 EVENTS: tuple[StageEventKind, ...] = get_args(StageEventKind)
 STAGES: tuple[str, ...] = tuple(STAGE_LABELS)
@@ -47,6 +50,9 @@ EVENT_LABELS: dict[str, str] = {
     "admission_proposal": "đề nghị làm thủ tục kết nạp",
     "admission_decision": "quyết định kết nạp",
     "removal_resolution": "nghị quyết đưa ra khỏi danh sách",
+    "grassroots_resolution": "ghi nghị quyết của đảng ủy cơ sở đề nghị kết nạp",
+    "decision_extension": "gia hạn thời hạn quyết định kết nạp",
+    "recognition_decision": "ghi quyết định công nhận đảng viên chính thức",
 }
 """Each event in a few Vietnamese words, as refusals say it."""
 
@@ -125,6 +131,26 @@ TRANSITIONS: tuple[Transition, ...] = (
         event="admission_decision",
         to_stage="admitted",
         clause_id="qd24.admission.decision",
+    ),
+    # The road between the cell's resolution and the decision, then probation: these
+    # record a step with its date and keep the stage.
+    Transition(
+        from_stage="admission_in_progress",
+        event="grassroots_resolution",
+        to_stage="admission_in_progress",
+        clause_id="road.grassroots.resolution",
+    ),
+    Transition(
+        from_stage="admission_in_progress",
+        event="decision_extension",
+        to_stage="admission_in_progress",
+        clause_id="road.decision.deadline",
+    ),
+    Transition(
+        from_stage="admitted",
+        event="recognition_decision",
+        to_stage="admitted",
+        clause_id="dieu-le.5.recognition",
     ),
     *_removals(),
 )

@@ -113,12 +113,16 @@ async def change_stage(
     also_check: tuple[str, ...] = (),
     values: Mapping[str, Any] | None = None,
     field: str = "stage",
+    facts: Mapping[str, Any] | None = None,
+    reviewed: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Apply ``event`` to a candidate (a row read in this transaction): the machine names
     the stage it leads to and the clause allowing it, the rules must allow that stage.
 
     ``values`` are other candidate fields changed with the stage (a certificate); the
-    rules judge the candidate as it will be. ``also_check`` names further decisions that
+    rules judge the candidate as it will be, with ``facts`` (fact fields) over the stored
+    ones. ``reviewed``: reason codes a ``needs_review`` may carry and still pass (the
+    change's reason answers them). ``also_check`` names further decisions that
     must be eligible too. Returns the updated row; the version goes up by one.
     """
     transition = await require_transition(candidate, event, field)
@@ -132,13 +136,16 @@ async def change_stage(
     future = {**candidate, **extra}
     counts = {candidate["id"]: introducers} if introducers is not None else None
     decisions = [decision, *also_check]
-    evaluation = (await evaluate_rows([future], on, decisions, counts))[candidate["id"]]
+    overrides = {candidate["id"]: facts} if facts else None
+    evaluation = (await evaluate_rows([future], on, decisions, counts, overrides))[candidate["id"]]
     for name in decisions:
         refused = refusal(evaluation, name, to_stage)
         if refused is None:
             continue
         if refused.outcome == "needs_review" and justification:
             continue
+        if refused.outcome == "needs_review" and all(r.code in reviewed for r in refused.reasons):
+            continue  # the caller's reason answers these (a late decision, recorded late)
         raise refused
     now = dt.datetime.now(dt.UTC)
     updated = await (

@@ -37,6 +37,7 @@ from nguon.portal.candidate_form import (
 from nguon.portal.context import page_context
 from nguon.portal.evaluations import SHOWN_DECISIONS
 from nguon.portal.helper_views import helper_context
+from nguon.portal.road_views import road_context
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
@@ -318,6 +319,7 @@ async def render_candidate(
             errors=errors or {},
             form={"resolution.adopted_on": today.isoformat(), **(form or {})},
             **await helper_context(access, candidate, can_edit),
+            **await road_context(access, candidate, unit.path),
             **_choices(),
         ),
         status_code=status,

@@ -23,6 +23,7 @@ from nguon.tenancy.scoped import in_tenant
 DONE_MESSAGES = {
     "helper": "Đã phân công đảng viên giúp đỡ.",
     "proposed": "Đã chuyển sang làm thủ tục kết nạp.",
+    "road": "Đã ghi bước trên con đường kết nạp.",
 }
 # Stages in which a helper may be assigned and in which admission may be proposed.
 HELPER_STAGES = frozenset(stages_allowing("helper_resolution"))

@@ -16,10 +16,12 @@ from nguon.accounts.permissions import RANK, WHOLE_TENANT, WRITE, Access
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import closed_by
 from nguon.pipeline import lists
+from nguon.pipeline.road_watch import OpenDeadline, open_deadlines
 from nguon.pipeline.schemas import ListOut
 from nguon.portal.context import STEP_LABELS, period_label
 from nguon.portal.dates import day_of
 from nguon.rules.review_calendar import Period
+from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 
 DUE_SOON_DAYS = 14
@@ -114,6 +116,49 @@ def _waiting_step(item: ListOut, slug: str, today: dt.date) -> NextStep:
     return NextStep("waiting", _title(item), detail, f"/t/{slug}/lists/{item.id}", "Xem và xử lý")
 
 
+ROAD_LEVELS: dict[str, Level] = {"late": "late", "due_soon": "due"}
+ROAD_ACTIONS = {
+    "admission_decision": "Ghi quyết định kết nạp",
+    "recognition": "Ghi quyết định công nhận chính thức",
+}
+
+
+def _acts_on(access: Access, deadline: OpenDeadline) -> bool:
+    """Whether the reader is among those who must act: an approver above the cell (the
+    competent committee) for both steps, the cell itself for the recognition."""
+    for grant in access.grants:
+        if not deadline.unit_path.startswith(grant.path):
+            continue
+        above = len(grant.path) < len(deadline.unit_path)
+        if above and RANK[grant.role] >= RANK["approver"]:
+            return True
+        if (
+            deadline.step == "recognition"
+            and grant.path == deadline.unit_path
+            and RANK[grant.role] >= RANK[WRITE]
+        ):
+            return True
+    return False
+
+
+async def road_steps(access: Access, slug: str, today: dt.date) -> list[NextStep]:
+    """The admission decisions and recognitions the reader must make, with their
+    working-day deadlines and clauses."""
+    prefixes = [g.path for g in access.grants if RANK[g.role] >= RANK[WRITE]]
+    deadlines = await open_deadlines(await tenant_package(), prefixes, today)
+    return [
+        NextStep(
+            ROAD_LEVELS.get(d.status, "next"),
+            f"{d.label} — {d.full_name}",
+            f"{d.text}.",
+            f"/t/{slug}/candidates/{d.candidate_id}",
+            ROAD_ACTIONS[d.step],
+        )
+        for d in deadlines
+        if _acts_on(access, d)
+    ]
+
+
 ORDER: dict[Level, int] = {"returned": 0, "late": 1, "due": 2, "waiting": 3, "next": 4}
 
 
@@ -158,4 +203,5 @@ async def next_steps(
         if current is not None and unit["kind"] in holding_kinds and current.code not in made:
             steps.append(_not_made_step(unit, current, slug, today))
     steps += [_waiting_step(item, slug, today) for item in waiting]
+    steps += await road_steps(access, slug, today)
     return sorted(steps, key=lambda s: ORDER[s.level])

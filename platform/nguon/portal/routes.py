@@ -164,7 +164,7 @@ async def _dashboard_context(
     as_of = as_of_day(year, today, unit)
     current, previous = current_and_previous(package_id, as_of)
     periods = [p for p in (current, previous) if p is not None]
-    view = await build_dashboard(unit.id, unit.path, year, today, periods, package.blocs)
+    view = await build_dashboard(unit.id, unit.path, year, today, periods, package.blocs, package)
     total = view.total
     charts = {
         "stages": bar_chart(
@@ -210,6 +210,8 @@ async def _dashboard_context(
             "expected_lists",
             "submitted_lists",
             "late_lists",
+            "road_late",
+            "road_due_soon",
         ),
         statuses=view.figures.statuses,
         charts=charts,

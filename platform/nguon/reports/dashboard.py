@@ -8,8 +8,10 @@ from typing import Any
 
 import msgspec
 
+from nguon.pipeline.road_watch import OpenDeadline, counts, open_deadlines
 from nguon.reports.definitions import FLOWS
 from nguon.reports.figures import Figures, UnitFigures, grouped, subtree_figures
+from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
 
 OWN_ROW_LABEL = "Trực tiếp tại đơn vị"
@@ -37,6 +39,10 @@ class Dashboard(msgspec.Struct, kw_only=True):
     has any: the rows add up to ``total``."""
     blocs: list[Row]
     quarters: list[QuarterRow]
+    road: dict[str, int] = {}
+    """``road_late`` and ``road_due_soon`` (see the definitions) in the subtree today."""
+    road_deadlines: list[OpenDeadline] = []
+    """The late and due-soon deadlines behind those figures, the latest first."""
 
 
 def _children(figures: Figures, root: dict[str, Any]) -> list[Row]:
@@ -83,11 +89,24 @@ async def dashboard(
     today: dt.date,
     periods: list[Period],
     bloc_labels: dict[str, str],
+    package: RulesPackage | None = None,
 ) -> Dashboard:
-    """The dashboard of the subtree of the unit ``unit_id`` at ``path`` for ``year``."""
+    """The dashboard of the subtree of the unit ``unit_id`` at ``path`` for ``year``; with
+    the rules ``package``, the road's deadlines late or due soon today."""
     figures = await subtree_figures(unit_id, path, year, today, periods)
     root = next(u for u in figures.units if u["id"] == unit_id)
+    pressing = (
+        [
+            d
+            for d in await open_deadlines(package, [path], today)
+            if d.status in ("late", "due_soon")
+        ]
+        if package is not None
+        else []
+    )
     return Dashboard(
+        road=counts(pressing),
+        road_deadlines=pressing,
         figures=figures,
         total=figures.root,
         children=_children(figures, root),

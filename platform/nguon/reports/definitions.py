@@ -193,6 +193,24 @@ DEFINITIONS: dict[str, Definition] = {
             ),
         ),
         Definition(
+            key="road_late",
+            label="Quá hạn trên con đường kết nạp",
+            definition=(
+                "Người của đơn vị và cấp dưới mà đến hôm nay đã quá hạn chưa có quyết định kết "
+                "nạp (60 ngày làm việc từ nghị quyết của chi bộ, cộng thời gian gia hạn) hoặc "
+                "chưa có quyết định công nhận đảng viên chính thức (30 ngày làm việc sau khi "
+                "hết 12 tháng dự bị); ngày làm việc tính theo lịch nghỉ lễ, Tết của bộ quy định."
+            ),
+        ),
+        Definition(
+            key="road_due_soon",
+            label="Sắp đến hạn trên con đường kết nạp",
+            definition=(
+                "Cũng hai thời hạn đó, chưa quá hạn nhưng chỉ còn không quá số ngày làm việc "
+                "của tham số due_soon_working_days của bộ quy định."
+            ),
+        ),
+        Definition(
             key="target",
             label="Chỉ tiêu kết nạp",
             definition=(

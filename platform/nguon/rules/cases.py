@@ -18,9 +18,10 @@ import yaml
 
 from nguon.rules.decisions import INVALID_FACTS
 from nguon.rules.errors import RulesError
-from nguon.rules.facts import CandidateFacts, UnitFacts
+from nguon.rules.facts import CandidateFacts, RoadDates, UnitFacts
 from nguon.rules.manifest import Outcome
 from nguon.rules.package import RulesPackage
+from nguon.rules.road import STATUS_LABELS, STEPS, road_deadlines
 
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 CANDIDATE_KEYS = frozenset(CandidateFacts.__struct_fields__) - {"person_ref"}
@@ -40,6 +41,8 @@ class Case(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True
     expect: dict[str, str | ExpectedDecision] = {}
     period: str | None = None  # the review period code on ``on``, or "none"
     chain: list[str] | None = None  # the unit's reporting chain on ``on``
+    deadlines: dict[str, date] | None = None  # the road's due dates (candidate.road)
+    deadline_status: dict[str, str] | None = None  # each deadline's status on ``on``
     line: int = 0  # where the case starts in its file (set by the loader, not written)
 
     @property
@@ -50,7 +53,13 @@ class Case(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True
             1 + (isinstance(w, ExpectedDecision) and w.reasons is not None)
             for w in self.expect.values()
         )
-        return decisions + (self.period is not None) + (self.chain is not None)
+        return (
+            decisions
+            + (self.period is not None)
+            + (self.chain is not None)
+            + len(self.deadlines or {})
+            + len(self.deadline_status or {})
+        )
 
 
 class CaseFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -189,7 +198,30 @@ class _Checker:
         if _key_node(node, "expect") is not None and not case.expect:
             self.add(expect_node, node, f"{label}: 'expect' is empty: it would check nothing")
         elif case.expectations == 0:
-            self.add(node, node, f"{label} checks nothing: give 'expect', 'period' or 'chain'")
+            self.add(
+                node,
+                node,
+                f"{label} checks nothing: give 'expect', 'period', 'chain' or 'deadlines'",
+            )
+        for what, entries, allowed in (
+            ("deadlines", case.deadlines, STEPS),
+            ("deadline_status", case.deadline_status, STEPS),
+        ):
+            for step, value in (entries or {}).items():
+                at = _key_node(_child(node, what), step)
+                if step not in allowed:
+                    self.add(
+                        at,
+                        node,
+                        f"{label}: {what}: unknown step '{step}' (one of {', '.join(allowed)})",
+                    )
+                if what == "deadline_status" and value not in STATUS_LABELS:
+                    self.add(
+                        at,
+                        node,
+                        f"{label}: {what}: {step}: unknown status '{value}' "
+                        f"(one of {', '.join(STATUS_LABELS)})",
+                    )
         for decision, wanted in case.expect.items():
             entry = _child(expect_node, decision) if expect_node is not None else None
             at = _key_node(expect_node, decision)
@@ -300,6 +332,18 @@ def run_case(package: RulesPackage, case: Case, file: str) -> CaseResult:
             code = period.code if period else "none"
             if code != case.period:
                 failures.append(f"period: expected {case.period}, got {code}")
+        if case.deadlines is not None or case.deadline_status is not None:
+            found = {
+                d.step: d for d in road_deadlines(package, candidate.road or RoadDates(), case.on)
+            }
+            for step, due in (case.deadlines or {}).items():
+                got_due = found[step].due if step in found else None
+                if got_due != due:
+                    failures.append(f"deadline {step}: expected {due}, got {got_due}")
+            for step, status in (case.deadline_status or {}).items():
+                got_status = found[step].status if step in found else None
+                if got_status != status:
+                    failures.append(f"deadline {step}: expected {status}, got {got_status}")
         if case.chain is not None:
             chain = package.reporting_chain(case.unit.kind, case.unit.bloc, case.on)
             if chain != case.chain:

@@ -40,6 +40,25 @@ POLITICAL_STANDARDS: tuple[str, ...] = get_args(PoliticalStandard)
 STAGES: tuple[str, ...] = get_args(Stage)
 SEXES: tuple[str, ...] = get_args(Sex)
 REVIEW_PERIOD_KINDS: tuple[str, ...] = ("survey", "first_review", "supplement", "none")
+ORGANISATION_INTRODUCTIONS: tuple[str, ...] = ("none", "youth_union", "trade_union")
+
+
+class RoadDates(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """What has been recorded on one person's road (YAML ``road:`` in a case)."""
+
+    cell_resolution: date | None = None
+    grassroots_resolution: date | None = None
+    extension_working_days: int = 0
+    extensions: int = 0
+    admission_decision: date | None = None
+    recognition_decision: date | None = None
+
+
+class IntroducerFacts(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """One Party member introducing the candidate."""
+
+    status: Literal["official", "probationary"] = "official"
+    months_together: int  # worked, studied or lived in the same area with the candidate
 
 
 class CandidateFacts(msgspec.Struct, kw_only=True, frozen=True):
@@ -60,6 +79,10 @@ class CandidateFacts(msgspec.Struct, kw_only=True, frozen=True):
     stage: str = "surveyed"
     helper_assigned: bool = False
     introducers: int = 0
+    introducer_details: tuple[IntroducerFacts, ...] = ()  # given: ``introducers`` is its size
+    organisation_introduction: str = "none"  # or youth_union / trade_union (its resolution)
+    workplace_has_youth_union: bool = True
+    road: RoadDates | None = None
 
 
 class UnitFacts(msgspec.Struct, kw_only=True, frozen=True):
@@ -100,6 +123,32 @@ ENGINE_FACTS: dict[str, FactSpec] = {
         FactSpec("stage", "code", STAGES),
         FactSpec("helper_assigned", "bool"),
         FactSpec("introducers", "int"),
+        FactSpec("probationary_introducers", "int"),
+        FactSpec(
+            "introducer_least_months_together",
+            "int",
+            description="fewest months an introducer has worked or lived with them, -1 unknown",
+        ),
+        FactSpec("organisation_introduction", "code", ORGANISATION_INTRODUCTIONS),
+        FactSpec("workplace_has_youth_union", "bool"),
+        FactSpec(
+            "introductions",
+            "int",
+            description="official introducers plus one for a Youth Union or trade-union resolution",
+        ),
+        FactSpec(
+            "age_months_at_consideration",
+            "int",
+            description="full months of age at the end of the year the survey list serves",
+        ),
+        FactSpec("cell_resolution_recorded", "bool"),
+        FactSpec("grassroots_resolution_recorded", "bool"),
+        FactSpec("extensions", "int"),
+        FactSpec("extension_working_days", "int"),
+        FactSpec("decision_working_days_late", "int"),
+        FactSpec("admission_decision_recorded", "bool"),
+        FactSpec("probation_months_elapsed", "int", description="-1 before the decision"),
+        FactSpec("recognition_working_days_late", "int"),
         FactSpec("sex", "code", SEXES),
         FactSpec("unit_kind", "code"),
         FactSpec("unit_bloc", "code"),
@@ -147,7 +196,34 @@ def candidate_problems(candidate: CandidateFacts, on: date) -> list[str]:
         problems.append("certificate_date")
     if not isinstance(candidate.introducers, int) or candidate.introducers < 0:
         problems.append("introducers")
+    if candidate.organisation_introduction not in ORGANISATION_INTRODUCTIONS:
+        problems.append("organisation_introduction")
+    if any(i.months_together < 0 for i in candidate.introducer_details):
+        problems.append("introducer_details")
+    road = candidate.road
+    if road is not None and (
+        road.extensions < 0
+        or road.extension_working_days < 0
+        or any(d is not None and d > on for d in _road_days(road))
+    ):
+        problems.append("road")
     return problems
+
+
+def _road_days(road: RoadDates) -> tuple[date | None, ...]:
+    return (
+        road.cell_resolution,
+        road.grassroots_resolution,
+        road.admission_decision,
+        road.recognition_decision,
+    )
+
+
+def consideration_day(on: date, review_period: str) -> date:
+    """The package's reading of "at the time the cell considers admission" for a survey
+    list: the last day of the year the list serves (the next year for the annual survey,
+    06-HD/BTCTU Bước 1; the current year for a quarterly supplement)."""
+    return date(on.year + (review_period == "survey"), 12, 31)
 
 
 def engine_facts(
@@ -159,6 +235,9 @@ def engine_facts(
         if candidate.certificate_date is not None
         else -1
     )
+    details = candidate.introducer_details
+    introducers = len(details) if details else candidate.introducers
+    probationary = sum(i.status == "probationary" for i in details)
     return {
         "age_months": full_months_between(candidate.date_of_birth, on),
         "education": candidate.education,
@@ -173,7 +252,17 @@ def engine_facts(
         "certificate_age_months": certificate_months,
         "stage": candidate.stage,
         "helper_assigned": int(candidate.helper_assigned),
-        "introducers": candidate.introducers,
+        "introducers": introducers,
+        "probationary_introducers": probationary,
+        "introducer_least_months_together": min((i.months_together for i in details), default=-1),
+        "organisation_introduction": candidate.organisation_introduction,
+        "workplace_has_youth_union": int(candidate.workplace_has_youth_union),
+        "introductions": introducers
+        - probationary
+        + (candidate.organisation_introduction != "none"),
+        "age_months_at_consideration": full_months_between(
+            candidate.date_of_birth, consideration_day(on, review_period)
+        ),
         "sex": candidate.sex,
         "unit_kind": nfc(unit.kind),
         "unit_bloc": nfc(unit.bloc or ""),

@@ -35,6 +35,7 @@ from nguon.rules.manifest import (
 )
 from nguon.rules.package import Period, Rule, RulesPackage
 from nguon.rules.review_calendar import ReviewCalendar
+from nguon.rules.working_days import load_working_calendar
 
 MANIFEST = "manifest.toml"
 CLAUSES = "clauses.toml"
@@ -522,6 +523,11 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         else:
             rules[position] = rule
 
+    holiday_problems: list[str] = []
+    working_calendar = load_working_calendar(
+        folder, base.working_calendar if base else None, holiday_problems
+    )
+    problems.items.extend(holiday_problems)
     if problems.items:
         raise PackageLoadError(manifest.id, problems.items)
     return RulesPackage(
@@ -548,4 +554,5 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         document_periods=periods_of_documents,
         parameter_packages=parameter_packages,
         base=base,
+        working_calendar=working_calendar,
     )

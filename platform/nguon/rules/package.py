@@ -32,6 +32,7 @@ from nguon.rules.manifest import (
     VersionSpec,
 )
 from nguon.rules.review_calendar import ReviewCalendar
+from nguon.rules.working_days import WorkingCalendar
 
 Period = tuple[date, date | None]
 T = TypeVar("T", PlacementSpec, CourseOrganiserSpec)
@@ -143,6 +144,7 @@ class RulesPackage:
     document_periods: DocumentPeriods = field(default_factory=dict)
     parameter_packages: dict[str, str] = field(default_factory=dict)  # name -> declared by
     base: RulesPackage | None = field(default=None, repr=False)
+    working_calendar: WorkingCalendar | None = None
     _snapshots: dict[tuple[str, str], RuleSnapshot] = field(default_factory=dict, repr=False)
     _snapshots_by_day: dict[tuple, RuleSnapshot] = field(default_factory=dict, repr=False)
 

@@ -22,6 +22,7 @@ from nguon.rules.decisions import CandidateEvaluation, assemble, invalid
 from nguon.rules.engine.thread import get_engine_thread
 from nguon.rules.facts import (
     CandidateFacts,
+    RoadDates,
     UnitFacts,
     add_months,
     candidate_problems,
@@ -29,6 +30,8 @@ from nguon.rules.facts import (
 )
 from nguon.rules.package import RuleSnapshot, RulesPackage
 from nguon.rules.registry import load_package
+from nguon.rules.road import road_engine_facts
+from nguon.rules.working_days import YearNotCovered
 
 _encoder = msgspec.json.Encoder(order="sorted")
 
@@ -113,8 +116,13 @@ def prepare(
         facts = None
         if not problems:
             facts = engine_facts(candidate, unit, on, review_period)
-            if hook_has_impls:
-                hook(facts=facts, unit=unit, on=on)
+            try:
+                facts.update(road_engine_facts(package, candidate.road or RoadDates(), on))
+            except YearNotCovered:
+                problems = ["road"]  # a working day outside the package's holidays files
+                facts = None
+        if facts is not None and hook_has_impls:
+            hook(facts=facts, unit=unit, on=on)
         batch.facts.append(facts)
         batch.problems.append(problems)
     return batch

@@ -17,6 +17,7 @@ import msgspec
 from nguon.api.transaction import atomic
 from nguon.hooks import HomeNotice
 from nguon.org.tables import OrgUnit
+from nguon.pipeline.road_watch import open_deadlines
 from nguon.pipeline.tables import CandidateList
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins_builtin.reminders.config import RemindersConfig
@@ -47,6 +48,9 @@ class Reminder(msgspec.Struct, kw_only=True, frozen=True):
     kind: Kind
     list_state: str
     """The unit's list for the period: ``none``, ``draft``, ``adopted`` or ``returned``."""
+    subject: str = ""
+    """For a deadline of the admission road: what is due, for whom, with its clause."""
+    clause_id: str = ""
 
 
 def periods_to_remind(
@@ -148,10 +152,93 @@ async def send_reminders(tenant_id: int, today: dt.date) -> list[Reminder]:
     return reminders
 
 
+ROAD_PREFIX = "road-"
+ROAD_CODES = {"admission_decision": "decision", "recognition": "recognition"}
+
+
+def road_code(step: str, candidate_id: int) -> str:
+    """The reminder's ``period_code`` for a road deadline: one per step and person."""
+    return f"{ROAD_PREFIX}{ROAD_CODES[step]}-{candidate_id}"
+
+
+async def send_road_reminders(tenant_id: int, today: dt.date) -> list[Reminder]:
+    """Remind the units of people whose admission decision or recognition is due soon or
+    late (each once per kind), with the deadline counted in working days and its clause."""
+    plugins = await load_tenant_plugins(tenant_id)
+    if not plugins.enabled(PLUGIN_NAME):
+        return []
+    with tenant_context(tenant_id):
+        package = await tenant_package()
+        pressing = [
+            d
+            for d in await open_deadlines(package, [""], today)
+            if d.status in ("late", "due_soon") and d.due is not None
+        ]
+        if not pressing:
+            return []
+        async with atomic():
+            codes = [road_code(d.step, d.candidate_id) for d in pressing]
+            sent = {
+                (r["period_code"], r["kind"])
+                for r in await DeadlineReminder.select(
+                    DeadlineReminder.period_code, DeadlineReminder.kind
+                ).where(in_tenant(DeadlineReminder), DeadlineReminder.period_code.is_in(codes))
+            }
+            units = {
+                u["id"]: u
+                for u in await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(
+                    in_tenant(OrgUnit), OrgUnit.id.is_in(sorted({d.unit_id for d in pressing}))
+                )
+            }
+            reminders = [
+                Reminder(
+                    unit_id=d.unit_id,
+                    unit_code=units[d.unit_id]["code"],
+                    unit_name=units[d.unit_id]["name"],
+                    period=road_code(d.step, d.candidate_id),
+                    deadline=d.due,
+                    kind="late" if d.status == "late" else "due",
+                    list_state="none",
+                    subject=d.text,
+                    clause_id=d.clause_id,
+                )
+                for d in pressing
+                if d.due is not None
+                and (road_code(d.step, d.candidate_id), "late" if d.status == "late" else "due")
+                not in sent
+            ]
+            if reminders:
+                await DeadlineReminder.insert(
+                    *(
+                        DeadlineReminder(
+                            tenant_id=tenant_id,
+                            unit=r.unit_id,
+                            period_code=r.period,
+                            kind=r.kind,
+                            deadline=r.deadline,
+                        )
+                        for r in reminders
+                    )
+                ).run()
+                if plugins.enabled(WEBHOOKS):
+                    for reminder in reminders:
+                        await enqueue(
+                            plugins.configs[WEBHOOKS],
+                            tenant_id,
+                            EVENT_TYPE,
+                            msgspec.to_builtins(reminder),
+                        )
+    return reminders
+
+
 async def send_all(today: dt.date) -> dict[int, list[Reminder]]:
     """``send_reminders`` for every tenant; tenants without the plugin send nothing."""
     tenants = await Tenant.select(Tenant.id).order_by(Tenant.id)
-    return {row["id"]: await send_reminders(row["id"], today) for row in tenants}
+    return {
+        row["id"]: await send_reminders(row["id"], today)
+        + await send_road_reminders(row["id"], today)
+        for row in tenants
+    }
 
 
 def _notice(row: dict[str, Any], today: dt.date) -> HomeNotice:
@@ -194,7 +281,13 @@ async def home_notices(unit_ids: list[int], today: dt.date, limit: int = 20) -> 
         .where(in_tenant(DeadlineReminder), DeadlineReminder.deadline >= today - RECENT)
         .order_by(DeadlineReminder.deadline)
     )
-    rows = [r for r in rows if any(r["unit.path"].startswith(p) for p in paths)]
+    # The road's deadlines are on the home page of whoever must act (portal.next_steps).
+    rows = [
+        r
+        for r in rows
+        if any(r["unit.path"].startswith(p) for p in paths)
+        and not r["period_code"].startswith(ROAD_PREFIX)
+    ]
     if not rows:
         return []
     states = await _list_states(sorted({r["period_code"] for r in rows}))
