@@ -39,6 +39,7 @@ from nguon.api.versions import V2OpenAPIJson
 from nguon.crypto import derive_key
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
+from nguon.db.kv_store import shared_store
 from nguon.observability.metrics import MetricsAccess, metrics, prometheus_config
 from nguon.observability.request_id import RequestIds, install_log_record_factory
 from nguon.pipeline.outbox import EventRelay
@@ -46,7 +47,6 @@ from nguon.plugins import get_plugin_manager
 from nguon.portal.jobs import JOBS_STORE
 from nguon.portal.list_people import PeopleHtml
 from nguon.portal.rendered import BoundedCache, SingleFlight
-from nguon.portal.store import shared_store
 from nguon.settings import Settings, load_settings
 
 PORTAL = Path(__file__).parent / "portal"

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from litestar.config.app import AppConfig
 
     from nguon.audit.service import Actor
+    from nguon.hook_events import ListSummary, StageChangeSummary
     from nguon.pipeline.documents import ListRenderer
-    from nguon.pipeline.events import ListSummary, StageChangeSummary
     from nguon.rules.decisions import CandidateEvaluation
     from nguon.rules.facts import UnitFacts
     from nguon.rules.package import RulesPackage

@@ -9,8 +9,8 @@ from litestar import Router, get
 from litestar.di import NamedDependency, Provide
 
 from nguon.api.tenant import TenantMiddleware
-from nguon.api.transaction import atomic
 from nguon.app import create_app
+from nguon.db.transaction import atomic
 from nguon.org.tables import OrgUnit
 from nguon.tenancy.tables import Tenant
 from tests.conftest import Database

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.runner import drain_queue
 from nguon.outbound import OutboundPolicy, use_outbound_policy

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.runner import drain_queue, wait_for_jobs
 from nguon.jobs.stats import queue_stats

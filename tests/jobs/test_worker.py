@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from nguon.db.kv_store import DatabaseStore
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import STORE_NAMESPACE, Job, load_job, save_job
 from nguon.jobs.tasks import NIGHTLY_CRON, RELAY_SECONDS, REMINDERS_CRON
 from nguon.jobs.tasks import app as jobs_app
-from nguon.portal.store import DatabaseStore
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
 from tests.http.conftest import World, build_world

@@ -12,8 +12,9 @@ import pytest
 
 from nguon.audit.service import Actor
 from nguon.audit.tables import AuditEvent
+from nguon.hook_events import ListSummary
 from nguon.hooks import HomeNotice, hookimpl
-from nguon.pipeline.events import ListEvent, ListSummary, dispatch
+from nguon.pipeline.events import ListEvent, dispatch
 from nguon.plugin_admin.notices import home_notices
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins import get_plugin_manager, plugin_config

@@ -14,8 +14,9 @@ import pytest
 
 from nguon.app import create_app
 from nguon.audit.service import Actor
+from nguon.hook_events import ListSummary
 from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
-from nguon.pipeline.events import ListEvent, ListSummary, dispatch
+from nguon.pipeline.events import ListEvent, dispatch
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins_builtin.webhooks.outbox import deliver_due, verify
 from nguon.plugins_builtin.webhooks.plugin import POLL_ENV

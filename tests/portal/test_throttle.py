@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nguon.accounts.throttle import LockedOut, LoginGuard, LoginLimits
-from nguon.portal.store import DatabaseStore
+from nguon.db.kv_store import DatabaseStore
 from tests.conftest import Database
 
 OFFICE = "203.0.113.7"

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from nguon.audit.service import Actor
+from nguon.hook_events import ListSummary
 from nguon.hooks import hookimpl
 from nguon.pipeline import outbox
 from nguon.pipeline.event_tables import PipelineEvent
-from nguon.pipeline.events import ListEvent, ListSummary, emit, pipeline_transaction
+from nguon.pipeline.events import ListEvent, emit, pipeline_transaction
 from nguon.pipeline.outbox import relay_pending
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins import get_plugin_manager

@@ -14,6 +14,7 @@ import anyio
 import pytest
 
 from nguon.audit.service import Actor
+from nguon.hook_events import ListSummary
 from nguon.outbound import (
     OutboundPolicy,
     OutboundRefused,
@@ -21,7 +22,7 @@ from nguon.outbound import (
     guarded_client,
     use_outbound_policy,
 )
-from nguon.pipeline.events import ListEvent, ListSummary, dispatch
+from nguon.pipeline.events import ListEvent, dispatch
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins_builtin.webhooks.outbox import deliver_due
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery

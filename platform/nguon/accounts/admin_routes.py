@@ -29,7 +29,7 @@ from nguon.accounts.admin_schemas import (
     UserPage,
 )
 from nguon.accounts.permissions import Access
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 
 
 class UserAdminController(Controller):

@@ -35,8 +35,8 @@ from nguon.api.auth import (
 )
 from nguon.api.session_rotation import rotate_session_id
 from nguon.api.tenant import tenant_of
-from nguon.api.transaction import atomic
 from nguon.clock import now_ms
+from nguon.db.transaction import atomic
 from nguon.errors import InvalidInput
 from nguon.portal.wording import vietnamese
 

@@ -26,7 +26,7 @@ from typing import cast
 import msgspec
 from litestar.stores.base import Store
 
-from nguon.portal.store import CountingStore
+from nguon.db.kv_store import CountingStore
 from nguon.text import nfc
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
@@ -68,7 +68,7 @@ def _name(username: str) -> str:
 class LoginGuard:
     def __init__(self, store: Store, limits: LoginLimits | None = None) -> None:
         if not isinstance(store, CountingStore):
-            raise TypeError(f"{type(store).__name__} cannot count; use nguon.portal.store")
+            raise TypeError(f"{type(store).__name__} cannot count; use nguon.db.kv_store")
         self.store = store
         self.counter = cast(CountingStore, store)
         self.limits = limits or LoginLimits()

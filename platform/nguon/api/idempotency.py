@@ -28,8 +28,8 @@ from nguon.accounts.tokens import InvalidToken, TokenSigner
 from nguon.api.asgi_capture import Captured, capture, read_body, replaying
 from nguon.api.http_problems import problem, remember_request, send_problem
 from nguon.api.idempotency_tables import IdempotencyRecord
-from nguon.api.transaction import atomic
 from nguon.api.versioned import api_template
+from nguon.db.transaction import atomic
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 
-from nguon.api.transaction import on_commit
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
+from nguon.db.transaction import on_commit
 from nguon.jobs.queue import QUEUE
 from nguon.tenancy.tables import Tenant
 

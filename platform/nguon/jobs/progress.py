@@ -9,7 +9,7 @@ from typing import Literal
 import msgspec
 from litestar.stores.base import Store
 
-from nguon.portal.store import shared_store
+from nguon.db.kv_store import shared_store
 from nguon.tenancy.context import require_tenant
 
 JOBS_STORE = "jobs"

@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar.stores.base import Store
 
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.jobs.progress import load_job, save_job
 from nguon.people.tables import Candidate
 from nguon.pipeline.decisions import store_evaluations

@@ -12,9 +12,9 @@ import procrastinate
 
 from nguon.db.binding import bind_engine
 from nguon.db.engine import is_postgres, make_engine
+from nguon.db.kv_store import shared_store
 from nguon.jobs.progress import STORE_NAMESPACE, use_store
 from nguon.jobs.queue import QUEUES, make_connector
-from nguon.portal.store import shared_store
 from nguon.settings import Settings
 
 logger = logging.getLogger("nguon.jobs")

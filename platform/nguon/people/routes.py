@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
 from nguon.api.pagination import PageRequest
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.people import member_changes, service
 from nguon.people.schemas import (
     CandidateCreate,

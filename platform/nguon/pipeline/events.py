@@ -10,7 +10,6 @@ relay (``nguon.pipeline.outbox``). Hooks run at least once per event.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -19,25 +18,13 @@ from typing import Literal
 
 import msgspec
 
-from nguon.api.transaction import after_commit, atomic, in_atomic
 from nguon.audit.service import Actor
+from nguon.db.transaction import after_commit, atomic, in_atomic
+from nguon.hook_events import ListSummary, StageChangeSummary
 from nguon.plugin_admin.service import load_tenant_plugins
 from nguon.plugins import call_tenant_hook
 
 EventKind = Literal["submitted", "returned", "accepted"]
-
-
-class ListSummary(msgspec.Struct, kw_only=True, frozen=True):
-    """What a list-event hook receives as ``candidate_list``."""
-
-    id: int
-    tenant_id: int
-    unit_id: int
-    step: str
-    period: str
-    state: str
-    version: int
-    receiver_unit_id: int | None
 
 
 class ListEvent(msgspec.Struct, kw_only=True, frozen=True, tag="list"):
@@ -45,18 +32,6 @@ class ListEvent(msgspec.Struct, kw_only=True, frozen=True, tag="list"):
     candidate_list: ListSummary
     actor: Actor
     comment: str = ""
-
-
-class StageChangeSummary(msgspec.Struct, kw_only=True, frozen=True):
-    """What ``candidate_stage_changed`` receives as ``change``."""
-
-    tenant_id: int
-    candidate_id: int
-    unit_id: int
-    from_stage: str
-    to_stage: str
-    changed_on: dt.date
-    reason: str
 
 
 class StageEvent(msgspec.Struct, kw_only=True, frozen=True, tag="stage"):

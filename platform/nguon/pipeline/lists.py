@@ -20,13 +20,14 @@ import msgspec
 from nguon.accounts.permissions import RANK, WRITE, Access
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nguon.hook_events import ListSummary
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import closed_by, in_force_during
 from nguon.org.visibility import unit_in_reach
 from nguon.people.tables import Candidate
 from nguon.pipeline import aggregation, chain, list_read, list_stage_events
 from nguon.pipeline.decisions import DecisionStats, decide, reasons_from_json, reasons_to_json
-from nguon.pipeline.events import ListEvent, ListSummary, emit
+from nguon.pipeline.events import ListEvent, emit
 from nguon.pipeline.list_exclusions import (
     active_exclusions,
     exclusion_note,

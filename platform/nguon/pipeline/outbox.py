@@ -19,9 +19,9 @@ import logging
 
 import msgspec
 
-from nguon.api.transaction import atomic
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
+from nguon.db.transaction import atomic
 from nguon.pipeline.event_tables import PipelineEvent
 from nguon.pipeline.events import Event, dispatch, event_tenant
 from nguon.tenancy.context import tenant_context

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.pipeline import plans
 from nguon.pipeline.plan_schemas import PlanIn, PlanOut, PlanProgress
 

@@ -17,10 +17,11 @@ from typing import Any
 from nguon.accounts.permissions import Access, visible_row
 from nguon.audit.service import Actor, record_event
 from nguon.errors import Conflict, NotFound
+from nguon.hook_events import StageChangeSummary
 from nguon.people.labels import STAGE_LABELS
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import evaluate_rows
-from nguon.pipeline.events import StageChangeSummary, StageEvent, emit
+from nguon.pipeline.events import StageEvent, emit
 from nguon.pipeline.stage_machine import (
     StageEventKind,
     StageRefused,

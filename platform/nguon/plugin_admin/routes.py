@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from nguon.accounts.permissions import Access
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.plugin_admin.service import (
     PluginSetting,
     PluginSettingIn,

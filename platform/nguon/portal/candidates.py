@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
 from nguon.org.validity import in_force_on

@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.errors import Conflict, Forbidden, InvalidInput
 from nguon.org.schemas import UnitOut
 from nguon.org.tables import OrgUnit

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import Access
 from nguon.api.tenant import tenant_of
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.errors import Conflict, InvalidInput, NotFound
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline.plan_schemas import PlanIn, PlanOut

@@ -30,7 +30,7 @@ from nguon.accounts.admin import (
 from nguon.accounts.admin_schemas import OneTimePassword, UserCreate, UserOut
 from nguon.accounts.permissions import RANK, ROLES, WHOLE_TENANT, Access, Role
 from nguon.api.tenant import tenant_of
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput
 from nguon.org.tables import OrgUnit
 from nguon.portal.context import ROLE_LABELS, page_context

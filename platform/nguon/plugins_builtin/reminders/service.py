@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from nguon.api.transaction import atomic
+from nguon.db.transaction import atomic
 from nguon.hooks import HomeNotice
 from nguon.org.tables import OrgUnit
 from nguon.pipeline.road_watch import open_deadlines

@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 import msgspec
 
-from nguon.api.transaction import on_commit
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
+from nguon.db.transaction import on_commit
 from nguon.jobs.enqueue import enqueue as enqueue_job
 from nguon.outbound import OutboundRefused, guarded_client
 from nguon.plugin_admin.service import load_tenant_plugins

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from nguon.portal.store import DatabaseStore
+from nguon.db.kv_store import DatabaseStore
 from tests.conftest import Database
 
 
