@@ -23,7 +23,7 @@ from tests.http.conftest import AppClient, build_world, token_for
 from tests.problems import assert_problem
 
 GUIDE = Path(__file__).parents[2] / "docs" / "api-errors.md"
-PUBLIC = {"/health", "/t/{tenant}/api/v1/auth/token"}
+PUBLIC = {"/health", "/t/{tenant}/api/v2/auth/token"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -519,6 +519,7 @@ async def sign_ins(access: Access, user_id: int | None = None, limit: int = 50) 
     return SignInList(
         items=[
             SignInOut(
+                id=row["id"],
                 at=row["at"],
                 username=row["username"],
                 user_id=row["user_id"],

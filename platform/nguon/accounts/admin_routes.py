@@ -31,6 +31,9 @@ from nguon.accounts.admin_schemas import (
 from nguon.accounts.permissions import Access
 from nguon.db.transaction import atomic
 
+RECENT_SIGN_INS = 500
+"""How far back the sign-in log reads (the newest attempts), in pages of ``limit``."""
+
 
 class UserAdminController(Controller):
     path = "/admin/users"
@@ -58,12 +61,9 @@ class UserAdminController(Controller):
             return await create_user(access, data)
 
     @get("/sign-ins", summary="Recent sign-in attempts of the users the caller administers")
-    async def recent_sign_ins(
-        self,
-        access: NamedDependency[Access],
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    ) -> SignInList:
-        return await sign_ins(access, None, limit)
+    async def recent_sign_ins(self, access: NamedDependency[Access]) -> SignInList:
+        """The latest attempts, newest first, paged by ``cursor`` and ``limit``."""
+        return await sign_ins(access, None, RECENT_SIGN_INS)
 
     @get("/{user_id:int}", summary="One user and their current roles")
     async def get_user(self, access: NamedDependency[Access], user_id: FromPath[int]) -> UserOut:
@@ -71,12 +71,10 @@ class UserAdminController(Controller):
 
     @get("/{user_id:int}/sign-ins", summary="One user's recent sign-in attempts")
     async def user_sign_ins(
-        self,
-        access: NamedDependency[Access],
-        user_id: FromPath[int],
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        self, access: NamedDependency[Access], user_id: FromPath[int]
     ) -> SignInList:
-        return await sign_ins(access, user_id, limit)
+        """The user's latest attempts, newest first, paged by ``cursor`` and ``limit``."""
+        return await sign_ins(access, user_id, RECENT_SIGN_INS)
 
     @post(
         "/{user_id:int}/memberships",

@@ -65,6 +65,7 @@ class OneTimePassword(msgspec.Struct):
 
 
 class SignInOut(msgspec.Struct):
+    id: int
     at: dt.datetime
     username: str
     user_id: int | None

@@ -294,5 +294,24 @@ BODY_EXAMPLES: dict[str, Any] = {
             ]
         },
     },
+    "UserCreate": {
+        "username": "bithu.thon3",
+        "full_name": "Phạm Văn Hùng",
+        "unit_id": 42,
+        "role": "editor",
+    },
+    "MembershipIn": {"unit_id": 42, "role": "approver"},
+    "PasswordChange": {
+        "current_password": "mật-khẩu-một-lần-đã-nhận",
+        "new_password": "mật-khẩu-mới-dài-và-riêng",
+    },
+    "TestEventIn": {"url": "https://tiep-nhan.hungyen.example.vn/nguon"},
+    "RoadStepIn": {
+        "version": 7,
+        "step": "grassroots_resolution",
+        "taken_on": "2026-11-20",
+        "document_number": "45-NQ/ĐU",
+        "note": "Đảng ủy xã đồng ý đề nghị kết nạp",
+    },
 }
 """By the request body Struct's name; each one decodes into its Struct (a test checks)."""

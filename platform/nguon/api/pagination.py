@@ -61,6 +61,9 @@ PAGED: dict[str, Paged] = {
     "/members/{member_id}/history": Paged(key=("id",)),
     "/admin/plugins": Paged(key=("name",), items_at=None),
     "/admin/webhooks/deliveries": Paged(key=("id",), descending=True, items_at=None, in_query=True),
+    "/admin/users": Paged(key=("id",)),
+    "/admin/users/sign-ins": Paged(key=("id",), descending=True),
+    "/admin/users/{user_id}/sign-ins": Paged(key=("id",), descending=True),
 }
 """Every GET answering a collection, by path template below ``/api/v1``."""
 
