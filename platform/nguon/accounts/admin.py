@@ -476,7 +476,12 @@ async def set_active(access: Access, user_id: int, active: bool) -> UserOut:
     """Deactivate (every session and token ends at once) or reactivate a user."""
     user = await _managed_user(access, user_id, "khóa tài khoản" if not active else "mở khóa")
     if user.is_active == active:
-        return user
+        raise Conflict(
+            ("Tài khoản đang hoạt động / The account is already active: is_active")
+            if active
+            else ("Tài khoản đã bị khóa / The account is already deactivated: is_active"),
+            field="is_active",
+        )
     admin = any(m.role == "tenant_admin" for m in user.memberships)
     if not active and admin and not await _other_active_tenant_admins(user_id):
         raise Conflict(LAST_ADMIN)

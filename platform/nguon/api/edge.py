@@ -122,6 +122,10 @@ def _depth(body: bytes) -> int:
 def _walk(value: Any, path: str) -> None:
     if isinstance(value, str):
         _clean(path or "body", value, "body")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        # Ids and counts are 32-bit integers in the database: a larger one is refused
+        # here, naming its field, before any query is made with it.
+        _in_int32(path or "body", value, "body")
     elif isinstance(value, dict):
         for key, item in value.items():
             name = f"{path}.{key}" if path else str(key)

@@ -16,7 +16,7 @@ from nguon.org.visibility import get_visible_unit
 from nguon.pipeline.evaluation_schemas import EvaluationOut, JobOut
 from nguon.pipeline.evaluation_view import candidate_evaluation
 from nguon.pipeline.stages import visible_candidate
-from nguon.portal.jobs import JOBS_STORE, Job, get_job, start_reevaluation
+from nguon.portal.jobs import JOBS_STORE, Job, get_job, request_reevaluation
 from nguon.tenancy.scoped import in_tenant
 
 NOT_EDITOR = "Bạn không có quyền đánh giá lại ở đơn vị này / Your role cannot re-evaluate here"
@@ -75,12 +75,12 @@ async def reevaluate_candidate(
     if not access.can(row["unit_path"], WRITE):
         raise Forbidden(NOT_EDITOR)
     unit = await get_visible_unit(access, row["unit"])
-    job = await start_reevaluation(
+    job = await request_reevaluation(
         request.app.stores.get(JOBS_STORE),
+        access,
         row["unit_path"],
         unit.id,
         unit.name,
-        access.username,
         candidate_id=candidate_id,
     )
     return _accepted(request, job)
@@ -98,8 +98,8 @@ async def reevaluate_unit(
     unit = await get_visible_unit(access, unit_id)
     if not access.can(unit.path, WRITE):
         raise Forbidden(NOT_EDITOR)
-    job = await start_reevaluation(
-        request.app.stores.get(JOBS_STORE), unit.path, unit.id, unit.name, access.username
+    job = await request_reevaluation(
+        request.app.stores.get(JOBS_STORE), access, unit.path, unit.id, unit.name
     )
     return _accepted(request, job)
 

@@ -11,17 +11,22 @@ import secrets
 
 from litestar.stores.base import Store
 
+from nguon.accounts.permissions import Access
+from nguon.audit.service import record_event
+from nguon.db.transaction import atomic
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import JOBS_STORE, Job, get_job, save_job, use_store
 from nguon.jobs.reevaluation import reevaluation_scope
 from nguon.jobs.runner import wait_for_jobs
 from nguon.people.tables import Candidate
+from nguon.pipeline.stages import actor_of
 from nguon.tenancy.context import require_tenant
 
 __all__ = [
     "JOBS_STORE",
     "Job",
     "get_job",
+    "request_reevaluation",
     "start_person_reevaluation",
     "start_reevaluation",
     "wait_for_jobs",
@@ -55,6 +60,27 @@ async def start_reevaluation(
     await enqueue(
         "reevaluate_unit", tenant_id, job_id=job.id, unit_path=unit_path, candidate_id=candidate_id
     )
+    return job
+
+
+async def request_reevaluation(
+    store: Store,
+    access: Access,
+    unit_path: str,
+    unit_id: int,
+    unit_name: str,
+    candidate_id: int | None = None,
+) -> Job:
+    """A user asks for a re-evaluation: the job is queued and the request audited, in one
+    transaction."""
+    async with atomic():
+        job = await start_reevaluation(
+            store, unit_path, unit_id, unit_name, access.username, candidate_id
+        )
+        entity = ("candidate", candidate_id) if candidate_id is not None else ("org_unit", unit_id)
+        await record_event(
+            actor_of(access), "reevaluation_requested", *entity, None, {"job": job.id}
+        )
     return job
 
 

@@ -33,7 +33,7 @@ from nguon.portal.context import (
     STEP_LABELS,
     page_context,
 )
-from nguon.portal.jobs import JOBS_STORE, get_job, start_reevaluation
+from nguon.portal.jobs import JOBS_STORE, get_job, request_reevaluation
 from nguon.portal.next_steps import next_steps
 from nguon.portal.progress import (
     current_and_previous,
@@ -234,8 +234,8 @@ async def reevaluate(
     unit = await get_visible_unit(access, unit_id)
     if not access.can(unit.path, WRITE):
         raise Forbidden("Bạn không có quyền đánh giá lại đơn vị này.")
-    job = await start_reevaluation(
-        request.app.stores.get(JOBS_STORE), unit.path, unit.id, unit.name, access.username
+    job = await request_reevaluation(
+        request.app.stores.get(JOBS_STORE), access, unit.path, unit.id, unit.name
     )
     return Redirect(path=f"/t/{tenant_of(request.scope).slug}/jobs/{job.id}", status_code=303)
 
