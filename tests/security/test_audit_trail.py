@@ -8,6 +8,7 @@ so a route added tomorrow fails this test until it is exercised (and audited).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -171,6 +172,62 @@ async def _member_moves(client: AppClient, world: World, headers: dict[str, str]
     assert ended.is_success, ended.text
 
 
+async def _users(client: AppClient, world: World, headers: dict[str, str]) -> None:
+    base = f"/t/{world.slug}/api/v1"
+    made = await client.post(
+        f"{base}/admin/users",
+        json={
+            "username": "bithu.thon9",
+            "full_name": "Đinh Thị Thu",
+            "unit_id": world.units["cell_x"],
+            "role": "editor",
+        },
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    once = made.json()["one_time_password"]
+    token = await client.post(
+        f"{base}/auth/token", json={"username": "bithu.thon9", "password": once}
+    )
+    assert token.is_success, token.text
+    changed = await client.post(
+        f"{base}/account/password",
+        json={"current_password": once, "new_password": "mật-khẩu-mới-của-thu-2026"},
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
+    assert changed.is_success, changed.text
+    user = made.json()["user"]["id"]
+    granted = await client.post(
+        f"{base}/admin/users/{user}/memberships",
+        json={"unit_id": world.units["cell_y"], "role": "viewer"},
+        headers=headers,
+    )
+    assert granted.status_code == 201, granted.text
+    for action in ("deactivate", "reactivate"):
+        done = await client.post(f"{base}/admin/users/{user}/{action}", headers=headers)
+        assert done.is_success, f"{action}: {done.text}"
+
+
+async def _webhooks(client: AppClient, world: World, headers: dict[str, str]) -> None:
+    base = f"/t/{world.slug}/api/v1/admin"
+    endpoint = {
+        "url": "https://tiep-nhan.example.invalid/nguon",
+        "secret": "một-bí-mật-dài-hơn-mười-sáu-ký-tự",
+        "events": ["list.submitted"],
+    }
+    on = await client.put(
+        f"{base}/plugins/webhooks",
+        json={"enabled": True, "config": {"endpoints": [endpoint]}},
+        headers=headers,
+    )
+    assert on.is_success, on.text
+    sent = await client.post(f"{base}/webhooks/test", json={}, headers=headers)
+    assert sent.is_success, sent.text
+    delivery = sent.json()[0]["id"]
+    again = await client.post(f"{base}/webhooks/deliveries/{delivery}/redeliver", headers=headers)
+    assert again.is_success, again.text
+
+
 async def test_every_api_write_leaves_an_audit_event(db: Database, client: AppClient) -> None:
     world = await build_world(db, "audit-trail")
     watch = Watch(db, client, world)
@@ -195,6 +252,19 @@ async def test_every_api_write_leaves_an_audit_event(db: Database, client: AppCl
     )
     assert proposed.status_code == 200, proposed.text
     await _member_moves(client, world, headers)
+    road = await client.post(
+        f"/t/{world.slug}/api/v1/candidates/{candidate['id']}/admission-road",
+        json={
+            "version": proposed.json()["version"],
+            "step": "grassroots_resolution",
+            "taken_on": dt.date.today().isoformat(),
+            "document_number": "45-NQ/ĐU",
+        },
+        headers=headers,
+    )
+    assert road.is_success, road.text
+    await _users(client, world, headers)
+    await _webhooks(client, world, headers)
 
     assert watch.silent == []
     never = sorted(set(watch.routes) - watch.succeeded)
