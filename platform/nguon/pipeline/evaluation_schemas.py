@@ -61,7 +61,7 @@ class EvaluationOut(msgspec.Struct, kw_only=True):
     decisions: list[DecisionOut]
 
 
-JobState = Literal["running", "done", "failed"]
+JobState = Literal["queued", "running", "done", "failed"]
 
 
 class JobOut(msgspec.Struct, kw_only=True):

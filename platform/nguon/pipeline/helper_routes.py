@@ -91,6 +91,10 @@ class AdmissionController(Controller):
     async def road_of(
         self, access: NamedDependency[Access], candidate_id: FromPath[int]
     ) -> RoadOut:
+        """After the cell's proposal: the resolutions and decision recorded so far, the
+        introducers (or the Youth Union / trade union resolution standing in for one), and
+        each deadline in working days (Vietnam's public holidays from the rules package)
+        with its status (on time, due soon, late) and the clause that sets it."""
         return await road.road_out(access, candidate_id)
 
     @post(
@@ -104,6 +108,11 @@ class AdmissionController(Controller):
         candidate_id: FromPath[int],
         data: JSONBody[RoadStepIn],
     ) -> RoadOut:
+        """Records one step the committees take after the cell's proposal, as a stage-machine
+        event with its clause: the grassroots committee's resolution (an editor above the
+        cell), one extension of the decision deadline of at most the package's working days,
+        or the recognition as an official member after probation (an approver). Send the
+        candidate's ``version``; each step is recorded once and audited."""
         async with pipeline_transaction():
             return await road.record_step(access, candidate_id, data)
 
