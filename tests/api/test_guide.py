@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import TEST_DATABASE, TEST_ROLES, Database, role_url
 from tests.http.conftest import PASSWORD, build_today_world
+from tests.jobs.workers import worker
 from tests.portal.servers import ROOT, server
 
 GUIDE = ROOT / "docs" / "api.md"
@@ -38,7 +39,11 @@ async def test_the_python_walk_through_runs_against_a_served_app(
 ) -> None:
     world = await build_today_world(postgres_db, "guide")
     log = tmp_path / "server.log"
-    with server(role_url(TEST_ROLES.app, TEST_DATABASE), log=log) as base:
+    # On Postgres jobs (the re-evaluation the guide asks for) run on a worker, as deployed.
+    with (
+        server(role_url(TEST_ROLES.app, TEST_DATABASE), log=log) as base,
+        worker(log=tmp_path / "worker.log"),
+    ):
         env = {
             **os.environ,
             "NGUON_URL": base,

@@ -12,15 +12,26 @@ survey of candidates (step 1), the nominees for the Party awareness course and i
 certificates (step 2), and the admission sources, helpers and admission (step 3), each
 step a list a unit adopts and submits up its reporting chain.
 
-Every operation lives under `/t/{tenant}/api/v1/`, `{tenant}` being the province's slug.
+Every operation lives under `/t/{tenant}/api/v2/`, `{tenant}` being the province's slug.
+`/api/v1/` answers the same operations with the names of before (see the glossary in
+`docs/api.md`) until its sunset, with `Deprecation`, `Sunset` and a `successor-version`
+link on every answer; it is not in this document.
 
-**Authentication.** `POST /t/{tenant}/api/v1/auth/token` with a username and password
+**Authentication.** `POST /t/{tenant}/api/v2/auth/token` with a username and password
 returns a bearer token; send it as `Authorization: Bearer <token>` on every other
 operation. A token is valid for one tenant only and is revoked when the password changes.
 What a caller sees and may change follows its role and its units.
 
-**Versions.** Objects that change carry a `version`; send the one you read (in the body,
-or `If-Match` where documented) and a stale one is answered 409 `version_mismatch`.
+**Versions.** Objects that change carry a `version` and answer an `ETag`; send the version
+you read as `If-Match` (a stale one is 412 `precondition_failed` with `current_version`) or
+in the body (409 `version_mismatch`); a write with neither is 428. `If-None-Match` on a read
+answers 304 when nothing changed.
+
+**Retries.** Every `POST` takes an `Idempotency-Key`: the same key and body replay the first
+answer (`Idempotent-Replayed: true`); the same key with another body is 422.
+
+**Pages.** Every collection is paged by `cursor` and `limit` (1–100) in a stable order, the
+next page in the body's `next` and in a `Link: <…>; rel="next"` header.
 
 **Errors.** Every error is an RFC 9457 problem (`application/problem+json`) with `type`
 (the URI of a page documenting it, `/errors/{code}`), a stable machine `code`, `title`
@@ -31,10 +42,83 @@ field `code` and messages in both languages. Each operation lists the statuses i
 answer. The full list of codes is at `/errors`.
 
 The guide, with walk-throughs in curl and Python: `docs/api.md` (errors:
-`docs/api-errors.md`).
+`docs/api-errors.md`; concurrency, retries, pages and webhook signatures: `docs/api-http.md`).
 """
 
 DESCRIPTIONS: dict[str, str] = {
+    "redeliver_webhook": (
+        "For tenant administrators: sends one past webhook delivery again now, with the same "
+        "body and delivery id and a fresh signature, counted as one more attempt and audited."
+    ),
+    "send_webhook_test": (
+        "For tenant administrators: sends a signed `webhook.test` event to one configured "
+        "endpoint (`url`) or to all, so a receiver can check its signature verification; "
+        "answers the deliveries made, audited."
+    ),
+    "get_evaluation": (
+        "What the rules decide today about a person, for each step (survey, course nominee, "
+        "admission source, stage changes): the outcome, each reason with its clause (document, "
+        "article, text; inferences marked with confidence L) and the parameter values it used."
+    ),
+    "reevaluate_candidate": (
+        "Asks for the person's decisions to be computed again and stored (after a correction "
+        "of the rules or of the data): answered 202 with a job whose `url` reports progress. "
+        "Needs the editor role on the person's unit; audited."
+    ),
+    "reevaluate_unit": (
+        "Asks for everyone in the unit's subtree to be evaluated again: answered 202 with a "
+        "job whose `url` reports progress (`queued`, `running`, `done`, `failed`). Needs the "
+        "editor role on the unit; audited."
+    ),
+    "get_job_progress": (
+        "A re-evaluation job of this tenant: its state and how many people are done of the "
+        "total. Another tenant's job, or an expired one, is 404."
+    ),
+    "unit_figures": (
+        "The unit's figures for a year, from the same source as its dashboard: people by "
+        "stage on the figures' day, the year by quarter against the plan's targets, each "
+        "review period's lists and the units that still owe theirs, the sub-units' rows, and "
+        "the definition of every figure."
+    ),
+    "list_chain": (
+        "The units a list passes through on its way up (its own unit, then each receiver up "
+        "to the top), with each unit's own list of the same step and period where the caller "
+        "may see it; `broken` says why the chain stops when the tree lacks a unit."
+    ),
+    "UserAdminController.list_users": (
+        "Users the caller administers (a tenant administrator: everyone; a unit administrator: "
+        "those holding a role in the unit's subtree), searched by username or name without "
+        "diacritics, with their roles and whether the caller may manage them."
+    ),
+    "UserAdminController.create_user": (
+        "Creates a user, with a first role on a unit when given (required of unit "
+        "administrators); answers a one-time password, shown once, that the user must change "
+        "at the first sign-in. Audited."
+    ),
+    "UserAdminController.deactivate": (
+        "Deactivates a user: every session and token ends at once. The last active tenant "
+        "administrator cannot be deactivated (409), nor an already deactivated user. Audited."
+    ),
+    "UserAdminController.get_user": (
+        "One user the caller administers, with current roles; a user out of the caller's "
+        "reach is 404 like a missing one."
+    ),
+    "UserAdminController.grant": (
+        "Gives the user a role on a unit from today. Nobody grants a role above their own or "
+        "changes their own roles; `tenant_admin` only on the root unit. Audited."
+    ),
+    "UserAdminController.reactivate": (
+        "Reactivates a deactivated user (an active one is 409); the old sessions and tokens "
+        "stay void. Audited."
+    ),
+    "UserAdminController.reset_password": (
+        "Replaces the user's password with a one-time password, shown once, that must be "
+        "changed at the next sign-in; every session and token of the user ends. Audited."
+    ),
+    "UserAdminController.revoke": (
+        "Takes a role away: it ends yesterday and stays in the history. The last tenant "
+        "administrator keeps theirs (409). Audited."
+    ),
     "health": (
         "Whether this process can serve: `ok`, `degraded` (the session store is down: the API "
         "works, signing in to the portal does not) or `unavailable` (the database does not "
