@@ -36,6 +36,10 @@ class Endpoint(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     """Key of the ``X-Nguon-Signature: sha256=<hex>`` HMAC over the raw body."""
     events: list[EventType] = msgspec.field(default_factory=lambda: list(EVENT_TYPES))
     """Which event types this endpoint receives (all by default)."""
+    api_version: Literal["v1", "v2"] = "v1"
+    """The vocabulary of the payloads: ``v2`` speaks the API's glossary (``docs/api.md``);
+    ``v1``, the names of before, stays the default for endpoints configured before v2,
+    until v1's sunset."""
 
     def __post_init__(self) -> None:
         try:

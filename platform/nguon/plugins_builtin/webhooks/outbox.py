@@ -22,7 +22,9 @@ from typing import Any
 
 import httpx
 import msgspec
+import msgspec.structs
 
+from nguon.api.vocabulary import to_v2
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
 from nguon.db.transaction import on_commit
@@ -59,6 +61,17 @@ class Payload(msgspec.Struct, kw_only=True):
     tenant_id: int
     occurred_at: dt.datetime
     data: dict[str, Any]
+
+
+def payload_bodies(payload: Payload) -> dict[str, str]:
+    """The payload as each vocabulary says it: ``v1`` (the names of before) and ``v2``
+    (the API's glossary); an endpoint receives the one of its ``api_version``."""
+    return {
+        "v1": msgspec.json.encode(payload).decode(),
+        "v2": msgspec.json.encode(
+            msgspec.structs.replace(payload, data=to_v2(payload.data))
+        ).decode(),
+    }
 
 
 class DeliveryReport(msgspec.Struct, kw_only=True):
@@ -121,14 +134,14 @@ async def enqueue(
         occurred_at=_now(),
         data=data,
     )
-    body = msgspec.json.encode(payload).decode()
+    bodies = payload_bodies(payload)
     rows = [
         WebhookDelivery(
             tenant_id=tenant_id,
             delivery_id=str(uuid.uuid4()),
             event_type=event_type,
             endpoint_url=endpoint.url,
-            body=body,
+            body=bodies[endpoint.api_version],
             next_attempt_at=payload.occurred_at,
         )
         for endpoint in endpoints
