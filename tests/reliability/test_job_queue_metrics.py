@@ -12,7 +12,12 @@ from prometheus_client import generate_latest
 
 from nguon.db.binding import bind_engine, current_engine
 from nguon.db.engine import TenantPostgresEngine, postgres_config
-from nguon.observability.jobs import QueueRow, job_queue_collector, queue_rows
+from nguon.observability.jobs import (
+    QueueRow,
+    job_queue_collector,
+    job_queue_registry,
+    queue_rows,
+)
 from tests.conftest import ADMIN_URL, Database, _unavailable
 
 pytestmark = pytest.mark.postgres
@@ -57,7 +62,7 @@ async def queue_database() -> AsyncIterator[str]:
             await admin.close()
 
 
-async def _rows_on(url: str) -> list[QueueRow]:
+async def _rows_on(url: str) -> list[QueueRow] | None:
     engine = TenantPostgresEngine(config=postgres_config(url))
     previous = current_engine()
     bind_engine(engine)
@@ -68,8 +73,8 @@ async def _rows_on(url: str) -> list[QueueRow]:
 
 
 async def test_no_queue_table_reports_nothing(queue_database: str, sqlite_db: Database) -> None:
-    assert await _rows_on(queue_database) == []
-    assert await queue_rows() == []  # SQLite
+    assert await _rows_on(queue_database) is None
+    assert await queue_rows() is None  # SQLite
     assert b"nguon_jobs" not in generate_latest(await job_queue_collector())
 
 
@@ -92,8 +97,16 @@ async def test_queue_depth_and_age_by_queue_and_status(queue_database: str) -> N
         )
     finally:
         await connection.close()
-    rows = {(row.queue, row.status): row for row in await _rows_on(queue_database)}
+    found = await _rows_on(queue_database)
+    assert found is not None
+    rows = {(row.queue, row.status): row for row in found}
     assert set(rows) == {("evaluations", "todo"), ("evaluations", "doing")}
     assert rows["evaluations", "todo"].jobs == 2  # the one scheduled later is not due
     assert rows["evaluations", "doing"].jobs == 1
     assert 230 <= rows["evaluations", "todo"].oldest_seconds < 300  # job 2, deferred 240 s ago
+
+
+def test_an_idle_queue_reads_zero_rather_than_nothing() -> None:
+    shown = generate_latest(job_queue_registry([])).decode()
+    assert 'nguon_jobs{queue="nguon",status="todo"} 0.0' in shown
+    assert 'nguon_jobs_oldest_age_seconds{queue="nguon",status="doing"} 0.0' in shown

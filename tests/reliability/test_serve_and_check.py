@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from nguon.db.migrate import migrate
 from tests.conftest import ADMIN_URL, TEST_DATABASE, TEST_ROLES, Database, role_url
+from tests.http.conftest import build_world, candidate_body, serving, token_for
 
 NGUON = Path(sys.executable).parent / "nguon"
 ROOT = Path(__file__).resolve().parents[2]
@@ -274,7 +275,15 @@ async def test_check_on_postgres_names_the_app_role_and_the_schema(
 ) -> None:
     app = role_url(TEST_ROLES.app, TEST_DATABASE)
     owner = role_url(TEST_ROLES.owner, TEST_DATABASE)
-    passed = _run(["check"], tmp_path, NGUON_DATABASE_URL=app, NGUON_MIGRATE_DATABASE_URL=owner)
+    # The key the suite's data was written with (other tests store national ID numbers).
+    suite_key = os.environ["NGUON_SECRET_KEY"]
+    passed = _run(
+        ["check"],
+        tmp_path,
+        NGUON_DATABASE_URL=app,
+        NGUON_MIGRATE_DATABASE_URL=owner,
+        NGUON_SECRET_KEY=suite_key,
+    )
     assert passed.returncode == 0, passed.stdout
     assert (
         f"✓ app role: '{TEST_ROLES.app}' has its rights, under Row-Level Security" in passed.stdout
@@ -284,3 +293,31 @@ async def test_check_on_postgres_names_the_app_role_and_the_schema(
     refused = _run(["check"], tmp_path, NGUON_DATABASE_URL=superuser)
     assert refused.returncode == 1
     assert "✗ app role: 'postgres' bypasses Row-Level Security" in refused.stdout
+
+
+async def test_check_refuses_a_key_that_does_not_open_the_stored_national_ids(
+    postgres_db: Database, tmp_path: Path
+) -> None:
+    """Served with another key, national IDs would read as blanks and escape the duplicate
+    check: check (and so serve) refuses it, and accepts it as the new key of a rotation."""
+    async with serving(postgres_db) as client:
+        world = await build_world(postgres_db, "khoa-sai")
+        headers = await token_for(client, world.slug, "admin")
+        made = await client.post(
+            f"/t/{world.slug}/api/v1/candidates",
+            json=candidate_body(world.units["cell_x"], national_id="034201009999"),
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+    urls = {
+        "NGUON_DATABASE_URL": role_url(TEST_ROLES.app, TEST_DATABASE),
+        "NGUON_MIGRATE_DATABASE_URL": role_url(TEST_ROLES.owner, TEST_DATABASE),
+    }
+    wrong = _run(["check"], tmp_path, **urls)
+    assert wrong.returncode == 1
+    assert "✗ stored data: national ID numbers were encrypted with another key" in wrong.stdout
+    rotating = _run(
+        ["check"], tmp_path, NGUON_SECRET_KEY_PREVIOUS=os.environ["NGUON_SECRET_KEY"], **urls
+    )
+    assert rotating.returncode == 0, rotating.stdout
+    assert "✓ stored data" in rotating.stdout

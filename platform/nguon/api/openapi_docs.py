@@ -92,7 +92,7 @@ def complete(app: Litestar, openapi: OpenAPI) -> OpenAPI:
             scheme="bearer",
             bearer_format="signed token",
             description=(
-                "The `access_token` from `POST /t/{tenant}/api/v1/auth/token`, valid for that "
+                "The `access_token` from `POST /t/{tenant}/api/v2/auth/token`, valid for that "
                 "tenant only, as `Authorization: Bearer <token>`."
             ),
         ),

@@ -103,9 +103,9 @@ UNAUTHENTICATED = _type(
     "Cần đăng nhập",
     "Authentication required",
     "Thiếu mã truy cập (bearer token), mã sai, hết hạn, của đơn vị sử dụng khác hoặc đã bị "
-    "thu hồi khi đổi mật khẩu. Hãy lấy mã mới qua `POST /t/{tenant}/api/v1/auth/token`.",
+    "thu hồi khi đổi mật khẩu. Hãy lấy mã mới qua `POST /t/{tenant}/api/v2/auth/token`.",
     "No bearer token, or one that is wrong, expired, of another tenant or revoked by a "
-    "password change. Get a new one from `POST /t/{tenant}/api/v1/auth/token`.",
+    "password change. Get a new one from `POST /t/{tenant}/api/v2/auth/token`.",
 )
 FORBIDDEN = _type(
     "forbidden",

@@ -47,7 +47,7 @@ version prefix): the v2 names are shared, so the way back depends on the operati
 REQUEST_VALUE_FIELDS = ("step", "stage", "to_stage")
 """The request fields and query parameters whose values are mapped back to stored ones."""
 
-MESSAGE_FIELDS = frozenset({"message", "detail"})
+MESSAGE_FIELDS = frozenset({"message", "detail", "detail_en"})
 """The answers' free text that may name a field or a value: error messages (never a
 user's own text, such as a course's title)."""
 

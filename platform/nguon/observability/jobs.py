@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
+from nguon.jobs.queue import QUEUES
 
 QUEUE_SQL = """
 SELECT j.queue_name AS queue,
@@ -44,11 +45,12 @@ class QueueRow(msgspec.Struct, frozen=True):
 
 
 class JobQueueCollector(Collector):
-    def __init__(self, rows: list[QueueRow]) -> None:
+    def __init__(self, rows: list[QueueRow] | None) -> None:
         self.rows = rows
+        """None: there is no queue (SQLite, or not migrated yet)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        if not self.rows:
+        if self.rows is None:
             return
         depth = GaugeMetricFamily(
             "nguon_jobs",
@@ -60,34 +62,47 @@ class JobQueueCollector(Collector):
             "Age of the oldest job waiting or running, by queue and status.",
             labels=["queue", "status"],
         )
-        for row in self.rows:
+        # An idle queue reads 0, not "no data": alerts on depth and age keep working.
+        seen = {(row.queue, row.status) for row in self.rows}
+        idle = [
+            QueueRow(queue=queue, status=status, jobs=0, oldest_seconds=0.0)
+            for queue in QUEUES
+            for status in ("todo", "doing")
+            if (queue, status) not in seen
+        ]
+        for row in [*self.rows, *idle]:
             depth.add_metric([row.queue, row.status], row.jobs)
             age.add_metric([row.queue, row.status], row.oldest_seconds)
         yield depth
         yield age
 
 
-async def queue_rows() -> list[QueueRow]:
+async def queue_rows() -> list[QueueRow] | None:
+    """The queue's jobs waiting or running; None when there is no queue to read."""
     engine = current_engine()
     if engine is None or not is_postgres(engine):
-        return []
+        return None
     try:
         exists: list[dict[str, Any]] = await engine.run_querystring(
             QueryString("SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present"),
             in_pool=True,
         )
         if not exists or not exists[0]["present"]:
-            return []
+            return None
         rows: list[dict[str, Any]] = await engine.run_querystring(
             QueryString(QUEUE_SQL), in_pool=True
         )
     except Exception as error:  # a scrape never fails because the queue cannot be read
         logger.warning("job queue not readable for metrics", extra={"error": str(error)})
-        return []
+        return None
     return [msgspec.convert(row, QueueRow, strict=False) for row in rows]
 
 
-async def job_queue_collector() -> CollectorRegistry:
+def job_queue_registry(rows: list[QueueRow] | None) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(JobQueueCollector(await queue_rows()))
+    registry.register(JobQueueCollector(rows))
     return registry
+
+
+async def job_queue_collector() -> CollectorRegistry:
+    return job_queue_registry(await queue_rows())

@@ -15,6 +15,7 @@ from nguon.errors import InvalidInput
 from nguon.org.tables import OrgUnit
 from nguon.pipeline.schemas import ResolutionIn, ResolutionOut
 from nguon.pipeline.tables import Resolution
+from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
@@ -30,7 +31,14 @@ KINDS = frozenset({"list_adoption", "quarterly_review", "helper_assignment", "ad
 
 
 def _share(package: RulesPackage, name: str, on: dt.date) -> Fraction:
-    return Fraction(str(package.parameter(name, on)))
+    try:
+        return Fraction(str(package.parameter(name, on)))
+    except RulesError:
+        raise InvalidInput(
+            f"Ngày {on:%d/%m/%Y} chưa có quy định về biểu quyết trong gói quy tắc của tỉnh / "
+            f"The province's rules say nothing about votes on {on}: resolution.adopted_on",
+            field="resolution.adopted_on",
+        ) from None
 
 
 CELL_VOTERS = ("đảng viên chính thức", "đảng viên")

@@ -32,7 +32,7 @@ class EntryRemove(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: str
 
 
-class ListChange(msgspec.Struct, kw_only=True):
+class ListChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Add and remove people; ``version`` (or the If-Match header) is the version read."""
 
     version: int | None = None

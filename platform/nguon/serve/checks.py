@@ -10,8 +10,17 @@ from collections.abc import Callable
 
 import asyncpg
 import msgspec
+from cryptography.fernet import InvalidToken
 
-from nguon.db.engine import DatabaseUrlError, make_engine, postgres_config, redacted, sqlite_path
+from nguon.crypto import decrypt_national_id, key_id, secret_keys
+from nguon.db.engine import (
+    SET_TENANT_SQL,
+    DatabaseUrlError,
+    make_engine,
+    postgres_config,
+    redacted,
+    sqlite_path,
+)
 from nguon.db.problems import MIGRATE_HINT, describe_problem
 from nguon.settings import DEFAULT_SQLITE_URL
 
@@ -100,6 +109,8 @@ async def _postgres_checks(url: str, owner: str) -> list[Check]:
     try:
         checks.append(await _schema_check(connection, owner))
         checks.append(await _app_role_check(connection))
+        if all(check.ok for check in checks) and os.environ.get("NGUON_SECRET_KEY", "").strip():
+            checks.append(await _stored_key_check(connection))
     finally:
         await connection.close()
     return checks
@@ -158,6 +169,44 @@ async def _app_role_check(connection: asyncpg.Connection) -> Check:
             f"`nguon db migrate` with NGUON_APP_ROLE={role['name']}",
         )
     return Check("app role", True, f"{role['name']!r} has its rights, under Row-Level Security")
+
+
+async def _stored_key_check(connection: asyncpg.Connection) -> Check:
+    """Whether the secret key opens what the database holds: national ID numbers encrypted
+    with a key that is neither NGUON_SECRET_KEY nor NGUON_SECRET_KEY_PREVIOUS mean the
+    wrong key was given (served, they would read as blanks and escape duplicate checks)."""
+    known = {key_id(secret) for secret in secret_keys()}
+    foreign: dict[str, int] = {}
+    try:
+        for tenant in await connection.fetch("SELECT id FROM tenant ORDER BY id"):
+            await connection.execute(SET_TENANT_SQL, str(tenant["id"]), False)
+            for row in await connection.fetch(
+                "SELECT national_id_key AS key, count(*) AS people,"
+                " min(national_id_encrypted) AS sample FROM candidate"
+                " WHERE national_id_encrypted IS NOT NULL GROUP BY national_id_key"
+            ):
+                if row["key"] in known:
+                    continue
+                if row["key"] is None:
+                    try:
+                        decrypt_national_id(row["sample"])
+                        continue
+                    except InvalidToken:
+                        pass
+                name = row["key"] or "written before key ids"
+                foreign[name] = foreign.get(name, 0) + row["people"]
+    finally:
+        await connection.execute(SET_TENANT_SQL, "", False)
+    if foreign:
+        shown = ", ".join(f"{people} under key {name}" for name, people in foreign.items())
+        return Check(
+            "stored data",
+            False,
+            f"national ID numbers were encrypted with another key ({shown}; this key is "
+            f"{key_id(secret_keys()[0])}): give the key this database was made with, or while "
+            "rotating set NGUON_SECRET_KEY_PREVIOUS to the old key",
+        )
+    return Check("stored data", True, "the secret key opens the national ID numbers stored")
 
 
 def _sqlite_checks(url: str) -> list[Check]:
