@@ -125,3 +125,26 @@ async def test_the_openapi_document_names_the_precondition_headers_of_every_vers
         operation = paths[base + template]["get"]
         assert "If-None-Match" in {p["name"] for p in operation["parameters"]}, template
         assert "ETag" in operation["responses"]["200"]["headers"], template
+
+
+async def test_a_creation_answers_its_etag_and_location(client: AppClient, db: Database) -> None:
+    world = await build_world(db, "tao-moi")
+    headers = await token_for(client, world.slug, "admin")
+    base = f"/t/{world.slug}/api/v2"
+    made = await client.post(
+        f"{base}/candidates", json=candidate_body(world.units["cell_x"]), headers=headers
+    )
+    assert made.status_code == 201, made.text
+    assert made.headers["etag"] == f'"{made.json()["version"]}"'
+    assert made.headers["location"] == f"{base}/candidates/{made.json()['id']}"
+    read = await client.get(made.headers["location"], headers=headers)
+    assert read.status_code == 200
+    assert read.headers["etag"] == made.headers["etag"]
+    listed = await client.post(
+        f"{base}/lists",
+        json={"unit_id": world.units["cell_x"], "step": "survey", "period": "2024-Q2"},
+        headers=headers,
+    )
+    assert listed.status_code == 201, listed.text
+    assert listed.headers["location"] == f"{base}/lists/{listed.json()['list']['id']}"
+    assert listed.headers["etag"] == f'"{listed.json()["list"]["version"]}"'

@@ -22,7 +22,13 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from nguon.api.asgi_capture import Captured, capture, read_body, replaying
 from nguon.api.http_problems import problem, remember_request, send_problem
-from nguon.api.versioned import Resource, read_resource, version_in, write_resource
+from nguon.api.versioned import (
+    Resource,
+    created_resource,
+    read_resource,
+    version_in,
+    write_resource,
+)
 
 ANY = "*"
 
@@ -86,6 +92,20 @@ class ETagMiddleware:
             await self._read(resource, scope, receive, send)
         elif (resource := write_resource(method, template)) is not None:
             await self._write(resource, scope, receive, send)
+        elif (created := created_resource(method, template)) is not None:
+            answer = await capture(self.app, scope, receive)
+            if answer.status == 201:
+                made = answer.json()
+                version, new_id = (
+                    version_in(made, created.version_path),
+                    version_in(made, created.id_path),
+                )
+                if version is not None:
+                    answer.set_header(b"etag", etag(version).encode())
+                if new_id is not None:
+                    location = f"{scope['path'].rstrip('/')}/{new_id}"
+                    answer.set_header(b"location", location.encode())
+            await answer.send_to(send)
         else:
             await self.app(scope, receive, send)
 

@@ -18,7 +18,7 @@ from nguon.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from nguon.api.idempotency import MAX_KEY_LENGTH, takes_idempotency_key
 from nguon.api.pagination import MAX_LIMIT, paged_route
 from nguon.api.problems import Problem
-from nguon.api.versioned import API_MARKER, read_resource, write_resource
+from nguon.api.versioned import API_MARKER, created_resource, read_resource, write_resource
 
 _TYPED = re.compile(r"\{(\w+):\w+\}")
 
@@ -66,6 +66,9 @@ LIMIT = QueryParameter(
 )
 ETAG_HEADER = ResponseHeader(
     name="ETag", description="The resource's version, for If-Match", documentation_only=True
+)
+LOCATION_HEADER = ResponseHeader(
+    name="Location", description="The address of the resource created", documentation_only=True
 )
 LINK_HEADER = ResponseHeader(
     name="Link",
@@ -127,6 +130,8 @@ def declare_http_semantics(route_handlers: Iterable[Any]) -> None:
                     parameters["if_none_match"] = IF_NONE_MATCH_CREATE
                 headers.append(ETAG_HEADER)
                 responses |= PRECONDITION_STATUSES
+            if created_resource(method, template) is not None:
+                headers.extend((ETAG_HEADER, LOCATION_HEADER))
             if takes_idempotency_key(method, template):
                 parameters["idempotency_key"] = IDEMPOTENCY_KEY
                 responses |= IDEMPOTENCY_STATUSES

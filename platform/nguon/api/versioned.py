@@ -104,6 +104,23 @@ WRITES: dict[tuple[str, str], Resource] = {
 """Writes of one versioned resource: ``If-Match`` honoured (412), a precondition required
 (428), and the new ``ETag`` on success. Keys are Litestar path templates below the API."""
 
+
+class Created(msgspec.Struct, frozen=True, kw_only=True):
+    """A POST that creates a versioned resource: where its version and id sit in the 201."""
+
+    version_path: tuple[str, ...] = ("version",)
+    id_path: tuple[str, ...] = ("id",)
+
+
+CREATES: dict[str, Created] = {
+    "/candidates": Created(),
+    "/members": Created(),
+    "/lists": Created(version_path=("list", "version"), id_path=("list", "id")),
+    "/courses": Created(),
+    "/courses/{course_id}/enrolments": Created(),
+}
+"""Collections whose POST answers 201 with an ``ETag`` and the new resource's ``Location``."""
+
 API_MARKER = "/api/v1"
 _API_VERSION = re.compile(r"/api/v\d+(?=/|$)")
 
@@ -123,6 +140,10 @@ def read_resource(method: str, path_template: str) -> Resource | None:
 
 def write_resource(method: str, path_template: str) -> Resource | None:
     return WRITES.get((method, api_template(path_template)))
+
+
+def created_resource(method: str, path_template: str) -> Created | None:
+    return CREATES.get(api_template(path_template)) if method == "POST" else None
 
 
 def version_in(answer: Any, path: tuple[str, ...]) -> int | None:
