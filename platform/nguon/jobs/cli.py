@@ -8,6 +8,7 @@ import logging
 import click
 
 from nguon.jobs.worker import CannotStart, WorkerOptions, run_worker
+from nguon.observability.json_logs import JsonFormatter
 from nguon.settings import load_settings
 
 
@@ -46,9 +47,20 @@ from nguon.settings import load_settings
     help="On SIGTERM, seconds running jobs may take before they are aborted.",
 )
 @click.option("--name", default=None, help="The worker's name in logs.")
+@click.option(
+    "--wait-for-database",
+    "wait_for_database",
+    default=60.0,
+    show_default=True,
+    envvar="NGUON_WAIT_FOR_DATABASE",
+    type=click.FloatRange(0),
+    help="At start, seconds to wait for a database that does not answer yet.",
+)
 def worker(**options: object) -> None:
     """Run queued jobs (re-evaluations, webhook deliveries, reminders, nightly runs)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())  # one JSON object a line, as the servers log
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     settings = load_settings()
     try:
         asyncio.run(run_worker(settings, WorkerOptions(**options)))  # type: ignore[arg-type]

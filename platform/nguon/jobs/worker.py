@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 import asyncpg
 import msgspec
@@ -32,6 +33,8 @@ class WorkerOptions(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_seconds: float = 60.0
     """On SIGTERM, how long running jobs may take to finish before they are aborted."""
     name: str | None = None
+    wait_for_database: float = 60.0
+    """At start, how long a database that does not answer yet is waited for."""
 
 
 class CannotStart(RuntimeError):
@@ -73,12 +76,26 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> None:
             "no worker is needed (a worker needs Postgres)"
         )
     bind_engine(engine)
-    try:
-        await engine.start_connection_pool(min_size=1, max_size=options.concurrency + 2)
-    except (OSError, asyncpg.PostgresError) as error:
-        raise CannotStart(
-            f"the database of NGUON_DATABASE_URL cannot be reached: {error}"
-        ) from None
+    # Like `nguon serve`: a database restarting (or starting next to the worker) is waited
+    # for, one log line per attempt, up to NGUON_WAIT_FOR_DATABASE seconds.
+    deadline = time.monotonic() + options.wait_for_database
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await engine.start_connection_pool(min_size=1, max_size=options.concurrency + 2)
+            break
+        except (OSError, asyncpg.PostgresError) as error:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CannotStart(
+                    f"the database of NGUON_DATABASE_URL cannot be reached: {error}"
+                ) from None
+            logger.warning(
+                "waiting for the database",
+                extra={"attempt": attempt, "seconds_left": round(left), "error": str(error)},
+            )
+            await asyncio.sleep(min(2.0, left))
     use_store(shared_store(settings.redis_url, STORE_NAMESPACE))
     connector = make_connector(engine, min_size=2, max_size=options.concurrency + 4)
     try:
