@@ -185,7 +185,9 @@ async def test_periodic_jobs_are_registered_and_a_worker_runs_them(
         since = await connection.fetchval("SELECT coalesce(max(id), 0) FROM procrastinate_jobs")
         process = start_worker(log=tmp_path / "worker.log")
         try:
-            for _ in range(100):
+            # A worker process starts in ~2 s on a quiet machine, several times that on a
+            # busy one: wait up to a minute for its first periodic run.
+            for _ in range(600):
                 ran = await connection.fetchval(
                     "SELECT count(*) FROM procrastinate_jobs j JOIN procrastinate_periodic_defers d"
                     " ON d.job_id = j.id WHERE j.id > $1 AND j.task_name = 'relay_leftovers'"

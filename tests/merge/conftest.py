@@ -29,6 +29,7 @@ import msgspec
 import pytest
 from piccolo.table import Table
 
+from nguon.api.idempotency_tables import IdempotencyRecord
 from nguon.org.tables import OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
@@ -342,6 +343,19 @@ async def _tables(db: Database, province: Province) -> None:
                     member_status="full",
                     months_together=24,
                     recorded_on=dt.date(2024, 10, 1),
+                ),
+                IdempotencyRecord(
+                    tenant_id=t,
+                    user_id=1,
+                    idempotency_key=f"{p}-tao-ho-so-1",
+                    method="POST",
+                    path=f"/t/{p}/api/v2/candidates",
+                    fingerprint="0" * 64,
+                    status=201,
+                    content_type="application/json",
+                    response_body="{}",
+                    created_at=dt.datetime(2024, 10, 1, tzinfo=dt.UTC),
+                    expires_at=dt.datetime(2024, 10, 2, tzinfo=dt.UTC),
                 ),
             ]
             for row in rows:
