@@ -183,6 +183,7 @@ _BODIES: dict[str, Any] = {
         "unit_id": ids["unit_id"],
         "role": "viewer",
     },
+    "/lists/{list_id:int}": lambda ids: {"version": 1, "remove": []},
     "/plans/{unit_id:int}/{year:int}": lambda ids: {
         "version": 1,
         "target_year": 0,

@@ -63,7 +63,8 @@ def fingerprint(body: bytes) -> str:
     """SHA-256 of the body; of its canonical form when it is JSON (key order, spacing)."""
     try:
         canonical = msgspec.json.encode(msgspec.json.decode(body), order="sorted")
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, msgspec.EncodeError, UnicodeError):
+        # Not JSON, or JSON msgspec cannot write back (lone surrogates): the bytes as sent.
         canonical = body
     return hashlib.sha256(canonical).hexdigest()
 

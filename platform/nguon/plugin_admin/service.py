@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from cryptography.fernet import InvalidToken
 
 from nguon.accounts.permissions import WHOLE_TENANT, Access
 from nguon.audit.service import Actor, record_event
@@ -106,6 +107,15 @@ async def load_tenant_plugins(tenant_id: int) -> TenantPlugins:
             configs[row["name"]] = decode_config(row["name"], _stored_config(row), "$")
         except PluginConfigError as error:
             logger.warning("plugin %s stays off for tenant %s: %s", row["name"], tenant_id, error)
+        except InvalidToken:
+            # Its secrets were sealed with a key that is neither NGUON_SECRET_KEY nor
+            # NGUON_SECRET_KEY_PREVIOUS: this tenant's plugin stays off; the others work.
+            logger.error(
+                "plugin %s stays off for tenant %s: its secrets do not open with the secret "
+                "key (was NGUON_SECRET_KEY changed without `nguon secrets rotate`?)",
+                row["name"],
+                tenant_id,
+            )
     return TenantPlugins(tenant_id=tenant_id, configs=configs)
 
 
