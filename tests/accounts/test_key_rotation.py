@@ -48,7 +48,7 @@ async def _no_numbers_left_under_this_modules_keys() -> AsyncIterator[None]:
     under them stay: a tenant whose secrets do not open keeps that plugin off.)"""
     yield
     try:
-        admin = await asyncpg.connect(**postgres_config(ADMIN_URL), database=TEST_DATABASE)
+        admin = await asyncpg.connect(**{**postgres_config(ADMIN_URL), "database": TEST_DATABASE})
     except (OSError, asyncpg.PostgresError):
         return  # no Postgres here: the SQLite half leaves nothing behind in it
     try:  # as the superuser: every tenant's rows, whatever Row-Level Security says
