@@ -166,8 +166,6 @@ class DatabaseUrlError(ValueError):
 
 
 SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
-SQLITE_BUSY_SECONDS = 30.0
-
 URL_OPTIONS = ("sslmode", "sslrootcert", "application_name", "connect_timeout")
 """The query options a Postgres URL may carry; any other is refused by name."""
 
@@ -249,9 +247,7 @@ def sqlite_path(url: str) -> Path:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        # Concurrent writers (a request, the in-process jobs, the relay) wait for SQLite's
-        # single write lock up to this long before "database is locked" (sqlite3: 5 s).
-        return SQLiteEngine(path=str(sqlite_path(url)), timeout=SQLITE_BUSY_SECONDS)
+        return SQLiteEngine(path=str(sqlite_path(url)))
     if url.startswith(("postgres://", "postgresql://")):
         return TenantPostgresEngine(config=postgres_config(url))
     raise DatabaseUrlError(
