@@ -10,10 +10,10 @@ import subprocess
 from pathlib import Path
 
 import click
-import pytest
 import yaml
 
 from nguon.cli import main
+from tests.conftest import _unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
@@ -374,7 +374,7 @@ def test_pods_run_as_a_numeric_non_root_user_with_limits() -> None:
 def test_haproxy_configuration_is_valid() -> None:
     haproxy = Path("/usr/sbin/haproxy")
     if not haproxy.exists():
-        pytest.skip("HAProxy (Debian package haproxy) is not installed")
+        _unavailable("the Debian package haproxy is not installed", "HAProxy")
     checked = subprocess.run(
         [str(haproxy), "-c", "-f", str(INFRA / "haproxy.cfg")], capture_output=True, text=True
     )

@@ -33,7 +33,7 @@ from nguon.accounts.passwords import hash_password
 from nguon.db.engine import postgres_config
 from nguon.db.migrate import migrate
 from nguon.db.security import RoleNames, setup_database
-from tests.conftest import ADMIN_URL, IN_CI, REDIS_URL, TEST_DATABASE, role_url
+from tests.conftest import ADMIN_URL, REDIS_URL, TEST_DATABASE, _unavailable, role_url
 from tests.plugins.receiver import free_port
 from tests.reliability.rehearsal import (
     HAPROXY,
@@ -175,10 +175,7 @@ async def _admin() -> asyncpg.Connection:
 @pytest.fixture
 async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
     if not HAPROXY.exists() or shutil.which("pg_isready") is None:
-        message = "HAProxy (Debian package haproxy) is not installed"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        _unavailable("the Debian package haproxy is not installed", "HAProxy")
     admin = await _admin()
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")

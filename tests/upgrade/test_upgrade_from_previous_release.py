@@ -23,7 +23,7 @@ from infra.upgrade.populate import PASSWORD, SLUG
 from nguon.app import create_app
 from nguon.db.engine import TenantPostgresEngine, postgres_config
 from nguon.settings import Settings
-from tests.conftest import ADMIN_URL, IN_CI, TEST_DATABASE, role_url
+from tests.conftest import ADMIN_URL, TEST_DATABASE, _unavailable, role_url
 from tests.http.conftest import AppClient
 
 pytestmark = pytest.mark.postgres
@@ -101,9 +101,7 @@ async def restored() -> AsyncIterator[dict[str, object]]:
     try:
         admin = await asyncpg.connect(**postgres_config(ADMIN_URL), timeout=5)
     except (OSError, asyncpg.PostgresError) as error:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI: {error}")
-        pytest.skip(f"PostgreSQL unavailable: {error}")
+        _unavailable(str(error))
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     finally:
