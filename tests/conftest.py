@@ -7,6 +7,7 @@ can never pass unnoticed.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
@@ -118,3 +119,21 @@ async def redis_url() -> str:
     finally:
         await client.aclose()
     return REDIS_URL
+
+
+BACKGROUND_LOOPS = frozenset({"nguon-webhooks", "nguon-events", "stalled"})
+"""The names of the tasks a started app or worker runs until it is stopped."""
+
+
+@pytest.fixture(autouse=True)
+async def no_background_loop_outlives_its_test() -> AsyncIterator[None]:
+    """A test that starts an app stops it: its loops would otherwise read and write every
+    tenant's rows beside the tests that follow (claimed deliveries, locked SQLite)."""
+    before = {t for t in asyncio.all_tasks() if t.get_name() in BACKGROUND_LOOPS}
+    yield
+    left = [
+        t.get_name()
+        for t in asyncio.all_tasks()
+        if t.get_name() in BACKGROUND_LOOPS and not t.done() and t not in before
+    ]
+    assert not left, f"background loops still running after the test: {left}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 import msgspec
@@ -34,6 +35,7 @@ from tests.http.conftest import (
     candidate_body,
     csrf_token_in,
     portal_login,
+    started,
 )
 
 OLD_KEY = "the-old-secret-key-for-rotation-tests-0001"
@@ -203,13 +205,10 @@ def _settings(current: str, previous: str | None) -> Settings:
     return msgspec.structs.replace(app_settings(), secret_key=current, previous_secret_key=previous)
 
 
-async def _app_client(db: Database, settings: Settings) -> AppClient:
+def _app_client(db: Database, settings: Settings) -> AbstractAsyncContextManager[AppClient]:
     from nguon.app import create_app
 
-    app = create_app(settings, engine=db.app)
-    for hook in app.on_startup:
-        await hook()
-    return AppClient(app)
+    return started(create_app(settings, engine=db.app))
 
 
 async def test_old_tokens_work_in_the_grace_period_and_fail_after(
@@ -219,7 +218,7 @@ async def test_old_tokens_work_in_the_grace_period_and_fail_after(
     old_token, _ = TokenSigner(OLD_KEY).issue(world.users["admin"], world.tenant_id)
     headers = {"Authorization": f"Bearer {old_token}"}
     url = f"/t/{world.slug}/api/v1/units"
-    async with await _app_client(db, _settings(NEW_KEY, OLD_KEY)) as grace:
+    async with _app_client(db, _settings(NEW_KEY, OLD_KEY)) as grace:
         assert (await grace.get(url, headers=headers)).status_code == 200
         fresh = await grace.post(
             f"/t/{world.slug}/api/v1/auth/token",
@@ -229,7 +228,7 @@ async def test_old_tokens_work_in_the_grace_period_and_fail_after(
     TokenSigner(NEW_KEY).verify(new_token)  # issued under the new key
     with pytest.raises(Exception, match="bad signature"):
         TokenSigner(OLD_KEY).verify(new_token)
-    async with await _app_client(db, _settings(NEW_KEY, None)) as after:
+    async with _app_client(db, _settings(NEW_KEY, None)) as after:
         assert (await after.get(url, headers=headers)).status_code == 401
         assert (
             await after.get(url, headers={"Authorization": f"Bearer {new_token}"})
@@ -242,10 +241,10 @@ async def test_a_portal_session_outlives_the_rotation_and_its_forms_keep_working
     """Sessions are server-side (a random id, nothing signed): they survive the change of
     key; the CSRF cookie signed with the old key is replaced when the next page is read."""
     world = await build_world(db, "rotate-session")
-    async with await _app_client(db, _settings(OLD_KEY, None)) as before:
+    async with _app_client(db, _settings(OLD_KEY, None)) as before:
         await portal_login(before, world.slug, "cell_x_editor")
         cookies = before.cookies
-    async with await _app_client(db, _settings(NEW_KEY, None)) as after:
+    async with _app_client(db, _settings(NEW_KEY, None)) as after:
         after.cookies = cookies
         home = await after.get(f"/t/{world.slug}/")
         assert home.status_code == 200

@@ -220,17 +220,27 @@ class AppClient(httpx.AsyncClient):
 
 
 @asynccontextmanager
-async def serving(database: Database) -> AsyncIterator[AppClient]:
-    """The app on ``database``'s engine, started and stopped around a client."""
-    app = create_app(app_settings(), engine=database.app)
+async def started(app: Litestar) -> AsyncIterator[AppClient]:
+    """A client of ``app``, started before and stopped after, even when the test fails:
+    a started app's background loops (event relay, webhook deliveries, in-process jobs)
+    must not outlive its test and write beside the next ones."""
     # Litestar's lifespan() runs a task group that pytest-asyncio would enter and exit
     # in different tasks; the app's own hooks take no arguments, so call them directly.
     for hook in app.on_startup:
         await hook()
-    async with AppClient(app) as test_client:
+    try:
+        async with AppClient(app) as test_client:
+            yield test_client
+    finally:
+        for hook in app.on_shutdown:
+            await hook()
+
+
+@asynccontextmanager
+async def serving(database: Database) -> AsyncIterator[AppClient]:
+    """The app on ``database``'s engine, started and stopped around a client."""
+    async with started(create_app(app_settings(), engine=database.app)) as test_client:
         yield test_client
-    for hook in app.on_shutdown:
-        await hook()
 
 
 @pytest.fixture

@@ -155,3 +155,27 @@ async def test_a_key_past_its_retention_or_left_in_flight_by_a_dead_request_is_f
     )
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert await _count(world, Candidate) == 3
+
+
+async def test_a_database_outage_while_keeping_the_key_answers_503_and_makes_nothing(
+    db: Database, client: AppClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from nguon.api import idempotency
+
+    world = await build_world(db, "idemdown")
+    headers = {**await token_for(client, world.slug, "cell_x_editor"), "Idempotency-Key": "k-503"}
+
+    async def locked(request: object) -> int | None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(idempotency, "_claim", locked)
+    url = f"/t/{world.slug}/api/v1/candidates"
+    down = await client.post(url, json=candidate_body(world.units["cell_x"]), headers=headers)
+    assert down.status_code == 503, down.text
+    assert down.headers["content-type"] == "application/problem+json"
+    assert down.headers["retry-after"].isdigit()
+    assert down.json()["code"] == "service_unavailable"
+    assert "thử lại" in down.json()["detail"]
+    assert await _count(world, Candidate) == 0

@@ -19,7 +19,7 @@ from nguon.observability.counters import RULES_EVALUATIONS
 from nguon.rules.facts import CandidateFacts, UnitFacts
 from nguon.rules.service import evaluate_plain
 from tests.conftest import Database
-from tests.http.conftest import AppClient, app_settings, build_world, token_for
+from tests.http.conftest import AppClient, app_settings, build_world, started, token_for
 
 METRICS_TOKEN = "metrics-token-for-the-operator-only"
 CANDIDATE_ROUTE = "/t/{tenant}/api/v1/candidates/{candidate_id}"
@@ -28,12 +28,8 @@ CANDIDATE_ROUTE = "/t/{tenant}/api/v1/candidates/{candidate_id}"
 @asynccontextmanager
 async def serving_with(database: Database, **settings: Any) -> AsyncIterator[AppClient]:
     app = create_app(msgspec.structs.replace(app_settings(), **settings), engine=database.app)
-    for hook in app.on_startup:
-        await hook()
-    async with AppClient(app) as client:
+    async with started(app) as client:
         yield client
-    for hook in app.on_shutdown:
-        await hook()
 
 
 def _sample(text: str, name: str, **labels: str) -> float:

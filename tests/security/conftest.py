@@ -11,6 +11,7 @@ from tests.http.conftest import (
     AppClient,
     app_settings,
     client,  # noqa: F401 (a fixture)
+    started,
 )
 
 
@@ -19,9 +20,5 @@ async def proxied(db: Database) -> AsyncIterator[AppClient]:
     """The app behind a reverse proxy on 127.0.0.1 (the test transport's peer address)."""
     settings = msgspec.structs.replace(app_settings(), trusted_proxies=("127.0.0.0/8",))
     app = create_app(settings, engine=db.app)
-    for hook in app.on_startup:
-        await hook()
-    async with AppClient(app) as test_client:
+    async with started(app) as test_client:
         yield test_client
-    for hook in app.on_shutdown:
-        await hook()

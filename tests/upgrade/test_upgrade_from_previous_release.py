@@ -24,7 +24,7 @@ from nguon.app import create_app
 from nguon.db.engine import TenantPostgresEngine, postgres_config
 from nguon.settings import Settings
 from tests.conftest import ADMIN_URL, TEST_DATABASE, _unavailable, role_url
-from tests.http.conftest import AppClient
+from tests.http.conftest import AppClient, started
 
 pytestmark = pytest.mark.postgres
 
@@ -183,13 +183,11 @@ async def client(
     )
     app = create_app(settings, engine=engine)
     await engine.start_connection_pool(min_size=1, max_size=4)
-    for hook in app.on_startup:
-        await hook()
-    async with AppClient(app) as http:
-        yield http
-    for hook in app.on_shutdown:
-        await hook()
-    await engine.close_connection_pool()
+    try:
+        async with started(app) as http:
+            yield http
+    finally:
+        await engine.close_connection_pool()
 
 
 async def _token(client: AppClient, username: str) -> dict[str, str]:

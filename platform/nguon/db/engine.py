@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from asyncpg import Connection
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 from nguon.tenancy.context import current_tenant_id, tenant_setting
 
@@ -161,6 +161,24 @@ class TenantPostgresEngine(PostgresEngine):
         return TenantSnapshot(engine=self, allow_nested=True)
 
 
+class WritingSQLiteEngine(SQLiteEngine):
+    """SQLite whose transactions take the write lock at BEGIN (``BEGIN IMMEDIATE``).
+
+    A deferred transaction that read first and then writes while another connection holds
+    the write lock gets "database is locked" at once: SQLite does not wait there, since
+    waiting could deadlock. Taking the lock at BEGIN makes every writer wait its turn
+    (up to the connection's timeout) instead of failing; the background loops of the same
+    process (job runner, event relay, webhook deliveries) write beside the requests.
+    """
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return super().transaction(transaction_type=transaction_type, allow_nested=allow_nested)
+
+
 class DatabaseUrlError(ValueError):
     """A database URL that cannot be used as written; the message names the problem."""
 
@@ -247,7 +265,7 @@ def sqlite_path(url: str) -> Path:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        return SQLiteEngine(path=str(sqlite_path(url)))
+        return WritingSQLiteEngine(path=str(sqlite_path(url)))
     if url.startswith(("postgres://", "postgresql://")):
         return TenantPostgresEngine(config=postgres_config(url))
     raise DatabaseUrlError(
