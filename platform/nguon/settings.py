@@ -7,6 +7,8 @@ import os
 
 import msgspec
 
+from nguon.text import ascii_digits
+
 DEFAULT_SQLITE_URL = "sqlite:///nguon.sqlite"
 
 
@@ -59,7 +61,7 @@ def _count(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit():
+    if not ascii_digits(raw):
         raise SystemExit(f"{name} must be a whole number, not {raw!r}")
     return int(raw)
 

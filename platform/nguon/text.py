@@ -14,3 +14,9 @@ def nfc(text: str) -> str:
 def search_key(text: str) -> str:
     """'Nguyễn Văn Đức' → 'nguyen van duc': what a user types without diacritics."""
     return " ".join(unidecode(nfc(text)).lower().split())
+
+
+def ascii_digits(text: str | bytes) -> bool:
+    """Only 0-9, at least one: what ``int()`` reads. ``str.isdigit`` also accepts "²" or
+    "①", which ``int()`` refuses (a 500 where a 400 was meant)."""
+    return text.isascii() and text.isdigit()

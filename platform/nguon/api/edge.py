@@ -31,6 +31,8 @@ from litestar.status_codes import (
 )
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from nguon.text import ascii_digits
+
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_BODY = 1_048_576
 MAX_UPLOAD = 10 * MAX_BODY
@@ -204,7 +206,7 @@ def _too_large(limit: int) -> HTTPException:
 async def _read_body(scope: Scope, receive: Receive) -> bytes:
     limit = _limit(scope)
     for name, value in scope["headers"]:
-        if name == b"content-length" and value.isdigit() and int(value) > limit:
+        if name == b"content-length" and ascii_digits(value) and int(value) > limit:
             raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0

@@ -50,6 +50,7 @@ from nguon.api.tenant import TenantMerged
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from nguon.portal.wording import STATUS_DETAILS, error_detail
 from nguon.rules.errors import NoVersionInForce
+from nguon.text import ascii_digits
 
 logger = logging.getLogger("nguon.http")
 
@@ -325,7 +326,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         ]
     headers = dict(exc.headers or {})
     retry = headers.get("Retry-After") or headers.get("retry-after")
-    extensions = {"retry_after": int(retry)} if retry and retry.isdigit() else {}
+    extensions = {"retry_after": int(retry)} if retry and ascii_digits(retry) else {}
     problem_body = problem_of(request, kind, vi, en, status=status, errors=errors, **extensions)
     return _answer(request, problem_body, f"{vi} / {en}" if vi != en else detail, headers)
 

@@ -29,6 +29,7 @@ from nguon.api.versioned import (
     version_in,
     write_resource,
 )
+from nguon.text import ascii_digits
 
 ANY = "*"
 
@@ -51,7 +52,7 @@ def parse_tags(value: str) -> set[int] | str:
         tag = part.strip().removeprefix("W/").strip()
         if len(tag) >= 2 and tag[0] == tag[-1] == '"':
             tag = tag[1:-1]
-        if not tag.isdigit():
+        if not ascii_digits(tag):
             raise BadPrecondition(value)
         versions.add(int(tag))
     if not versions:

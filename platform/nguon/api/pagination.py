@@ -27,6 +27,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from nguon.api.asgi_capture import capture
 from nguon.api.versioned import api_template
 from nguon.errors import InvalidInput
+from nguon.text import ascii_digits
 
 MAX_LIMIT = 100
 SCOPE_KEY = "nguon_page"
@@ -137,7 +138,7 @@ def page_request(scope: Scope, paged: Paged, route: str) -> PageRequest:
 def _limit(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+    if not ascii_digits(value) or not 1 <= int(value) <= MAX_LIMIT:
         raise InvalidInput(
             f"limit phải là số nguyên từ 1 đến {MAX_LIMIT} / limit must be a whole number "
             f"from 1 to {MAX_LIMIT}",

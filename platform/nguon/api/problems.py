@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from nguon.text import ascii_digits
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DOCS_PATH = "/errors"
 
@@ -375,7 +377,7 @@ def path_of_field(field: str) -> list[str | int]:
     for token in field.replace("]", "").replace("[", ".").split("."):
         if token == "":
             continue
-        parts.append(int(token) if token.isdigit() else token)
+        parts.append(int(token) if ascii_digits(token) else token)
     return parts
 
 

@@ -14,6 +14,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 from nguon.tenancy.context import current_tenant_id, tenant_setting
+from nguon.text import ascii_digits
 
 SET_TENANT_SQL = "SELECT set_config('nguon.tenant_id', $1, $2)"
 
@@ -223,7 +224,7 @@ def _url_options(url: str, query: str) -> dict[str, Any]:
         elif name == "application_name":
             options["server_settings"] = {"application_name": value}
         elif name == "connect_timeout":
-            if not value.isdigit() or int(value) == 0:
+            if not ascii_digits(value) or int(value) == 0:
                 raise DatabaseUrlError(
                     f"database URL {redacted(url)}: connect_timeout must be whole seconds"
                 )

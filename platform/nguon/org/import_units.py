@@ -24,7 +24,7 @@ from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from nguon.tenancy.tables import Tenant
 from nguon.tenancy.vocabulary import UnknownRulesPackage, vocabulary_for
-from nguon.text import nfc
+from nguon.text import ascii_digits, nfc
 
 IMPORT_ACTOR = Actor(label="cli:import-units")
 REQUIRED_COLUMNS = ("code", "name", "kind", "parent_code", "valid_from")
@@ -203,6 +203,6 @@ async def import_units(tenant_slug: str, path: Path, actor: Actor = IMPORT_ACTOR
 def _line_order(problem: str) -> tuple[int, str]:
     if problem.startswith("line "):
         number = problem[5:].split(",", 1)[0].split(":", 1)[0]
-        if number.isdigit():
+        if ascii_digits(number):
             return int(number), problem
     return 0, problem

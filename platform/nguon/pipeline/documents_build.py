@@ -32,6 +32,7 @@ from nguon.plugins import get_plugin_manager
 from nguon.rules.errors import RulesError
 from nguon.rules.package import Form, RulesPackage
 from nguon.tenancy.context import require_tenant
+from nguon.text import ascii_digits
 
 QUARTERS_VI = {1: "I", 2: "II", 3: "III", 4: "IV"}
 ILLEGAL_TEXT = re.compile(r"[\x00-\x1f\x7f]")
@@ -51,9 +52,9 @@ def vi_date(value: dt.date | None) -> str:
 def period_label(code: str) -> str:
     """ "2024-Q2" → "Quý II năm 2024"; "2024-annual" → "Khảo sát năm 2024 (cho năm 2025)"."""
     year, _, part = code.partition("-")
-    if part.startswith("Q") and part[1:].isdigit():
+    if part.startswith("Q") and ascii_digits(part[1:]):
         return f"Quý {QUARTERS_VI.get(int(part[1:]), part[1:])} năm {year}"
-    if part == "annual" and year.isdigit():
+    if part == "annual" and ascii_digits(year):
         return f"Khảo sát quý IV năm {year} (cho năm {int(year) + 1})"
     return code
 

@@ -65,7 +65,7 @@ from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
-from nguon.text import nfc
+from nguon.text import ascii_digits, nfc
 
 STEP_DECISIONS = {
     "survey": "survey_list",
@@ -86,7 +86,7 @@ def periods_of_year(package: RulesPackage, year: int) -> list[Period]:
 
 def resolve_period(package: RulesPackage, code: str) -> Period:
     year = code[:4]
-    if year.isdigit():
+    if ascii_digits(year):
         for period in periods_of_year(package, int(year)):
             if period.code == code:
                 return period

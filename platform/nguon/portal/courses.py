@@ -40,6 +40,7 @@ from nguon.portal.context import page_context
 from nguon.portal.forms import date_field, form_data, form_list, message_of, whole_number
 from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
+from nguon.text import ascii_digits
 
 APPROVE = "approver"
 DONE_MESSAGES = {
@@ -250,7 +251,7 @@ async def enrol(
 ) -> Template | Redirect:
     await get_course(access, course_id)
     raw = await form_data(request)
-    chosen = [int(v) for v in await form_list(request, "candidate_id") if v.isdigit()]
+    chosen = [int(v) for v in await form_list(request, "candidate_id") if ascii_digits(v)]
     if not chosen:
         return await _course_page(
             request,
@@ -287,7 +288,7 @@ async def attendance(
     errors: dict[str, str] = {}
     attended = whole_number(raw, f"{prefix}attended_sessions", errors, "số buổi dự học")
     version = raw.get("version", "")
-    if errors or not version.isdigit():
+    if errors or not ascii_digits(version):
         errors.setdefault(f"{prefix}notice", "Biểu mẫu thiếu phiên bản; hãy tải lại trang.")
         return await _course_page(request, access, course_id, errors=errors, form=raw, status=400)
     data = EnrolmentUpdate(
@@ -327,7 +328,7 @@ async def certificate(
         errors[f"{prefix}number"] = "Số giấy chứng nhận tối đa 64 ký tự."
     issued_on = date_field(raw, f"{prefix}date", errors, "ngày cấp")
     version = raw.get("version", "")
-    if errors or issued_on is None or not version.isdigit():
+    if errors or issued_on is None or not ascii_digits(version):
         return await _course_page(request, access, course_id, errors=errors, form=raw, status=400)
     data = CertificateIssue(version=int(version), number=number, date=issued_on)
 

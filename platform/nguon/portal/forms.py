@@ -11,6 +11,7 @@ from litestar import Request
 from nguon.errors import DomainError
 from nguon.pipeline.schemas import ResolutionIn
 from nguon.portal.dates import invalid_message, parse_date
+from nguon.text import ascii_digits
 
 RESOLUTION_FIELDS = (
     "resolution.number",
@@ -40,7 +41,7 @@ def whole_number(
     if not text:
         errors[name] = f"Hãy nhập {label}."
         return 0
-    if not text.isdigit():
+    if not ascii_digits(text):
         errors[name] = f"{label.capitalize()} phải là số nguyên không âm."
         return 0
     value = int(text)
@@ -65,7 +66,7 @@ def date_field(
 
 def version_of(raw: dict[str, str]) -> int | None:
     text = raw.get("version", "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if ascii_digits(text) else None
 
 
 def parse_resolution(

@@ -28,6 +28,7 @@ from nguon.portal.candidates import render_candidate
 from nguon.portal.dates import invalid_message, parse_date
 from nguon.portal.forms import form_data, form_list, message_of, parse_resolution, version_of
 from nguon.portal.road_views import ORGANISATION_CHOICES, STEP_CHOICES
+from nguon.text import ascii_digits
 
 
 def _done(request: Request[Any, Any, Any], candidate_id: int, done: str) -> Redirect:
@@ -49,7 +50,7 @@ async def assign(
     errors: dict[str, str] = {}
     status = 400
     member = raw.get("member_id", "")
-    if not member.isdigit():
+    if not ascii_digits(member):
         errors["member_id"] = "Hãy chọn đảng viên giúp đỡ."
     resolution = parse_resolution(raw, errors)
     version = version_of(raw)
@@ -88,7 +89,7 @@ async def propose(
 ) -> Template | Redirect:
     await get_candidate(access, candidate_id)
     raw = await form_data(request)
-    introducers = [int(v) for v in await form_list(request, "introducer_id") if v.isdigit()]
+    introducers = [int(v) for v in await form_list(request, "introducer_id") if ascii_digits(v)]
     errors: dict[str, str] = {}
     status = 400
     version = version_of(raw)
@@ -102,7 +103,7 @@ async def propose(
         text = raw.get(f"months-{member_id}", "").strip()
         if not text:
             continue
-        if not text.isdigit() or int(text) > 1200:
+        if not ascii_digits(text) or int(text) > 1200:
             errors["introducer_id"] = "Số tháng cùng công tác phải là số nguyên từ 0 đến 1200."
             break
         details.append(IntroducerIn(member_id=member_id, months_together=int(text)))
@@ -166,7 +167,7 @@ async def road_step(
     days_text = raw.get("working_days", "").strip()
     days: int | None = None
     if step == "extension":
-        if not days_text.isdigit() or not 1 <= int(days_text) <= 365:
+        if not ascii_digits(days_text) or not 1 <= int(days_text) <= 365:
             errors["working_days"] = "Số ngày làm việc gia hạn là số nguyên dương."
         else:
             days = int(days_text)

@@ -52,6 +52,7 @@ from nguon.portal.progress import subtree_units
 from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
 from nguon.tenancy.package import tenant_package_id
+from nguon.text import ascii_digits
 
 BELOW_SHOWN = 100
 DONE_MESSAGES = {
@@ -377,7 +378,7 @@ async def _received(access: Access, list_id: int) -> dict[str, Any]:
 
 def _candidate_id(raw: dict[str, str], name: str, errors: dict[str, str]) -> int:
     text = raw.get(name, "")
-    if not text.isdigit():
+    if not ascii_digits(text):
         errors[name] = "Hãy chọn một người."
         return 0
     return int(text)

@@ -51,6 +51,7 @@ from nguon.people.service import create_member, get_member, search_members
 from nguon.portal.context import page_context
 from nguon.portal.forms import form_data, message_of, version_of
 from nguon.tenancy.scoped import in_tenant
+from nguon.text import ascii_digits
 
 PAGE_SIZE = 20
 STATE_LABELS = {"current": "Đang sinh hoạt", "ended": "Đã kết thúc sinh hoạt", "all": "Tất cả"}
@@ -347,7 +348,7 @@ async def transfer_submit(
     raw = await form_data(request)
     errors: dict[str, str] = {}
     target = raw.get("to_unit_id", "")
-    if not target.isdigit():
+    if not ascii_digits(target):
         errors["to_unit_id"] = "Hãy chọn chi bộ nhận."
     on = day_field(raw, "on", errors, "ngày chuyển")
     reason = raw.get("reason", "").strip()

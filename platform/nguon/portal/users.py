@@ -36,6 +36,7 @@ from nguon.org.tables import OrgUnit
 from nguon.portal.context import ROLE_LABELS, page_context
 from nguon.portal.forms import form_data, message_of
 from nguon.tenancy.scoped import in_tenant
+from nguon.text import ascii_digits
 
 PAGE_SIZE = 50
 RESULT_LABELS = {
@@ -134,7 +135,7 @@ async def new_user_page(
 
 def _whole(raw: dict[str, str], name: str) -> int | None:
     text = raw.get(name, "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if ascii_digits(text) and len(text) < 10 else None
 
 
 def _role(raw: dict[str, str]) -> Role | None:
