@@ -113,14 +113,17 @@ async def certified(db: Database, world: World, months: list[int], unit: str = "
                 ).save()
 
 
-async def outcomes(db: Database, world: World, on: dt.date) -> set[tuple[str, str]]:
-    """(version, outcome of STEP) of the world's candidates evaluated on ``on``."""
+async def evaluations(db: Database, world: World, on: dt.date) -> list:
     with tenant_context(world.tenant_id):
         async with db.app.transaction():
             await switch_tenant_in_transaction(world.tenant_id)
             rows = await Candidate.select().where(in_tenant(Candidate)).run()
-            found = await evaluate_rows(rows, on, [STEP])
-    return {(e.version, e.decisions[STEP].outcome) for e in found.values()}
+            return list((await evaluate_rows(rows, on, [STEP])).values())
+
+
+async def outcomes(db: Database, world: World, on: dt.date) -> set[tuple[str, str]]:
+    """(version, outcome of STEP) of the world's candidates evaluated on ``on``."""
+    return {(e.version, e.decisions[STEP].outcome) for e in await evaluations(db, world, on)}
 
 
 async def publish(db: Database, world: World, version: str, effective: dt.date) -> dict:
@@ -187,6 +190,9 @@ async def test_a_draft_governs_only_once_published_from_its_effective_date(
     done = await publish(db, world, "2027.1", EFFECTIVE)
     assert (done["version"], done["effective_from"]) == ("2027.1", EFFECTIVE)
     assert await outcomes(db, world, EFFECTIVE - dt.timedelta(days=1)) == old
+    # Evaluated before the effective day, they are due again on it at the latest.
+    for evaluation in await evaluations(db, world, EFFECTIVE - dt.timedelta(days=1)):
+        assert evaluation.next_check is not None and evaluation.next_check <= EFFECTIVE
     assert await outcomes(db, world, EFFECTIVE) == new
     assert await outcomes(db, world, EFFECTIVE + dt.timedelta(days=400)) == new
     # Another tenant on the same package did not publish it.

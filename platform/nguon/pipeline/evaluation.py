@@ -56,7 +56,7 @@ async def evaluate_candidates(
     helpers: frozenset[int] = frozenset(),
 ) -> dict[int, CandidateEvaluation]:
     """Evaluate candidates, each in the unit that holds them; ``helpers``: ids with a helper."""
-    from nguon.pipeline.publication import tenant_rules_on
+    from nguon.pipeline.publication import tenant_rules_on, until_next_publication
 
     package = load_package(package_id)
     rules_on = await tenant_rules_on(package, on)
@@ -69,7 +69,7 @@ async def evaluate_candidates(
             package, facts, unit_facts(units[unit_id]), on, decisions, rules_on
         ):
             results[int(evaluation.person_ref)] = evaluation
-    return results
+    return await until_next_publication(package, on, results)
 
 
 async def helpers_assigned(candidate_ids: Iterable[int], on: date) -> frozenset[int]:
@@ -116,7 +116,7 @@ async def evaluate_rows(
     rows = list(rows)
     if not rows:
         return {}
-    from nguon.pipeline.publication import tenant_rules_on
+    from nguon.pipeline.publication import tenant_rules_on, until_next_publication
 
     package = await tenant_package()
     rules_on = await tenant_rules_on(package, on)
@@ -139,4 +139,4 @@ async def evaluate_rows(
             package, facts_list, unit_facts(units[unit_id]), on, decisions, rules_on
         ):
             results[int(evaluation.person_ref)] = evaluation
-    return results
+    return await until_next_publication(package, on, results)

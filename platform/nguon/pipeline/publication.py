@@ -11,11 +11,14 @@ import datetime as dt
 import time
 from datetime import date
 
+import msgspec
+
 from nguon.audit.service import Actor, record_event
 from nguon.db.transaction import atomic, on_commit
 from nguon.errors import Conflict, NotFound
 from nguon.pipeline.rules_tables import RulesPublication
 from nguon.pipeline.tables import CandidateDecision
+from nguon.rules.decisions import CandidateEvaluation
 from nguon.rules.errors import RulesError
 from nguon.rules.package import RulesPackage, VersionSpec
 from nguon.rules.registry import load_package
@@ -60,6 +63,25 @@ async def tenant_rules_on(package: RulesPackage, on: date) -> date | None:
         return None
     _, rules_on = package.in_force_for(on, await published_versions(package.id))
     return rules_on
+
+
+async def until_next_publication(
+    package: RulesPackage, on: date, evaluations: dict[int, CandidateEvaluation]
+) -> dict[int, CandidateEvaluation]:
+    """``evaluations`` made on ``on``, due again no later than the next effective date of
+    a version the tenant published (a day the package's own thresholds do not know)."""
+    if not package.has_drafts:
+        return evaluations
+    upcoming = [day for day in (await published_versions(package.id)).values() if day > on]
+    if not upcoming:
+        return evaluations
+    first = min(upcoming)
+    return {
+        key: msgspec.structs.replace(
+            evaluation, next_check=min(evaluation.next_check or first, first)
+        )
+        for key, evaluation in evaluations.items()
+    }
 
 
 async def publications() -> list[dict]:
