@@ -250,8 +250,14 @@ def test_the_publish_command_is_audited_as_the_cli(tmp_path: Path, draft_package
     args = ["rules", "publish", world.slug, f"{PACKAGE}@2027.1", "--effective", str(EFFECTIVE)]
     wrong = runner.invoke(main, [*args[:3], "hungyen@2027.1", *args[4:]])
     assert wrong.exit_code != 0 and "uses package 'hydraft'" in wrong.output
+    whatif = ["rules", "whatif", world.slug, f"{PACKAGE}@2027.1", "--on", str(EFFECTIVE)]
+    before = runner.invoke(main, whatif)
+    assert f"on {EFFECTIVE}: {PACKAGE} 2025.2 -> {PACKAGE} 2027.1" in before.output, before.output
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
+    # Published: the version in force for the tenant on that day is the draft itself.
+    after = runner.invoke(main, whatif)
+    assert f"on {EFFECTIVE}: {PACKAGE} 2027.1 -> {PACKAGE} 2027.1" in after.output, after.output
     assert f"published {PACKAGE}@2027.1 for {world.slug}, effective {EFFECTIVE}" in result.output
     again = runner.invoke(main, args)
     assert again.exit_code != 0 and "was published" in again.output

@@ -373,19 +373,28 @@ def whatif_command(tenant: str, draft: str, on: str | None) -> None:
 
     day = _date(on)
 
-    async def read() -> tuple[str, list]:
+    async def read() -> tuple[str, list, dict]:
+        from nguon.pipeline.publication import published_versions
+        from nguon.tenancy.context import tenant_context
+        from nguon.tenancy.tables import Tenant
+
         with using_engine(make_engine(load_settings().migrate_database_url)):
-            return await tenant_people(tenant, day)
+            package_id, people = await tenant_people(tenant, day)
+            row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant).first()
+            with tenant_context(row["id"]):
+                return package_id, people, await published_versions(package_id)
 
     try:
-        package_id, people = asyncio.run(read())
+        package_id, people, published = asyncio.run(read())
     except NotFound as error:
         raise click.ClickException(str(error)) from error
     clear_cache()
     current = _load(package_id)
     proposed, proposed_day = _package_and_day(draft)
     try:
-        report = compare(current, proposed, people, day, after_rules_on=proposed_day)
+        # The tenant's version in force: its published drafts count, the others do not.
+        _, current_day = current.in_force_for(day, published)
+        report = compare(current, proposed, people, day, current_day, after_rules_on=proposed_day)
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"what-if for tenant {tenant} (read only)")
