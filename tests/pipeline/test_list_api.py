@@ -127,6 +127,11 @@ async def test_periods_come_from_the_package_calendar(db: Database, client: AppC
         ("2024-annual", "survey", 2025),
     ]
     assert periods[0]["first_review"] is True
+    assert not any(p["current"] for p in periods)  # 2024 is over
+    today = dt.date.today()
+    this_year = (await drive.ok("x_viewer", "GET", f"/periods?year={today.year}"))["items"]
+    open_today = [p["code"] for p in this_year if p["opens"] <= today.isoformat() <= p["deadline"]]
+    assert [p["code"] for p in this_year if p["current"]] == open_today
     bad = await drive.call(
         "x_editor",
         "POST",

@@ -158,6 +158,7 @@ async def test_an_admin_sends_a_signed_test_event(
     assert delivery["event_type"] == "webhook.test" and delivery["status"] == "delivered"
     (got,) = receiver.received
     assert got.headers["X-Nguon-Event"] == "webhook.test"
+    assert "X-Nguon-Redelivery" not in got.headers  # only a redelivery an admin asks for
     assert verifier_in(GUIDES[0])(SECRET, got.body, got.headers)
     assert len(await _audit(world, "send_test")) == 1
     log = await client.get(f"/t/{world.slug}/api/v1/admin/webhooks/deliveries", headers=admin)

@@ -219,14 +219,6 @@ SERVICE_UNAVAILABLE = _type(
     "The database or the session store does not answer for now; no data was changed. "
     "Retry after the seconds given in `Retry-After`.",
 )
-NOT_ACCEPTABLE = _type(
-    "not_acceptable",
-    406,
-    "Không có định dạng phù hợp",
-    "Not acceptable",
-    "Không trả lời được theo định dạng mà tiêu đề `Accept` yêu cầu.",
-    "No representation matches the request's `Accept` header.",
-)
 PRECONDITION_FAILED = _type(
     "precondition_failed",
     412,
@@ -249,7 +241,6 @@ HTTP_STATUS_CODES = {
     403: FORBIDDEN,
     404: NOT_FOUND,
     405: METHOD_NOT_ALLOWED,
-    406: NOT_ACCEPTABLE,
     409: CONFLICT,
     410: TENANT_MERGED,
     412: PRECONDITION_FAILED,

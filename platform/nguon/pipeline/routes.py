@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, ClassVar
 
 from litestar import Controller, Response, get, patch, post
@@ -174,6 +175,7 @@ async def list_periods(
     year: Annotated[int, QueryParameter(ge=2000, le=2100)],
 ) -> PeriodPage:
     package = await lists.tenant_package()
+    today = dt.date.today()
     return PeriodPage(
         items=[
             PeriodOut(
@@ -183,6 +185,7 @@ async def list_periods(
                 kind=p.kind,
                 for_year=p.for_year,
                 first_review=p.first_review,
+                current=p.opens <= today <= p.deadline,
             )
             for p in lists.periods_of_year(package, year)
         ]

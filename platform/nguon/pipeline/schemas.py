@@ -179,6 +179,8 @@ class PeriodOut(msgspec.Struct, kw_only=True):
     for_year: int
     """The year whose Party awareness course the period's lists prepare."""
     first_review: bool
+    current: bool = False
+    """Open today (``opens`` <= today <= ``deadline``): the period new lists belong to."""
 
 
 class PeriodPage(msgspec.Struct, kw_only=True):

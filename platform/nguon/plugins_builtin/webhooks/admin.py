@@ -123,7 +123,7 @@ async def send_test_event(access: Access, data: TestEventIn) -> list[DeliveryOut
     async with guarded_client() as client:
         for delivery_id in ids:
             row = await _row(delivery_id)
-            await _attempt(client, config, row, now, DeliveryReport(), redelivery=True)
+            await _attempt(client, config, row, now, DeliveryReport(), once=True)
     sent = [delivery_out(await _row(delivery_id)) for delivery_id in ids]
     await record_event(
         _actor(access),

@@ -269,9 +269,11 @@ async def _attempt(
     now: dt.datetime,
     report: DeliveryReport,
     redelivery: bool = False,
+    once: bool = False,
 ) -> None:
-    """One POST of a delivery, written to its row. A redelivery (asked for by an admin)
-    is one more attempt: never retried by itself, it ends ``delivered`` or ``failed``."""
+    """One POST of a delivery, written to its row. A redelivery (asked for by an admin,
+    marked by its header) or a ``once`` attempt (a test event) is never retried by
+    itself: it ends ``delivered`` or ``failed``."""
     endpoint = config.endpoint(row["endpoint_url"])
     attempts = row["attempts"] + 1
     status: int | None = None
@@ -306,6 +308,7 @@ async def _attempt(
         report.delivered += 1
     elif (
         redelivery
+        or once
         or endpoint is None
         or attempts >= config.max_attempts
         or refused_by_policy(error)
