@@ -15,11 +15,21 @@ class DomainError(Exception):
 
     default_code: ClassVar[str] = "invalid_input"
 
-    def __init__(self, message: str, field: str | None = None, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        code: str | None = None,
+        field_code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code or self.default_code
+        self.field_code = field_code
+        """The code of ``field``'s problem when it is not a broken domain rule
+        (``invalid_format``, …: the field codes of ``nguon.api.problems``)."""
 
 
 class NotFound(DomainError):

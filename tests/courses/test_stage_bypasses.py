@@ -151,6 +151,9 @@ async def test_a_helper_does_not_make_an_admission_source_and_proposals_need_ste
     assert refused.status_code == 409, refused.text
     assert refused.json()["errors"][0]["field"] == "candidate_id"
     assert "«Khảo sát nguồn»" in refused.json()["detail"]
+    assert (
+        "`helper_resolution` is not possible at stage `surveyed`" in (refused.json()["detail_en"])
+    )
 
     certified = await certify(client, db, world, headers, "Nguyễn Văn An", "GCN-B3")
     made = await client.post(
@@ -183,6 +186,7 @@ async def test_a_helper_does_not_make_an_admission_source_and_proposals_need_ste
     assert no_list.status_code == 409, no_list.text
     assert no_list.json()["errors"][0]["field"] == "stage"
     assert "danh sách nguồn kết nạp đảng viên (Bước 3)" in no_list.json()["detail"]
+    assert "no `admission_sources` list accepted" in no_list.json()["detail_en"]  # v1 names
     # A list that was only submitted is not enough either.
     await add_list(
         db, world, "cell_x", [unlisted["id"]], state="submitted", step="admission_sources"
@@ -255,3 +259,4 @@ async def test_admission_and_removal_follow_the_machine(db: Database, client: Ap
     )
     assert again.status_code == 409
     assert "giai đoạn cuối" in again.json()["detail"]
+    assert "last stage" in again.json()["detail_en"]

@@ -138,3 +138,26 @@ async def test_every_list_endpoint_of_the_api_is_paged_and_documents_cursor_and_
         assert {"cursor", "limit"} <= names, path
         assert "Link" in operation["responses"]["200"].get("headers", {}), path
     assert documented >= 12
+
+
+async def test_bad_limit_cursor_and_filter_are_all_reported_in_one_answer(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "pageall")
+    headers = await token_for(client, world.slug, "cell_x_editor")
+    base = f"/t/{world.slug}/api/v2"
+    answer = await client.get(f"{base}/candidates?limit=x&cursor=y&unit_id=z&q=An", headers=headers)
+    assert answer.status_code == 400, answer.text
+    problem = answer.json()
+    found = {e["field"]: (e["code"], e.get("parameter")) for e in problem["errors"]}
+    assert found == {
+        "limit": ("invalid_type", "limit"),
+        "cursor": ("invalid_value", "cursor"),
+        "unit_id": ("invalid_type", "unit_id"),
+    }, problem
+    assert all(f"`{name}`" in problem["detail_en"] for name in found)
+    too_many = await client.get(f"{base}/candidates?limit={MAX_LIMIT + 1}", headers=headers)
+    (limit,) = too_many.json()["errors"]
+    assert (limit["field"], limit["code"]) == ("limit", "out_of_range")
+    only_limit = await client.get(f"{base}/units?limit=0", headers=headers)
+    assert [e["field"] for e in only_limit.json()["errors"]] == ["limit"]

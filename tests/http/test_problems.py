@@ -10,7 +10,9 @@ from typing import Any
 
 import msgspec
 from litestar.routes import HTTPRoute
+from litestar.testing import RequestFactory
 
+from nguon.api.errors import domain_error
 from nguon.api.field_problems import problems_in
 from nguon.api.operation_texts import BODY_EXAMPLES
 from nguon.api.problem_text import split_message, vietnamese_labels
@@ -18,6 +20,8 @@ from nguon.api.problems import PROBLEM_TYPES, markdown_tables, problem_type_of_s
 from nguon.people.schemas import CandidateCreate
 from nguon.pipeline.helper_schemas import ProposeAdmission
 from nguon.pipeline.schemas import ListChange
+from nguon.pipeline.stages import rules_refusal
+from nguon.rules.decisions import Reason
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, token_for
 from tests.problems import assert_problem
@@ -57,6 +61,46 @@ async def test_a_body_with_many_bad_fields_is_answered_with_all_of_them_and_thei
     assert all(f"`{e['field']}`" in problem["detail"] for e in problem["errors"])
     assert "Expected" not in response.text and "regex" not in response.text
     assert "tenant" not in [e["field"] for e in problem["errors"]]
+
+
+async def test_a_control_character_in_one_field_does_not_hide_the_other_fields_problems(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "many-bad-ctl")
+    headers = await token_for(client, world.slug, "cell_x_editor")
+    body = {**_valid_candidate(), "unit_id": world.units["cell_x"]}
+    body.update(full_name="Nguyễn\u0001 Văn A", sex="nam", notes=["a", "b\u202e"])
+    del body["date_of_birth"]
+    response = await client.post(f"/t/{world.slug}/api/v2/candidates", json=body, headers=headers)
+    problem = assert_problem(response, 400, "validation_failed")
+    found = sorted((e["pointer"], e["code"]) for e in problem["errors"])
+    assert found == [
+        ("/date_of_birth", "required"),
+        ("/full_name", "control_character"),
+        ("/notes", "invalid_type"),
+        ("/notes/1", "control_character"),
+        ("/sex", "invalid_choice"),
+    ], problem
+
+
+def test_a_stage_change_the_rules_refuse_gives_each_reason_and_clause_in_both_languages() -> None:
+    reasons = [
+        Reason(code="age_below_minimum", clause_id="dl.art4", message_vi="Chưa đủ 18 tuổi"),
+        Reason(code="education_below_minimum", clause_id=None, message_vi="Chưa tốt nghiệp THCS"),
+    ]
+    request = RequestFactory().post("/t/x/api/v2/candidates/1/stage")
+    answer = domain_error(request, rules_refusal("course_nominee", "not_eligible", reasons))
+    problem = msgspec.to_builtins(answer.content)
+    assert (answer.status_code, problem["code"]) == (409, "stage_refused")
+    assert "Chưa đủ 18 tuổi [dl.art4]; Chưa tốt nghiệp THCS" in problem["detail"]
+    assert problem["detail_en"] == (
+        "The province's rules refuse the change to `course_nominee` (not_eligible): "
+        "age_below_minimum [dl.art4]; education_below_minimum"
+    )
+    assert problem["reasons"] == [
+        {"code": "age_below_minimum", "clause_id": "dl.art4", "message": "Chưa đủ 18 tuổi"},
+        {"code": "education_below_minimum", "clause_id": None, "message": "Chưa tốt nghiệp THCS"},
+    ]
 
 
 def test_nested_structs_and_lists_report_every_item_by_pointer() -> None:

@@ -117,7 +117,13 @@ async def test_a_tenant_admin_cannot_configure_an_internal_receiver(
         refused = await _put_webhooks(client, world, admin, url)
         assert refused.status_code == 400, f"{url}: {refused.text}"
         (error,) = refused.json()["errors"]
-        assert error["field"].endswith("config.endpoints[0].url"), error
+        assert error["field"] == "config.endpoints[0].url", error
+        assert error["pointer"] == "/config/endpoints/0/url", error
+        assert error["detail"].count("config.endpoints[0].url") == 1, error
+    not_a_url = await _put_webhooks(client, world, admin, "ftp:/x")
+    (error,) = not_a_url.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/config/endpoints/0/url", "invalid_format")
+    assert "regex" not in not_a_url.text and error["detail"].count("`config.endpoints") == 1
     assert (await _put_webhooks(client, world, admin, PUBLIC_URLS[0])).status_code == 200
 
 

@@ -31,6 +31,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from nguon.api.field_problems import problems_in
 from nguon.text import ascii_digits
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -83,27 +84,39 @@ def _refuse(field: str, message: str, code: str, source: str) -> ValidationExcep
     )
 
 
-def _clean(field: str, value: str, source: str) -> None:
+def _control_character(field: str, value: str, source: str) -> ValidationException | None:
     bad = FORBIDDEN.search(value)
-    if bad is not None:
-        raise _refuse(
-            field,
-            f"ký tự điều khiển U+{ord(bad.group()):04X} không được phép / "
-            f"control character U+{ord(bad.group()):04X} is not allowed",
-            "control_character",
-            source,
-        )
+    if bad is None:
+        return None
+    return _refuse(
+        field,
+        f"ký tự điều khiển U+{ord(bad.group()):04X} không được phép / "
+        f"control character U+{ord(bad.group()):04X} is not allowed",
+        "control_character",
+        source,
+    )
+
+
+def _outside_int32(field: str, value: int, source: str) -> ValidationException | None:
+    if INT32_MIN <= value <= INT32_MAX:
+        return None
+    return _refuse(
+        field,
+        f"số phải trong khoảng {INT32_MIN}..{INT32_MAX} / "
+        f"must be between {INT32_MIN} and {INT32_MAX}",
+        "out_of_range",
+        source,
+    )
+
+
+def _clean(field: str, value: str, source: str) -> None:
+    if refused := _control_character(field, value, source):
+        raise refused
 
 
 def _in_int32(field: str, value: int, source: str) -> None:
-    if not INT32_MIN <= value <= INT32_MAX:
-        raise _refuse(
-            field,
-            f"số phải trong khoảng {INT32_MIN}..{INT32_MAX} / "
-            f"must be between {INT32_MIN} and {INT32_MAX}",
-            "out_of_range",
-            source,
-        )
+    if refused := _outside_int32(field, value, source):
+        raise refused
 
 
 def _depth(body: bytes) -> int:
@@ -121,21 +134,49 @@ def _depth(body: bytes) -> int:
     return deepest
 
 
-def _walk(value: Any, path: str) -> None:
+def _walk(value: Any, path: str, found: list[ValidationException]) -> None:
+    """Every string holding a forbidden character and every integer past 32 bits."""
+    refused = None
     if isinstance(value, str):
-        _clean(path or "body", value, "body")
+        refused = _control_character(path or "body", value, "body")
     elif isinstance(value, int) and not isinstance(value, bool):
         # Ids and counts are 32-bit integers in the database: a larger one is refused
         # here, naming its field, before any query is made with it.
-        _in_int32(path or "body", value, "body")
+        refused = _outside_int32(path or "body", value, "body")
     elif isinstance(value, dict):
         for key, item in value.items():
             name = f"{path}.{key}" if path else str(key)
-            _clean(name, str(key), "body")
-            _walk(item, name)
+            if bad_key := _control_character(name, str(key), "body"):
+                found.append(bad_key)
+            _walk(item, name, found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _walk(item, f"{path}[{index}]")
+            _walk(item, f"{path}[{index}]", found)
+    if refused is not None:
+        found.append(refused)
+
+
+def _refuse_all(
+    found: list[ValidationException], decoded: Any, handler: HTTPRouteHandler | None
+) -> ValidationException:
+    """One answer naming every refused value and, besides them, every other problem the
+    body has for the handler (a missing field, a wrong type): nothing hidden behind the first."""
+    entries = [entry for refused in found for entry in refused.extra or []]  # type: ignore[union-attr]
+    named = {entry["key"] for entry in entries}
+    data = handler.parsed_fn_signature.parameters.get("data") if handler else None
+    bad_keys = any(FORBIDDEN.search(key) for key in named)
+    if data is not None and isinstance(decoded, dict) and not bad_keys:
+        for problem in problems_in(decoded, data.annotation):
+            if problem.field not in named and not FORBIDDEN.search(problem.detail_en):
+                entries.append(
+                    {
+                        "key": problem.field,
+                        "code": problem.code,
+                        "source": "body",
+                        "problem": problem,
+                    }
+                )
+    return ValidationException(detail=found[0].detail, extra=entries)
 
 
 def _content_type(scope: Scope) -> str:
@@ -165,7 +206,9 @@ def _limit(scope: Scope) -> int:
     return MAX_UPLOAD if _content_type(scope) == "multipart/form-data" else MAX_BODY
 
 
-def check_body(body: bytes, scope: Scope, wanted: Expected) -> None:
+def check_body(
+    body: bytes, scope: Scope, wanted: Expected, handler: HTTPRouteHandler | None = None
+) -> None:
     if len(body) > _limit(scope):
         raise _too_large(_limit(scope))
     if not body:
@@ -189,7 +232,10 @@ def check_body(body: bytes, scope: Scope, wanted: Expected) -> None:
             decoded = msgspec.json.decode(body)
         except msgspec.DecodeError:
             return  # the handler's own decoding names what is wrong
-        _walk(decoded, "")
+        found: list[ValidationException] = []
+        _walk(decoded, "", found)
+        if found:
+            raise _refuse_all(found, decoded, handler)
     elif media == "application/x-www-form-urlencoded":
         for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
             _clean(name, name, "body")
@@ -242,7 +288,7 @@ class EdgeLimits(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         body = await _read_body(scope, receive)
-        check_body(body, scope, wanted)
+        check_body(body, scope, wanted, handler if isinstance(handler, HTTPRouteHandler) else None)
         sent = False
 
         async def replay() -> Message:

@@ -25,6 +25,7 @@ from litestar.utils.scope.state import ScopeState
 from nguon.api.auth import LoginRequired, PasswordChangeRequired
 from nguon.api.field_problems import describe, path_in_message, problem, problems_in
 from nguon.api.outages import RETRY_AFTER_SECONDS, Outage, outage_message, outage_of
+from nguon.api.pagination import PROBLEMS_KEY
 from nguon.api.problem_text import has_vietnamese, split_message, vietnamese_labels
 from nguon.api.problems import (
     INTERNAL_ERROR,
@@ -41,6 +42,7 @@ from nguon.api.problems import (
     VALIDATION_FAILED,
     FieldProblem,
     Problem,
+    ProblemReason,
     ProblemType,
     path_of_field,
     problem_type_of_status,
@@ -186,9 +188,16 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     vi, en = split_message(exc.message)
     errors = []
     if exc.field:
-        named_vi, named_en = f"`{exc.field}`: {vietnamese_labels(vi)}", f"`{exc.field}`: {en}"
-        errors = [_located(request, exc.field, RULE, named_vi, named_en)]
-    problem = problem_of(request, kind, vi, en, status=status, errors=errors)
+        name = f"`{exc.field}`"
+        named_vi = vietnamese_labels(vi if name in vi else f"{name}: {vi}")
+        named_en = en if name in en else f"{name}: {en}"
+        errors = [_located(request, exc.field, exc.field_code or RULE, named_vi, named_en)]
+    reasons = [
+        ProblemReason(code=r.code, clause_id=r.clause_id, message=r.message_vi)
+        for r in getattr(exc, "reasons", None) or []
+    ]
+    extensions = {"reasons": reasons} if reasons else {}
+    problem = problem_of(request, kind, vi, en, status=status, errors=errors, **extensions)
     return _answer(request, problem, exc.message)
 
 
@@ -232,6 +241,8 @@ def _body_problems(
 
 
 def _entry_problem(request: Request[Any, Any, Any], entry: dict[str, Any]) -> FieldProblem | None:
+    if isinstance(entry.get("problem"), FieldProblem):  # found whole at the edge
+        return entry["problem"]
     key = str(entry.get("key", ""))
     message = str(entry.get("message", ""))
     code = entry.get("code")
@@ -239,15 +250,14 @@ def _entry_problem(request: Request[Any, Any, Any], entry: dict[str, Any]) -> Fi
         return None
     if code:  # refused at the edge: the message is already "vi / en"
         vi, en = split_message(message)
-        source = entry.get("source")
-        if source == "body":
-            parts = [] if key == "body" else path_of_field(key)
-            found = problem(parts, str(code), f"`{key}`: {vi}", f"`{key}`: {en}")
+        # A name holding a control character is shown escaped: the message stays readable.
+        shown = key if key.isprintable() else key.encode("unicode_escape").decode("ascii")
+        vi, en = f"`{shown}`: {vi}", f"`{shown}`: {en}"
+        if entry.get("source") == "body":
+            found = problem([] if key == "body" else path_of_field(key), str(code), vi, en)
             found.field = key
             return found
-        return problem(
-            path_of_field(key), str(code), f"`{key}`: {vi}", f"`{key}`: {en}", in_body=False
-        )
+        return problem(path_of_field(key), str(code), vi, en, in_body=False)
     text, _ = path_in_message(message)
     code, vi, en = describe(text, key, _info(_parameter_annotation(request, key)))
     return problem([key], code, vi, en, in_body=False)
@@ -264,7 +274,8 @@ def _info(annotation: Any) -> Any:
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    entries = [e for e in extra if isinstance(e, dict)]
+    waiting = request.scope.get("state", {}).pop(PROBLEMS_KEY, None) or []
+    entries = [e for e in waiting if e not in extra] + [e for e in extra if isinstance(e, dict)]
     from_body = [e for e in entries if e.get("source") == "body" and not e.get("code")]
     from_body += [e for e in entries if e.get("key") == "data" and e not in from_body]
     errors: list[FieldProblem] = []

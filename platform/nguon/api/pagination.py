@@ -22,7 +22,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import msgspec
 from litestar import Request
+from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from nguon.api.asgi_capture import capture
 from nguon.api.versioned import api_template
@@ -31,6 +33,9 @@ from nguon.text import ascii_digits
 
 MAX_LIMIT = 100
 SCOPE_KEY = "nguon_page"
+PROBLEMS_KEY = "nguon_page_problems"
+"""``limit``/``cursor`` problems (validation entries) waiting to be answered together with
+whatever else the handler's parameters hold: the error handler takes them from here."""
 NEXT_KEY_HEADER = "x-nguon-next-key"
 """How a handler answering a bare list hands the next page's key (JSON) to the middleware."""
 DEFAULT_LIMIT = 100
@@ -123,26 +128,63 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
     after: list[Any] | None
 
 
-def page_request(scope: Scope, paged: Paged, route: str) -> PageRequest:
-    """``limit`` and the decoded ``cursor`` of a request, both checked (400 naming them)."""
+def checked_page_request(
+    scope: Scope, paged: Paged, route: str
+) -> tuple[PageRequest, list[dict[str, str]]]:
+    """The page asked for, and a validation entry for each of ``limit`` and ``cursor`` that
+    is wrong (the page then falls back to the first, of the default size)."""
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    limit = _limit(query.get("limit"))
-    cursor = query.get("cursor")
+    problems: list[dict[str, str]] = []
+    limit = None
+    try:
+        limit = _limit(query.get("limit"))
+    except _BadParameter as bad:
+        problems.append(bad.entry)
     after = None
+    cursor = query.get("cursor")
     if cursor:
         secret = scope["litestar_app"].state.cursor_key
-        after = decode_cursor(secret, route, cursor, len(paged.key))
-    return PageRequest(limit=limit, after=after)
+        try:
+            after = decode_cursor(secret, route, cursor, len(paged.key))
+        except InvalidInput as error:
+            problems.append(_entry("cursor", "invalid_value", error.message))
+    return PageRequest(limit=limit, after=after), problems
+
+
+def page_problems(problems: list[dict[str, str]]) -> ValidationException:
+    return ValidationException(detail="Invalid page parameters", extra=list(problems))
+
+
+class _BadParameter(Exception):
+    def __init__(self, entry: dict[str, str]) -> None:
+        self.entry = entry
+
+
+def _entry(name: str, code: str, message: str) -> dict[str, str]:
+    """A validation entry already worded (``vi / en``), as the edge checks write them."""
+    return {"key": name, "source": "query", "code": code, "message": message}
 
 
 def _limit(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not ascii_digits(value) or not 1 <= int(value) <= MAX_LIMIT:
-        raise InvalidInput(
-            f"limit phải là số nguyên từ 1 đến {MAX_LIMIT} / limit must be a whole number "
-            f"from 1 to {MAX_LIMIT}",
-            field="limit",
+    if not ascii_digits(value):
+        raise _BadParameter(
+            _entry(
+                "limit",
+                "invalid_type",
+                f"phải là một số nguyên từ 1 đến {MAX_LIMIT}, không phải {value!r} / "
+                f"must be a whole number from 1 to {MAX_LIMIT}, not {value!r}",
+            )
+        )
+    if not 1 <= int(value) <= MAX_LIMIT:
+        raise _BadParameter(
+            _entry(
+                "limit",
+                "out_of_range",
+                f"phải từ 1 đến {MAX_LIMIT}, không phải {value} / "
+                f"must be from 1 to {MAX_LIMIT}, not {value}",
+            )
         )
     return int(value)
 
@@ -187,9 +229,17 @@ class PaginationMiddleware:
             await self.app(scope, receive, send)
             return
         route = api_template(scope["path_template"])
-        request = page_request(scope, paged, route)
-        scope.setdefault("state", {})[SCOPE_KEY] = request
+        request, problems = checked_page_request(scope, paged, route)
+        state = scope.setdefault("state", {})
+        state[SCOPE_KEY] = request
+        if problems:
+            state[PROBLEMS_KEY] = problems
         answer = await capture(self.app, scope, receive)
+        if state.get(PROBLEMS_KEY):
+            # The handler's own parameters were fine: the page parameters alone are wrong.
+            # Its captured answer was never sent, so the error handler may still answer.
+            ScopeState.from_scope(scope).response_started = False
+            raise page_problems(state.pop(PROBLEMS_KEY))
         body = answer.json() if answer.status == 200 else None
         if body is None:
             await answer.send_to(send)

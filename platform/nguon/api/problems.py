@@ -160,9 +160,10 @@ STAGE_REFUSED = _type(
     "Không chuyển được giai đoạn",
     "Stage change refused",
     "Quy trình hoặc quy định của tỉnh không cho người này chuyển sang giai đoạn được yêu cầu "
-    "từ giai đoạn hiện tại; `detail` nêu lý do.",
+    "từ giai đoạn hiện tại; `detail` nêu lý do, `reasons` liệt kê lý do của quy định kèm điều "
+    "khoản.",
     "The stage machine or the province's rules refuse this change from the person's current "
-    "stage; `detail` gives the reasons.",
+    "stage; `detail` gives the reasons, and `reasons` lists the rules' own with their clauses.",
 )
 TENANT_MERGED = _type(
     "tenant_merged",
@@ -313,6 +314,16 @@ class FieldProblem(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The query or path parameter, when the problem is not in the body."""
 
 
+class ProblemReason(msgspec.Struct, kw_only=True):
+    """One of the rules' reasons for refusing a stage change."""
+
+    code: str
+    clause_id: str | None
+    """The clause of the guidance the reason rests on."""
+    message: str
+    """The reason in Vietnamese, as the portal shows it."""
+
+
 class Problem(
     msgspec.Struct,
     kw_only=True,
@@ -341,6 +352,8 @@ class Problem(
     """410 ``tenant_merged``: the same address under the tenant it was merged into."""
     current_version: int | None = None
     """412 ``precondition_failed``: the version now, to read again before retrying."""
+    reasons: list[ProblemReason] | None = None
+    """409 ``stage_refused`` by the province's rules: each reason with its clause."""
 
 
 def type_uri(base_url: str, code: str) -> str:

@@ -479,6 +479,8 @@ async def issue_certificate(
     if not current["completed"]:
         raise StageRefused(
             "Chưa ghi nhận hoàn thành khóa học, chưa thể cấp giấy chứng nhận",
+            message_en="Completion of the course is not recorded: no certificate yet "
+            "[hd01.course.attendance]",
             field="completed",
             clause_id="hd01.course.attendance",
         )

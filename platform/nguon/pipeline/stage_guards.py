@@ -55,6 +55,9 @@ async def refuse_if_excluded(candidate: dict[str, Any], clause_id: str, field: s
             f"{candidate['full_name']} đã bị {exclusion['unit_name']} đưa ra khỏi danh sách "
             f"(số {exclusion['removed_by_list']}) với lý do: {exclusion['reason']}; chỉ có thể "
             f"tiếp tục khi được đưa lại vào danh sách có nêu lý do [{clause_id}]",
+            message_en=f"A higher level removed this person from its list (number "
+            f"{exclusion['removed_by_list']}); they go on only once put back on a list with a "
+            f"reason [{clause_id}]",
             field=field,
             clause_id=clause_id,
         )
@@ -70,6 +73,8 @@ async def require_accepted_list(
         raise StageRefused(
             f"{candidate['full_name']} chưa có tên trong {STEP_NAMES[step]} đã được cấp trên "
             f"chấp nhận [{clause_id}]",
+            message_en=f"The person is on no `{step}` list accepted by the level above "
+            f"[{clause_id}]",
             field=field,
             clause_id=clause_id,
         )
@@ -83,6 +88,8 @@ async def require_helper(
         raise StageRefused(
             f"{candidate['full_name']} chưa được chi bộ ra nghị quyết phân công đảng viên chính "
             f"thức giúp đỡ [{clause_id}]",
+            message_en=f"No official member is assigned by the cell's resolution to help this "
+            f"person [{clause_id}]",
             field=field,
             clause_id=clause_id,
         )
@@ -108,6 +115,8 @@ def require_attendance(
         raise StageRefused(
             f"Lớp «{course['title']}» chưa ghi tổng số buổi học nên chưa thể xác định học viên "
             f"đã học đủ; hãy ghi số buổi của lớp trước [{clause_id}]",
+            message_en=f"The course's number of sessions is not recorded, so completion cannot "
+            f"be judged; record it first [{clause_id}]",
             field="sessions_total",
             clause_id=clause_id,
         )
@@ -117,6 +126,8 @@ def require_attendance(
         raise StageRefused(
             f"Mới dự {attended}/{total} buổi; cần dự ít nhất {needed} buổi (tỷ lệ {share} theo "
             f"quy định) mới được công nhận hoàn thành và cấp giấy chứng nhận [{clause_id}]",
+            message_en=f"Attended {attended} of {total} sessions; at least {needed} (share "
+            f"{share}) are needed for completion and a certificate [{clause_id}]",
             field=field,
             clause_id=clause_id,
         )

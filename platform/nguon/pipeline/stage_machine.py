@@ -169,6 +169,7 @@ class StageRefused(Conflict):
         self,
         message_vi: str,
         *,
+        message_en: str = "The stage machine refuses this change",
         field: str = "stage",
         to_stage: str | None = None,
         outcome: str = "not_eligible",
@@ -179,11 +180,7 @@ class StageRefused(Conflict):
         self.outcome = outcome
         self.reasons = list(reasons or [])
         self.clause_id = clause_id
-        super().__init__(
-            f"{message_vi} / The stage machine refuses this change: {field}",
-            field=field,
-            code="stage_refused",
-        )
+        super().__init__(f"{message_vi} / {message_en}", field=field, code="stage_refused")
 
 
 def stage_label(stage: str) -> str:
@@ -205,15 +202,23 @@ def transition_for(stage: str, event: StageEventKind, field: str = "stage") -> T
     if found is not None:
         return found
     if stage not in STAGE_LABELS:
-        raise StageRefused(f"Giai đoạn không hợp lệ: {stage}", field=field)
+        raise StageRefused(
+            f"Giai đoạn không hợp lệ: {stage}", message_en=f"Unknown stage `{stage}`", field=field
+        )
     allowed = allowed_events(stage)
     if allowed:
         instead = "; ở giai đoạn này chỉ có thể: " + ", ".join(EVENT_LABELS[e] for e in allowed)
     else:
         instead = "; đây là giai đoạn cuối, không thay đổi được nữa"
+    instead_en = (
+        "; from this stage only: " + ", ".join(f"`{e}`" for e in allowed)
+        if allowed
+        else "; this is the last stage, it does not change any more"
+    )
     raise StageRefused(
         f"Không thể {EVENT_LABELS[event]} cho người đang ở giai đoạn «{stage_label(stage)}»"
         f"{instead}.",
+        message_en=f"`{event}` is not possible at stage `{stage}`{instead_en}.",
         field=field,
     )
 

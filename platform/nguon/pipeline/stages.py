@@ -43,9 +43,13 @@ STAGE_DECISIONS: dict[str, str] = {
 def rules_refusal(to_stage: str, outcome: str, reasons: list[Reason]) -> StageRefused:
     """The 409 for a change the rules do not allow; ``reasons`` are theirs."""
     detail = "; ".join(describe_reason(r) for r in reasons) or outcome
+    detail_en = "; ".join(f"{r.code} [{r.clause_id}]" if r.clause_id else r.code for r in reasons)
     review = " (cần xem xét và nêu lý do)" if outcome == "needs_review" else ""
+    review_en = " unless a justification is given" if outcome == "needs_review" else ""
     return StageRefused(
         f"Không thể chuyển sang «{STAGE_LABELS.get(to_stage, to_stage)}»{review}: {detail}",
+        message_en=f"The province's rules refuse the change to `{to_stage}`{review_en} "
+        f"({outcome}): {detail_en or outcome}",
         to_stage=to_stage,
         outcome=outcome,
         reasons=reasons,
@@ -130,7 +134,10 @@ async def change_stage(
     to_stage = transition.to_stage
     if to_stage == candidate["stage"]:
         raise StageRefused(
-            f"Người này đã ở giai đoạn «{stage_label(to_stage)}»", field=field, to_stage=to_stage
+            f"Người này đã ở giai đoạn «{stage_label(to_stage)}»",
+            message_en=f"The person is already at stage `{to_stage}`",
+            field=field,
+            to_stage=to_stage,
         )
     decision = STAGE_DECISIONS[to_stage]
     extra = dict(values or {})

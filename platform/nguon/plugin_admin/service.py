@@ -18,6 +18,8 @@ import msgspec
 from cryptography.fernet import InvalidToken
 
 from nguon.accounts.permissions import WHOLE_TENANT, Access
+from nguon.api.field_problems import from_message
+from nguon.api.problems import path_of_field
 from nguon.audit.service import Actor, record_event
 from nguon.crypto import seal_setting, sealed_under_current_key, unseal_setting
 from nguon.errors import Forbidden, InvalidInput, NotFound
@@ -171,8 +173,7 @@ async def put_setting(access: Access, name: str, data: PluginSettingIn) -> Plugi
     try:
         decoded = decode_config(name, config, "$.config")
     except PluginConfigError as error:
-        problems = error.problems
-        raise InvalidInput("; ".join(problems), field=problems[0].split(":")[0]) from None
+        raise _setting_refused(error.problems[0]) from None
     stored = msgspec.to_builtins(decoded) if decoded is not None else {}
     await save_setting(access.tenant_id, name, data.enabled, stored, row)
     await record_event(
@@ -184,6 +185,21 @@ async def put_setting(access: Access, name: str, data: PluginSettingIn) -> Plugi
         after={"name": name, "enabled": data.enabled, "config": masked(stored)},
     )
     return await get_setting(access, name)
+
+
+def _setting_refused(problem: str) -> InvalidInput:
+    """``$.config.endpoints[0].url: why`` as a 400 naming ``config.endpoints[0].url``."""
+    path, _, text = problem.partition(": ")
+    field = path.removeprefix("$.").removeprefix("$") or "config"
+    if " / " in text:  # the settings' own check, already in both languages
+        return InvalidInput(text, field=field)
+    if text == "unknown field":
+        text = f"Object contains unknown field `{field.rpartition('.')[2]}`"
+        field = field.rpartition(".")[0]
+    found = from_message(text, path_of_field(field), None)
+    return InvalidInput(
+        f"{found.detail} / {found.detail_en}", field=found.field, field_code=found.code
+    )
 
 
 async def save_setting(
