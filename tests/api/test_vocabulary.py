@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nguon.api.vocabulary import from_v2_request, openapi_v2, to_v2
+from nguon.api.vocabulary import from_v2_request, openapi_v2, to_v2, v2_text
 from nguon.errors import InvalidInput
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_today_world, token_for
@@ -143,6 +143,17 @@ def test_the_boundary_mapping_goes_both_ways() -> None:
     with pytest.raises(InvalidInput) as refused:
         from_v2_request({"items": [{"step": "admission_sources"}]}, "POST", "/lists")
     assert refused.value.field == "items.0.step"
+
+
+def test_a_value_echoed_from_the_request_is_quoted_as_sent() -> None:
+    message = "`from_stage` must be one of `surveyed`, `course_nominee`; got 'surveyed'"
+    assert v2_text(message) == (
+        "`from_stage` must be one of `survey`, `course_nominee`; got 'surveyed'"
+    )
+    assert v2_text("`for_year` 'for_year' for_year") == "`course_year` 'for_year' course_year"
+    assert v2_text("the province's surveyed people's list") == (
+        "the province's survey people's list"
+    )
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)

@@ -10,15 +10,15 @@ from tests.courses.conftest import add_candidate, add_stage_change, api, audit_a
 from tests.http.conftest import AppClient, build_world, token_for
 
 
-def plan(year: int, q1: int, q2: int, q3: int, q4: int, version: int = 0) -> dict[str, int]:
-    return {
-        "version": version,
-        "target_year": year,
-        "target_q1": q1,
-        "target_q2": q2,
-        "target_q3": q3,
-        "target_q4": q4,
-    }
+def plan(year: int, q1: int, q2: int, q3: int, q4: int, version: int = 0) -> dict[str, object]:
+    """A plan's body in the shape it is read in (``targets`` as ``GET`` answers it)."""
+    return {"version": version, "targets": {"year": year, "q1": q1, "q2": q2, "q3": q3, "q4": q4}}
+
+
+def v1_plan(year: int, q1: int, q2: int, q3: int, q4: int, version: int) -> dict[str, int]:
+    """The flat body v1 took, which v1 still takes until its sunset."""
+    targets = {"year": year, "q1": q1, "q2": q2, "q3": q3, "q4": q4}
+    return {"version": version, **{f"target_{key}": value for key, value in targets.items()}}
 
 
 async def test_targets_must_add_up_and_stale_versions_are_refused(
@@ -29,16 +29,22 @@ async def test_targets_must_add_up_and_stale_versions_are_refused(
     url = f"{api(world)}/plans/{world.units['district_1']}/2026"
     wrong = await client.put(url, json=plan(10, 2, 2, 2, 2), headers=headers)
     assert wrong.status_code == 400
-    assert wrong.json()["errors"][0]["field"] == "target_year"
+    assert wrong.json()["errors"][0]["pointer"] == "/targets/year"
+    assert "(8) do not add up to the year's (10)" in wrong.json()["detail_en"]
     negative = await client.put(url, json=plan(0, -1, 1, 0, 0), headers=headers)
-    assert negative.status_code == 400 and negative.json()["errors"][0]["field"] == "target_q1"
+    assert negative.status_code == 400
+    assert negative.json()["errors"][0]["pointer"] == "/targets/q1"
     assert (await client.get(url, headers=headers)).status_code == 404
 
     made = await client.put(url, json=plan(8, 2, 2, 2, 2), headers=headers)
     assert made.status_code == 200, made.text
     assert made.json()["version"] == 1 and made.json()["targets"]["year"] == 8
-    changed = await client.put(url, json=plan(9, 2, 2, 2, 3, version=1), headers=headers)
-    assert changed.json()["version"] == 2
+    changed = await client.put(url, json=v1_plan(9, 2, 2, 2, 3, version=1), headers=headers)
+    assert changed.json()["version"] == 2, "v1's flat targets are still taken"
+    flat_in_v2 = await client.put(
+        url.replace("/api/v1/", "/api/v2/"), json=v1_plan(9, 2, 2, 2, 3, 2), headers=headers
+    )
+    assert flat_in_v2.status_code == 400, "v2 takes only `targets`"
     stale = await client.put(url, json=plan(4, 1, 1, 1, 1, version=1), headers=headers)
     assert stale.status_code == 409
     recreate = await client.put(url, json=plan(4, 1, 1, 1, 1), headers=headers)

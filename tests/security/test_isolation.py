@@ -186,11 +186,7 @@ _BODIES: dict[str, Any] = {
     "/lists/{list_id:int}": lambda ids: {"version": 1, "remove": []},
     "/plans/{unit_id:int}/{year:int}": lambda ids: {
         "version": 1,
-        "target_year": 0,
-        "target_q1": 0,
-        "target_q2": 0,
-        "target_q3": 0,
-        "target_q4": 0,
+        "targets": {"year": 0, "q1": 0, "q2": 0, "q3": 0, "q4": 0},
     },
 }
 _STATEFUL = {

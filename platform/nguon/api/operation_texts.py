@@ -347,11 +347,7 @@ BODY_EXAMPLES: dict[str, Any] = {
     },
     "PlanIn": {
         "version": 0,
-        "target_year": 40,
-        "target_q1": 8,
-        "target_q2": 10,
-        "target_q3": 10,
-        "target_q4": 12,
+        "targets": {"year": 40, "q1": 8, "q2": 10, "q3": 10, "q4": 12},
     },
     "AcceptBody": {"version": 3, "comment": "Đã kiểm tra, đủ hồ sơ."},
     "AdoptBody": {"version": 2, "resolution": _RESOLUTION},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -19,7 +20,14 @@ from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from nguon.api.vocabulary import from_v2_query, from_v2_request, needs_v2, openapi_v2, to_v2
+from nguon.api.vocabulary import (
+    from_v1_request,
+    from_v2_query,
+    from_v2_request,
+    needs_v2,
+    openapi_v2,
+    to_v2,
+)
 
 V1 = "/api/v1"
 V2 = "/api/v2"
@@ -59,7 +67,34 @@ class V1Deprecation:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
+        if scope["method"] == "PUT" and "/plans/" in scope["path"]:
+            receive = await translated_body(scope, receive, V1, from_v1_request)
         await self.app(scope, receive, send_with_headers)
+
+
+async def translated_body(
+    scope: Scope, receive: Receive, prefix: str, translate: Callable[[Any, str, str], Any]
+) -> Receive:
+    """The request's JSON body passed through ``translate(body, method, path below prefix)``."""
+    content_type = _header(list(scope.get("headers", [])), b"content-type")
+    if scope["method"] not in {"POST", "PUT", "PATCH"} or b"json" not in content_type:
+        return receive
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return _replay([message])
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    try:
+        decoded = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return _replay([{"type": "http.request", "body": body, "more_body": False}])
+    path = _below_version(scope["path"], prefix)
+    stored = msgspec.json.encode(translate(decoded, scope["method"], path))
+    return _replay([{"type": "http.request", "body": stored, "more_body": False}])
 
 
 class V2Vocabulary:
@@ -73,7 +108,7 @@ class V2Vocabulary:
             await self.app(scope, receive, send)
             return
         scope = self._translated_query(scope)
-        receive = await self._translated_body(scope, receive)
+        receive = await translated_body(scope, receive, V2, from_v2_request)
         await self.app(scope, receive, _TranslatingSend(send))
 
     @staticmethod
@@ -84,28 +119,6 @@ class V2Vocabulary:
         params = parse_qs(query.decode("latin-1"), keep_blank_values=True)
         stored = urlencode(from_v2_query(params), doseq=True).encode("latin-1")
         return {**scope, "query_string": stored}  # type: ignore[return-value]
-
-    @staticmethod
-    async def _translated_body(scope: Scope, receive: Receive) -> Receive:
-        content_type = _header(list(scope.get("headers", [])), b"content-type")
-        if scope["method"] not in {"POST", "PUT", "PATCH"} or b"json" not in content_type:
-            return receive
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return _replay([message])
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        try:
-            decoded = msgspec.json.decode(body)
-        except msgspec.DecodeError:
-            return _replay([{"type": "http.request", "body": body, "more_body": False}])
-        path = _below_version(scope["path"], V2)
-        stored = msgspec.json.encode(from_v2_request(decoded, scope["method"], path))
-        return _replay([{"type": "http.request", "body": stored, "more_body": False}])
 
 
 def _replay(messages: list[Message]) -> Receive:

@@ -81,9 +81,17 @@ def v2_value(field: str, value: str) -> str:
     return VALUE_RENAMES.get(field, {}).get(value, value)
 
 
+_ECHOED = re.compile(r"((?<!\w)'[^'\n]*'(?!\w))")
+"""A value quoted as the caller sent it (``got 'surveyed'``): never renamed."""
+
+
 def v2_text(text: str) -> str:
-    """Free text with the old field names and values replaced by the v2 ones."""
-    return _OLD_WORD.sub(lambda m: _OLD_WORDS[m.group(1)], text)
+    """Free text with the old field names and values replaced by the v2 ones, except in
+    what it quotes of the caller's own input."""
+    return "".join(
+        part if _ECHOED.fullmatch(part) else _OLD_WORD.sub(lambda m: _OLD_WORDS[m.group(1)], part)
+        for part in _ECHOED.split(text)
+    )
 
 
 _OLD_TOKENS = tuple(
@@ -139,6 +147,21 @@ def from_v2_request(body: Any, method: str, path: str) -> Any:
     if isinstance(stored, dict) and renames:
         stored = {renames.get(k, k): v for k, v in stored.items()}
     return stored
+
+
+V1_PLAN_TARGETS = ("target_year", "target_q1", "target_q2", "target_q3", "target_q4")
+
+
+def from_v1_request(body: Any, method: str, path: str) -> Any:
+    """A v1 request body (``path`` below the version prefix) in today's shape: a plan's
+    flat ``target_year`` … ``target_q4`` go under ``targets`` as ``year`` … ``q4``."""
+    if method != "PUT" or not path.startswith("/plans/") or not isinstance(body, dict):
+        return body
+    flat = {key: body[key] for key in V1_PLAN_TARGETS if key in body}
+    if not flat or "targets" in body:
+        return body
+    rest = {key: value for key, value in body.items() if key not in flat}
+    return {**rest, "targets": {key.removeprefix("target_"): v for key, v in flat.items()}}
 
 
 def from_v2_query(params: Mapping[str, list[str]]) -> dict[str, list[str]]:

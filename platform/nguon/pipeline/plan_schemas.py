@@ -10,16 +10,22 @@ import msgspec
 Target = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 
 
+class TargetsIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Admissions aimed at in the year and in each quarter; the quarters add up to the year."""
+
+    year: Target
+    q1: Target
+    q2: Target
+    q3: Target
+    q4: Target
+
+
 class PlanIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Targets for the year and each quarter; the quarters must add up to the year.
+    """The targets, in the shape the plan is read in.
     ``version``: the plan's version read, or 0 to create it."""
 
     version: int = 0
-    target_year: Target
-    target_q1: Target
-    target_q2: Target
-    target_q3: Target
-    target_q4: Target
+    targets: TargetsIn
 
 
 class Targets(msgspec.Struct, kw_only=True):

@@ -108,14 +108,15 @@ async def put_plan(access: Access, unit_id: int, year: int, data: PlanIn) -> Pla
     """Create (version 0) or replace (the version read) a unit's plan for a year."""
     _check_year(year)
     unit = await _unit(access, unit_id, APPROVE)
-    quarters = data.target_q1 + data.target_q2 + data.target_q3 + data.target_q4
-    if quarters != data.target_year:
+    targets = data.targets
+    quarters = targets.q1 + targets.q2 + targets.q3 + targets.q4
+    if quarters != targets.year:
         raise InvalidInput(
-            f"Tổng chỉ tiêu các quý ({quarters}) khác chỉ tiêu cả năm ({data.target_year}) / "
-            "The quarters' targets do not add up to the year's: target_year",
-            field="target_year",
+            f"Tổng chỉ tiêu các quý ({quarters}) khác chỉ tiêu cả năm ({targets.year}) / "
+            f"The quarters' targets ({quarters}) do not add up to the year's ({targets.year})",
+            field="targets.year",
         )
-    values = {field: getattr(data, field) for field in _TARGET_FIELDS}
+    values = {f"target_{name}": getattr(targets, name) for name in ("year", *QUARTERS)}
     current = await _plan_row(unit_id, year)
     actor = actor_of(access)
     if current is None:

@@ -16,7 +16,7 @@ from nguon.api.tenant import tenant_of
 from nguon.db.transaction import atomic
 from nguon.errors import Conflict, InvalidInput, NotFound
 from nguon.org.visibility import get_visible_unit
-from nguon.pipeline.plan_schemas import PlanIn, PlanOut
+from nguon.pipeline.plan_schemas import PlanIn, PlanOut, TargetsIn
 from nguon.pipeline.plans import QUARTERS, get_plan, plan_progress, put_plan
 from nguon.portal.charts import Bar, bar_chart
 from nguon.portal.context import page_context
@@ -138,11 +138,12 @@ async def plan_submit(
     if not errors:
         try:
             async with atomic():
-                await put_plan(
-                    access, unit_id, year, PlanIn(version=version_of(raw) or 0, **values)
-                )
+                targets = TargetsIn(**{f.removeprefix("target_"): values[f] for f in TARGET_FIELDS})
+                data = PlanIn(version=version_of(raw) or 0, targets=targets)
+                await put_plan(access, unit_id, year, data)
         except (InvalidInput, Conflict) as error:
-            errors[error.field if error.field in TARGET_FIELDS else "notice"] = message_of(error)
+            field = (error.field or "").replace("targets.", "target_")
+            errors[field if field in TARGET_FIELDS else "notice"] = message_of(error)
         else:
             slug = tenant_of(request.scope).slug
             return Redirect(path=f"/t/{slug}/units/{unit_id}/plan/{year}?saved=1", status_code=303)
