@@ -38,7 +38,33 @@ class NotFound(DomainError):
     default_code = "not_found"
 
     def __init__(self, entity: str) -> None:
-        super().__init__(f"Không tìm thấy / Not found: {entity}")
+        kind, _, name = entity.partition(" ")
+        what = _ENTITIES_VI.get(entity) or _ENTITIES_VI.get(kind)
+        shown = f"{what} {name}".strip() if what else entity
+        super().__init__(
+            f"Không tìm thấy {shown} (không có, hoặc ngoài phạm vi bạn được xem) / "
+            f"Not found: {entity}"
+        )
+
+
+_ENTITIES_VI = {
+    "unit": "đơn vị",
+    "candidate": "người trong nguồn",
+    "member": "đảng viên",
+    "course": "lớp bồi dưỡng",
+    "enrolment": "học viên của lớp",
+    "list": "danh sách",
+    "plan": "kế hoạch kết nạp",
+    "job": "công việc",
+    "user": "tài khoản",
+    "membership": "quyền của tài khoản",
+    "plugin": "tiện ích",
+    "tenant": "tỉnh",
+    "helper assignment": "phân công giúp đỡ",
+    "export format": "mẫu xuất",
+    "delivery": "lần gửi webhook",
+}
+"""What a 404 did not find, in Vietnamese."""
 
 
 class Forbidden(DomainError):

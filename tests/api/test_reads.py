@@ -16,7 +16,10 @@ from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
 from tests.http.conftest import AppClient, World, build_today_world, build_world, token_for
 
-NOT_FOUND_UNIT = ("Không tìm thấy", "Not found: unit")
+NOT_FOUND_UNIT = (
+    "Không tìm thấy đơn vị (không có, hoặc ngoài phạm vi bạn được xem)",
+    "Not found: unit",
+)
 
 
 def v2(world: World, path: str) -> str:

@@ -204,11 +204,11 @@ async def test_v1_answers_the_old_names_and_says_it_is_deprecated(
         f"/t/{world.slug}/api/v2/lists?step=course_nominees", headers=headers
     )
     assert refused.status_code == 400, "v2 does not take the old value"
-    assert "course_nominees is a v1 name, v2 says course_nominee" in refused.text
+    assert "`course_nominees` is the v1 name; v2 says `course_nominee`" in refused.text
     old_field = await client.post(
         f"/t/{world.slug}/api/v2/helpers",
         json={"candidate_id": 1, "member_id": 1, "candidate_version": 1},
         headers=headers,
     )
     assert old_field.status_code == 400
-    assert "candidate_version is a v1 name, v2 says version" in old_field.text
+    assert "`candidate_version` is the v1 name; v2 says `version`" in old_field.text

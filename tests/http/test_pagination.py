@@ -161,3 +161,34 @@ async def test_bad_limit_cursor_and_filter_are_all_reported_in_one_answer(
     assert (limit["field"], limit["code"]) == ("limit", "out_of_range")
     only_limit = await client.get(f"{base}/units?limit=0", headers=headers)
     assert [e["field"] for e in only_limit.json()["errors"]] == ["limit"]
+
+
+async def test_a_v2_query_string_is_checked_whole_before_anything_runs(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "querywhole")
+    headers = await token_for(client, world.slug, "cell_x_editor")
+    base = f"/t/{world.slug}/api/v2"
+    answer = await client.get(
+        f"{base}/lists?limit=0&cursor=xx&step=course_nominees&stagee=survey&unit_id=1x",
+        headers=headers,
+    )
+    assert answer.status_code == 400, answer.text
+    found = {e["parameter"]: e["code"] for e in answer.json()["errors"]}
+    assert found == {
+        "limit": "out_of_range",
+        "cursor": "invalid_value",
+        "step": "invalid_choice",
+        "stagee": "unknown_field",
+        "unit_id": "invalid_type",
+    }, answer.text
+    messages = {e["parameter"]: e["detail_en"] for e in answer.json()["errors"]}
+    assert messages["step"] == "`step`: `course_nominees` is the v1 name; v2 says `course_nominee`."
+    assert "it takes: `cursor`, `limit`, `period`, `step`, `unit_id`" in messages["stagee"]
+    assert messages["unit_id"] == "`unit_id` must be an integer, not '1x'."
+    bogus = await client.get(f"{base}/lists?step=bogus", headers=headers)
+    assert "`course_nominee`, `survey`; got 'bogus'" in bogus.json()["detail_en"]
+    fine = await client.get(f"{base}/lists?step=course_nominee&limit=5", headers=headers)
+    assert fine.status_code == 200, fine.text
+    v1 = await client.get(f"/t/{world.slug}/api/v1/lists?stagee=x", headers=headers)
+    assert v1.status_code == 200, "v1 is left as it was until its sunset"

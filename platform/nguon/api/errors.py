@@ -180,14 +180,24 @@ def _located(
     return problem(parts, code, vi, en, in_body=False)
 
 
+def _in_request(request: Request[Any, Any, Any], field: str) -> bool:
+    """Whether the caller sent ``field`` (a 409 about the object's own state names none)."""
+    parts = path_of_field(field)
+    body = _body_of(request)
+    in_body = isinstance(body, dict) and bool(parts) and parts[0] in body
+    return in_body or field in request.query_params or field in request.path_params
+
+
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_of(exc)
     kind = PROBLEM_TYPES.get(exc.code)
     if kind is None or kind.status != status:
         kind = problem_type_of_status(status)
     vi, en = split_message(exc.message)
+    if exc.field and en.endswith(f": {exc.field}"):  # the old "…: field" suffix: errors name it
+        en = en.removesuffix(f": {exc.field}")
     errors = []
-    if exc.field:
+    if exc.field and (status != 409 or _in_request(request, exc.field)):
         name = f"`{exc.field}`"
         named_vi = vietnamese_labels(vi if name in vi else f"{name}: {vi}")
         named_en = en if name in en else f"{name}: {en}"
@@ -272,6 +282,10 @@ def _info(annotation: Any) -> Any:
         return None
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     waiting = request.scope.get("state", {}).pop(PROBLEMS_KEY, None) or []
@@ -310,8 +324,8 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
             )
         )
     if errors:
-        vi = "Dữ liệu không hợp lệ: " + " ".join(e.detail for e in errors)
-        en = "Invalid input: " + " ".join(e.detail_en for e in errors)
+        vi = "Dữ liệu không hợp lệ: " + " ".join(_sentence(e.detail) for e in errors)
+        en = "Invalid input: " + " ".join(_sentence(e.detail_en) for e in errors)
     else:
         vi, en = "Dữ liệu không hợp lệ.", f"Invalid input: {exc.detail}"
     problem_body = problem_of(request, VALIDATION_FAILED, vi, en, errors=errors)
@@ -330,6 +344,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     errors: list[FieldProblem] = []
     if status == HTTP_400_BAD_REQUEST:
         vi = "Nội dung không đọc được (không phải JSON hợp lệ)."
+        en = f"The body is not valid JSON: {en[:1].lower()}{en[1:]}" if en else en
         errors = [
             FieldProblem(
                 field="body", pointer="", code=MALFORMED_BODY.code, detail=vi, detail_en=en

@@ -22,6 +22,7 @@ from nguon.api.etags import ETagMiddleware
 from nguon.api.http_semantics import declare_http_semantics
 from nguon.api.idempotency import IdempotencyMiddleware
 from nguon.api.pagination import PaginationMiddleware, query_page
+from nguon.api.query_check import QueryCheck
 from nguon.api.tenant import TenantMiddleware
 from nguon.api.versions import V1, V2, V1Deprecation, V2Vocabulary
 from nguon.org.routes import UnitController
@@ -94,7 +95,14 @@ def api_router(version: str = V2) -> Router:
             "paging": Provide(query_page, sync_to_thread=False),
         },
         # The vocabulary outermost: the others see the stored names, as the handlers do.
-        middleware=[vocabulary, IdempotencyMiddleware, ETagMiddleware, PaginationMiddleware],
+        # v2 refuses a query string with any problem, all named at once, before the rest.
+        middleware=[
+            *([QueryCheck] if version == V2 else []),
+            vocabulary,
+            IdempotencyMiddleware,
+            ETagMiddleware,
+            PaginationMiddleware,
+        ],
         include_in_schema=version == V2,
     )
 

@@ -55,13 +55,15 @@ _OLD_WORDS = {**KEY_RENAMES, **STAGE, **STEP}
 _OLD_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _OLD_WORDS)) + r")\b")
 
 
-def old_name(pointer: str, old: str, new: str) -> InvalidInput:
+def old_name(pointer: str, old: str, new: str, *, key: bool = False) -> InvalidInput:
     """The 400 for a v1 name sent to v2: it names the field and the v2 word."""
     field = pointer.strip("/").replace("/", ".") or old
     return InvalidInput(
-        f"«{old}» là tên cũ của API v1; API v2 dùng «{new}» / "
-        f"{old} is a v1 name, v2 says {new}: {field}",
+        f"`{old}` là tên cũ của API v1; API v2 dùng `{new}` / "
+        f"`{old}` is the v1 name; v2 says `{new}`",
         field=field,
+        code="validation_failed",
+        field_code="unknown_field" if key else "invalid_choice",
     )
 
 
@@ -130,7 +132,7 @@ def _request_values(value: Any, field: str = "", pointer: str = "") -> Any:
     if isinstance(value, dict):
         for key in value:
             if key in KEY_RENAMES:
-                raise old_name(f"{pointer}/{key}", key, KEY_RENAMES[key])
+                raise old_name(f"{pointer}/{key}", key, KEY_RENAMES[key], key=True)
         return {k: _request_values(v, k, f"{pointer}/{k}") for k, v in value.items()}
     if isinstance(value, list):
         return [_request_values(item, field, f"{pointer}/{i}") for i, item in enumerate(value)]
@@ -142,6 +144,10 @@ def _request_values(value: Any, field: str = "", pointer: str = "") -> Any:
 def from_v2_request(body: Any, method: str, path: str) -> Any:
     """A v2 request body (``path`` below the version prefix) in the stored vocabulary;
     a v1 name in it is refused with a 400 naming the field."""
+    if method == "PUT" and path.startswith("/plans/") and isinstance(body, dict):
+        for key in V1_PLAN_TARGETS:
+            if key in body:
+                raise old_name(f"/{key}", key, f"targets.{key.removeprefix('target_')}", key=True)
     stored = _request_values(body)
     renames = REQUEST_KEY_RENAMES.get((method, path.rstrip("/") or "/"), {})
     if isinstance(stored, dict) and renames:

@@ -55,6 +55,20 @@ EVENT_LABELS: dict[str, str] = {
     "recognition_decision": "ghi quyết định công nhận đảng viên chính thức",
 }
 """Each event in a few Vietnamese words, as refusals say it."""
+EVENT_LABELS_EN: dict[str, str] = {
+    "course_nominee_list": "enrolment in a course from an accepted Step 2 list",
+    "course_result": "recording the course result",
+    "certificate": "issuing the course certificate",
+    "admission_source_list": "taking the person onto an accepted Step 3 list",
+    "helper_resolution": "assigning a helper by the cell's resolution",
+    "admission_proposal": "proposing the person for admission",
+    "admission_decision": "the admission decision",
+    "removal_resolution": "removal from the lists by resolution",
+    "grassroots_resolution": "the grassroots committee's resolution proposing admission",
+    "decision_extension": "extending the admission decision's deadline",
+    "recognition_decision": "recognition as an official member",
+}
+"""The same in English, for ``detail_en``."""
 
 
 class Transition(msgspec.Struct, frozen=True, kw_only=True):
@@ -211,14 +225,15 @@ def transition_for(stage: str, event: StageEventKind, field: str = "stage") -> T
     else:
         instead = "; đây là giai đoạn cuối, không thay đổi được nữa"
     instead_en = (
-        "; from this stage only: " + ", ".join(f"`{e}`" for e in allowed)
+        "; at this stage only: " + ", ".join(EVENT_LABELS_EN[e] for e in allowed)
         if allowed
         else "; this is the last stage, it does not change any more"
     )
     raise StageRefused(
         f"Không thể {EVENT_LABELS[event]} cho người đang ở giai đoạn «{stage_label(stage)}»"
         f"{instead}.",
-        message_en=f"`{event}` is not possible at stage `{stage}`{instead_en}.",
+        message_en=f"Not possible for a person at stage `{stage}`: {EVENT_LABELS_EN[event]}"
+        f"{instead_en}.",
         field=field,
     )
 
