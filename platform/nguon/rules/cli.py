@@ -373,21 +373,82 @@ def whatif_command(tenant: str, draft: str, on: str | None) -> None:
 
     day = _date(on)
 
-    async def read() -> tuple[str, list]:
+    async def read() -> tuple[str, list, dict]:
+        from nguon.pipeline.publication import published_versions
+        from nguon.tenancy.context import tenant_context
+        from nguon.tenancy.tables import Tenant
+
         with using_engine(make_engine(load_settings().migrate_database_url)):
-            return await tenant_people(tenant, day)
+            package_id, people = await tenant_people(tenant, day)
+            row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant).first()
+            with tenant_context(row["id"]):
+                return package_id, people, await published_versions(package_id)
 
     try:
-        package_id, people = asyncio.run(read())
+        package_id, people, published = asyncio.run(read())
     except NotFound as error:
         raise click.ClickException(str(error)) from error
     clear_cache()
     current = _load(package_id)
     proposed, proposed_day = _package_and_day(draft)
     try:
-        report = compare(current, proposed, people, day, after_rules_on=proposed_day)
+        # The tenant's version in force: its published drafts count, the others do not.
+        _, current_day = current.in_force_for(day, published)
+        report = compare(current, proposed, people, day, current_day, after_rules_on=proposed_day)
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"what-if for tenant {tenant} (read only)")
     for line in render(report):
         click.echo(line)
+
+
+PUBLISH_ACTOR_LABEL = "cli:rules-publish"
+
+
+@rules.command("publish")
+@click.argument("tenant")
+@click.argument("version")
+@click.option(
+    "--effective", required=True, help="The day the version governs the tenant (YYYY-MM-DD)."
+)
+def publish_command(tenant: str, version: str, effective: str) -> None:
+    """Publish draft VERSION (PACKAGE@VERSION, the package being TENANT's) for TENANT
+    (slug) from --effective on: an audited act; its people are evaluated under it from
+    that day."""
+    from nguon.audit.service import Actor
+    from nguon.db.binding import current_engine
+    from nguon.errors import DomainError
+    from nguon.pipeline.publication import publish_version
+    from nguon.tenancy.cli import run_as_owner
+    from nguon.tenancy.context import tenant_context
+    from nguon.tenancy.scoped import switch_tenant_in_transaction
+    from nguon.tenancy.tables import Tenant
+
+    package_id, _, version_id = version.rpartition("@")
+    if not package_id or not version_id:
+        raise click.ClickException(f"{version!r}: write PACKAGE@VERSION")
+    day = _date(effective)
+
+    async def work() -> dict:
+        row = await (
+            Tenant.select(Tenant.id, Tenant.rules_package).where(Tenant.slug == tenant).first()
+        )
+        if row is None:
+            raise click.ClickException(f"unknown tenant {tenant!r}")
+        if row["rules_package"] != package_id:
+            raise click.ClickException(
+                f"tenant {tenant!r} uses package {row['rules_package']!r}, not {package_id!r}"
+            )
+        with tenant_context(row["id"]):
+            async with current_engine().transaction():
+                await switch_tenant_in_transaction(row["id"])
+                return await publish_version(Actor(label=PUBLISH_ACTOR_LABEL), version_id, day)
+
+    try:
+        done = run_as_owner(work())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(
+        f"published {done['package']}@{done['version']} for {tenant}, "
+        f"effective {done['effective_from']}"
+    )
