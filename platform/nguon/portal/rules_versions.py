@@ -76,6 +76,7 @@ async def _versions_page(
         versions.append(
             {
                 "spec": version,
+                "last_day": version.valid_to - dt.timedelta(days=1) if version.valid_to else None,
                 "in_force": version.id == in_force.id,
                 "publication": rows.get(version.id),
                 "runs": runs,
