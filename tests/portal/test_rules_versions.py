@@ -62,7 +62,8 @@ async def test_the_board_runs_a_whatif_reads_it_and_publishes(
     assert "Chạy thử áp dụng" in text and "Công bố phiên bản" in text
 
     started = await client.post(
-        f"{url}/2027.1/whatif", data={"on": TODAY.isoformat(), "_csrf_token": csrf_token_in(text)}
+        f"{url}/whatif",
+        data={"version": "2027.1", "on": TODAY.isoformat(), "_csrf_token": csrf_token_in(text)},
     )
     assert started.status_code == 303, started.text
     job_url = started.headers["location"]
@@ -86,22 +87,38 @@ async def test_the_board_runs_a_whatif_reads_it_and_publishes(
     job_id = job_url.rsplit("/", 1)[1]
     listed = await client.get(url)
     assert f"{url}/whatif/{job_id}" in listed.text
+    # The version is a form field; one the package does not have is not found.
+    unknown = await client.post(
+        f"{url}/whatif",
+        data={"version": "2099.9", "on": TODAY.isoformat(), "_csrf_token": csrf_token_in(text)},
+    )
+    assert unknown.status_code == 404, unknown.text
 
     token = csrf_token_in(listed.text)
     unconfirmed = await client.post(
-        f"{url}/2027.1/publish",
-        data={"effective_from": EFFECTIVE.isoformat(), "_csrf_token": token},
+        f"{url}/publish",
+        data={"version": "2027.1", "effective_from": EFFECTIVE.isoformat(), "_csrf_token": token},
     )
     assert unconfirmed.status_code == 400 and "ô xác nhận" in unconfirmed.text
     past = TODAY - dt.timedelta(days=1)
     late = await client.post(
-        f"{url}/2027.1/publish",
-        data={"effective_from": past.isoformat(), "confirm": "yes", "_csrf_token": token},
+        f"{url}/publish",
+        data={
+            "version": "2027.1",
+            "effective_from": past.isoformat(),
+            "confirm": "yes",
+            "_csrf_token": token,
+        },
     )
     assert late.status_code == 409 and "đã qua" in late.text
     published = await client.post(
-        f"{url}/2027.1/publish",
-        data={"effective_from": EFFECTIVE.isoformat(), "confirm": "yes", "_csrf_token": token},
+        f"{url}/publish",
+        data={
+            "version": "2027.1",
+            "effective_from": EFFECTIVE.isoformat(),
+            "confirm": "yes",
+            "_csrf_token": token,
+        },
     )
     assert published.status_code == 303, published.text
     after = await client.get(published.headers["location"])
@@ -140,8 +157,12 @@ async def test_a_cell_editor_is_refused(
     url = f"/t/{world.slug}/admin/rules"
     assert (await sqlite_client.get(url)).status_code == 403
     refused = await sqlite_client.post(
-        f"{url}/2027.1/whatif",
-        data={"on": TODAY.isoformat(), "_csrf_token": csrf_token_in(home.text)},
+        f"{url}/whatif",
+        data={
+            "version": "2027.1",
+            "on": TODAY.isoformat(),
+            "_csrf_token": csrf_token_in(home.text),
+        },
     )
     assert refused.status_code == 403
     assert (await sqlite_client.get(f"{url}/whatif/nothing")).status_code == 403

@@ -58,6 +58,16 @@ def _day(raw: dict[str, str], name: str) -> dt.date | None:
         return None
 
 
+async def _form_version(raw: dict[str, str]) -> str:
+    """The draft a form names (a hidden field, not the path: a POST's target is the page).
+    An unknown version, or another package's, is a 404 as an unknown path would be."""
+    version = raw.get("version", "").strip()
+    package = await tenant_package()
+    if not any(spec.id == version for spec in package.versions):
+        raise NotFound(f"No rules version {version!r} in this tenant's package.")
+    return version
+
+
 async def _versions_page(
     request: Request[Any, Any, Any],
     access: Access,
@@ -107,16 +117,17 @@ async def rules_versions_page(
 
 
 @post(
-    "/admin/rules/{version:str}/whatif",
+    "/admin/rules/whatif",
     summary="Run a what-if of a draft version",
     include_in_schema=False,
     status_code=HTTP_200_OK,
 )
 async def whatif_submit(
-    request: Request[Any, Any, Any], access: NamedDependency[Access], version: FromPath[str]
+    request: Request[Any, Any, Any], access: NamedDependency[Access]
 ) -> Template | Redirect:
     _require_board(access)
     raw = await form_data(request)
+    version = await _form_version(raw)
     on = _day(raw, "on")
     if on is None:
         return await _versions_page(
@@ -155,16 +166,17 @@ async def whatif_page(
 
 
 @post(
-    "/admin/rules/{version:str}/publish",
+    "/admin/rules/publish",
     summary="Publish a draft version from an effective date",
     include_in_schema=False,
     status_code=HTTP_200_OK,
 )
 async def publish_submit(
-    request: Request[Any, Any, Any], access: NamedDependency[Access], version: FromPath[str]
+    request: Request[Any, Any, Any], access: NamedDependency[Access]
 ) -> Template | Redirect:
     _require_board(access)
     raw = await form_data(request)
+    version = await _form_version(raw)
     effective = _day(raw, "effective_from")
     if effective is None:
         return await _versions_page(request, access, "Hãy nhập ngày có hiệu lực.", version, 400)
