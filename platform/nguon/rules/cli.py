@@ -29,8 +29,27 @@ def _load(package: str) -> RulesPackage:
         raise click.ClickException(str(error)) from error
 
 
-def _date(value: str | None) -> date:
-    return date.fromisoformat(value) if value else date.today()
+class BadOption(click.ClickException):
+    """A value the user typed that cannot be used: one line, exit code 2 (as click's own
+    usage errors), no traceback."""
+
+    exit_code = 2
+
+
+def _date(value: str | None, option: str) -> date:
+    """A typed date: ISO 2027-01-01 or Vietnamese 01/01/2027 (1/1/2027); today in Vietnam
+    when omitted. The one parser is nguon.portal.dates.parse_date, as the portal's forms."""
+    from nguon.clock import today_in_vietnam
+    from nguon.portal.dates import parse_date
+
+    if not value:
+        return today_in_vietnam()
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise BadOption(
+            f"{option} {value!r} is not a date: write YYYY-MM-DD or dd/mm/yyyy"
+        ) from None
 
 
 @click.group("rules")
@@ -84,6 +103,13 @@ def test_command(package: str | None, quiet: bool) -> None:
         sys.exit(1)
 
 
+_DATE_FACTS = frozenset(
+    field.name
+    for field in msgspec.structs.fields(CandidateFacts)
+    if field.type is date or date in getattr(field.type, "__args__", ())
+)
+
+
 def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, Any], dict]:
     candidate: dict[str, Any] = {}
     unit: dict[str, Any] = {}
@@ -97,7 +123,13 @@ def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, 
             candidate.pop(key, None)
     for option in options:
         key, _, value = option.partition("=")
-        parsed = yaml.safe_load(value)
+        if key in _DATE_FACTS:
+            parsed = _date(value, f"--set {key}=")
+        else:
+            try:
+                parsed = yaml.safe_load(value)
+            except (yaml.YAMLError, ValueError):  # 1995-13-01 looks like a date to YAML
+                raise BadOption(f"--set {option!r}: the value cannot be read") from None
         target = unit if key in ("kind", "bloc") else candidate
         target[key] = parsed if not isinstance(parsed, date) else parsed.isoformat()
     return candidate, unit
@@ -118,7 +150,9 @@ def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, 
     metavar="KEY=VALUE",
     help="A candidate fact (or kind=/bloc= of the unit); repeatable.",
 )
-@click.option("--date", "on", help="Evaluation date (YYYY-MM-DD); today when omitted.")
+@click.option(
+    "--date", "on", help="Evaluation date (YYYY-MM-DD or dd/mm/yyyy); today when omitted."
+)
 def explain_command(
     package: str, facts_file: Path | None, settings: tuple[str, ...], on: str | None
 ) -> None:
@@ -127,7 +161,7 @@ def explain_command(
     from nguon.rules.service import evaluate_sync, fire_plain, prepare
 
     loaded = _load(package)
-    day = _date(on)
+    day = _date(on, "--date")
     candidate_raw, unit_raw = _facts_from(facts_file, settings)
     candidate_raw.setdefault("person_ref", "explain")
     unit_raw.setdefault("kind", _default_lister(loaded))
@@ -320,7 +354,7 @@ def diff_command(
 
     clear_cache()
     (old_package, old_day), (new_package, new_day) = _package_and_day(old), _package_and_day(new)
-    day = _date(on)
+    day = _date(on, "--date")
     changes: Counter[tuple[str, str, str]] = Counter()
     examples: list[str] = []
     total = 0
@@ -357,7 +391,9 @@ def diff_command(
 @rules.command("whatif")
 @click.argument("tenant")
 @click.argument("draft")
-@click.option("--on", "on", help="The day the people are evaluated (YYYY-MM-DD); today.")
+@click.option(
+    "--on", "on", help="The day the people are evaluated (YYYY-MM-DD or dd/mm/yyyy); today."
+)
 def whatif_command(tenant: str, draft: str, on: str | None) -> None:
     """Evaluate the real people of TENANT (slug) under its rules package and under DRAFT (a
     package folder, or PACKAGE@VERSION), reading only: per unit and per step, who changes
@@ -371,7 +407,7 @@ def whatif_command(tenant: str, draft: str, on: str | None) -> None:
     from nguon.rules.whatif_tenant import tenant_people
     from nguon.settings import load_settings
 
-    day = _date(on)
+    day = _date(on, "--on")
 
     async def read() -> tuple[str, list, dict]:
         from nguon.pipeline.publication import published_versions
@@ -409,7 +445,9 @@ PUBLISH_ACTOR_LABEL = "cli:rules-publish"
 @click.argument("tenant")
 @click.argument("version")
 @click.option(
-    "--effective", required=True, help="The day the version governs the tenant (YYYY-MM-DD)."
+    "--effective",
+    required=True,
+    help="The day the version governs the tenant (YYYY-MM-DD or dd/mm/yyyy).",
 )
 def publish_command(tenant: str, version: str, effective: str) -> None:
     """Publish draft VERSION (PACKAGE@VERSION, the package being TENANT's) for TENANT
@@ -427,7 +465,7 @@ def publish_command(tenant: str, version: str, effective: str) -> None:
     package_id, _, version_id = version.rpartition("@")
     if not package_id or not version_id:
         raise click.ClickException(f"{version!r}: write PACKAGE@VERSION")
-    day = _date(effective)
+    day = _date(effective, "--effective")
 
     async def work() -> dict:
         row = await (
