@@ -50,3 +50,14 @@ def test_iso_and_vietnamese_dates_are_read(typed: str) -> None:
 def test_today_is_the_day_in_vietnam(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime(2026, 12, 31, 18, 0, tzinfo=dt.UTC))
     assert clock.today_in_vietnam() == dt.date(2027, 1, 1)
+
+
+def test_the_portals_today_is_the_day_in_vietnam(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nguon.portal import members
+
+    monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime(2026, 12, 31, 18, 0, tzinfo=dt.UTC))
+    assert members._today_text() == "01/01/2027"
+    errors: dict[str, str] = {}
+    # 01/01/2027 is today in Hưng Yên, not a day in the future.
+    assert members.day_field({"d": "01/01/2027"}, "d", errors, "ngày") == dt.date(2027, 1, 1)
+    assert errors == {}

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import RANK, Access
 from nguon.api.tenant import tenant_of
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.jobs.progress import get_job
 from nguon.pipeline.publication import publications, publish_version, published_versions
@@ -76,7 +77,7 @@ async def _versions_page(
     status_code: int = HTTP_200_OK,
 ) -> Template:
     package = await tenant_package()
-    today = dt.date.today()
+    today = today_in_vietnam()
     published = await published_versions(package.id)
     rows = {row["version"]: row for row in await publications() if row["package"] == package.id}
     in_force, _ = package.in_force_for(today, published)
