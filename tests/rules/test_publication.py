@@ -16,7 +16,7 @@ from nguon.audit.tables import AuditEvent
 from nguon.errors import Conflict, NotFound
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import evaluate_rows
-from nguon.pipeline.publication import forget_publications, publish_version
+from nguon.pipeline.publication import publish_version
 from nguon.pipeline.rules_tables import RulesPublication
 from nguon.rules.facts import add_months
 from nguon.rules.registry import RULES_PATH_VARIABLE, clear_cache, load_package
@@ -80,10 +80,8 @@ def draft_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     write_draft_package(root)
     monkeypatch.setenv(RULES_PATH_VARIABLE, str(root))
     clear_cache()
-    forget_publications()
     yield root
     clear_cache()
-    forget_publications()
 
 
 async def use_package(db: Database, world: World, package: str = PACKAGE) -> None:
@@ -273,3 +271,26 @@ def test_the_publish_command_is_audited_as_the_cli(tmp_path: Path, draft_package
     events = asyncio.run(read())
     assert [e["actor"] for e in events] == ["cli:rules-publish"]
     assert events[0]["after"]["effective_from"] == EFFECTIVE.isoformat()
+
+
+async def test_a_publication_by_another_process_counts_at_the_next_evaluation(
+    db: Database, draft_package: Path
+) -> None:
+    """The trial published with ``nguon rules publish`` while the portal ran, and the
+    portal kept the old version: nothing of the publications may be kept per process."""
+    world = await build_today_world(db, "publish-elsewhere")
+    await use_package(db, world)
+    await certified(db, world, [40])
+    assert await outcomes(db, world, EFFECTIVE) == {("2025.2", "eligible")}
+    # Another process (the CLI) writes the row: this one runs no publish_version.
+    with db.as_owner():
+        await RulesPublication.insert(
+            RulesPublication(
+                tenant_id=world.tenant_id,
+                package=PACKAGE,
+                version="2027.1",
+                effective_from=EFFECTIVE,
+                published_by="cli:rules-publish",
+            )
+        )
+    assert await outcomes(db, world, EFFECTIVE) == {("2027.1", "not_eligible")}

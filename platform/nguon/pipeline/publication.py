@@ -1,20 +1,20 @@
 """Publishing a draft rules version for a tenant: an audited act with an effective date.
 
-The draft versions a tenant published are read once per tenant and package and kept in
-this process (``PUBLICATIONS_TTL`` seconds, dropped at once by a publication here), so
-evaluating people costs no query; a package without draft versions never looks.
+The draft versions a tenant published are read from ``rules_publication`` each time they
+are needed (a few rows per tenant, one query per evaluated batch), never kept in a process:
+a publication made elsewhere (``nguon rules publish``, another worker) counts from the
+next request of every process. A package without draft versions never looks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from datetime import date
 
 import msgspec
 
 from nguon.audit.service import Actor, record_event
-from nguon.db.transaction import atomic, on_commit
+from nguon.db.transaction import atomic
 from nguon.errors import Conflict, NotFound
 from nguon.pipeline.rules_tables import RulesPublication
 from nguon.pipeline.tables import CandidateDecision
@@ -26,34 +26,18 @@ from nguon.tenancy.context import require_tenant
 from nguon.tenancy.package import tenant_package_id
 from nguon.tenancy.scoped import in_tenant
 
-PUBLICATIONS_TTL = 60.0
-"""How long another process may keep evaluating with a publication it has not seen."""
-
-_cache: dict[tuple[int, str], tuple[float, dict[str, date]]] = {}
-
-
-def forget_publications(tenant_id: int | None = None) -> None:
-    if tenant_id is None:
-        _cache.clear()
-        return
-    for key in [key for key in _cache if key[0] == tenant_id]:
-        del _cache[key]
-
 
 async def published_versions(package_id: str) -> dict[str, date]:
-    """The current tenant's published draft versions of ``package_id``: id -> effective."""
-    key = (require_tenant(), package_id)
-    cached = _cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < PUBLICATIONS_TTL:
-        return cached[1]
+    """The current tenant's published draft versions of ``package_id``: id -> effective.
+    Read now: a process-wide cache kept a publication by the CLI out of the running portal
+    (rule-author trial)."""
+    require_tenant()
     rows = await (
         RulesPublication.select(RulesPublication.version, RulesPublication.effective_from)
         .where(in_tenant(RulesPublication), RulesPublication.package == package_id)
         .run()
     )
-    found = {row["version"]: row["effective_from"] for row in rows}
-    _cache[key] = (time.monotonic(), found)
-    return found
+    return {row["version"]: row["effective_from"] for row in rows}
 
 
 async def tenant_rules_on(package: RulesPackage, on: date) -> date | None:
@@ -161,5 +145,4 @@ async def publish_version(
             CandidateDecision.next_check.is_null()
             | (CandidateDecision.next_check > effective_from),
         )
-        on_commit(lambda: forget_publications(tenant_id))
     return {**after, "id": row.id}
