@@ -202,7 +202,8 @@ parents = ["province_committee"]
     assert any(
         p.startswith(
             "structure.toml:23: placement of 'grassroots_cell': names kind "
-            "'grassroots_cell', which does not exist in version 'a'"
+            "'grassroots_cell', which does not exist in version 'a': list 'a' in the "
+            "versions = [...] of unit_kind 'grassroots_cell' (structure.toml)"
         )
         for p in refused.value.problems
     ), refused.value.problems

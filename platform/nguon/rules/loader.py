@@ -307,7 +307,9 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                     STRUCTURE,
                     item,
                     f"names {role} '{kind}', which does not exist in version "
-                    + ", ".join(f"'{v}'" for v in missing),
+                    + ", ".join(f"'{v}'" for v in missing)
+                    + f": list {', '.join(repr(v) for v in missing)} in the versions = [...] "
+                    f"of unit_kind '{kind}' (structure.toml)",
                     at,
                 )
 
