@@ -22,6 +22,7 @@ from nguon.pipeline.publication import publications, publish_version, published_
 from nguon.pipeline.stages import actor_of
 from nguon.pipeline.whatif_job import recent_runs, start_whatif, whatif_run
 from nguon.portal.context import page_context
+from nguon.portal.dates import parse_date
 from nguon.portal.forms import form_data
 from nguon.portal.jobs import JOBS_STORE
 from nguon.tenancy.package import tenant_package
@@ -54,7 +55,7 @@ def _slug(request: Request[Any, Any, Any]) -> str:
 
 def _day(raw: dict[str, str], name: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw.get(name, "").strip())
+        return parse_date(raw.get(name, ""))  # ISO (a date input) or dd/mm/yyyy
     except ValueError:
         return None
 
