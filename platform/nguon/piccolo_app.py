@@ -14,6 +14,7 @@ from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member, MemberChange
 from nguon.pipeline.event_tables import PipelineEvent
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
+from nguon.pipeline.rules_tables import RulesPublication, RulesWhatIf
 from nguon.pipeline.tables import (
     AdmissionPlan,
     CandidateDecision,
@@ -65,6 +66,8 @@ TABLES = [
     IdempotencyRecord,
     AdmissionStep,
     AdmissionIntroducer,
+    RulesPublication,
+    RulesWhatIf,
 ]
 
 APP_CONFIG = AppConfig(

@@ -33,6 +33,7 @@ from nguon.api.idempotency_tables import IdempotencyRecord
 from nguon.org.tables import OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
+from nguon.pipeline.rules_tables import RulesPublication, RulesWhatIf
 from nguon.pipeline.tables import (
     AdmissionPlan,
     Course,
@@ -356,6 +357,24 @@ async def _tables(db: Database, province: Province) -> None:
                     response_body="{}",
                     created_at=dt.datetime(2024, 10, 1, tzinfo=dt.UTC),
                     expires_at=dt.datetime(2024, 10, 2, tzinfo=dt.UTC),
+                ),
+                RulesPublication(
+                    tenant_id=t,
+                    package="hungyen",
+                    version=f"{p}-du-thao",
+                    effective_from=dt.date(2024, 11, 1),
+                    published_at=dt.datetime(2024, 10, 1, tzinfo=dt.UTC),
+                    published_by="admin",
+                ),
+                RulesWhatIf(
+                    tenant_id=t,
+                    job_id=f"{p}-thu-ap-dung",
+                    package="hungyen",
+                    version=f"{p}-du-thao",
+                    on_date=dt.date(2024, 10, 1),
+                    state="done",
+                    report="",
+                    started_by="admin",
                 ),
             ]
             for row in rows:

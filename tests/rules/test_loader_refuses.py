@@ -54,3 +54,23 @@ def test_override_and_disable_are_applied():
     assert rules["age_below_minimum"].outcome == "needs_review"
     assert rules["age_below_minimum"].package == "fixture_override_ok"
     assert "political_standard_unchecked" not in rules
+
+
+def test_a_version_without_a_chain_is_refused(tmp_path: Path) -> None:
+    """Rule-author trial: a version whose lists had no chain passed ``nguon rules check``."""
+    import shutil
+
+    folder = tmp_path / "nochain"
+    shutil.copytree(FIXTURES / "good", folder)
+    structure = folder / "structure.toml"
+    text = structure.read_text(encoding="utf-8")
+    structure.write_text(
+        text.replace('path = ["grassroots_cell",', 'versions = ["a"]\npath = ["grassroots_cell",'),
+        encoding="utf-8",
+    )
+    with pytest.raises(PackageLoadError) as refused:
+        load_package(folder)
+    assert (
+        "structure.toml:11: chain 'cell': version 'b' has no [[chain]] for unit kind "
+        "'grassroots_cell'" in str(refused.value)
+    ), str(refused.value)

@@ -202,7 +202,8 @@ parents = ["province_committee"]
     assert any(
         p.startswith(
             "structure.toml:23: placement of 'grassroots_cell': names kind "
-            "'grassroots_cell', which does not exist in version 'a'"
+            "'grassroots_cell', which does not exist in version 'a': list 'a' in the "
+            "versions = [...] of unit_kind 'grassroots_cell' (structure.toml)"
         )
         for p in refused.value.problems
     ), refused.value.problems
@@ -320,3 +321,21 @@ def test_explain_refuses_an_unknown_bloc_instead_of_reviewing_invalid_facts():
     )
     assert result.exit_code != 0
     assert "unknown unit bloc 'hospital' in hungyen" in result.output
+
+
+def test_every_problem_of_a_case_file_is_reported_in_one_run(tmp_path):
+    """Rule-author trial: a misspelled key and an empty expectation were reported one per
+    run; both are listed at once, in the same case or in two cases."""
+    second = GOOD_CASE.split("cases:\n")[1].replace("khảo sát", "khảo sát (2)")
+    text = (
+        GOOD_CASE.replace(
+            "    date: 2025-05-15", "    date: 2025-05-15\n    dat: 2025-05-16"
+        ).split("    expect:")[0]
+        + "    expect: {}\n"
+        + second.replace("political_standard: passed}", "political_standard: passed, helpr: 1}")
+    )
+    problems = _refusals(tmp_path, text)
+    assert problems[0].startswith("cases.yaml:4: unknown key 'dat'"), problems
+    assert problems[1] == f"cases.yaml:7: {CASE}: 'expect' is empty: it would check nothing"
+    assert problems[2].startswith("cases.yaml:11: unknown key 'helpr'"), problems
+    assert len(problems) == 3, problems

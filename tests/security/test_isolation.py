@@ -12,6 +12,7 @@ from typing import Any
 from litestar.routes import HTTPRoute
 
 from nguon.org.tables import Membership, OrgUnit
+from nguon.pipeline.rules_tables import RulesWhatIf
 from nguon.pipeline.tables import CourseEnrolment, HelperAssignment
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.portal.jobs import JOBS_STORE, start_reevaluation, wait_for_jobs
@@ -65,6 +66,19 @@ async def _seed_people(client: AppClient, world: World, name: str) -> dict[str, 
             Membership.select(Membership.id)
             .where(in_tenant(Membership), Membership.user == managed)
             .first()
+        )
+        # The job's what-if row, so /admin/rules/whatif/{job_id} finds A's own job (a
+        # finished run without changes) and must not find B's.
+        await RulesWhatIf.insert(
+            RulesWhatIf(
+                tenant_id=world.tenant_id,
+                job_id=job.id,
+                package="seeded",
+                version="seeded",
+                on_date=dt.date(2026, 1, 1),
+                state="done",
+                started_by="admin",
+            )
         )
     return {
         "user_id": managed,

@@ -52,6 +52,7 @@ from nguon.portal.lists import ROUTES as LIST_PAGES
 from nguon.portal.members import ROUTES as MEMBER_PAGES
 from nguon.portal.plans import ROUTES as PLAN_PAGES
 from nguon.portal.routes import dashboard, home, job_page, reevaluate, unit_page
+from nguon.portal.rules_versions import RULES_VERSION_PAGES
 from nguon.portal.users import ROUTES as USER_PAGES
 from nguon.reports.routes import FIGURE_HANDLERS
 
@@ -132,6 +133,7 @@ def portal_router() -> Router:
             *HELPER_PAGES,
             *MEMBER_PAGES,
             *USER_PAGES,
+            *RULES_VERSION_PAGES,
         ],
         dependencies={"access": Provide(portal_access)},
         include_in_schema=False,

@@ -66,6 +66,13 @@ async def reevaluate_due_task(on: str) -> int:
     return await reevaluate_due(dt.date.fromisoformat(on))
 
 
+@task("rules_whatif")
+async def rules_whatif_task(job_id: str) -> None:
+    from nguon.pipeline.whatif_job import run_whatif
+
+    await run_whatif(progress_store(), job_id)
+
+
 @task("deliver_webhook")
 async def deliver_webhook_task(delivery: int) -> None:
     from nguon.plugins_builtin.webhooks.outbox import DELIVER_TASK, deliver_one

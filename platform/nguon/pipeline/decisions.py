@@ -85,7 +85,10 @@ async def decide(
     ids = [row["id"] for row in candidates]
     if not ids:
         return {}
+    from nguon.pipeline.publication import tenant_rules_on
+
     helpers = await helpers_assigned(ids, on)
+    rules_on = await tenant_rules_on(package, on)
     stored = {
         row["candidate"]: row
         for row in await CandidateDecision.select()
@@ -104,7 +107,7 @@ async def decide(
             facts = candidate_facts(row, helper_assigned=row["id"] in helpers)
             unit = unit_facts(units[row["unit"]])
             if previous["evaluated_on"] <= on and not due_for_reevaluation(
-                _previous(previous, decision), package, facts, unit, on
+                _previous(previous, decision), package, facts, unit, on, rules_on
             ):
                 results[row["id"]] = Outcome(
                     outcome=previous["outcome"],

@@ -56,15 +56,20 @@ async def evaluate_candidates(
     helpers: frozenset[int] = frozenset(),
 ) -> dict[int, CandidateEvaluation]:
     """Evaluate candidates, each in the unit that holds them; ``helpers``: ids with a helper."""
+    from nguon.pipeline.publication import tenant_rules_on, until_next_publication
+
     package = load_package(package_id)
+    rules_on = await tenant_rules_on(package, on)
     by_unit: dict[int, list[CandidateFacts]] = defaultdict(list)
     for row in candidates:
         by_unit[row["unit"]].append(candidate_facts(row, helper_assigned=row["id"] in helpers))
     results: dict[int, CandidateEvaluation] = {}
     for unit_id, facts in by_unit.items():
-        for evaluation in await evaluate(package, facts, unit_facts(units[unit_id]), on, decisions):
+        for evaluation in await evaluate(
+            package, facts, unit_facts(units[unit_id]), on, decisions, rules_on
+        ):
             results[int(evaluation.person_ref)] = evaluation
-    return results
+    return await until_next_publication(package, on, results)
 
 
 async def helpers_assigned(candidate_ids: Iterable[int], on: date) -> frozenset[int]:
@@ -111,7 +116,10 @@ async def evaluate_rows(
     rows = list(rows)
     if not rows:
         return {}
+    from nguon.pipeline.publication import tenant_rules_on, until_next_publication
+
     package = await tenant_package()
+    rules_on = await tenant_rules_on(package, on)
     helpers = await helpers_assigned((r["id"] for r in rows), on)
     roads = await roads_of(r["id"] for r in rows)
     units = await units_of(rows)
@@ -128,7 +136,7 @@ async def evaluate_rows(
     results: dict[int, CandidateEvaluation] = {}
     for unit_id, facts_list in by_unit.items():
         for evaluation in await evaluate(
-            package, facts_list, unit_facts(units[unit_id]), on, decisions
+            package, facts_list, unit_facts(units[unit_id]), on, decisions, rules_on
         ):
             results[int(evaluation.person_ref)] = evaluation
-    return results
+    return await until_next_publication(package, on, results)

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any, get_args
 
 from nguon.accounts.permissions import Access
+from nguon.clock import today_in_vietnam
 from nguon.errors import NotFound
 from nguon.pipeline.evaluation import evaluate_rows
 from nguon.pipeline.evaluation_schemas import (
@@ -83,7 +84,7 @@ async def candidate_evaluation(
 ) -> EvaluationOut:
     """The rules' decisions on the candidate today (or ``on``), as the portal shows them."""
     row: dict[str, Any] = await visible_candidate(access, candidate_id)
-    on = on or dt.date.today()
+    on = on or today_in_vietnam()
     evaluation = (await evaluate_rows([row], on)).get(row["id"])
     if evaluation is None:
         raise NotFound("candidate")

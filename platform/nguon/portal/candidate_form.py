@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from nguon.clock import today_in_vietnam
 from nguon.errors import DomainError
 from nguon.people.labels import EDUCATION_LABELS, POLITICAL_LABELS, SEX_LABELS
 from nguon.people.schemas import PROTECTED_FIELDS, CandidateCreate, CandidateOut, CandidateUpdate
@@ -76,7 +77,7 @@ def parse_candidate_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[
         except ValueError:
             errors["date_of_birth"] = invalid_message("ngày sinh")
         else:
-            if values["date_of_birth"] > dt.date.today():
+            if values["date_of_birth"] > today_in_vietnam():
                 errors["date_of_birth"] = "Ngày sinh không được ở sau hôm nay."
     sex = form.get("sex", "")
     if sex not in SEX_LABELS:

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
+from nguon.clock import today_in_vietnam
 from nguon.db.transaction import atomic
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
@@ -108,7 +109,7 @@ async def _unit_for_new(access: Access, unit_id: int) -> UnitOut:
     unit = await get_visible_unit(access, unit_id)
     if not access.can(unit.path, WRITE):
         raise Forbidden("Bạn không có quyền thêm quần chúng ở đơn vị này.")
-    if not in_force_on(unit, dt.date.today()):
+    if not in_force_on(unit, today_in_vietnam()):
         raise InvalidInput("Đơn vị này đã kết thúc hoạt động; hãy thêm ở đơn vị đang hoạt động.")
     if unit.kind not in (await tenant_package()).people_holding_kinds:
         raise InvalidInput("Đơn vị này không trực tiếp quản lý quần chúng; hãy chọn chi bộ.")
@@ -298,7 +299,7 @@ async def render_candidate(
         .order_by(StageChange.id)
         .run()
     )
-    today = dt.date.today()
+    today = today_in_vietnam()
     can_edit = access.can(unit.path, WRITE)
     return Template(
         template_name="candidate.html",

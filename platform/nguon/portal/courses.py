@@ -3,7 +3,6 @@ nominee lists, attendance and completion, certificates."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, InvalidInput, NotFound
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline.course_schemas import (
@@ -84,7 +84,7 @@ async def _courses_page(
             unit=unit,
             courses=courses.items,
             can_open=access.can(unit.path, APPROVE)
-            and (await tenant_package()).course_organiser_on(unit.kind, dt.date.today())
+            and (await tenant_package()).course_organiser_on(unit.kind, today_in_vietnam())
             is not None,
             form=form or {},
             errors=errors or {},

@@ -32,7 +32,7 @@ def invalid_message(label: str) -> str:
     return f"{label[:1].upper()}{label[1:]} không đúng: {HINT[:1].lower()}{HINT[1:]}"
 
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+from nguon.clock import VIETNAM  # noqa: E402  (one definition of Vietnam's clock)
 
 
 def in_vietnam(moment: dt.datetime) -> dt.datetime:

@@ -11,6 +11,7 @@ import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from nguon.accounts.permissions import Access
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import OrgUnit
 from nguon.people.schemas import CandidateOut
 from nguon.people.tables import Member
@@ -121,7 +122,7 @@ async def helper_context(access: Access, candidate: CandidateOut, can_edit: bool
             .run()
         )
         if unit is not None:
-            choices = await helper_choices(candidate.unit_id, unit["path"], dt.date.today())
+            choices = await helper_choices(candidate.unit_id, unit["path"], today_in_vietnam())
     return {
         "helpers": helpers,
         "members": choices.members,

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.schemas import UnitOut
 from nguon.org.validity import closed_by, in_force_during, last_day
@@ -126,7 +127,7 @@ async def _unit_lists_page(
     below = [i for i in (await lists.search_lists(access)).items if i.unit_id in below_ids]
     # The latest periods first; the page shows the most recent ones.
     below.sort(key=lambda i: (i.period_opens, i.unit_name), reverse=True)
-    periods, current = period_options(await tenant_package_id(), dt.date.today(), unit)
+    periods, current = period_options(await tenant_package_id(), today_in_vietnam(), unit)
     return Template(
         template_name="unit_lists.html",
         context=page_context(
@@ -141,9 +142,9 @@ async def _unit_lists_page(
             form=form or {"step": "survey", "period": current},
             errors=errors or {},
             can_write=acts_for(access, unit.path, WRITE),
-            closed=closed_by(unit, dt.date.today()),
+            closed=closed_by(unit, today_in_vietnam()),
             late_text=late_text,
-            today=dt.date.today(),
+            today=today_in_vietnam(),
         ),
         status_code=status,
     )
@@ -252,7 +253,7 @@ async def list_page(
     rendered: under the write position (``rendered.kept_until_written``), then under a
     digest of every row it shows (``_kept_by_digest``). With errors beside a form, or on
     SQLite, it is rendered."""
-    today = dt.date.today()
+    today = today_in_vietnam()
     if not errors and not form and status == 200 and rendered.keeping(request):
         key = ("list.html", tenant_of(request.scope), rendered.reader_key(access), done, today)
 
@@ -617,7 +618,7 @@ async def inbox_page(
             items=waiting.items,
             done=DONE_MESSAGES.get(done, ""),
             late_text=late_text,
-            today=dt.date.today(),
+            today=today_in_vietnam(),
         ),
     )
 

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
+from nguon.clock import today_in_vietnam
 from nguon.db.transaction import atomic
 from nguon.errors import Conflict, Forbidden, InvalidInput
 from nguon.org.schemas import UnitOut
@@ -79,14 +80,14 @@ def day_field(raw: dict[str, str], name: str, errors: dict[str, str], label: str
     except ValueError:
         errors[name] = f"{label.capitalize()} không hợp lệ (ghi theo ngày/tháng/năm)."
         return None
-    if day > dt.date.today():
+    if day > today_in_vietnam():
         errors[name] = f"{label.capitalize()} không được ở sau hôm nay."
         return None
     return day
 
 
 def _today_text() -> str:
-    return dt.date.today().strftime("%d/%m/%Y")
+    return today_in_vietnam().strftime("%d/%m/%Y")
 
 
 @get("/units/{unit_id:int}/members", summary="A unit's Party members", include_in_schema=False)
@@ -292,7 +293,7 @@ async def render_member(
 ) -> Template:
     member = await get_member(access, member_id)
     unit = await get_visible_unit(access, member.unit_id)
-    today = dt.date.today()
+    today = today_in_vietnam()
     can_edit = member.ended_on is None and access.can(unit.path, WRITE)
     targets = [c for c in await cells_under(access, None) if c.id != unit.id] if can_edit else []
     return Template(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import OrgUnit
 from nguon.reports.figures import DONE_STATES, LateUnit, PeriodStatus, submission_status
 from nguon.rules.registry import load_package
@@ -33,7 +34,7 @@ async def subtree_units(path: str) -> list[dict[str, Any]]:
 
 async def period_status(path: str, period: Period, today: dt.date | None = None) -> PeriodStatus:
     """Which units holding people in the subtree have submitted a list for ``period``."""
-    return await submission_status(path, period, today or dt.date.today())
+    return await submission_status(path, period, today or today_in_vietnam())
 
 
 def current_and_previous(package_id: str, on: dt.date) -> tuple[Period | None, Period | None]:

@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
+from nguon.clock import today_in_vietnam
 from nguon.errors import Forbidden, NotFound
 from nguon.org.lineage import lineage_of
 from nguon.org.tables import OrgUnit
@@ -51,7 +52,7 @@ PAGE_SIZE = 20
 
 @get("/", summary="The user's units, the period's deadline, lists waiting", include_in_schema=False)
 async def home(request: Request[Any, Any, Any], access: NamedDependency[Access]) -> Template:
-    today = dt.date.today()
+    today = today_in_vietnam()
     granted = await granted_units(access)
     # Units closed by a restructuring stay reachable for their history, listed apart.
     units = [u for u in granted if not closed_by(u, today)]
@@ -111,7 +112,7 @@ async def unit_page(
         return Template(template_name="unit_candidates.html", context=context)
     children = await visible_units(access, parent_id=unit.id)
     package = await tenant_package()
-    today = dt.date.today()
+    today = today_in_vietnam()
     closed = closed_by(unit, today)
     return Template(
         template_name="unit.html",
@@ -137,7 +138,7 @@ async def dashboard(
     year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
 ) -> Response[Any]:
     unit = await get_visible_unit(access, unit_id)
-    today = dt.date.today()
+    today = today_in_vietnam()
     if year is None:
         # A unit closed by a restructuring shows its last year by default.
         year = min(today, last_day(unit) or today).year

@@ -7,7 +7,6 @@ rules are the service's (``nguon.accounts.admin``), the pages only say them in V
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -30,6 +29,7 @@ from nguon.accounts.admin import (
 from nguon.accounts.admin_schemas import OneTimePassword, UserCreate, UserOut
 from nguon.accounts.permissions import RANK, ROLES, WHOLE_TENANT, Access, Role
 from nguon.api.tenant import tenant_of
+from nguon.clock import today_in_vietnam
 from nguon.db.transaction import atomic
 from nguon.errors import Conflict, DomainError, Forbidden, InvalidInput
 from nguon.org.tables import OrgUnit
@@ -68,7 +68,7 @@ async def _administered_units(access: Access) -> list[dict[str, Any]]:
     prefixes = admin_prefixes(access)
     if not prefixes:
         return []
-    today = dt.date.today()
+    today = today_in_vietnam()
     query = OrgUnit.select(OrgUnit.id, OrgUnit.name, OrgUnit.path, OrgUnit.depth).where(
         in_tenant(OrgUnit), (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to >= today)
     )

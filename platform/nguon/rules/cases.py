@@ -66,6 +66,10 @@ class CaseFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     cases: list[Case]
 
 
+class _RawCaseFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    cases: list[Any]
+
+
 class CaseResult(msgspec.Struct, kw_only=True, frozen=True):
     file: str
     case: str
@@ -278,22 +282,61 @@ def load_cases(path: Path, package: RulesPackage | None = None) -> list[Case]:
     if root is None:
         raise CaseFileError([f"{name}:1: the file is empty: write 'cases:'"])
     try:
-        cases = msgspec.convert(raw, CaseFile, strict=False).cases
+        raw_cases = msgspec.convert(raw, _RawCaseFile, strict=False).cases
     except msgspec.ValidationError as error:
         raise CaseFileError([f"{name}:{_where(root, error)}: {_explain(error)}"]) from error
     checker = _Checker(name, package)
+    # Each case is read on its own, and a misspelled key is reported and then set aside,
+    # so that every problem of the file is listed in one run (rule-author trial).
+    cases: list[Case] = []
+    indexes: list[int] = []
+    for index, raw_case in enumerate(raw_cases):
+        case = _read_case(raw_case, index, root, checker)
+        if case is not None:
+            cases.append(case)
+            indexes.append(index)
     case_nodes = _child(root, "cases")
     located: list[Case] = []
-    for index, case in enumerate(cases):
+    for index, case in zip(indexes, cases, strict=True):
         node = _child(case_nodes, index) if case_nodes is not None else root
         node = node or root
         checker.case(case, node)
         located.append(msgspec.structs.replace(case, line=_line(node)))
-    if not cases:
+    if not raw_cases:
         checker.add(case_nodes, root, "no cases")
     if checker.problems:
         raise CaseFileError(checker.problems)
     return located
+
+
+def _read_case(raw: Any, index: int, root: yaml.Node, checker: _Checker) -> Case | None:
+    """Case ``index`` of the file, or None when it cannot be read; its problems go to
+    ``checker`` as "file:line: message". Unknown keys are reported and left out, so the
+    rest of the case is still checked."""
+    raw = _copy_dicts(raw)
+    for _ in range(20):
+        try:
+            return msgspec.convert(raw, Case, strict=False)
+        except msgspec.ValidationError as error:
+            text = str(error)
+            if " - at `$" not in text:  # msgspec names no path for the case itself
+                text += " - at `$`"
+            located = msgspec.ValidationError(text.replace("at `$", f"at `$.cases[{index}]"))
+            checker.problems.append(f"{checker.name}:{_where(root, located)}: {_explain(located)}")
+            unknown = re.search(r"unknown field `([^`]+)` - at `\$((?:\.\w+)*)`$", text)
+            holder = raw
+            for key in unknown.group(2).split(".")[1:] if unknown else []:
+                holder = holder.get(key) if isinstance(holder, dict) else None
+            if unknown is None or not isinstance(holder, dict):
+                return None
+            holder.pop(unknown.group(1), None)
+    return None
+
+
+def _copy_dicts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_dicts(item) for key, item in value.items()}
+    return value
 
 
 def candidate_from(case: Case) -> CandidateFacts:

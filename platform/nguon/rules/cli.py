@@ -29,8 +29,27 @@ def _load(package: str) -> RulesPackage:
         raise click.ClickException(str(error)) from error
 
 
-def _date(value: str | None) -> date:
-    return date.fromisoformat(value) if value else date.today()
+class BadOption(click.ClickException):
+    """A value the user typed that cannot be used: one line, exit code 2 (as click's own
+    usage errors), no traceback."""
+
+    exit_code = 2
+
+
+def _date(value: str | None, option: str) -> date:
+    """A typed date: ISO 2027-01-01 or Vietnamese 01/01/2027 (1/1/2027); today in Vietnam
+    when omitted. The one parser is nguon.portal.dates.parse_date, as the portal's forms."""
+    from nguon.clock import today_in_vietnam
+    from nguon.portal.dates import parse_date
+
+    if not value:
+        return today_in_vietnam()
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise BadOption(
+            f"{option} {value!r} is not a date: write YYYY-MM-DD or dd/mm/yyyy"
+        ) from None
 
 
 @click.group("rules")
@@ -84,6 +103,13 @@ def test_command(package: str | None, quiet: bool) -> None:
         sys.exit(1)
 
 
+_DATE_FACTS = frozenset(
+    field.name
+    for field in msgspec.structs.fields(CandidateFacts)
+    if field.type is date or date in getattr(field.type, "__args__", ())
+)
+
+
 def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, Any], dict]:
     candidate: dict[str, Any] = {}
     unit: dict[str, Any] = {}
@@ -97,7 +123,13 @@ def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, 
             candidate.pop(key, None)
     for option in options:
         key, _, value = option.partition("=")
-        parsed = yaml.safe_load(value)
+        if key in _DATE_FACTS:
+            parsed = _date(value, f"--set {key}=")
+        else:
+            try:
+                parsed = yaml.safe_load(value)
+            except (yaml.YAMLError, ValueError):  # 1995-13-01 looks like a date to YAML
+                raise BadOption(f"--set {option!r}: the value cannot be read") from None
         target = unit if key in ("kind", "bloc") else candidate
         target[key] = parsed if not isinstance(parsed, date) else parsed.isoformat()
     return candidate, unit
@@ -118,7 +150,9 @@ def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, 
     metavar="KEY=VALUE",
     help="A candidate fact (or kind=/bloc= of the unit); repeatable.",
 )
-@click.option("--date", "on", help="Evaluation date (YYYY-MM-DD); today when omitted.")
+@click.option(
+    "--date", "on", help="Evaluation date (YYYY-MM-DD or dd/mm/yyyy); today when omitted."
+)
 def explain_command(
     package: str, facts_file: Path | None, settings: tuple[str, ...], on: str | None
 ) -> None:
@@ -127,7 +161,7 @@ def explain_command(
     from nguon.rules.service import evaluate_sync, fire_plain, prepare
 
     loaded = _load(package)
-    day = _date(on)
+    day = _date(on, "--date")
     candidate_raw, unit_raw = _facts_from(facts_file, settings)
     candidate_raw.setdefault("person_ref", "explain")
     unit_raw.setdefault("kind", _default_lister(loaded))
@@ -320,7 +354,7 @@ def diff_command(
 
     clear_cache()
     (old_package, old_day), (new_package, new_day) = _package_and_day(old), _package_and_day(new)
-    day = _date(on)
+    day = _date(on, "--date")
     changes: Counter[tuple[str, str, str]] = Counter()
     examples: list[str] = []
     total = 0
@@ -357,7 +391,9 @@ def diff_command(
 @rules.command("whatif")
 @click.argument("tenant")
 @click.argument("draft")
-@click.option("--on", "on", help="The day the people are evaluated (YYYY-MM-DD); today.")
+@click.option(
+    "--on", "on", help="The day the people are evaluated (YYYY-MM-DD or dd/mm/yyyy); today."
+)
 def whatif_command(tenant: str, draft: str, on: str | None) -> None:
     """Evaluate the real people of TENANT (slug) under its rules package and under DRAFT (a
     package folder, or PACKAGE@VERSION), reading only: per unit and per step, who changes
@@ -371,23 +407,86 @@ def whatif_command(tenant: str, draft: str, on: str | None) -> None:
     from nguon.rules.whatif_tenant import tenant_people
     from nguon.settings import load_settings
 
-    day = _date(on)
+    day = _date(on, "--on")
 
-    async def read() -> tuple[str, list]:
+    async def read() -> tuple[str, list, dict]:
+        from nguon.pipeline.publication import published_versions
+        from nguon.tenancy.context import tenant_context
+        from nguon.tenancy.tables import Tenant
+
         with using_engine(make_engine(load_settings().migrate_database_url)):
-            return await tenant_people(tenant, day)
+            package_id, people = await tenant_people(tenant, day)
+            row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant).first()
+            with tenant_context(row["id"]):
+                return package_id, people, await published_versions(package_id)
 
     try:
-        package_id, people = asyncio.run(read())
+        package_id, people, published = asyncio.run(read())
     except NotFound as error:
         raise click.ClickException(str(error)) from error
     clear_cache()
     current = _load(package_id)
     proposed, proposed_day = _package_and_day(draft)
     try:
-        report = compare(current, proposed, people, day, after_rules_on=proposed_day)
+        # The tenant's version in force: its published drafts count, the others do not.
+        _, current_day = current.in_force_for(day, published)
+        report = compare(current, proposed, people, day, current_day, after_rules_on=proposed_day)
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"what-if for tenant {tenant} (read only)")
     for line in render(report):
         click.echo(line)
+
+
+PUBLISH_ACTOR_LABEL = "cli:rules-publish"
+
+
+@rules.command("publish")
+@click.argument("tenant")
+@click.argument("version")
+@click.option(
+    "--effective",
+    required=True,
+    help="The day the version governs the tenant (YYYY-MM-DD or dd/mm/yyyy).",
+)
+def publish_command(tenant: str, version: str, effective: str) -> None:
+    """Publish draft VERSION (PACKAGE@VERSION, the package being TENANT's) for TENANT
+    (slug) from --effective on: an audited act; its people are evaluated under it from
+    that day."""
+    from nguon.audit.service import Actor
+    from nguon.db.binding import current_engine
+    from nguon.errors import DomainError
+    from nguon.pipeline.publication import publish_version
+    from nguon.tenancy.cli import run_as_owner
+    from nguon.tenancy.context import tenant_context
+    from nguon.tenancy.scoped import switch_tenant_in_transaction
+    from nguon.tenancy.tables import Tenant
+
+    package_id, _, version_id = version.rpartition("@")
+    if not package_id or not version_id:
+        raise click.ClickException(f"{version!r}: write PACKAGE@VERSION")
+    day = _date(effective, "--effective")
+
+    async def work() -> dict:
+        row = await (
+            Tenant.select(Tenant.id, Tenant.rules_package).where(Tenant.slug == tenant).first()
+        )
+        if row is None:
+            raise click.ClickException(f"unknown tenant {tenant!r}")
+        if row["rules_package"] != package_id:
+            raise click.ClickException(
+                f"tenant {tenant!r} uses package {row['rules_package']!r}, not {package_id!r}"
+            )
+        with tenant_context(row["id"]):
+            async with current_engine().transaction():
+                await switch_tenant_in_transaction(row["id"])
+                return await publish_version(Actor(label=PUBLISH_ACTOR_LABEL), version_id, day)
+
+    try:
+        done = run_as_owner(work())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(
+        f"published {done['package']}@{done['version']} for {tenant}, "
+        f"effective {done['effective_from']}"
+    )

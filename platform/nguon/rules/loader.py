@@ -307,7 +307,9 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                     STRUCTURE,
                     item,
                     f"names {role} '{kind}', which does not exist in version "
-                    + ", ".join(f"'{v}'" for v in missing),
+                    + ", ".join(f"'{v}'" for v in missing)
+                    + f": list {', '.join(repr(v) for v in missing)} in the versions = [...] "
+                    f"of unit_kind '{kind}' (structure.toml)",
                     at,
                 )
 
@@ -330,6 +332,29 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         elif chain.clause:
             check_citation(STRUCTURE, item, [chain.clause], periods, at)
         chains.append((chain, periods))
+    # A version in force must have a chain for every kind that lists in another version:
+    # without one, that kind's lists of the version have nowhere to go.
+    first_chain: dict[str, int] = {}
+    for index, chain in enumerate(structure.chains):
+        first_chain.setdefault(chain.kind, index)
+    for kind, index in first_chain.items():
+        if kind not in unit_kinds:
+            continue
+        covered = {
+            v
+            for chain in structure.chains
+            if chain.kind == kind
+            for v in (set(chain.versions) or all_version_ids)
+        }
+        for version in versions:
+            if version.id in kind_versions[kind] and version.id not in covered:
+                problems.add(
+                    STRUCTURE,
+                    f"chain '{structure.chains[index].id}'",
+                    f"version '{version.id}' has no [[chain]] for unit kind '{kind}', which "
+                    f"lists in it: add '{version.id}' to the versions of a chain of '{kind}'",
+                    ("chain", index),
+                )
     if base and not chains:
         chains = list(base.chains)
 

@@ -28,6 +28,13 @@ class VersionSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fiel
     valid_to: date | None = None  # exclusive; None while in force
     documents: list[str] = []
     note: str = ""
+    status: Literal["adopted", "draft"] = "adopted"
+    """A draft is loaded and checked like any version but governs a tenant's people only
+    once that tenant has published it, from the effective date it chose."""
+
+    @property
+    def draft(self) -> bool:
+        return self.status == "draft"
 
 
 class ParameterValue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

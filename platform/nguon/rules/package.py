@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -194,6 +194,36 @@ class RulesPackage:
             if in_period(day, (version.valid_from, version.valid_to)):
                 return version
         raise NoVersionInForce(f"package {self.id!r} has no version in force on {day}")
+
+    @cached_property
+    def has_drafts(self) -> bool:
+        return any(version.draft for version in self.versions)
+
+    def in_force_for(
+        self, day: date, published: Mapping[str, date] | None = None
+    ) -> tuple[VersionSpec, date]:
+        """The version in force on ``day`` for a tenant that published the draft versions
+        ``published`` (id -> effective date), and the day whose dated rules and parameters
+        apply: adopted versions start on their ``valid_from``, a published draft on its
+        effective date, an unpublished draft never; the latest start on or before ``day``
+        wins. Its rules are those of ``day`` clamped into the version's own period."""
+        if not self.has_drafts:
+            return self.version_on(day), day
+        published = published or {}
+        best: tuple[date, int, VersionSpec] | None = None
+        for position, version in enumerate(self.versions):
+            start = published.get(version.id) if version.draft else version.valid_from
+            if start is None or start > day:
+                continue
+            if best is None or (start, position) >= best[:2]:
+                best = (start, position, version)
+        if best is None:
+            return self.version_on(day), day
+        version = best[2]
+        rules_on = max(day, version.valid_from)
+        if version.valid_to is not None and rules_on >= version.valid_to:
+            rules_on = version.valid_to - timedelta(days=1)
+        return version, rules_on
 
     def version_period(self, version_id: str) -> Period:
         for version in self.versions:

@@ -234,9 +234,11 @@ async def evaluate(
     unit: UnitFacts,
     on: date,
     decisions: list[str] | None = None,
+    rules_on: date | None = None,
 ) -> list[CandidateEvaluation]:
-    """Evaluate candidates of one unit on a date, through the engine thread."""
-    batch = prepare(package, candidates, unit, on, decisions)
+    """Evaluate candidates of one unit on a date, through the engine thread (with the
+    rules of ``rules_on``: a tenant's version in force, see ``RulesPackage.in_force_for``)."""
+    batch = prepare(package, candidates, unit, on, decisions, rules_on)
     sound = batch.sound_facts
     fired = await _coalescer().fire(batch.snapshot, sound) if sound else []
     return finish(batch, fired)
@@ -276,11 +278,13 @@ def due_for_reevaluation(
     candidate: CandidateFacts,
     unit: UnitFacts,
     on: date,
+    rules_on: date | None = None,
 ) -> bool:
     """Whether a stored evaluation may be stale: a threshold passed or the inputs changed."""
-    if previous.error or previous.version != package.version_on(on).id:
+    rules_day = rules_on or on
+    if previous.error or previous.version != package.version_on(rules_day).id:
         return True
     if previous.next_check is not None and on >= previous.next_check:
         return True
-    snapshot = package.snapshot(on, list(previous.decisions))
+    snapshot = package.snapshot(rules_day, list(previous.decisions))
     return inputs_hash(snapshot, candidate, unit) != previous.inputs_hash

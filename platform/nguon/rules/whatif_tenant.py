@@ -23,37 +23,43 @@ async def tenant_people(slug: str, on: date) -> tuple[str, list[Person]]:
     if tenant is None:
         raise NotFound(f"tenant {slug!r}")
     with tenant_context(tenant["id"]):
-        rows = await (
-            Candidate.select(
-                Candidate.id,
-                Candidate.unit,
-                Candidate.full_name,
-                Candidate.date_of_birth,
-                Candidate.sex,
-                Candidate.ethnicity,
-                Candidate.education,
-                Candidate.hardship_area,
-                Candidate.political_standard,
-                Candidate.is_party_member,
-                Candidate.youth_union_member,
-                Candidate.trade_union_member,
-                Candidate.provincial_consent_over_60,
-                Candidate.certificate_date,
-                Candidate.stage,
-            )
-            .where(in_tenant(Candidate), Candidate.stage.not_in(list(FINAL_STAGES)))
-            .order_by(Candidate.id)
-            .run()
+        people = await current_tenant_people(on)
+    return tenant["rules_package"], people
+
+
+async def current_tenant_people(on: date) -> list[Person]:
+    """The current tenant's people on the way, with their units (read only)."""
+    rows = await (
+        Candidate.select(
+            Candidate.id,
+            Candidate.unit,
+            Candidate.full_name,
+            Candidate.date_of_birth,
+            Candidate.sex,
+            Candidate.ethnicity,
+            Candidate.education,
+            Candidate.hardship_area,
+            Candidate.political_standard,
+            Candidate.is_party_member,
+            Candidate.youth_union_member,
+            Candidate.trade_union_member,
+            Candidate.provincial_consent_over_60,
+            Candidate.certificate_date,
+            Candidate.stage,
         )
-        unit_ids = sorted({row["unit"] for row in rows})
-        units = {
-            unit["id"]: unit
-            for unit in await OrgUnit.select(OrgUnit.id, OrgUnit.name, OrgUnit.kind, OrgUnit.bloc)
-            .where(in_tenant(OrgUnit), OrgUnit.id.is_in(unit_ids or [0]))
-            .run()
-        }
-        helped = await helpers_assigned((row["id"] for row in rows), on)
-    people = [
+        .where(in_tenant(Candidate), Candidate.stage.not_in(list(FINAL_STAGES)))
+        .order_by(Candidate.id)
+        .run()
+    )
+    unit_ids = sorted({row["unit"] for row in rows})
+    units = {
+        unit["id"]: unit
+        for unit in await OrgUnit.select(OrgUnit.id, OrgUnit.name, OrgUnit.kind, OrgUnit.bloc)
+        .where(in_tenant(OrgUnit), OrgUnit.id.is_in(unit_ids or [0]))
+        .run()
+    }
+    helped = await helpers_assigned((row["id"] for row in rows), on)
+    return [
         Person(
             facts=candidate_facts(row, helper_assigned=row["id"] in helped),
             name=row["full_name"],
@@ -63,4 +69,3 @@ async def tenant_people(slug: str, on: date) -> tuple[str, list[Person]]:
         )
         for row in rows
     ]
-    return tenant["rules_package"], people
