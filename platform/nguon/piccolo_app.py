@@ -12,6 +12,7 @@ from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member, MemberChange
+from nguon.people.upload_tables import MemberUpload
 from nguon.pipeline.event_tables import PipelineEvent
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
 from nguon.pipeline.tables import (
@@ -65,6 +66,7 @@ TABLES = [
     IdempotencyRecord,
     AdmissionStep,
     AdmissionIntroducer,
+    MemberUpload,
 ]
 
 APP_CONFIG = AppConfig(
