@@ -12,6 +12,7 @@ from nguon.audit.tables import AuditEvent
 from nguon.org.tables import Membership, OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member, MemberChange
+from nguon.people.upload_tables import MemberUpload
 from nguon.pipeline.event_tables import PipelineEvent
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
 from nguon.pipeline.rules_tables import RulesPublication, RulesWhatIf
@@ -68,6 +69,7 @@ TABLES = [
     AdmissionIntroducer,
     RulesPublication,
     RulesWhatIf,
+    MemberUpload,
 ]
 
 APP_CONFIG = AppConfig(

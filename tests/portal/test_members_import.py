@@ -8,9 +8,12 @@ import io
 
 from openpyxl import load_workbook
 
+from nguon.jobs.tasks import TASKS
+from nguon.people.upload_tables import MemberUpload
+from nguon.portal.jobs import wait_for_jobs
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, csrf_token_in, portal_login
-from tests.portal.members_world import add_member, changes_of, members_of, xlsx
+from tests.portal.members_world import add_member, changes_of, members_of, rows_of, xlsx
 
 HEADER = [
     "STT",
@@ -25,7 +28,7 @@ HEADER = [
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def _upload(client: AppClient, slug: str, unit: int, content: bytes):
+async def _submit(client: AppClient, slug: str, unit: int, content: bytes):
     page = await client.get(f"/t/{slug}/units/{unit}/members/import")
     assert page.status_code == 200
     return await client.post(
@@ -33,6 +36,16 @@ async def _upload(client: AppClient, slug: str, unit: int, content: bytes):
         data={"_csrf_token": csrf_token_in(page.text)},
         files={"file": ("dang-vien.xlsx", content, XLSX_TYPE)},
     )
+
+
+async def _upload(client: AppClient, slug: str, unit: int, content: bytes):
+    """Submit the sheet: the import is a job; its page shows the result once it ran."""
+    response = await _submit(client, slug, unit, content)
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.startswith(f"/t/{slug}/jobs/")
+    await wait_for_jobs()
+    return await client.get(location)
 
 
 async def test_the_template_has_vietnamese_headers_and_the_units_cells(
@@ -156,7 +169,7 @@ async def test_a_bad_file_names_every_bad_row_and_writes_nothing(
         ],
     )
     response = await _upload(client, slug, units["commune_1"], content)
-    assert response.status_code == 400
+    assert response.status_code == 200
     text = response.text
     assert "Chưa có đảng viên nào được ghi" in text
     expected = [
@@ -182,10 +195,77 @@ async def test_a_file_that_is_not_a_sheet_or_lacks_columns_is_refused(
     slug, cell = world.slug, world.units["cell_x"]
     await portal_login(client, slug, "cell_x_editor")
     broken = await _upload(client, slug, cell, b"not a spreadsheet")
-    assert broken.status_code == 400
+    assert broken.status_code == 200
     assert "Không đọc được tệp" in broken.text
     missing = await _upload(client, slug, cell, xlsx(["STT", "Họ và tên"], [[1, "An"]]))
-    assert missing.status_code == 400
+    assert missing.status_code == 200
     for column in ("Ngày sinh", "Giới tính", "Ngày vào Đảng"):
         assert f"Thiếu cột “{column}” ở dòng tiêu đề." in missing.text
     assert await members_of(db, world) == []
+
+
+ONE_ROW = [[1, "Nguyễn Văn An", "30/04/1975", "Nam", "", "19/05/2000", ""]]
+
+
+async def test_the_same_file_imported_twice_creates_nothing_the_second_time(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "import-twice")
+    slug, cell = world.slug, world.units["cell_x"]
+    await portal_login(client, slug, "cell_x_editor")
+    content = xlsx(HEADER[:-1], ONE_ROW)
+    first = await _upload(client, slug, cell, content)
+    assert "Đã nhập 1 đảng viên." in first.text
+    second = await _upload(client, slug, cell, content)
+    assert second.status_code == 200
+    assert "Đã nhập 0 đảng viên." in second.text
+    assert "Tệp này đã được nhập cho đơn vị" in second.text
+    assert len(await members_of(db, world)) == 1
+
+
+async def test_an_import_job_run_twice_writes_once(db: Database, client: AppClient) -> None:
+    world = await build_world(db, "import-rerun")
+    slug, cell = world.slug, world.units["cell_x"]
+    await portal_login(client, slug, "cell_x_editor")
+    page = await _upload(client, slug, cell, xlsx(HEADER[:-1], ONE_ROW))
+    assert "Đã nhập 1 đảng viên." in page.text
+    [upload] = await rows_of(db, world, MemberUpload)
+    assert upload["state"] == "imported"
+    # A worker killed after the commit runs the job again: it reports, writes nothing.
+    await TASKS["import_members"](
+        tenant_id=world.tenant_id, job_id=upload["job_id"], upload_id=upload["id"]
+    )
+    assert len(await members_of(db, world)) == 1
+    again = await client.get(f"/t/{slug}/jobs/{upload['job_id']}")
+    assert "Đã nhập 1 đảng viên." in again.text
+
+
+async def test_another_tenants_or_units_import_job_is_not_found(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "import-own")
+    other = await build_world(db, "import-other")
+    slug, cell = world.slug, world.units["cell_x"]
+    await portal_login(client, slug, "cell_x_editor")
+    response = await _submit(client, slug, cell, xlsx(HEADER[:-1], ONE_ROW))
+    job_path = response.headers["location"].removeprefix(f"/t/{slug}")
+    await wait_for_jobs()
+    await portal_login(client, other.slug, "cell_x_editor")
+    assert (await client.get(f"/t/{other.slug}{job_path}")).status_code == 404
+    await portal_login(client, slug, "cell_y_editor")
+    assert (await client.get(f"/t/{slug}{job_path}")).status_code == 404
+    # A unit outside the user's reach: no import page, no import.
+    own_cell = world.units["cell_y"]
+    outside = await _submit_raw(client, slug, own_cell, cell, xlsx(HEADER[:-1], ONE_ROW))
+    assert outside.status_code in (403, 404)
+    assert len(await members_of(db, world)) == 1
+
+
+async def _submit_raw(client: AppClient, slug: str, own_unit: int, unit: int, content: bytes):
+    """Post a sheet to ``unit`` with a form token taken from the user's own unit's page."""
+    own = await client.get(f"/t/{slug}/units/{own_unit}/members/import")
+    return await client.post(
+        f"/t/{slug}/units/{unit}/members/import",
+        data={"_csrf_token": csrf_token_in(own.text)},
+        files={"file": ("dang-vien.xlsx", content, XLSX_TYPE)},
+    )

@@ -112,3 +112,35 @@ async def test_migrate_refuses_an_app_role_that_does_not_exist(postgres_db: Data
         "No migration to apply: the database was already up to date.",
         "Grants and Row-Level Security policies re-applied.",
     ]
+
+
+@pytest.mark.parametrize(
+    "admin_url, expected",
+    [
+        (None, "Error: no superuser URL to create the roles with: give --admin-url"),
+        (
+            "postgresql://postgres@127.0.0.1:5432/nguon_no_such_admin_db",
+            "Error: nothing set up: postgresql://postgres@127.0.0.1:5432/nguon_no_such_admin_db: "
+            'database "nguon_no_such_admin_db" does not exist; give --admin-url',
+        ),
+    ],
+    ids=["missing", "no-such-database"],
+)
+def test_setup_with_a_wrong_admin_url_says_the_next_step(
+    tmp_path: Path, admin_url: str | None, expected: str
+) -> None:
+    """The hint names the admin URL to give, not `nguon db setup` again."""
+    args = [str(NGUON), "db", "setup"] + (["--admin-url", admin_url] if admin_url else [])
+    result = subprocess.run(
+        args,
+        cwd=tmp_path,
+        env=_without_key(NGUON_DATABASE_URL="postgresql://nguon_app@127.0.0.1/nguon_x"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(expected), line
+    assert "postgresql://postgres@127.0.0.1:5432/postgres" in line
+    assert "with `nguon db setup`" not in line

@@ -177,12 +177,66 @@ def test_commands_on_a_wrong_database_say_one_line(
 
 def test_commands_on_an_unmigrated_sqlite_file_say_what_to_run(tmp_path: Path) -> None:
     (tmp_path / "nguon.sqlite").touch()
-    result = _run(["tenant", "list"], tmp_path)
+    result = _run(["tenant", "list"], tmp_path, NGUON_DATABASE_URL="sqlite:///nguon.sqlite")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "Error: the SQLite database is not migrated (no such table: tenant): run `nguon db "
         "migrate` (as NGUON_MIGRATE_DATABASE_URL) first"
     ]
+
+
+@pytest.mark.parametrize(
+    "command", [["tenant", "list"], ["check"], ["serve"], ["worker"], ["db", "migrate"]]
+)
+def test_commands_without_a_database_url_say_what_to_set(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = _run(command, tmp_path, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "NGUON_DATABASE_URL is not set: set it to the app's database "
+        "(postgresql://nguon_app@HOST/DB, or sqlite:///PATH/nguon.sqlite on one machine); "
+        "only `nguon demo` makes a database by itself."
+    ]
+    assert list(tmp_path.iterdir()) == []  # no ./nguon.sqlite made
+
+
+def test_commands_that_need_no_database_url_still_run_without_one(tmp_path: Path) -> None:
+    assert _run(["tenant", "--help"], tmp_path, timeout=60).returncode == 0
+    assert _run(["rules", "--help"], tmp_path, timeout=60).returncode == 0
+    # The compose file's migrate service has the owner's URL only.
+    owner_only = _run(
+        ["db", "migrate"],
+        tmp_path,
+        timeout=120,
+        NGUON_MIGRATE_DATABASE_URL=f"sqlite:///{tmp_path / 'owner.sqlite'}",
+    )
+    assert owner_only.returncode == 0, owner_only.stderr
+    assert list(tmp_path.iterdir()) == [tmp_path / "owner.sqlite"]
+
+
+def test_check_into_a_closed_pipe_ends_without_a_traceback(
+    migrated_sqlite: str, tmp_path: Path
+) -> None:
+    """`nguon check | head -1`: the reader goes away before the command writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [str(NGUON), "check"],
+            cwd=tmp_path,
+            env=_env(NGUON_DATABASE_URL=migrated_sqlite),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "Broken pipe" not in result.stderr, result.stderr
+    assert "cannot reach the database" not in result.stderr, result.stderr
 
 
 def test_serve_waits_a_bounded_time_for_the_database(tmp_path: Path) -> None:
@@ -206,10 +260,11 @@ def test_serve_waits_a_bounded_time_for_the_database(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_bad_settings_by_name(tmp_path: Path) -> None:
-    result = _run(["serve", "--workers", "0"], tmp_path)
+    sqlite = "sqlite:///nguon.sqlite"
+    result = _run(["serve", "--workers", "0"], tmp_path, NGUON_DATABASE_URL=sqlite)
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: server setting: workers must be at least 1, not 0"
-    result = _run(["serve"], tmp_path, NGUON_PORT="eighty")
+    result = _run(["serve"], tmp_path, NGUON_PORT="eighty", NGUON_DATABASE_URL=sqlite)
     assert result.returncode == 1
     assert result.stderr.strip().startswith("Error: NGUON_PORT: Expected `int`")
 
@@ -287,6 +342,15 @@ async def test_check_on_postgres_names_the_app_role_and_the_schema(
     assert passed.returncode == 0, passed.stdout
     assert (
         f"✓ app role: '{TEST_ROLES.app}' has its rights, under Row-Level Security" in passed.stdout
+    )
+
+    as_owner = _run(["check"], tmp_path, NGUON_DATABASE_URL=owner, NGUON_SECRET_KEY=suite_key)
+    assert as_owner.returncode == 0, as_owner.stdout
+    [warning] = [line for line in as_owner.stdout.splitlines() if "app role" in line]
+    assert warning == (
+        f"! app role: '{TEST_ROLES.owner}' owns the tables (it may change the schema and "
+        "read a tenant being merged): set NGUON_DATABASE_URL to the app role `nguon db "
+        "setup` made"
     )
 
     superuser = ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DATABASE}"

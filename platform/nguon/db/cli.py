@@ -8,6 +8,7 @@ from urllib.parse import ParseResult, unquote, urlparse
 
 import click
 
+from nguon.db.engine import redacted
 from nguon.db.migrate import migrate as run_migrate
 from nguon.db.security import MissingAppRole, RoleNames, setup_database
 from nguon.settings import load_settings
@@ -41,7 +42,7 @@ def migrate(verbose: bool) -> None:
 @db.command()
 @click.option(
     "--admin-url",
-    required=True,
+    default=None,
     envvar="NGUON_ADMIN_URL",
     help="A superuser URL: postgresql://postgres@127.0.0.1/postgres (or NGUON_ADMIN_URL)",
 )
@@ -63,7 +64,7 @@ def migrate(verbose: bool) -> None:
     help="[NGUON_APP_PASSWORD, or the password in NGUON_DATABASE_URL]",
 )
 def setup(
-    admin_url: str,
+    admin_url: str | None,
     database: str | None,
     owner_role: str | None,
     app_role: str | None,
@@ -75,6 +76,8 @@ def setup(
     What is not given is taken from NGUON_MIGRATE_DATABASE_URL (database, owner role and
     password) and NGUON_DATABASE_URL (app role and password). The app role's name is
     recorded in the database, so `nguon db migrate` grants that role."""
+    if not admin_url:
+        raise click.ClickException(f"no superuser URL to create the roles with: {ADMIN_HINT}")
     owner_url = _postgres_env("NGUON_MIGRATE_DATABASE_URL")
     app_url = _postgres_env("NGUON_DATABASE_URL")
     named = owner_url or app_url
@@ -91,8 +94,39 @@ def setup(
             "role of its own, under Row-Level Security"
         )
     roles = RoleNames(owner=unquote(owner_role), app=unquote(app_role))
-    asyncio.run(setup_database(admin_url, database, roles, app_password, owner_password))
+    try:
+        asyncio.run(setup_database(admin_url, database, roles, app_password, owner_password))
+    except Exception as error:
+        line = _admin_problem(error)
+        if line is None:
+            raise
+        raise click.ClickException(f"nothing set up: {redacted(admin_url)}: {line}") from None
     click.echo(f"Database {database} ready: owner {owner_role}, app role {app_role} (NOBYPASSRLS).")
+
+
+ADMIN_HINT = (
+    "give --admin-url (or NGUON_ADMIN_URL) as a Postgres superuser and a database that "
+    "exists, e.g. postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _admin_problem(error: BaseException) -> str | None:
+    """What to do when the admin URL is wrong: ``nguon db setup`` is the step that makes
+    databases and roles, so the generic hints (run setup, run migrate) would go in circles."""
+    import asyncpg
+
+    from nguon.db.problems import describe_problem
+
+    if isinstance(error, asyncpg.InvalidCatalogNameError):
+        return f"{error}; {ADMIN_HINT}"
+    if isinstance(error, asyncpg.InsufficientPrivilegeError):
+        return f"{error}: the admin role may not create roles or databases; {ADMIN_HINT}"
+    if isinstance(error, asyncpg.InvalidAuthorizationSpecificationError):
+        return f"the database refused the connection ({error}); {ADMIN_HINT}"
+    if isinstance(error, asyncpg.InvalidPasswordError):
+        return f"the database refused the password ({error}); {ADMIN_HINT}"
+    line = describe_problem(error)
+    return f"{line}; {ADMIN_HINT}" if line else None
 
 
 def _postgres_env(variable: str) -> ParseResult | None:

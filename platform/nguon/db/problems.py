@@ -31,6 +31,8 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 
 def _unreachable(error: BaseException) -> bool:
+    if isinstance(error, BrokenPipeError):
+        return False  # our own output closed (`| head`), not the database
     if isinstance(error, ConnectionError | socket.gaierror | TimeoutError):
         return True
     return isinstance(error, OSError) and "connect call failed" in str(error).lower()

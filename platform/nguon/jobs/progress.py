@@ -20,8 +20,17 @@ JOB_TTL = 24 * 60 * 60
 _store: Store | None = None
 
 
+class JobProblem(msgspec.Struct, frozen=True):
+    """A located problem an import job found: sheet row (0: the file), column, message."""
+
+    row: int
+    column: str
+    message: str
+
+
 class Job(msgspec.Struct, kw_only=True):
     id: str
+    kind: Literal["reevaluation", "member_import"] = "reevaluation"
     tenant_id: int
     unit_id: int
     unit_name: str
@@ -35,6 +44,14 @@ class Job(msgspec.Struct, kw_only=True):
     finished_at: dt.datetime | None = None
     last_candidate_id: int = 0
     """The last candidate whose decisions are stored: a job run again resumes after it."""
+    filename: str = ""
+    """A member import: the file's name."""
+    created: int | None = None
+    """A member import: how many members it wrote (0 when the file was imported before)."""
+    problems: list[JobProblem] = []
+    """A member import refused: every bad row, located; nothing was written."""
+    note: str = ""
+    """A member import: why nothing was written although the file is good (imported before)."""
 
     @property
     def percent(self) -> int:

@@ -55,6 +55,13 @@ async def reevaluate_unit_task(
     await reevaluate_unit(progress_store(), job_id, unit_path, batch, candidate_id)
 
 
+@task("import_members")
+async def import_members_task(job_id: str, upload_id: int) -> None:
+    from nguon.jobs.member_import import import_upload
+
+    await import_upload(progress_store(), job_id, upload_id)
+
+
 @task("reevaluate_person")
 async def reevaluate_person_task(candidate_id: int, on: str | None = None) -> int:
     day = dt.date.fromisoformat(on) if on else dt.date.today()

@@ -15,12 +15,19 @@ def secrets() -> None:
     """The secret key: rotate it without downtime."""
 
 
+_shown: dict[str, str] = {}
+"""The last progress line printed per tenant: the summary does not print it again."""
+
+
 def _show(progress: TenantProgress) -> None:
     done = progress.total - progress.remaining
-    click.echo(
+    line = (
         f"{progress.slug}: {done}/{progress.total} national ID numbers under the current key "
         f"({progress.rekeyed} re-keyed by this run, {progress.remaining} to go)"
     )
+    if _shown.get(progress.slug) != line:
+        click.echo(line)
+    _shown[progress.slug] = line
 
 
 @secrets.command("rotate")
@@ -36,6 +43,7 @@ def rotate_command(batch_size: int) -> None:
 
     Safe to stop and run again: it continues where it stopped, each row once.
     """
+    _shown.clear()
     if not rotation_under_way():
         click.echo(
             "NGUON_SECRET_KEY_PREVIOUS is not set: only values stored without a key id "

@@ -7,7 +7,9 @@ the shared store, so the progress page works whichever process answers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
+from typing import Any
 
 from litestar.stores.base import Store
 
@@ -19,6 +21,7 @@ from nguon.jobs.progress import JOBS_STORE, Job, get_job, save_job, use_store
 from nguon.jobs.reevaluation import reevaluation_scope
 from nguon.jobs.runner import wait_for_jobs
 from nguon.people.tables import Candidate
+from nguon.people.upload_tables import MemberUpload
 from nguon.pipeline.stages import actor_of
 from nguon.tenancy.context import require_tenant
 
@@ -26,6 +29,7 @@ __all__ = [
     "JOBS_STORE",
     "Job",
     "get_job",
+    "request_member_import",
     "request_reevaluation",
     "start_person_reevaluation",
     "start_reevaluation",
@@ -88,3 +92,52 @@ async def start_person_reevaluation(candidate_id: int) -> int | None:
     """Queue the re-evaluation of one candidate of the current tenant (decisions stored
     on the day it runs); the queue's job id on Postgres, None on SQLite."""
     return await enqueue("reevaluate_person", require_tenant(), candidate_id=candidate_id)
+
+
+async def request_member_import(
+    store: Store, access: Access, unit: Any, filename: str, content: bytes
+) -> Job:
+    """Keep the uploaded sheet and queue its import into ``unit`` (one the user may
+    manage), audited, in one transaction; the job reports created or every bad row."""
+    tenant_id = require_tenant()
+    job = Job(
+        id=secrets.token_urlsafe(12),
+        kind="member_import",
+        tenant_id=tenant_id,
+        unit_id=unit.id,
+        unit_name=unit.name,
+        started_by=access.username,
+        filename=filename,
+        started_at=dt.datetime.now(dt.UTC),
+    )
+    digest = hashlib.sha256(content).hexdigest()
+    async with atomic():
+        [row] = await MemberUpload.insert(
+            MemberUpload(
+                tenant_id=tenant_id,
+                unit_id=unit.id,
+                user_id=access.user_id,
+                filename=filename[:255],
+                digest=digest,
+                content=content,
+                job_id=job.id,
+            )
+        ).returning(MemberUpload.id)
+        use_store(store)
+        await save_job(store, job)
+        await enqueue(
+            "import_members",
+            tenant_id,
+            job_id=job.id,
+            upload_id=row["id"],
+            lock=f"member_import:{tenant_id}:{unit.id}",
+        )
+        await record_event(
+            actor_of(access),
+            "member_import_requested",
+            "org_unit",
+            unit.id,
+            None,
+            {"job": job.id, "file": filename, "sha256": digest},
+        )
+    return job

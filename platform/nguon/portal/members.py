@@ -39,11 +39,10 @@ from nguon.people.member_changes import (
     transfer_member,
 )
 from nguon.people.member_import import (
+    MAX_BYTES,
     CellChoice,
     ImportProblem,
-    MemberImportError,
     cells_under,
-    import_members,
     member_template,
 )
 from nguon.people.member_input import parse_day, read_member_fields
@@ -51,6 +50,7 @@ from nguon.people.schemas import MemberCreate, MemberEnd, MemberTransfer
 from nguon.people.service import create_member, get_member, search_members
 from nguon.portal.context import page_context
 from nguon.portal.forms import form_data, message_of, version_of
+from nguon.portal.jobs import JOBS_STORE, request_member_import
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import ascii_digits
 
@@ -248,7 +248,7 @@ async def import_page(
 )
 async def import_submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
-) -> Template:
+) -> Template | Redirect:
     unit, cells = await _manageable(access, unit_id)
     form = await request.form()
     upload = form.get("file")
@@ -256,12 +256,13 @@ async def import_submit(
         problem = ImportProblem(row=0, column="", message="Hãy chọn tệp Excel (.xlsx) để nhập.")
         return _import_page(request, access, unit, cells, problems=[problem], status=400)
     content = await upload.read()
-    try:
-        async with atomic():
-            result = await import_members(access, unit, content, upload.filename)
-    except MemberImportError as error:
-        return _import_page(request, access, unit, cells, problems=error.problems, status=400)
-    return _import_page(request, access, unit, cells, created=result.created)
+    if len(content) > MAX_BYTES:
+        problem = ImportProblem(row=0, column="", message="Tệp lớn hơn 5 MB; hãy chia nhỏ tệp.")
+        return _import_page(request, access, unit, cells, problems=[problem], status=400)
+    job = await request_member_import(
+        request.app.stores.get(JOBS_STORE), access, unit, upload.filename, content
+    )
+    return Redirect(path=f"/t/{_slug(request)}/jobs/{job.id}", status_code=303)
 
 
 @get(

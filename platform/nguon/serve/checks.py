@@ -33,9 +33,12 @@ class Check(msgspec.Struct, frozen=True):
     detail: str
     retry: bool = False
     """A failure that may go away by itself (the database restarting)."""
+    warning: bool = False
+    """Works, but not as it should be run (the app connected as the owner role)."""
 
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
+        mark = "✗" if not self.ok else "!" if self.warning else "✓"
+        return f"{mark} {self.name}: {self.detail}"
 
 
 def _env_url(name: str, default: str) -> str:
@@ -160,6 +163,19 @@ async def _app_role_check(connection: asyncpg.Connection) -> Check:
         "AND NOT has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE')",
         names,
     )
+    owns = await connection.fetchval(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        " AND tablename = ANY($1::text[]) AND tableowner = current_user",
+        names,
+    )
+    if owns:
+        return Check(
+            "app role",
+            True,
+            f"{role['name']!r} owns the tables (it may change the schema and read a tenant "
+            "being merged): set NGUON_DATABASE_URL to the app role `nguon db setup` made",
+            warning=True,
+        )
     if lacking:
         shown = ", ".join(sorted(row["relname"] for row in lacking)[:5])
         return Check(

@@ -1,0 +1,112 @@
+"""The member import job: the sheet an upload stored, checked row by row, then written
+all or nothing; its result (created, or every bad row located) in the job's progress.
+
+Run twice (a worker killed after committing), it writes nothing the second time: the
+upload row records the result in the same transaction as the members. The same file
+(digest) imported again for the same unit creates nothing and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from litestar.stores.base import Store
+
+from nguon.accounts.permissions import load_access
+from nguon.accounts.tables import User
+from nguon.db.transaction import atomic
+from nguon.jobs.progress import JobProblem, load_job, save_job
+from nguon.org.tables import OrgUnit
+from nguon.people.upload_tables import MemberUpload
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+
+
+def _problems(raw: str) -> list[JobProblem]:
+    return msgspec.json.decode(raw.encode(), type=list[JobProblem])
+
+
+def _imported_before(day: dt.datetime | None) -> str:
+    when = f" ngày {day:%d/%m/%Y}" if day else ""
+    return f"Tệp này đã được nhập cho đơn vị{when}: không ghi thêm đảng viên nào."
+
+
+async def import_upload(store: Store, job_id: str, upload_id: int) -> None:
+    """Import the members of upload ``upload_id`` (current tenant) and report in job ``job_id``."""
+    from nguon.people.member_import import MemberImportError, import_members
+
+    tenant_id = require_tenant()
+    job = await load_job(store, tenant_id, job_id)
+    upload = (
+        await MemberUpload.select()
+        .where(in_tenant(MemberUpload), MemberUpload.id == upload_id)
+        .first()
+    )
+    if job is None or upload is None:
+        return
+    now = dt.datetime.now(dt.UTC)
+    if upload["state"] != "queued":
+        # Run again after it finished: report what the first run recorded.
+        job.state, job.finished_at = "done", job.finished_at or now
+        job.created = upload["created"] if upload["state"] == "imported" else None
+        job.problems = _problems(upload["problems"])
+        await save_job(store, job)
+        return
+    job.state = "running"
+    await save_job(store, job)
+    earlier = (
+        await MemberUpload.select(MemberUpload.uploaded_at)
+        .where(
+            in_tenant(MemberUpload),
+            MemberUpload.unit_id == upload["unit_id"],
+            MemberUpload.digest == upload["digest"],
+            MemberUpload.state == "imported",
+            MemberUpload.id != upload_id,
+        )
+        .first()
+    )
+    if earlier is not None:
+        await MemberUpload.update({MemberUpload.state: "imported", MemberUpload.created: 0}).where(
+            in_tenant(MemberUpload), MemberUpload.id == upload_id
+        )
+        job.state, job.finished_at, job.created = "done", now, 0
+        job.note = _imported_before(earlier["uploaded_at"])
+        await save_job(store, job)
+        return
+    user = (
+        await User.select(User.username, User.full_name)
+        .where(in_tenant(User), User.id == upload["user_id"])
+        .first()
+    )
+    unit = (
+        await OrgUnit.select(OrgUnit.id, OrgUnit.path)
+        .where(in_tenant(OrgUnit), OrgUnit.id == upload["unit_id"])
+        .first()
+    )
+    if user is None or unit is None:
+        job.state, job.finished_at = "failed", now
+        await save_job(store, job)
+        return
+    access = await load_access(upload["user_id"], tenant_id, user["username"], user["full_name"])
+    try:
+        async with atomic():
+            content = bytes(upload["content"])
+            result = await import_members(access, unit, content, upload["filename"])
+            await MemberUpload.update(
+                {MemberUpload.state: "imported", MemberUpload.created: result.created}
+            ).where(in_tenant(MemberUpload), MemberUpload.id == upload_id)
+    except MemberImportError as error:
+        problems = [JobProblem(p.row, p.column, p.message) for p in error.problems]
+        await MemberUpload.update(
+            {
+                MemberUpload.state: "refused",
+                MemberUpload.problems: msgspec.json.encode(problems).decode(),
+            }
+        ).where(in_tenant(MemberUpload), MemberUpload.id == upload_id)
+        job.state, job.finished_at, job.problems = "done", now, problems
+        await save_job(store, job)
+        return
+    job.state, job.finished_at = "done", dt.datetime.now(dt.UTC)
+    job.created = job.total = job.done = result.created
+    await save_job(store, job)
