@@ -29,8 +29,11 @@ from nguon.demo.prepare import prepare_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("NGUON_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE = "nguon_bench"
-ROLES = RoleNames(owner="nguon_bench_owner", app="nguon_bench_app")
+DATABASE = os.environ.get("NGUON_BENCH_DATABASE", "nguon_bench")
+"""The bench database (``NGUON_BENCH_DATABASE``); its roles are named after it, or after
+``NGUON_BENCH_ROLES`` (a copy of another bench database keeps that one's roles)."""
+_ROLES = os.environ.get("NGUON_BENCH_ROLES", DATABASE)
+ROLES = RoleNames(owner=f"{_ROLES}_owner", app=f"{_ROLES}_app")
 T = TypeVar("T")
 SECRET = "bench-secret-key-not-for-production-0123456789"
 
@@ -47,7 +50,7 @@ def _url(role: str) -> str:
     return f"postgresql://{role}@{config['host']}:{config['port']}/{DATABASE}"
 
 
-async def prepare_tenant(candidates: int) -> None:
+async def prepare_tenant(candidates: int, analyze: bool = True) -> None:
     """A fresh database with Hưng Yên onboarded and ``candidates`` generated people."""
     admin = await asyncpg.connect(**postgres_config(ADMIN_URL))
     try:
@@ -58,6 +61,8 @@ async def prepare_tenant(candidates: int) -> None:
     os.environ["NGUON_APP_ROLE"] = ROLES.app
     os.environ["NGUON_SECRET_KEY"] = SECRET
     await prepare_demo(_url(ROLES.app), migrate_url=_url(ROLES.owner), candidates=candidates)
+    if not analyze:
+        return
     owner = await asyncpg.connect(**postgres_config(_url(ROLES.owner)))
     try:
         await owner.execute("ANALYZE")  # as after autovacuum on a live system
@@ -75,10 +80,24 @@ REDIS_URL = os.environ.get("NGUON_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 """Sessions and counters in Redis, as deployed (infra/compose.yaml); "" for the database."""
 
 
+class Served(str):
+    """The server's base URL, with the id of its process."""
+
+    pid: int
+
+
+def rss_mb(pid: int) -> float:
+    """The resident memory of process ``pid`` in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @contextmanager
 def server(
     factory: str = "bench.app:create_bench_app", env_overrides: dict[str, str] | None = None
-) -> Iterator[str]:
+) -> Iterator[Served]:
     """One uvicorn worker serving the app as the NOBYPASSRLS app role, configured as
     deployed (not in debug mode, shared store in Redis)."""
     port = _free_port()
@@ -111,7 +130,8 @@ def server(
         cwd=ROOT,
         env=env,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         for _ in range(100):
             try:
