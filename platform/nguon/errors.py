@@ -85,3 +85,12 @@ class Conflict(DomainError):
 
 class InvalidInput(DomainError):
     """Well-formed input that breaks a domain rule; ``field`` names the culprit."""
+
+
+class InvalidFields(InvalidInput):
+    """Several fields wrong at once: ``problems`` holds (field, code, Vietnamese, English)."""
+
+    def __init__(self, problems: list[tuple[str, str, str, str]]) -> None:
+        field, _, vi, en = problems[0]
+        super().__init__(f"{vi} / {en}", field, code="validation_failed")
+        self.problems = problems

@@ -143,9 +143,14 @@ async def test_the_admin_api_switches_a_plugin_and_refuses_bad_settings_with_the
     bad = await client.put(
         f"{url}/{NAME}", headers=admin, json={"enabled": True, "config": {"greting": "Chào"}}
     )
-    (unknown,) = bad.json()["errors"]
-    assert (unknown["pointer"], unknown["code"]) == ("/config/greting", "unknown_field")
-    assert unknown["detail_en"] == "There is no field `config.greting` (misspelt?)."
+    found = {e["pointer"]: e for e in bad.json()["errors"]}
+    assert {p: e["code"] for p, e in found.items()} == {
+        "/config/greeting": "required",
+        "/config/greting": "unknown_field",
+    }, "every problem at once"
+    assert (
+        found["/config/greting"]["detail_en"] == "There is no field `config.greting` (misspelt?)."
+    )
     with tenant_context(world.tenant_id):
         assert await home_notices(world.tenant_id, [1], dt.date(2025, 1, 1)) == []
 

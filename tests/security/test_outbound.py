@@ -127,6 +127,34 @@ async def test_a_tenant_admin_cannot_configure_an_internal_receiver(
     assert (await _put_webhooks(client, world, admin, PUBLIC_URLS[0])).status_code == 200
 
 
+async def test_every_problem_of_the_webhook_settings_is_named_at_once(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "ssrf-all")
+    admin = await token_for(client, world.slug, "admin")
+    config = {
+        "endpoints": [
+            {"url": "http://192.168.1.1/h"},
+            {"url": "https://169.254.169.254/x", "secret": SECRET},
+        ],
+        "max_attempts": 0,
+    }
+    refused = await client.put(
+        f"/t/{world.slug}/api/v2/admin/plugins/webhooks",
+        headers=admin,
+        json={"enabled": True, "config": config},
+    )
+    assert refused.status_code == 400, refused.text
+    found = {e["pointer"]: e["code"] for e in refused.json()["errors"]}
+    assert found == {
+        "/config/endpoints/0/secret": "required",
+        "/config/endpoints/1/url": "rule",
+        "/config/max_attempts": "out_of_range",
+    }, refused.text
+    metadata = next(e for e in refused.json()["errors"] if e["code"] == "rule")
+    assert "NGUON_OUTBOUND_ALLOW" in metadata["detail"] and "Không được gửi" in metadata["detail"]
+
+
 @pytest.fixture
 def open_port() -> Iterator[Receiver]:
     receiver = Receiver(free_port())

@@ -197,7 +197,12 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     if exc.field and en.endswith(f": {exc.field}"):  # the old "…: field" suffix: errors name it
         en = en.removesuffix(f": {exc.field}")
     errors = []
-    if exc.field and (status != 409 or _in_request(request, exc.field)):
+    for field, code, field_vi, field_en in getattr(exc, "problems", None) or []:
+        errors.append(_located(request, field, code, vietnamese_labels(field_vi), field_en))
+    if errors:
+        vi = "Dữ liệu không hợp lệ: " + " ".join(_sentence(e.detail) for e in errors)
+        en = "Invalid input: " + " ".join(_sentence(e.detail_en) for e in errors)
+    elif exc.field and (status != 409 or _in_request(request, exc.field)):
         name = f"`{exc.field}`"
         named_vi = vietnamese_labels(vi if name in vi else f"{name}: {vi}")
         named_en = en if name in en else f"{name}: {en}"

@@ -160,10 +160,11 @@ STAGE_REFUSED = _type(
     "Không chuyển được giai đoạn",
     "Stage change refused",
     "Quy trình hoặc quy định của tỉnh không cho người này chuyển sang giai đoạn được yêu cầu "
-    "từ giai đoạn hiện tại; `detail` nêu lý do, `reasons` liệt kê lý do của quy định kèm điều "
-    "khoản.",
+    "từ giai đoạn hiện tại; `detail` nêu lý do; khi quy định không cho phép, `reasons` liệt kê "
+    "lý do của quy định kèm điều khoản.",
     "The stage machine or the province's rules refuse this change from the person's current "
-    "stage; `detail` gives the reasons, and `reasons` lists the rules' own with their clauses.",
+    "stage; `detail` gives the reasons; when the rules refused, `reasons` lists theirs with "
+    "their clauses.",
 )
 TENANT_MERGED = _type(
     "tenant_merged",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,15 +19,16 @@ import msgspec
 from cryptography.fernet import InvalidToken
 
 from nguon.accounts.permissions import WHOLE_TENANT, Access
-from nguon.api.field_problems import from_message
+from nguon.api.field_problems import from_message, problems_in
 from nguon.api.problems import path_of_field
 from nguon.audit.service import Actor, record_event
 from nguon.crypto import seal_setting, sealed_under_current_key, unseal_setting
-from nguon.errors import Forbidden, InvalidInput, NotFound
+from nguon.errors import Forbidden, InvalidFields, InvalidInput, NotFound
 from nguon.plugin_admin.tables import TenantPlugin
 from nguon.plugins import (
     PluginConfigError,
     TenantPlugins,
+    config_struct,
     decode_config,
     per_tenant_plugins,
     plugin_infos,
@@ -173,7 +175,7 @@ async def put_setting(access: Access, name: str, data: PluginSettingIn) -> Plugi
     try:
         decoded = decode_config(name, config, "$.config")
     except PluginConfigError as error:
-        raise _setting_refused(error.problems[0]) from None
+        raise _settings_refused(name, config, error.problems[0]) from None
     stored = msgspec.to_builtins(decoded) if decoded is not None else {}
     await save_setting(access.tenant_id, name, data.enabled, stored, row)
     await record_event(
@@ -200,6 +202,27 @@ def _setting_refused(problem: str) -> InvalidInput:
     return InvalidInput(
         f"{found.detail} / {found.detail_en}", field=found.field, field_code=found.code
     )
+
+
+_FIELD_CHECK = re.compile(r"`(?P<path>[^`]+)`: (?P<field>[a-z_]+): (?P<text>.+)", re.DOTALL)
+
+
+def _settings_refused(name: str, config: Any, first: str) -> InvalidInput:
+    """Every problem of the settings at once (the decoder stops at the first)."""
+    struct = config_struct(per_tenant_plugins()[name])
+    found = problems_in(config, struct, ["config"]) if struct and isinstance(config, dict) else []
+    problems: list[tuple[str, str, str, str]] = []
+    for each in found:
+        field, code, vi, en = each.field, each.code, each.detail, each.detail_en
+        checked = _FIELD_CHECK.fullmatch(vi)  # a struct's own check names its field first
+        if checked:
+            field = f"{checked.group('path')}.{checked.group('field')}"
+            vi, _, en = checked.group("text").partition(" / ")
+            vi, en, code = f"`{field}`: {vi}", f"`{field}`: {en or vi}", "rule"
+        problems.append((field, code, vi, en or vi))
+    if not problems:
+        return _setting_refused(first)
+    return InvalidFields(problems)
 
 
 async def save_setting(

@@ -45,7 +45,12 @@ class Endpoint(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
         try:
             check_url(self.url)
         except OutboundRefused as refused:
-            raise ValueError(f"url: địa chỉ nhận không được phép / {refused}") from None
+            raise ValueError(
+                f"url: Không được gửi webhook tới địa chỉ này ({refused}): chỉ địa chỉ công khai, "
+                "hoặc mạng nội bộ nhà vận hành cho phép (NGUON_OUTBOUND_ALLOW) / "
+                f"{refused}: only public addresses, or internal networks the operator allows "
+                "(NGUON_OUTBOUND_ALLOW)"
+            ) from None
 
 
 class WebhooksConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
