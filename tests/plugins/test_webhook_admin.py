@@ -9,6 +9,7 @@ import hmac
 import json
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,17 @@ async def test_an_admin_sends_a_signed_test_event(
     assert got.headers["X-Nguon-Event"] == "webhook.test"
     assert "X-Nguon-Redelivery" not in got.headers  # only a redelivery an admin asks for
     assert verifier_in(GUIDES[0])(SECRET, got.body, got.headers)
-    assert len(await _audit(world, "send_test")) == 1
+    # What a receiver reads to check its set-up: an event of its own tenant, with an id of
+    # its own (each test event is a new one) and the time it was sent.
+    event = json.loads(got.body)
+    assert event["event"] == "webhook.test" and event["tenant_id"] == world.tenant_id
+    assert "test event" in event["data"]["message"]
+    sent_at = dt.datetime.fromisoformat(event["occurred_at"])
+    assert abs(dt.datetime.now(dt.UTC) - sent_at) < dt.timedelta(minutes=5)
+    again = await client.post(url, json={"url": receiver.url}, headers=admin)
+    assert again.status_code == 201, again.text
+    ids = [uuid.UUID(json.loads(r.body)["event_id"]) for r in receiver.received]
+    assert len(set(ids)) == 2
+    assert len(await _audit(world, "send_test")) == 2
     log = await client.get(f"/t/{world.slug}/api/v1/admin/webhooks/deliveries", headers=admin)
-    assert [d["event_type"] for d in log.json()] == ["webhook.test"]
+    assert [d["event_type"] for d in log.json()] == ["webhook.test", "webhook.test"]

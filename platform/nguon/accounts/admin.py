@@ -74,10 +74,6 @@ def admin_prefixes(access: Access) -> list[str]:
     return prefixes
 
 
-def is_user_admin(access: Access) -> bool:
-    return bool(admin_prefixes(access))
-
-
 def _require_admin(access: Access) -> list[str]:
     prefixes = admin_prefixes(access)
     if not prefixes:
