@@ -192,3 +192,35 @@ async def test_a_v2_query_string_is_checked_whole_before_anything_runs(
     assert fine.status_code == 200, fine.text
     v1 = await client.get(f"/t/{world.slug}/api/v1/lists?stagee=x", headers=headers)
     assert v1.status_code == 200, "v1 is left as it was until its sunset"
+
+
+async def test_candidates_filter_by_stage_in_each_versions_words(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "stagefilter")
+    headers = await token_for(client, world.slug, "cell_x_editor")
+    made = await _add(client, world, headers, "Lê Thị Lọc")
+    v2 = f"/t/{world.slug}/api/v2/candidates"
+    surveyed = (await client.get(f"{v2}?stage=survey", headers=headers)).json()["items"]
+    assert [c["id"] for c in surveyed] == [made]
+    assert (await client.get(f"{v2}?stage=admitted", headers=headers)).json()["items"] == []
+    v1 = f"/t/{world.slug}/api/v1/candidates?stage=surveyed"
+    assert [c["id"] for c in (await client.get(v1, headers=headers)).json()["items"]] == [made]
+    bogus = await client.get(f"{v2}?stage=bogus", headers=headers)
+    assert bogus.status_code == 400
+    assert "`survey`" in bogus.json()["errors"][0]["detail_en"]
+
+
+async def test_a_period_that_cannot_exist_is_refused_not_answered_with_no_lists(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "periodcode")
+    headers = await token_for(client, world.slug, "cell_x_editor")
+    base = f"/t/{world.slug}/api/v2/lists"
+    for bad in ("garbage", "2026-Q9"):
+        answer = await client.get(f"{base}?period={bad}", headers=headers)
+        assert answer.status_code == 400, answer.text
+        (error,) = answer.json()["errors"]
+        assert (error["parameter"], error["code"]) == ("period", "invalid_format")
+        assert "2026-Q1 or 2026-annual" in error["detail_en"]
+    assert (await client.get(f"{base}?period=2026-annual", headers=headers)).status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
@@ -12,6 +12,7 @@ from nguon.accounts.permissions import Access
 from nguon.api.pagination import PageRequest
 from nguon.db.transaction import atomic
 from nguon.people import member_changes, service
+from nguon.people.labels import STAGE_LABELS
 from nguon.people.schemas import (
     CandidateCreate,
     CandidateOut,
@@ -31,8 +32,15 @@ Query = Annotated[
     QueryParameter(description="Name to search, diacritics optional", max_length=200),
 ]
 UnitFilter = Annotated[int | None, QueryParameter(description="Only this unit and its subtree")]
-PageNumber = Annotated[int, QueryParameter(ge=1)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=service.MAX_PAGE_SIZE)]
+StageName = Literal[tuple(STAGE_LABELS)]  # type: ignore[valid-type]
+StageFilter = Annotated[
+    StageName | None, QueryParameter(description="Only the people at this stage")
+]
+_OFFSET_PAGING = "Deprecated (numbered pages, kept for v1 clients): page with `cursor` and `limit`"
+PageNumber = Annotated[int, QueryParameter(ge=1, description=_OFFSET_PAGING)]
+PageSize = Annotated[
+    int, QueryParameter(ge=1, le=service.MAX_PAGE_SIZE, description=_OFFSET_PAGING)
+]
 StateFilter = Annotated[
     MemberState,
     QueryParameter(
@@ -60,12 +68,13 @@ class CandidateController(Controller):
         paging: NamedDependency[PageRequest],
         q: Query = None,
         unit_id: UnitFilter = None,
+        stage: StageFilter = None,
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> CandidatePage:
         after = (paging.after[0], paging.after[1]) if paging.after else None
         size = paging.limit or page_size
-        return await service.search_candidates(access, q, unit_id, page, size, after)
+        return await service.search_candidates(access, q, unit_id, page, size, after, stage=stage)
 
     @get("/{candidate_id:int}", summary="One candidate")
     async def get_candidate(

@@ -316,9 +316,12 @@ async def search_candidates(
     page: int = 1,
     page_size: int = 20,
     after: tuple[str, int] | None = None,
+    *,
+    stage: str | None = None,
 ) -> CandidatePage:
     """A page of candidates by name then id: the ``page``-th, or the one after ``after``
-    (the sort key of the previous page's last row, from its ``next``)."""
+    (the sort key of the previous page's last row, from its ``next``); ``stage``: only
+    the people at that stage."""
     page_size = min(page_size, MAX_PAGE_SIZE)
     where = await _people_scope(access, Candidate, unit_id)
     if where is None:
@@ -326,6 +329,8 @@ async def search_candidates(
     name = _name_clause(Candidate, q)
     if name is not None:
         where.append(name)
+    if stage is not None:
+        where.append(Candidate.stage == stage)
     total = await Candidate.count().where(*where).run()
     if after is not None:
         where.append(_after_key(Candidate, after))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar
 
+import msgspec
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -35,6 +36,19 @@ from nguon.pipeline.schemas import (
     SubmitBody,
 )
 
+PeriodCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^\d{4}-(Q[1-4]|annual)$",
+        extra={
+            "form": {
+                "vi": "mã kỳ rà soát như 2026-Q1 hoặc 2026-annual",
+                "en": "a review period's code such as 2026-Q1 or 2026-annual",
+            }
+        },
+    ),
+]
+
 
 class ListController(Controller):
     path = "/lists"
@@ -53,7 +67,9 @@ class ListController(Controller):
         access: NamedDependency[Access],
         unit_id: Annotated[int | None, QueryParameter(description="Only this unit's lists")] = None,
         step: Annotated[Step | None, QueryParameter()] = None,
-        period: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        period: Annotated[
+            PeriodCode | None, QueryParameter(description="A review period's code")
+        ] = None,
     ) -> ListPage:
         return await lists.search_lists(access, unit_id, step, period)
 
