@@ -38,33 +38,29 @@ class NotFound(DomainError):
     default_code = "not_found"
 
     def __init__(self, entity: str) -> None:
-        kind, _, name = entity.partition(" ")
-        what = _ENTITIES_VI.get(entity) or _ENTITIES_VI.get(kind)
-        shown = f"{what} {name}".strip() if what else entity
-        super().__init__(
-            f"Không tìm thấy {shown} (không có, hoặc ngoài phạm vi bạn được xem) / "
-            f"Not found: {entity}"
-        )
+        what = NOT_FOUND_WHAT.get(entity) or NOT_FOUND_WHAT.get(entity.partition(" ")[0])
+        vi = f"Không tìm thấy {what} này, hoặc bạn không có quyền xem" if what else "Không tìm thấy"
+        super().__init__(f"{vi} / Not found: {entity}")
 
 
-_ENTITIES_VI = {
+NOT_FOUND_WHAT = {
     "unit": "đơn vị",
-    "candidate": "người trong nguồn",
+    "list": "danh sách",
+    "candidate": "hồ sơ quần chúng",
     "member": "đảng viên",
     "course": "lớp bồi dưỡng",
-    "enrolment": "học viên của lớp",
-    "list": "danh sách",
-    "plan": "kế hoạch kết nạp",
+    "enrolment": "học viên",
+    "export format": "định dạng tải về",
+    "helper assignment": "phân công người giúp đỡ",
     "job": "công việc",
+    "plan": "kế hoạch",
+    "tenant": "đơn vị sử dụng",
     "user": "tài khoản",
     "membership": "quyền của tài khoản",
     "plugin": "tiện ích",
-    "tenant": "tỉnh",
-    "helper assignment": "phân công giúp đỡ",
-    "export format": "mẫu xuất",
     "delivery": "lần gửi webhook",
 }
-"""What a 404 did not find, in Vietnamese."""
+"""What a 404 did not find, in Vietnamese (the API's ``detail`` and the portal's page)."""
 
 
 class Forbidden(DomainError):

@@ -17,7 +17,7 @@ from tests.conftest import Database
 from tests.http.conftest import AppClient, World, build_today_world, build_world, token_for
 
 NOT_FOUND_UNIT = (
-    "Không tìm thấy đơn vị (không có, hoặc ngoài phạm vi bạn được xem)",
+    "Không tìm thấy đơn vị này, hoặc bạn không có quyền xem",
     "Not found: unit",
 )
 

@@ -40,7 +40,7 @@ async def test_a_cell_user_cannot_reach_a_sibling_cells_candidate(
     )
     # A unit out of reach is the same 404 in a body as in a path.
     body = assert_problem(create_in_y, 404, "not_found")
-    assert body["detail"] == "Không tìm thấy đơn vị (không có, hoặc ngoài phạm vi bạn được xem)"
+    assert body["detail"] == "Không tìm thấy đơn vị này, hoặc bạn không có quyền xem"
     units = (await client.get(f"{base}/units", headers=headers)).json()["items"]
     assert [u["id"] for u in units] == [world.units["cell_x"]]
     assert (

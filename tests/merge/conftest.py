@@ -32,6 +32,7 @@ from piccolo.table import Table
 from nguon.api.idempotency_tables import IdempotencyRecord
 from nguon.org.tables import OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
+from nguon.people.upload_tables import MemberUpload
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
 from nguon.pipeline.rules_tables import RulesPublication, RulesWhatIf
 from nguon.pipeline.tables import (
@@ -375,6 +376,17 @@ async def _tables(db: Database, province: Province) -> None:
                     state="done",
                     report="",
                     started_by="admin",
+                ),
+                MemberUpload(
+                    tenant_id=t,
+                    unit_id=cell,
+                    user_id=0,
+                    filename="dang-vien.csv",
+                    digest=hashlib.sha256(f"{p}-members".encode()).hexdigest(),
+                    content=b"ho_ten\n",
+                    job_id=f"{p}-nhap-dang-vien",
+                    state="imported",
+                    created=0,
                 ),
             ]
             for row in rows:

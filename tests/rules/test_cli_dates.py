@@ -28,7 +28,11 @@ from nguon.cli import main
         ),
     ],
 )
-def test_a_bad_date_is_one_line_naming_the_option(args: list[str], named: str) -> None:
+def test_a_bad_date_is_one_line_naming_the_option(
+    args: list[str], named: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database named (never opened): the date is refused before anything connects.
+    monkeypatch.setenv("NGUON_DATABASE_URL", "sqlite:////nonexistent/nguon.sqlite")
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -61,3 +65,29 @@ def test_the_portals_today_is_the_day_in_vietnam(monkeypatch: pytest.MonkeyPatch
     # 01/01/2027 is today in Hưng Yên, not a day in the future.
     assert members.day_field({"d": "01/01/2027"}, "d", errors, "ngày") == dt.date(2027, 1, 1)
     assert errors == {}
+
+
+def test_a_day_that_does_not_exist_is_called_so_not_a_wrong_form() -> None:
+    result = CliRunner().invoke(main, ["rules", "explain", "hungyen", "--date", "2027-02-30"])
+    assert result.exit_code == 2
+    assert "is a day that does not exist" in result.output and "write YYYY" not in result.output
+
+
+def test_an_impossible_date_in_a_case_file_is_located_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from nguon.rules.cases import CaseFileError, load_cases
+
+    cases = tmp_path / "impossible.yaml"
+    cases.write_text(
+        "cases:\n"
+        "  - name: ngày không có\n"
+        "    date: 2027-02-30\n"
+        "    person: {date_of_birth: 1995-13-10}\n"
+        "    expect: {survey_list: eligible}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CaseFileError) as refused:
+        load_cases(cases)
+    assert refused.value.problems == [
+        "impossible.yaml:3: 2027-02-30 is not a date that exists (write YYYY-MM-DD, a real day)",
+        "impossible.yaml:4: 1995-13-10 is not a date that exists (write YYYY-MM-DD, a real day)",
+    ]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import procrastinate
 
+from nguon.clock import today_in_vietnam
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import progress_store
 from nguon.jobs.queue import KEPT_HOURS, QUEUE, RELAY_QUEUE, retry_policy
@@ -64,7 +65,7 @@ async def import_members_task(job_id: str, upload_id: int) -> None:
 
 @task("reevaluate_person")
 async def reevaluate_person_task(candidate_id: int, on: str | None = None) -> int:
-    day = dt.date.fromisoformat(on) if on else dt.date.today()
+    day = dt.date.fromisoformat(on) if on else today_in_vietnam()
     return await reevaluate_candidates([candidate_id], day)
 
 

@@ -8,17 +8,8 @@ from __future__ import annotations
 
 import re
 
-NOT_FOUND_WHAT = {
-    "unit": "đơn vị",
-    "list": "danh sách",
-    "candidate": "hồ sơ quần chúng",
-    "enrolment": "học viên",
-    "export format": "định dạng tải về",
-    "helper assignment": "phân công người giúp đỡ",
-    "job": "công việc",
-    "plan": "kế hoạch",
-    "tenant": "đơn vị sử dụng",
-}
+from nguon.errors import NOT_FOUND_WHAT
+
 STATUS_DETAILS = {
     400: "Yêu cầu không hợp lệ. Hãy quay lại trang trước và kiểm tra thông tin đã nhập.",
     401: "Hãy đăng nhập để tiếp tục.",
@@ -29,7 +20,7 @@ STATUS_DETAILS = {
     429: "Bạn thao tác quá nhanh. Hãy thử lại sau ít phút.",
     500: "Lỗi hệ thống, vui lòng thử lại sau.",
 }
-_NOT_FOUND = re.compile(r"^Không tìm thấy / Not found: (?P<what>.+)$")
+_NOT_FOUND = re.compile(r"^Không tìm thấy[^/]* / Not found: (?P<what>.+)$")
 _VIETNAMESE_LETTER = re.compile(r"[À-ỹđĐ]")
 
 

@@ -93,19 +93,24 @@ class CaseFileError(RulesError):
 # --- reading YAML with its positions -------------------------------------------------
 
 
-def _plain(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+def _plain(node: yaml.Node, loader: yaml.SafeLoader, impossible: list[yaml.Node]) -> Any:
     """The Python value of ``node``; mapping keys stay the text written (``on`` is "on",
-    not True), so that a wrong key is reported as written."""
+    not True), so that a wrong key is reported as written. A value YAML reads as a date
+    that does not exist (2027-02-30) is added to ``impossible`` and kept as text."""
     if isinstance(node, yaml.MappingNode):
         return {
-            (key.value if isinstance(key, yaml.ScalarNode) else _plain(key, loader)): _plain(
-                value, loader
-            )
+            (
+                key.value if isinstance(key, yaml.ScalarNode) else _plain(key, loader, impossible)
+            ): _plain(value, loader, impossible)
             for key, value in node.value
         }
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, loader) for item in node.value]
-    return loader.construct_object(node, deep=True)
+        return [_plain(item, loader, impossible) for item in node.value]
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        impossible.append(node)
+        return node.value
 
 
 def _line(node: yaml.Node) -> int:
@@ -270,9 +275,10 @@ def load_cases(path: Path, package: RulesPackage | None = None) -> list[Case]:
     name = path.name
     try:
         loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+        impossible: list[yaml.Node] = []
         try:
             root = loader.get_single_node()
-            raw = _plain(root, loader) if root is not None else None
+            raw = _plain(root, loader, impossible) if root is not None else None
         finally:
             loader.dispose()
     except yaml.YAMLError as error:
@@ -281,6 +287,14 @@ def load_cases(path: Path, package: RulesPackage | None = None) -> list[Case]:
         raise CaseFileError([f"{where}: not valid YAML: {error}"]) from error
     if root is None:
         raise CaseFileError([f"{name}:1: the file is empty: write 'cases:'"])
+    if impossible:
+        raise CaseFileError(
+            [
+                f"{name}:{_line(node)}: {node.value} is not a date that exists "
+                "(write YYYY-MM-DD, a real day)"
+                for node in impossible
+            ]
+        )
     try:
         raw_cases = msgspec.convert(raw, _RawCaseFile, strict=False).cases
     except msgspec.ValidationError as error:

@@ -46,10 +46,12 @@ def _date(value: str | None, option: str) -> date:
         return today_in_vietnam()
     try:
         return parse_date(value)
-    except ValueError:
-        raise BadOption(
-            f"{option} {value!r} is not a date: write YYYY-MM-DD or dd/mm/yyyy"
-        ) from None
+    except ValueError as error:
+        if "not a day/month/year date" in str(error):
+            raise BadOption(
+                f"{option} {value!r} is not a date: write YYYY-MM-DD or dd/mm/yyyy"
+            ) from None
+        raise BadOption(f"{option} {value!r} is a day that does not exist ({error})") from None
 
 
 @click.group("rules")
