@@ -231,3 +231,14 @@ def test_the_errors_guide_lists_every_code_of_the_registry() -> None:
     assert markdown_tables() in guide
     for code in PROBLEM_TYPES:
         assert f"| `{code}` |" in guide
+
+
+async def test_a_body_with_odd_keys_and_a_refused_value_names_only_what_it_can_say(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "odd-keys")
+    headers = await token_for(client, world.slug, "cell_x_editor")
+    body = {"": 2**40, "`ï": {"": 1}, "\U00100c9f": "x"}
+    response = await client.post(f"/t/{world.slug}/api/v2/candidates", json=body, headers=headers)
+    problem = assert_problem(response, 400, "validation_failed")
+    assert [e["code"] for e in problem["errors"]] == ["out_of_range"], problem

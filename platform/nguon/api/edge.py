@@ -156,6 +156,20 @@ def _walk(value: Any, path: str, found: list[ValidationException]) -> None:
         found.append(refused)
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _named_keys(value: Any) -> bool:
+    """Whether every key of ``value``, at every depth, is a plain field name."""
+    if isinstance(value, dict):
+        return all(
+            isinstance(k, str) and _NAME.fullmatch(k) and _named_keys(v) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return all(_named_keys(item) for item in value)
+    return True
+
+
 def _refuse_all(
     found: list[ValidationException], decoded: Any, handler: HTTPRouteHandler | None
 ) -> ValidationException:
@@ -164,7 +178,9 @@ def _refuse_all(
     entries = [entry for refused in found for entry in refused.extra or []]  # type: ignore[union-attr]
     named = {entry["key"] for entry in entries}
     data = handler.parsed_fn_signature.parameters.get("data") if handler else None
-    bad_keys = any(FORBIDDEN.search(key) for key in named)
+    # Every other problem is named only in a body whose keys are names: with a key like ""
+    # or "`ï" the problems could not be said, so the refused values alone are.
+    bad_keys = any(FORBIDDEN.search(key) for key in named) or not _named_keys(decoded)
     if data is not None and isinstance(decoded, dict) and not bad_keys:
         for problem in problems_in(decoded, data.annotation):
             if problem.field not in named and not FORBIDDEN.search(problem.detail_en):
