@@ -200,8 +200,7 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     for field, code, field_vi, field_en in getattr(exc, "problems", None) or []:
         errors.append(_located(request, field, code, vietnamese_labels(field_vi), field_en))
     if errors:
-        vi = "Dữ liệu không hợp lệ: " + " ".join(_sentence(e.detail) for e in errors)
-        en = "Invalid input: " + " ".join(_sentence(e.detail_en) for e in errors)
+        vi, en = _summary(errors)
     elif exc.field and (status != 409 or _in_request(request, exc.field)):
         name = f"`{exc.field}`"
         named_vi = vietnamese_labels(vi if name in vi else f"{name}: {vi}")
@@ -291,6 +290,12 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
+def _summary(errors: list[FieldProblem]) -> tuple[str, str]:
+    """The problem's ``detail`` and ``detail_en``: every field problem, a sentence each."""
+    vi = "Dữ liệu không hợp lệ: " + " ".join(_sentence(e.detail) for e in errors)
+    return vi, "Invalid input: " + " ".join(_sentence(e.detail_en) for e in errors)
+
+
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     waiting = request.scope.get("state", {}).pop(PROBLEMS_KEY, None) or []
@@ -329,8 +334,7 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
             )
         )
     if errors:
-        vi = "Dữ liệu không hợp lệ: " + " ".join(_sentence(e.detail) for e in errors)
-        en = "Invalid input: " + " ".join(_sentence(e.detail_en) for e in errors)
+        vi, en = _summary(errors)
     else:
         vi, en = "Dữ liệu không hợp lệ.", f"Invalid input: {exc.detail}"
     problem_body = problem_of(request, VALIDATION_FAILED, vi, en, errors=errors)
