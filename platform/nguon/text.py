@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from unidecode import unidecode
@@ -13,7 +14,16 @@ def nfc(text: str) -> str:
 
 def search_key(text: str) -> str:
     """'Nguyễn Văn Đức' → 'nguyen van duc': what a user types without diacritics."""
-    return " ".join(unidecode(nfc(text)).lower().split())
+    return " ".join(key for word in nfc(text).split(" ") if (key := _word_key(word)))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _word_key(word: str) -> str:
+    # Names are made of few distinct words: a province's import meets each word thousands
+    # of times, and unidecode is the slow part of reading a row. It maps character by
+    # character and keeps the ASCII space, so keying the words between spaces gives the
+    # key of the whole text (other Unicode spaces are mapped inside a word).
+    return " ".join(unidecode(word).lower().split())
 
 
 def ascii_digits(text: str | bytes) -> bool:

@@ -50,7 +50,7 @@ END_REASON_LABELS = {
 """Why a Party member's membership here ended, as the end-of-membership form offers it."""
 MEMBER_CHANGE_LABELS = {
     "added": "Thêm vào hệ thống",
-    "imported": "Nhập từ tệp Excel",
+    "imported": "Nhập từ tệp",
     "transferred": "Chuyển sinh hoạt giữa các chi bộ",
     "ended": "Kết thúc sinh hoạt",
 }

@@ -8,6 +8,7 @@ as date cells. An empty recognition date means a probationary member.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -38,7 +39,12 @@ def parse_day(value: Cell) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value or "").strip()
+    return _day_of_text(str(value or "").strip())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _day_of_text(text: str) -> dt.date:
+    # A province's sheet repeats its dates (admission days above all) thousands of times.
     if match := _DAY_FIRST.match(text):
         day, month, year = (int(part) for part in match.groups())
         return dt.date(year, month, day)

@@ -40,6 +40,9 @@ from nguon.people.member_changes import (
 )
 from nguon.people.member_import import (
     MAX_BYTES,
+    MAX_MB,
+    MAX_ROWS,
+    TOO_BIG,
     CellChoice,
     ImportProblem,
     cells_under,
@@ -223,6 +226,8 @@ def _import_page(
             cells=cells,
             problems=problems or [],
             created=created,
+            max_rows=f"{MAX_ROWS:,}".replace(",", "."),
+            max_mb=MAX_MB,
         ),
         status_code=status,
     )
@@ -242,9 +247,10 @@ async def import_page(
 
 @post(
     "/units/{unit_id:int}/members/import",
-    summary="Import Party members from XLSX",
+    summary="Import Party members from XLSX or CSV",
     include_in_schema=False,
     status_code=HTTP_200_OK,
+    request_max_body_size=MAX_BYTES + 1024 * 1024,
 )
 async def import_submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
@@ -253,11 +259,12 @@ async def import_submit(
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        problem = ImportProblem(row=0, column="", message="Hãy chọn tệp Excel (.xlsx) để nhập.")
+        message = "Hãy chọn tệp Excel (.xlsx) hoặc CSV để nhập."
+        problem = ImportProblem(row=0, column="", message=message)
         return _import_page(request, access, unit, cells, problems=[problem], status=400)
     content = await upload.read()
     if len(content) > MAX_BYTES:
-        problem = ImportProblem(row=0, column="", message="Tệp lớn hơn 5 MB; hãy chia nhỏ tệp.")
+        problem = ImportProblem(row=0, column="", message=TOO_BIG)
         return _import_page(request, access, unit, cells, problems=[problem], status=400)
     job = await request_member_import(
         request.app.stores.get(JOBS_STORE), access, unit, upload.filename, content
