@@ -66,3 +66,25 @@ async def test_the_nightly_run_reevaluates_only_the_people_due_that_day(
             CandidateDecision.decision, CandidateDecision.outcome
         ).where(in_tenant(CandidateDecision), CandidateDecision.candidate == young)
     assert outcomes_after != outcomes_before  # reaching 18 changed an outcome
+
+
+async def test_a_batch_of_hundreds_of_people_is_stored_whatever_its_number_of_decisions(
+    postgres_db: Database,
+) -> None:
+    """A tenant-wide re-evaluation stores several decisions per person, 11 values each:
+    500 people in one batch exceed the 32,767 parameters a Postgres statement takes."""
+    from nguon.jobs.reevaluation import reevaluate_candidates
+
+    world = await build_world(postgres_db, "jobs-batch")
+    today = dt.date.today()
+    births = [dt.date(1980 + index % 20, 1 + index % 12, 1 + index % 28) for index in range(500)]
+    people = await add_candidates(world, "cell_x", births)
+    with tenant_context(world.tenant_id):
+        assert await reevaluate_candidates(people, today) == 500
+        stored = await CandidateDecision.count().where(in_tenant(CandidateDecision))
+        per_person = await CandidateDecision.count().where(
+            in_tenant(CandidateDecision), CandidateDecision.candidate == people[-1]
+        )
+    assert per_person * 500 * 11 > 32_767  # the batch could not go in one statement
+    assert stored == per_person * 500
+    assert set((await decisions(world)).values()) == {today}

@@ -25,6 +25,9 @@ from nguon.rules.service import due_for_reevaluation
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
+STORE_CHUNK = 1_000
+"""Decisions per statement: 11 parameters a row, well under Postgres's 32,767."""
+
 # What a newer judgement replaces in a stored decision.
 UPSERTED = (
     CandidateDecision.outcome,
@@ -147,25 +150,25 @@ async def decide(
 
 
 async def store(rows: Sequence[CandidateDecision], on: dt.date) -> None:
-    """Insert or replace the decisions judged on ``on``, in one statement.
+    """Insert or replace the decisions judged on ``on``, in statements of at most
+    ``STORE_CHUNK`` rows (a statement takes at most 32,767 parameters on Postgres).
 
     Two requests judging the same people at once (two lists made together) both find no
     stored row: the upsert lets the second replace the first instead of failing on the
     (candidate, decision) key. A row judged on a later day than ``on`` is kept. Rows go
     in candidate order so concurrent statements take their row locks in the same order.
     """
-    if not rows:
-        return
-    await (
-        CandidateDecision.insert(*rows)
-        .on_conflict(
-            target=(CandidateDecision.candidate, CandidateDecision.decision),
-            action="DO UPDATE",
-            values=list(UPSERTED),
-            where=CandidateDecision.evaluated_on <= on,
+    for start in range(0, len(rows), STORE_CHUNK):
+        await (
+            CandidateDecision.insert(*rows[start : start + STORE_CHUNK])
+            .on_conflict(
+                target=(CandidateDecision.candidate, CandidateDecision.decision),
+                action="DO UPDATE",
+                values=list(UPSERTED),
+                where=CandidateDecision.evaluated_on <= on,
+            )
+            .run()
         )
-        .run()
-    )
 
 
 async def store_evaluations(evaluations: Sequence[CandidateEvaluation], on: dt.date) -> int:
