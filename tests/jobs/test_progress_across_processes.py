@@ -11,14 +11,30 @@ from pathlib import Path
 import httpx
 import pytest
 
+from nguon.db.kv_store import shared_store
+from nguon.jobs.progress import STORE_NAMESPACE, load_job, save_job
 from tests.conftest import Database
 from tests.http.conftest import PASSWORD, build_world, csrf_token_in
 from tests.jobs.workers import APP_URL, worker
-from tests.jobs.world import add_candidates, decisions
+from tests.jobs.world import add_candidates, admin_connection, decisions
 from tests.portal.servers import server
 from tests.portal.test_two_processes import login
 
 pytestmark = pytest.mark.postgres
+
+
+async def _started_seconds_ago(tenant_id: int, job_id: str, seconds: int) -> None:
+    """As if the job had been queued ``seconds`` ago (the servers share the database store)."""
+    connection = await admin_connection()
+    try:  # workers other tests killed leave their last heartbeat behind
+        await connection.execute("DELETE FROM procrastinate_workers")
+    finally:
+        await connection.close()
+    store = shared_store(None, STORE_NAMESPACE)
+    job = await load_job(store, tenant_id, job_id)
+    assert job is not None
+    job.started_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+    await save_job(store, job)
 
 
 async def test_progress_started_on_one_process_is_seen_on_another(
@@ -45,6 +61,13 @@ async def test_progress_started_on_one_process_is_seen_on_another(
             waiting = second.get(job_url)
             assert waiting.status_code == 200
             assert "Đang chờ đến lượt chạy" in waiting.text  # no worker yet: queued
+            assert "Chưa có tiến trình xử lý" not in waiting.text  # only just queued
+            await _started_seconds_ago(world.tenant_id, job_url.rsplit("/", 1)[1], 75)
+            forgotten = second.get(job_url, headers={"HX-Request": "true"})
+            assert (
+                "Chưa có tiến trình xử lý nào nhận việc này sau 75 giây: máy chủ chưa chạy "
+                "<code>nguon worker</code>" in forgotten.text
+            )
             with worker(log=tmp_path / "worker.log"):
                 deadline = time.monotonic() + 30
                 while (

@@ -98,6 +98,8 @@ def test_the_walk_through_starts_a_server_and_signs_in() -> None:
     assert "nguon db setup" in code and "nguon db migrate" in code and "nguon check" in code
     assert "--structure tenants/hungyen-2025-07-01.toml" in code
     assert re.search(r"^nguon serve .*&$", code, flags=re.M)
+    assert re.search(r"^nguon worker .*&$", code, flags=re.M)  # imports wait for it
+    assert "grep '^✓ worker'" in code
     assert "Authorization: Bearer $TOKEN" in code
 
 

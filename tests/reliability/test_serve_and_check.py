@@ -385,3 +385,33 @@ async def test_check_refuses_a_key_that_does_not_open_the_stored_national_ids(
     )
     assert rotating.returncode == 0, rotating.stdout
     assert "✓ stored data" in rotating.stdout
+
+
+@pytest.mark.postgres
+async def test_check_says_when_no_worker_runs_the_jobs(
+    postgres_db: Database, tmp_path: Path
+) -> None:
+    from tests.jobs.workers import worker
+    from tests.jobs.world import admin_connection
+
+    connection = await admin_connection()
+    try:  # workers other tests killed leave their last heartbeat behind
+        await connection.execute("DELETE FROM procrastinate_workers")
+    finally:
+        await connection.close()
+    settings = {
+        "NGUON_DATABASE_URL": role_url(TEST_ROLES.app, TEST_DATABASE),
+        "NGUON_SECRET_KEY": os.environ["NGUON_SECRET_KEY"],
+    }
+    alone = _run(["check"], tmp_path, **settings)
+    assert alone.returncode == 0, alone.stdout  # a warning: servers may start first
+    [line] = [line for line in alone.stdout.splitlines() if "worker" in line]
+    assert line.startswith("! worker: none seen in the last 30 s"), line
+    assert "`nguon worker`" in line
+
+    with worker(log=tmp_path / "worker.log"):
+        deadline = time.monotonic() + 30
+        while "✓ worker: 1 alive" not in (seen := _run(["check"], tmp_path, **settings)).stdout:
+            assert time.monotonic() < deadline, seen.stdout
+            time.sleep(0.5)
+    assert seen.returncode == 0

@@ -15,6 +15,7 @@ from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
 from nguon.clock import today_in_vietnam
 from nguon.errors import Forbidden, NotFound
+from nguon.jobs.liveness import NO_WORKER_HINT_SECONDS, live_workers, waited_seconds
 from nguon.org.lineage import lineage_of
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import closed_by, last_day
@@ -34,7 +35,7 @@ from nguon.portal.context import (
     STEP_LABELS,
     page_context,
 )
-from nguon.portal.jobs import JOBS_STORE, get_job, request_reevaluation
+from nguon.portal.jobs import JOBS_STORE, Job, get_job, request_reevaluation
 from nguon.portal.next_steps import next_steps
 from nguon.portal.progress import (
     current_and_previous,
@@ -258,5 +259,15 @@ async def job_page(
     fragment = request.headers.get("hx-request") == "true"
     return Template(
         template_name="job_progress.html" if fragment else "job.html",
-        context=page_context(request, access, job=job),
+        context=page_context(request, access, job=job, no_worker_for=await _no_worker_for(job)),
     )
+
+
+async def _no_worker_for(job: Job) -> int | None:
+    """How long an unfinished job has waited with no worker alive to run it (Postgres)."""
+    if job.state not in ("queued", "running"):
+        return None
+    waited = waited_seconds(job.started_at)
+    if waited < NO_WORKER_HINT_SECONDS or await live_workers() != 0:
+        return None
+    return waited

@@ -22,6 +22,8 @@ from nguon.db.engine import (
     sqlite_path,
 )
 from nguon.db.problems import MIGRATE_HINT, describe_problem
+from nguon.jobs.liveness import ALIVE_WITHIN_SECONDS as ALIVE
+from nguon.jobs.liveness import live_workers_on
 from nguon.settings import DEFAULT_SQLITE_URL
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -114,9 +116,25 @@ async def _postgres_checks(url: str, owner: str) -> list[Check]:
         checks.append(await _app_role_check(connection))
         if all(check.ok for check in checks) and os.environ.get("NGUON_SECRET_KEY", "").strip():
             checks.append(await _stored_key_check(connection))
+        if all(check.ok for check in checks):
+            checks.append(await _worker_check(connection))
     finally:
         await connection.close()
     return checks
+
+
+async def _worker_check(connection: asyncpg.Connection) -> Check:
+    """A warning, not a failure: the servers may start before the workers."""
+    workers = await live_workers_on(connection)
+    if workers:
+        return Check("worker", True, f"{workers} alive (heartbeat in the last {ALIVE:.0f} s)")
+    return Check(
+        "worker",
+        True,
+        f"none seen in the last {ALIVE:.0f} s: imports, re-evaluations, webhooks and "
+        "reminders wait in the queue until `nguon worker` runs",
+        warning=True,
+    )
 
 
 async def _schema_check(connection: asyncpg.Connection, owner: str) -> Check:
