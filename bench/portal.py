@@ -18,7 +18,6 @@ wrk as a header.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import re
 import time
 
@@ -39,6 +38,7 @@ from bench.harness import (
     run,
     server,
 )
+from nguon.clock import today_in_vietnam
 from nguon.db.engine import postgres_config
 
 TENANT = "hungyen"
@@ -91,7 +91,7 @@ def survey_list(base: str, cell_id: int) -> tuple[int, int, int]:
         "access_token"
     ]
     auth = {"Authorization": f"Bearer {token}"}
-    year = dt.date.today().year
+    year = today_in_vietnam().year
     periods = httpx.get(f"{api}/periods", params={"year": year}, headers=auth).json()["items"]
     period = next(p for p in periods if p["kind"] == "survey")["code"]
     found = httpx.get(

@@ -35,6 +35,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from nguon.clock import today_in_vietnam
 from nguon.db.engine import SET_TENANT_SQL, postgres_config
 from nguon.demo.names import full_name
 from nguon.demo.people import (
@@ -128,7 +129,7 @@ async def grow(
     """Grow the demo tenant ``tenant_slug`` to full size (times ``scale``); ``people``
     instead of the scaled 100,000 people (the same cells and members)."""
     started = time.perf_counter()
-    today = today or dt.date.today()
+    today = today or today_in_vietnam()
     rng = random.Random(seed)
     connection = await asyncpg.connect(**postgres_config(owner_url))
     try:

@@ -8,6 +8,7 @@ import datetime as dt
 from nguon.accounts.permissions import Grant, user_access
 from nguon.accounts.service import access_for_user
 from nguon.accounts.tables import User
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import Membership
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
@@ -29,7 +30,7 @@ async def test_one_query_gives_the_same_access_as_two(db: Database) -> None:
 
 async def test_expired_and_future_memberships_grant_nothing(db: Database) -> None:
     world = await build_world(db, "access-dates")
-    today = dt.date.today()
+    today = today_in_vietnam()
     user_id = world.users["cell_y_editor"]
     with db.as_owner(), tenant_context(world.tenant_id):
         await Membership.insert(

@@ -4,11 +4,11 @@ figures, the reporting chain of a list; each scoped to the tenant and the caller
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Any
 
 import msgspec
 
+from nguon.clock import today_in_vietnam
 from nguon.portal.jobs import wait_for_jobs
 from nguon.reports.dashboard import dashboard
 from nguon.rules import load_package
@@ -55,7 +55,7 @@ async def test_a_persons_evaluation_names_each_steps_outcome_reasons_clauses_and
     assert answer.status_code == 200, answer.text
     evaluation = answer.json()
     assert evaluation["stage"] == "survey" and evaluation["package"] == "hungyen"
-    assert evaluation["evaluated_on"] == dt.date.today().isoformat()
+    assert evaluation["evaluated_on"] == today_in_vietnam().isoformat()
     by_step = {d["step"]: d for d in evaluation["decisions"]}
     assert set(by_step) == {"survey", "course_nominee", "admission_source", None}
     survey = by_step["survey"]
@@ -66,7 +66,7 @@ async def test_a_persons_evaluation_names_each_steps_outcome_reasons_clauses_and
     [minimum] = age["parameters"]
     package = load_package("hungyen")
     assert minimum["name"] == "min_age_months"
-    assert minimum["value"] == package.parameter("min_age_months", dt.date.today()) == 216
+    assert minimum["value"] == package.parameter("min_age_months", today_in_vietnam()) == 216
     assert minimum["reference"]
 
     # v1 gives the same evaluation with its own step names.
@@ -184,7 +184,7 @@ async def test_a_units_figures_are_the_dashboards_with_their_definitions(
     approver = await token_for(client, world.slug, "committee_approver")
     await add_person(client, world, editor, "cell_x")
     await add_person(client, world, editor, "cell_x", full_name="Đỗ Văn Hải")
-    year = dt.date.today().year
+    year = today_in_vietnam().year
     committee = world.units["committee"]
 
     answer = await client.get(
@@ -211,7 +211,7 @@ async def test_a_units_figures_are_the_dashboards_with_their_definitions(
             committee,
             f"{world.units['province']}.{committee}.",
             year,
-            dt.date.today(),
+            today_in_vietnam(),
             [],
             package.blocs,
         )

@@ -8,7 +8,6 @@ English words, raw unit codes and usernames; screenshots go to test-artifacts/sc
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -17,13 +16,14 @@ from typing import Any
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.portal.context import period_label
 from nguon.rules.registry import load_package
 from tests.browser.conftest import PHONE, served_copy
 from tests.browser.pages import SLUG
 
 pytestmark = pytest.mark.browser
-CURRENT = load_package("hungyen").calendar.period_for(dt.date.today())
+CURRENT = load_package("hungyen").calendar.period_for(today_in_vietnam())
 CELL = "Chi bộ thôn 1"
 COMMENT = "Anh Vương Đình Khải đã chuyển đi nơi khác, đề nghị đưa ra khỏi danh sách."
 PEOPLE = (("Hà Thị Mai", "05/09/2001"), ("Vương Đình Khải", "17/08/1999"))
@@ -179,7 +179,7 @@ async def test_a_cell_secretary_does_step_one_on_a_phone(
     codes_and_usernames: tuple[list[str], list[str]],
 ) -> None:
     assert CURRENT is not None, "the package calendar has no review period for today"
-    base, today = own_portal, dt.date.today()
+    base, today = own_portal, today_in_vietnam()
     shots = screenshots / "phone-walk"
     shots.mkdir(exist_ok=True)
 

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.portal.context import period_label
 from nguon.rules.registry import load_package
 from tests.browser.conftest import DESKTOP
 from tests.browser.pages import SLUG, shoot, sign_in
 
 pytestmark = pytest.mark.browser
-CURRENT = load_package("hungyen").calendar.period_for(dt.date.today())
+CURRENT = load_package("hungyen").calendar.period_for(today_in_vietnam())
 PERIOD = CURRENT.code if CURRENT is not None else None
 COMMENT = "Anh Đặng Văn Sơn đã chuyển công tác, đề nghị đưa ra khỏi danh sách."
 
@@ -238,7 +239,7 @@ async def test_the_commune_committee_opens_a_course_and_reads_its_plan(
     page = await as_user(browser, portal_url, "demo.coso", "coso-demo-2024")
     await page.get_by_role("link", name="Đảng ủy xã Như Quỳnh").first.click()
     await page.get_by_role("link", name="Lớp bồi dưỡng").click()
-    today = dt.date.today()
+    today = today_in_vietnam()
     await page.get_by_label("Tên lớp").fill(f"Lớp bồi dưỡng nhận thức về Đảng khóa 1/{today.year}")
     await page.get_by_label("Ngày khai giảng").fill(f"{today:%d/%m/%Y}")
     await page.get_by_label("Ngày bế giảng").fill(f"{today - dt.timedelta(days=1):%d/%m/%Y}")

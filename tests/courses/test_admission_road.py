@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from nguon.clock import today_in_vietnam
 from nguon.pipeline.road_tables import AdmissionStep
 from nguon.plugins_builtin.reminders.service import send_road_reminders
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
@@ -135,7 +136,7 @@ async def test_introducers_conditions_then_the_road_with_its_roles(
         },
     )
     assert proposed.status_code == 200, proposed.text
-    today = dt.date.today()
+    today = today_in_vietnam()
     road_url = f"{api(world)}/candidates/{candidate['id']}/admission-road"
     road = (await client.get(road_url, headers=admin)).json()
     assert [(s["step"], s["document_number"]) for s in road["steps"]] == [
@@ -221,7 +222,7 @@ async def test_late_and_due_soon_decisions_on_home_pages_and_the_dashboard(
         client, world, admin, candidate, {"introducer_member_ids": [binh, gioi]}
     )
     assert proposed.status_code == 200, proposed.text
-    today = dt.date.today()
+    today = today_in_vietnam()
     late_day = today - dt.timedelta(days=200)
     await _move_cell_resolution(db, world, candidate["id"], late_day)
     due = CALENDAR.add_working_days(late_day, 60)
@@ -265,7 +266,7 @@ async def test_a_late_decision_is_reminded_once_through_the_webhooks(
         client, world, admin, candidate, {"introducer_member_ids": [binh, gioi]}
     )
     assert proposed.status_code == 200, proposed.text
-    today = dt.date.today()
+    today = today_in_vietnam()
     await _move_cell_resolution(db, world, candidate["id"], today - dt.timedelta(days=200))
     await _switch_on(world)
 
@@ -316,7 +317,7 @@ async def test_the_candidate_page_records_introducers_months_and_the_road(
     assert "Con đường kết nạp" in page.text
     assert "Trần Thị Bình (đảng viên chính thức, 24 tháng cùng công tác)" in page.text
     assert "Căn cứ: road.decision.deadline" in page.text
-    due = CALENDAR.add_working_days(dt.date.today(), 60)
+    due = CALENDAR.add_working_days(today_in_vietnam(), 60)
     assert f"hạn {due:%d/%m/%Y}" in page.text
     version = str(proposed_version(page.text))
     bad = await client.post(
@@ -336,7 +337,7 @@ async def test_the_candidate_page_records_introducers_months_and_the_road(
         data={
             "version": version,
             "road_step": "grassroots_resolution",
-            "taken_on": dt.date.today().strftime("%d/%m/%Y"),
+            "taken_on": today_in_vietnam().strftime("%d/%m/%Y"),
             "document_number": "15-NQ/ĐU",
             "_csrf_token": token,
         },

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from nguon.clock import today_in_vietnam
 from tests.conftest import Database
 from tests.courses.conftest import (
     accept_sources_list,
@@ -190,7 +190,7 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
         json={
             "version": proposed.json()["version"],
             "step": "grassroots_resolution",
-            "taken_on": dt.date.today().isoformat(),
+            "taken_on": today_in_vietnam().isoformat(),
             "document_number": "15-NQ/ĐU",
         },
         headers=headers,
@@ -208,7 +208,7 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
             "version": proposed.json()["version"],
             "to_stage": "admitted",
             "reason": "Quyết định kết nạp 12-QĐ/HU",
-            "on": dt.date.today().isoformat(),
+            "on": today_in_vietnam().isoformat(),
         },
         headers=headers,
     )
@@ -218,7 +218,7 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
     last = stages.json()["items"][-1]
     assert (last["to_stage"], last["changed_on"], last["actor"]) == (
         "admitted",
-        dt.date.today().isoformat(),
+        today_in_vietnam().isoformat(),
         "admin",
     )
     assert stages.json()["items"][-2]["event"] == "grassroots_resolution"

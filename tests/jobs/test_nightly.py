@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.jobs.runner import drain_queue
 from nguon.jobs.tasks import VIETNAM, nightly_reevaluation
 from nguon.pipeline.tables import CandidateDecision
@@ -29,7 +30,7 @@ async def test_the_nightly_run_reevaluates_only_the_people_due_that_day(
     postgres_db: Database,
 ) -> None:
     world = await build_world(postgres_db, "jobs-nightly")
-    today = dt.date.today()
+    today = today_in_vietnam()
     tomorrow = today + dt.timedelta(days=1)
     # One turns 18 tomorrow (the package's minimum age); the others are adults whose
     # next threshold is years away.
@@ -76,7 +77,7 @@ async def test_a_batch_of_hundreds_of_people_is_stored_whatever_its_number_of_de
     from nguon.jobs.reevaluation import reevaluate_candidates
 
     world = await build_world(postgres_db, "jobs-batch")
-    today = dt.date.today()
+    today = today_in_vietnam()
     births = [dt.date(1980 + index % 20, 1 + index % 12, 1 + index % 28) for index in range(500)]
     people = await add_candidates(world, "cell_x", births)
     with tenant_context(world.tenant_id):

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.db.transaction import atomic
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.runner import drain_queue, wait_for_jobs
@@ -62,7 +63,7 @@ async def test_a_job_enqueued_in_a_rolled_back_transaction_never_exists(
         assert await _jobs_for(person) == 1
     await drain_queue()
     assert (await queued(job))["job"]["status"] == "succeeded"
-    assert await decisions(world) == {person: dt.date.today()}
+    assert await decisions(world) == {person: today_in_vietnam()}
 
 
 async def test_a_retryable_failure_is_retried_with_backoff_and_a_bug_is_not(
@@ -187,7 +188,7 @@ async def test_on_sqlite_jobs_run_in_process_after_the_commit_only(sqlite_db: Da
         async with atomic():
             await enqueue("reevaluate_person", world.tenant_id, candidate_id=person)
     await wait_for_jobs()
-    assert await decisions(world) == {person: dt.date.today()}
+    assert await decisions(world) == {person: today_in_vietnam()}
 
 
 async def test_an_unknown_task_is_refused(sqlite_db: Database) -> None:

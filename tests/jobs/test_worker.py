@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.db.kv_store import DatabaseStore
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import STORE_NAMESPACE, Job, load_job, save_job
@@ -121,7 +122,7 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_that_finishes_it_onc
     assert record["job"]["status"] == "succeeded"
     assert record["events"].count("started") == 2  # the killed run and the one that finished
     assert record["events"].count("succeeded") == 1
-    assert set((await decisions(world)).values()) == {dt.date.today()}
+    assert set((await decisions(world)).values()) == {today_in_vietnam()}
     print(
         f"\n[jobs] killed after {killed_at - started:.1f} s; the second worker finished "
         f"{finished_at - killed_at:.1f} s later, its own start-up included (stalled after 1.5 s)"

@@ -21,6 +21,7 @@ from nguon.accounts.passwords import verify_password
 from nguon.accounts.tables import User
 from nguon.app import create_app
 from nguon.cli import main
+from nguon.clock import today_in_vietnam
 from nguon.crypto import decrypt_national_id
 from nguon.db.binding import using_engine
 from nguon.db.engine import make_engine
@@ -115,7 +116,7 @@ def test_thaibinh_is_merged_into_todays_hungyen(built: Built) -> None:
         ("hungyen", None, None),
         ("thaibinh", "hungyen", MERGED_ON),
     }
-    today = dt.date.today()
+    today = today_in_vietnam()
     in_force = [
         u
         for u in data["units"].values()
@@ -134,7 +135,7 @@ def test_thaibinh_is_merged_into_todays_hungyen(built: Built) -> None:
 def test_the_people_of_both_provinces(built: Built) -> None:
     data = built.before
     candidates = data["candidates"]
-    today = dt.date.today()
+    today = today_in_vietnam()
     ages = [(today - c["date_of_birth"]).days // 365 for c in candidates]
     assert sum(18 <= a <= 35 for a in ages) > len(ages) * 0.6
     assert any(a < 18 for a in ages) and any(a > 60 for a in ages)
@@ -213,7 +214,7 @@ def test_history_walks_the_old_chains_then_the_new_ones(built: Built) -> None:
 
 def test_the_current_period_is_under_way(built: Built) -> None:
     data = built.before
-    period = load_package("hungyen").calendar.period_for(dt.date.today())
+    period = load_package("hungyen").calendar.period_for(today_in_vietnam())
     assert period is not None
     current = [row for row in data["lists"] if row["period_code"] == period.code]
     units = data["units"]
@@ -265,7 +266,7 @@ wards' lists; the tenant administrator, who may act everywhere, sees all 2 + 2 +
 
 
 async def test_every_role_works_in_the_current_period(built: Built) -> None:
-    period = load_package("hungyen").calendar.period_for(dt.date.today())
+    period = load_package("hungyen").calendar.period_for(today_in_vietnam())
     assert period is not None
     units = {u["code"]: u["id"] for u in built.before["units"].values()}
     settings = Settings(

@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from bench.province import ProvinceReport, grow
+from nguon.clock import today_in_vietnam
 from nguon.db.binding import using_engine
 from nguon.db.engine import postgres_config
 from nguon.demo.prepare import prepare_demo
@@ -85,7 +86,7 @@ async def test_a_communes_dashboard_figures_equal_a_direct_count(
         "AND p.valid_to IS NULL ORDER BY "
         "(SELECT count(*) FROM candidate k WHERE k.unit_path LIKE p.path || '%') DESC LIMIT 1"
     )
-    today = dt.date.today()
+    today = today_in_vietnam()
     with using_engine(postgres_database.app), tenant_context(province.tenant_id):
         package_id = await tenant_package_id()
         current, previous = current_and_previous(package_id, today)

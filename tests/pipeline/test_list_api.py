@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.errors import InvalidInput
 from nguon.hooks import hookimpl
 from nguon.people.tables import Candidate
@@ -128,7 +129,7 @@ async def test_periods_come_from_the_package_calendar(db: Database, client: AppC
     ]
     assert periods[0]["first_review"] is True
     assert not any(p["current"] for p in periods)  # 2024 is over
-    today = dt.date.today()
+    today = today_in_vietnam()
     this_year = (await drive.ok("x_viewer", "GET", f"/periods?year={today.year}"))["items"]
     open_today = [p["code"] for p in this_year if p["opens"] <= today.isoformat() <= p["deadline"]]
     assert [p["code"] for p in this_year if p["current"]] == open_today

@@ -13,6 +13,7 @@ import pytest
 from nguon.api.errors import status_of
 from nguon.audit.service import Actor
 from nguon.audit.tables import AuditEvent
+from nguon.clock import today_in_vietnam
 from nguon.people.labels import STAGE_LABELS
 from nguon.people.tables import Candidate
 from nguon.pipeline.events import pipeline_transaction
@@ -116,7 +117,7 @@ async def test_every_pair_outside_the_machine_is_refused_and_writes_nothing(
                     assert transition.from_stage == stage
                     continue
                 with pytest.raises(StageRefused) as error:
-                    await change_stage(ACTOR, row, event, dt.date.today())  # type: ignore[arg-type]
+                    await change_stage(ACTOR, row, event, today_in_vietnam())  # type: ignore[arg-type]
                 assert status_of(error.value) == 409
                 refused += 1
         async with pipeline_transaction():

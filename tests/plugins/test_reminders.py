@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from nguon.clock import today_in_vietnam
 from nguon.pipeline.tables import CandidateList
 from nguon.plugin_admin.notices import home_notices
 from nguon.plugin_admin.service import save_setting
@@ -134,7 +135,7 @@ async def test_home_notices_show_the_reminders_of_the_users_units_still_missing_
 async def test_the_portal_home_page_shows_the_reminders(db: Database, client: AppClient) -> None:
     world = await build_world(db, "remportal")
     await _switch_on(world, webhooks=False)
-    await send_reminders(world.tenant_id, dt.date.today())
+    await send_reminders(world.tenant_id, today_in_vietnam())
     await portal_login(client, world.slug, "cell_x_editor")
 
     page = (await client.get(f"/t/{world.slug}/")).text

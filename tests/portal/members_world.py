@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from nguon.audit.tables import AuditEvent
+from nguon.clock import today_in_vietnam
 from nguon.people.tables import Candidate, Member, MemberChange
 from nguon.pipeline.tables import HelperAssignment
 from nguon.tenancy.scoped import switch_tenant_in_transaction
@@ -89,7 +90,7 @@ async def certified_candidate(
                 {
                     Candidate.stage: "certified",
                     Candidate.certificate_number: "GCN-01",
-                    Candidate.certificate_date: dt.date.today() - dt.timedelta(days=30),
+                    Candidate.certificate_date: today_in_vietnam() - dt.timedelta(days=30),
                 }
             ).where(Candidate.id == candidate)
     return candidate

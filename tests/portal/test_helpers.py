@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from nguon.clock import today_in_vietnam
 from nguon.people.tables import Candidate
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
@@ -22,7 +23,7 @@ from tests.http.conftest import (
 
 RESOLUTION = {
     "resolution.number": "12-NQ/CB",
-    "resolution.adopted_on": dt.date.today().isoformat(),
+    "resolution.adopted_on": today_in_vietnam().isoformat(),
     "resolution.members_total": "10",
     "resolution.members_present": "9",
     "resolution.members_agreeing": "9",
@@ -51,7 +52,7 @@ async def test_assign_a_helper_then_propose_for_admission(db: Database, client: 
                 {
                     Candidate.stage: "certified",
                     Candidate.certificate_number: "GCN-01",
-                    Candidate.certificate_date: dt.date.today() - dt.timedelta(days=30),
+                    Candidate.certificate_date: today_in_vietnam() - dt.timedelta(days=30),
                 }
             ).where(Candidate.id == candidate)
 

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from nguon.accounts.tables import User
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import Membership
 from nguon.pipeline.tables import CandidateList
 from nguon.tenancy.scoped import switch_tenant_in_transaction
@@ -25,7 +26,7 @@ from tests.http.conftest import (
     token_for,
 )
 
-TODAY = dt.date.today()
+TODAY = today_in_vietnam()
 PERIOD = f"{TODAY.year}-annual"
 RESOLUTION = {
     "resolution.number": "05-NQ/CB",

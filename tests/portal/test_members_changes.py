@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import Membership
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
@@ -160,7 +161,7 @@ async def test_ending_membership_ends_the_help_and_leaves_the_choice(
         },
     )
     assert no_note.status_code == 400 and "Hãy ghi rõ lý do." in no_note.text
-    today = dt.date.today().strftime("%d/%m/%Y")
+    today = today_in_vietnam().strftime("%d/%m/%Y")
     ended = await client.post(
         f"{url}/end",
         data={
@@ -177,10 +178,10 @@ async def test_ending_membership_ends_the_help_and_leaves_the_choice(
     assert "Từ trần: Giấy báo tử số 12" in page.text
     assert "Ghi nhận kết thúc sinh hoạt" not in page.text  # no second end
     [ended_member] = [m for m in await members_of(db, world) if m["id"] == member_id]
-    assert ended_member["ended_on"] == dt.date.today()
+    assert ended_member["ended_on"] == today_in_vietnam()
     assert ended_member["end_reason"] == "deceased"
     [help_row] = await helpers_of(db, world, member_id)
-    assert help_row["ended_on"] == dt.date.today()
+    assert help_row["ended_on"] == today_in_vietnam()
     assert "kết thúc sinh hoạt: Từ trần" in help_row["end_reason"]
     assert len(await audit_of(db, world, "member", "end")) == 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nguon.clock import today_in_vietnam
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, csrf_token_in, portal_login
 from tests.portal.members_world import (
@@ -62,7 +63,7 @@ async def test_a_probationary_member_has_no_recognition_date(
     world = await build_world(db, "members-probation")
     slug, cell = world.slug, world.units["cell_x"]
     await portal_login(client, slug, "cell_x_editor")
-    year_ago = (dt.date.today() - dt.timedelta(days=200)).strftime("%d/%m/%Y")
+    year_ago = (today_in_vietnam() - dt.timedelta(days=200)).strftime("%d/%m/%Y")
     member_id = await add_member(
         client, slug, cell, admitted_on=year_ago, official_on="", card_number=""
     )

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import re
 
+from nguon.clock import today_in_vietnam
 from nguon.pipeline.tables import AdmissionPlan, CandidateDecision, CandidateList, StageChange
 from nguon.portal.jobs import wait_for_jobs
 from nguon.tenancy.context import tenant_context
@@ -113,7 +114,7 @@ async def test_dashboard_counts_charts_targets_and_late_units(
     new_url = f"/t/{world.slug}/candidates/new?unit_id={cell}"
     created = await post_form(client, new_url, new_url, FORM)
     candidate_id = int(created.headers["location"].split("?")[0].rsplit("/", 1)[1])
-    year = dt.date.today().year
+    year = today_in_vietnam().year
     with db.as_owner(), tenant_context(world.tenant_id):
         await AdmissionPlan(
             tenant_id=world.tenant_id,
@@ -146,7 +147,7 @@ async def test_dashboard_counts_charts_targets_and_late_units(
 
 async def test_home_shows_the_period_and_lists_waiting(db: Database, client: AppClient) -> None:
     world = await build_world(db, "home-role")
-    today = dt.date.today()
+    today = today_in_vietnam()
     with db.as_owner(), tenant_context(world.tenant_id):
         await CandidateList(
             tenant_id=world.tenant_id,

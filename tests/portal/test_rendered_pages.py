@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import Membership, OrgUnit
 from nguon.pipeline.list_read import row_and_digest, write_position
 from nguon.pipeline.tables import HelperAssignment
@@ -44,7 +45,7 @@ async def _survey_list(client: AppClient, world: World) -> tuple[str, dict[str, 
     assert made.status_code == 201, made.text
     created = await client.post(
         f"/t/{slug}/api/v1/lists",
-        json={"unit_id": cell, "step": "survey", "period": f"{dt.date.today().year}-annual"},
+        json={"unit_id": cell, "step": "survey", "period": f"{today_in_vietnam().year}-annual"},
         headers=headers,
     )
     assert created.status_code == 201, created.text
@@ -108,7 +109,7 @@ async def test_a_kept_list_page_shows_every_change_at_once(
 
     list_id = int(list_url.rsplit("/", 1)[1])
     with tenant_context(world.tenant_id):
-        _, before_helper = await row_and_digest(list_id, dt.date.today())
+        _, before_helper = await row_and_digest(list_id, today_in_vietnam())
     member = await client.post(
         f"/t/{world.slug}/api/v1/members",
         json=member_body(world.units["cell_x"], full_name="Trần Thị Giúp"),
@@ -128,7 +129,7 @@ async def test_a_kept_list_page_shows_every_change_at_once(
         ).run(),
     )
     with tenant_context(world.tenant_id):
-        _, with_helper = await row_and_digest(list_id, dt.date.today())
+        _, with_helper = await row_and_digest(list_id, today_in_vietnam())
     assert with_helper != before_helper, "a helper (a column of later steps' forms) counts"
 
     before = await client.get(list_url)

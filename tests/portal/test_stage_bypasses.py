@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from nguon.clock import today_in_vietnam
 from tests.conftest import Database
 from tests.courses.conftest import add_candidate, add_list, add_member
 from tests.http.conftest import (
@@ -20,7 +21,7 @@ from tests.pipeline.conftest import Driver, build_chain_world
 
 RESOLUTION = {
     "resolution.number": "12-NQ/CB",
-    "resolution.adopted_on": dt.date.today().isoformat(),
+    "resolution.adopted_on": today_in_vietnam().isoformat(),
     "resolution.members_total": "10",
     "resolution.members_present": "9",
     "resolution.members_agreeing": "9",
@@ -93,7 +94,7 @@ async def test_helper_and_proposal_forms_follow_the_stage_machine(
         db=db,
         stage="admission_source",
         certificate_number="GCN-OLD",
-        certificate_date=(dt.date.today() - dt.timedelta(days=60)).isoformat(),
+        certificate_date=(today_in_vietnam() - dt.timedelta(days=60)).isoformat(),
     )
     await portal_login(client, world.slug, "admin")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nguon.clock import today_in_vietnam
 from nguon.portal.progress import current_and_previous, period_status
 from nguon.reports.figures import subtree_figures
 from nguon.tenancy.context import tenant_context
@@ -16,7 +17,7 @@ from tests.http.conftest import AppClient, build_world, token_for
 async def test_a_past_years_figures_from_its_dated_records(db: Database, client: AppClient) -> None:
     world = await build_world(db, "so-lieu")
     headers = await token_for(client, world.slug, "admin")
-    today = dt.date.today()
+    today = today_in_vietnam()
     year = today.year - 1
     response = await client.put(
         f"{api(world)}/plans/{world.units['district_1']}/{year}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import Membership, OrgUnit
 from nguon.portal.progress import period_status
 from nguon.reports.figures import subtree_figures
@@ -56,14 +57,14 @@ async def test_each_period_counts_the_tree_of_its_time(db: Database, client: App
     calendar = load_package("hungyen").calendar
     assert calendar is not None
     q4_2024 = next(p for p in calendar.periods(2024) if p.code == "2024-annual")
-    current = calendar.period_for(dt.date.today())
+    current = calendar.period_for(today_in_vietnam())
     assert current is not None
 
     with db.as_owner(), tenant_context(world.tenant_id):
         province_path = f"{world.units['province']}."
         then = await period_status(province_path, q4_2024)
         now = await period_status(province_path, current)
-        today = dt.date.today()
+        today = today_in_vietnam()
         figures_2024 = await subtree_figures(
             world.units["province"], province_path, 2024, today, [q4_2024]
         )

@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import OrgUnit
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
@@ -45,7 +45,7 @@ def in_source_cells(page: str) -> dict[str, int]:
 async def _people(db: Database, client: AppClient, world: World) -> None:
     """People in every stage, with this year's admissions, removals and proposals."""
     headers = await token_for(client, world.slug, "admin")
-    today = dt.date.today()
+    today = today_in_vietnam()
     plan = (
         ("cell_x", None),
         ("cell_x", None),
@@ -67,7 +67,7 @@ async def test_bars_rows_steps_and_plan_say_the_same(db: Database, client: AppCl
     world = await build_world(db, "mot-so-lieu")
     await _people(db, client, world)
     await portal_login(client, world.slug, "admin")
-    year = dt.date.today().year
+    year = today_in_vietnam().year
     district = world.units["district_1"]
     page = (await client.get(f"/t/{world.slug}/units/{district}/dashboard")).text
 

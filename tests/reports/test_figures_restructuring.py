@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from nguon.clock import today_in_vietnam
 from nguon.org.restructure import restructure_file
 from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate
@@ -58,7 +59,7 @@ async def test_a_transfer_keeps_the_person_in_the_old_units_past_figures(
         headers=headers,
     )
     assert moved.status_code == 200, moved.text
-    today = dt.date.today()
+    today = today_in_vietnam()
     with tenant_context(world.tenant_id):
         moves = await CandidateMove.select().where(in_tenant(CandidateMove))
         records = await load_records(f"{world.units['province']}.")

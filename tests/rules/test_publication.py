@@ -13,6 +13,7 @@ import pytest
 
 from nguon.audit.service import Actor
 from nguon.audit.tables import AuditEvent
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, NotFound
 from nguon.people.tables import Candidate
 from nguon.pipeline.evaluation import evaluate_rows
@@ -27,7 +28,7 @@ from tests.conftest import Database
 from tests.http.conftest import World, build_today_world
 
 PACKAGE = "hydraft"
-TODAY = dt.date.today()
+TODAY = today_in_vietnam()
 DRAFT_FROM = TODAY + dt.timedelta(days=60)  # the draft's own start in its manifest
 EFFECTIVE = TODAY + dt.timedelta(days=90)  # the tenant's choice
 STEP = "admission_source_list"

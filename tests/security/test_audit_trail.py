@@ -8,7 +8,6 @@ so a route added tomorrow fails this test until it is exercised (and audited).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ import httpx
 from litestar.routes import HTTPRoute
 
 from nguon.audit.tables import AuditEvent
+from nguon.clock import today_in_vietnam
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
 from tests.courses.test_helpers_admission import _admission_source
@@ -257,7 +257,7 @@ async def test_every_api_write_leaves_an_audit_event(db: Database, client: AppCl
         json={
             "version": proposed.json()["version"],
             "step": "grassroots_resolution",
-            "taken_on": dt.date.today().isoformat(),
+            "taken_on": today_in_vietnam().isoformat(),
             "document_number": "45-NQ/ĐU",
         },
         headers=headers,

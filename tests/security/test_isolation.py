@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar.routes import HTTPRoute
 
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import Membership, OrgUnit
 from nguon.pipeline.rules_tables import RulesWhatIf
 from nguon.pipeline.tables import CourseEnrolment, HelperAssignment
@@ -161,7 +162,7 @@ _BODIES: dict[str, Any] = {
         "date": "2025-01-30",
     },
     "/helpers/{assignment_id:int}/end": lambda ids: {
-        "ended_on": dt.date.today().isoformat(),
+        "ended_on": today_in_vietnam().isoformat(),
         "reason": "Bị sửa trộm",
     },
     "/candidates/{candidate_id:int}/propose-admission": lambda ids: {
@@ -171,7 +172,7 @@ _BODIES: dict[str, Any] = {
     "/candidates/{candidate_id:int}/admission-road": lambda ids: {
         "version": 1,
         "step": "grassroots_resolution",
-        "taken_on": dt.date.today().isoformat(),
+        "taken_on": today_in_vietnam().isoformat(),
         "document_number": "NQ-trộm",
     },
     "/candidates/{candidate_id:int}/stage": lambda ids: {
@@ -184,12 +185,12 @@ _BODIES: dict[str, Any] = {
     "/members/{member_id:int}/transfer": lambda ids: {
         "version": 0,
         "to_unit_id": ids["unit_id"],
-        "on": dt.date.today().isoformat(),
+        "on": today_in_vietnam().isoformat(),
         "reason": "Bị sửa trộm",
     },
     "/members/{member_id:int}/end": lambda ids: {
         "version": 0,
-        "on": dt.date.today().isoformat(),
+        "on": today_in_vietnam().isoformat(),
         "reason": "other",
         "note": "Bị sửa trộm",
     },

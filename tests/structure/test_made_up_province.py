@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from nguon.clock import today_in_vietnam
 from nguon.hooks import hookimpl
 from nguon.plugins import get_plugin_manager
 from nguon.rules.registry import clear_cache, load_package
@@ -109,7 +110,7 @@ valid_from = 2024-01-01
 def _current_period() -> str:
     calendar = load_package("dao_xanh").calendar
     assert calendar is not None
-    period = calendar.period_for(dt.date.today())
+    period = calendar.period_for(today_in_vietnam())
     assert period is not None, "the made-up calendar covers every day"
     return period.code
 
@@ -144,7 +145,7 @@ async def test_a_made_up_province_runs_its_lists_up_its_own_chains(
     period = _current_period()
     resolution = {
         "number": "01-NQ/CB",
-        "adopted_on": dt.date.today().isoformat(),
+        "adopted_on": today_in_vietnam().isoformat(),
         "members_total": 9,
         "members_present": 8,
         "members_agreeing": 7,
@@ -192,8 +193,8 @@ async def test_a_made_up_province_runs_its_lists_up_its_own_chains(
 
     course = {
         "title": "Lớp bồi dưỡng nhận thức về Đảng",
-        "opens_on": dt.date.today().isoformat(),
-        "closes_on": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
+        "opens_on": today_in_vietnam().isoformat(),
+        "closes_on": (today_in_vietnam() + dt.timedelta(days=20)).isoformat(),
         "sessions_total": 6,
     }
     opened = await call(

@@ -29,6 +29,7 @@ from nguon.accounts.passwords import hash_password
 from nguon.accounts.permissions import RANK, WHOLE_TENANT, Access, Grant, Role
 from nguon.accounts.tables import SignIn, User
 from nguon.audit.service import Actor, record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import Membership, OrgUnit
 from nguon.tenancy.context import require_tenant
@@ -93,7 +94,7 @@ def one_time_password() -> str:
 
 async def _current_memberships(user_ids: list[int] | None) -> list[dict[str, Any]]:
     """Roles in force today or later (ended ones are history), with their unit."""
-    today = dt.date.today()
+    today = today_in_vietnam()
     query = Membership.select(
         Membership.id,
         Membership.user,
@@ -330,7 +331,7 @@ async def create_user(
 
 
 async def _add_membership(actor: Actor, user_id: int, unit_id: int, role: Role) -> int:
-    today = dt.date.today()
+    today = today_in_vietnam()
     membership = Membership(
         tenant_id=require_tenant(), user=user_id, unit=unit_id, role=role, valid_from=today
     )
@@ -368,7 +369,7 @@ async def grant_role(access: Access, user_id: int, unit_id: int, role: Role) -> 
 
 
 async def _other_active_tenant_admins(user_id: int) -> int:
-    today = dt.date.today()
+    today = today_in_vietnam()
     rows = await (
         Membership.select(Membership.user)
         .where(
@@ -410,7 +411,7 @@ async def revoke_role(access: Access, user_id: int, membership_id: int) -> UserO
         )
     if membership.role == "tenant_admin" and not await _other_active_tenant_admins(user_id):
         raise Conflict(LAST_ADMIN)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = today_in_vietnam() - dt.timedelta(days=1)
     await (
         Membership.update({Membership.valid_to: yesterday})
         .where(in_tenant(Membership), Membership.id == membership_id)
@@ -443,7 +444,7 @@ async def _ended_membership(prefixes: list[str], user_id: int, membership_id: in
     return (
         row is not None
         and row["valid_to"] is not None
-        and row["valid_to"] < dt.date.today()
+        and row["valid_to"] < today_in_vietnam()
         and _administers(prefixes, row["unit_path"])
     )
 

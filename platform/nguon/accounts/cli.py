@@ -32,6 +32,7 @@ from nguon.accounts.admin_schemas import UserCreate
 from nguon.accounts.permissions import ROLES, Access, Role
 from nguon.accounts.service import MIN_PASSWORD_LENGTH
 from nguon.accounts.tables import User
+from nguon.clock import today_in_vietnam
 from nguon.db.binding import current_engine
 from nguon.errors import DomainError
 from nguon.org.tables import OrgUnit
@@ -79,7 +80,7 @@ async def _user_id(username: str) -> int:
 
 async def _unit_id(code: str | None, *, root: bool = False) -> int:
     """The unit in force today with this code (or the tenant's root unit)."""
-    today = dt.date.today()
+    today = today_in_vietnam()
     query = OrgUnit.select(OrgUnit.id).where(
         in_tenant(OrgUnit), (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to >= today)
     )

@@ -16,7 +16,7 @@ from piccolo.columns.combination import Or, Where
 from piccolo.table import Table
 
 from nguon.accounts.tables import User
-from nguon.clock import epoch_ms
+from nguon.clock import epoch_ms, today_in_vietnam
 from nguon.errors import NotFound
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
@@ -87,7 +87,7 @@ async def load_access(user_id: int, tenant_id: int, username: str, full_name: st
         _GRANTED_CTE + "SELECT role, unit, path FROM granted UNION ALL "
         "SELECT 'viewer', p.id, p.path FROM taken_over AS t "
         "JOIN org_unit AS p ON p.id = t.unit AND p.tenant_id = {}",
-        *_access_args(tenant_id, user_id, dt.date.today()),
+        *_access_args(tenant_id, user_id, today_in_vietnam()),
         tenant_id,
     ).run()
     return Access(
@@ -154,7 +154,7 @@ def _access_args(tenant_id: int, user_id: int, today: dt.date) -> list[Any]:
 async def user_access(user_id: int) -> Access | None:
     """The access of an active user of the current tenant, or None (one query)."""
     tenant_id = require_tenant()
-    today = dt.date.today()
+    today = today_in_vietnam()
     rows = await User.raw(
         _USER_ACCESS_SQL,
         *_access_args(tenant_id, user_id, today),

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from nguon.clock import today_in_vietnam
 from nguon.crypto import current_key_id, encrypt_national_id, national_id_lookup_hash
 from nguon.db.binding import current_engine
 from nguon.demo.names import full_name
@@ -222,7 +223,7 @@ async def generate_candidates(
     demo's cell and grassroots logins have full lists to work with.
     """
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or today_in_vietnam()
     with tenant_context(None):
         async with current_engine().transaction():
             await switch_tenant_in_transaction(tenant_id)
@@ -255,7 +256,7 @@ async def generate_members(
     has official members to help them: ``per_cell`` full members, and a probationary one
     in about one cell in three. Returns how many were inserted."""
     rng = random.Random(seed + 1)
-    today = today or dt.date.today()
+    today = today or today_in_vietnam()
     with tenant_context(None):
         async with current_engine().transaction():
             await switch_tenant_in_transaction(tenant_id)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import msgspec
 
+from nguon.clock import today_in_vietnam
 from nguon.db.binding import using_engine
 from nguon.db.engine import make_engine
 from nguon.db.migrate import migrate
@@ -215,7 +216,7 @@ async def _prepare_demo(
     database_url: str, migrate_url: str | None, candidates: int, seed: int, secret_key: str
 ) -> DemoInfo:
     started = time.perf_counter()
-    today = dt.date.today()
+    today = today_in_vietnam()
     merge_day = load_restructuring(DEMO_RESTRUCTURING).effective_on
     owner_url = migrate_url or database_url
     await migrate(owner_url)

@@ -10,6 +10,7 @@ from typing import Any
 
 from nguon.accounts.permissions import Access, Grant
 from nguon.accounts.tables import User
+from nguon.clock import today_in_vietnam
 from nguon.org.tables import OrgUnit
 from nguon.pipeline import chain, lists
 from nguon.pipeline.schemas import ListCreate, ListOut, ResolutionIn
@@ -87,7 +88,7 @@ class Walker:
         self._numbers += 1
         resolution = ResolutionIn(
             number=f"{self._numbers:02d}-NQ/{'CB' if cell else 'ĐU'}",
-            adopted_on=min(self.period.deadline - dt.timedelta(days=20), dt.date.today()),
+            adopted_on=min(self.period.deadline - dt.timedelta(days=20), today_in_vietnam()),
             members_total=9 if cell else 15,
             members_present=9 if cell else 14,
             members_agreeing=9 if cell else 14,

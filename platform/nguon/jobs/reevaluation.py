@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar.stores.base import Store
 
+from nguon.clock import today_in_vietnam
 from nguon.db.transaction import atomic
 from nguon.jobs.progress import load_job, save_job
 from nguon.people.tables import Candidate
@@ -65,7 +66,7 @@ async def reevaluate_unit(
         return  # expired, or finished by an earlier run of this job
     job.state = "running"
     await save_job(store, job)
-    today = dt.date.today()
+    today = today_in_vietnam()
     try:
         while True:
             rows = await (

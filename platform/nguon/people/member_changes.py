@@ -14,6 +14,7 @@ from typing import Any
 
 from nguon.accounts.permissions import WRITE, Access, visible_row
 from nguon.audit.service import Actor, record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import in_force_on
@@ -129,7 +130,7 @@ async def _last_change_on(member_id: int) -> dt.date | None:
 
 
 async def _check_change_date(member: dict[str, Any], on: dt.date) -> None:
-    if on > dt.date.today():
+    if on > today_in_vietnam():
         raise InvalidInput("Ngày không được ở sau hôm nay / The date is in the future: on", "on")
     if on < member["admitted_on"]:
         raise InvalidInput(
@@ -159,7 +160,7 @@ async def receiving_unit(access: Access, unit_id: int) -> dict[str, Any]:
             "Chi bộ nhận không thuộc phạm vi bạn quản lý / "
             "The receiving cell is outside the units you manage: to_unit_id"
         )
-    if not in_force_on(unit, dt.date.today()):
+    if not in_force_on(unit, today_in_vietnam()):
         raise InvalidInput(
             f"«{unit['name']}» đã kết thúc hoạt động / The receiving unit is closed: to_unit_id",
             field="to_unit_id",

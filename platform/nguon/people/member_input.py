@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from nguon.clock import today_in_vietnam
 from nguon.text import nfc
 
 Cell = str | dt.date | dt.datetime | int | float | None
@@ -88,7 +89,7 @@ def read_member_fields(
     raw: Mapping[str, Cell], today: dt.date | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """``MemberCreate`` values (without the unit) and messages by field, empty if valid."""
-    today = today or dt.date.today()
+    today = today or today_in_vietnam()
     errors: dict[str, str] = {}
     full_name = " ".join(text_of(raw.get("full_name")).split())
     if not full_name:

@@ -17,6 +17,7 @@ from cryptography.fernet import InvalidToken
 
 from nguon.accounts.permissions import READ, WRITE, Access, visible_row
 from nguon.audit.service import Actor, changed_fields, record_event
+from nguon.clock import today_in_vietnam
 from nguon.crypto import (
     current_key_id,
     decrypt_national_id,
@@ -106,7 +107,7 @@ async def _unit_for_people(access: Access, unit_id: int, field: str = "unit_id")
     unit = await unit_in_reach(access, unit_id)
     if not access.can(unit["path"], WRITE):
         raise Forbidden("Bạn không có quyền sửa ở đơn vị này / Your role cannot edit this unit")
-    if not in_force_on(unit, dt.date.today()):
+    if not in_force_on(unit, today_in_vietnam()):
         raise InvalidInput(
             f"«{unit['name']}» đã kết thúc hoạt động (sắp xếp lại tổ chức); hãy chọn đơn vị "
             f"đang hoạt động / The unit was closed by a restructuring: {field}",
@@ -118,7 +119,7 @@ async def _unit_for_people(access: Access, unit_id: int, field: str = "unit_id")
             f"A unit of kind {unit['kind']} does not hold people: {field}",
             field=field,
         )
-    if unit["valid_to"] is not None and unit["valid_to"] < dt.date.today():
+    if unit["valid_to"] is not None and unit["valid_to"] < today_in_vietnam():
         raise InvalidInput(f"Đơn vị đã giải thể / The unit no longer exists: {field}", field=field)
     return unit
 
@@ -150,7 +151,7 @@ def refuse_protected(values: dict[str, Any]) -> None:
 
 
 def _check_dates(values: dict[str, Any]) -> None:
-    today = dt.date.today()
+    today = today_in_vietnam()
     for field in ("date_of_birth", "certificate_date", "admitted_on", "official_on"):
         value = values.get(field)
         if isinstance(value, dt.date) and value > today:
@@ -288,7 +289,7 @@ async def update_candidate(
         latest = await _candidate_row(access, candidate_id)
         raise Conflict(_stale_message(latest["version"]), field="version")
     if "unit" in values:
-        await record_transfer(candidate_id, current["unit"], values["unit"], dt.date.today())
+        await record_transfer(candidate_id, current["unit"], values["unit"], today_in_vietnam())
     row = await _candidate_row(access, candidate_id)
     before, after = changed_fields(_audit_state(current), _audit_state(row))
     await record_event(actor_of(access), "update", "candidate", candidate_id, before, after)
@@ -440,7 +441,7 @@ async def create_member(
     actor = change_actor(access)
     await record_event(actor, "create", "member", row["id"], None, after)
     await record_change(
-        actor, row["id"], kind, dt.date.today(), to_unit=unit["id"], reason=nfc(reason).strip()
+        actor, row["id"], kind, today_in_vietnam(), to_unit=unit["id"], reason=nfc(reason).strip()
     )
     return member_out(row)
 

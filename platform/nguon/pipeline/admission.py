@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from nguon.accounts.permissions import WRITE, Access, Role
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput
 from nguon.people.schemas import CandidateOut
 from nguon.people.service import candidate_out
@@ -42,7 +43,7 @@ ORGANISATION_LABELS = {
 
 
 def _on(value: dt.date | None, field: str = "on") -> dt.date:
-    today = dt.date.today()
+    today = today_in_vietnam()
     if value is not None and value > today:
         raise InvalidInput(f"Ngày ở tương lai / Date is in the future: {field}", field=field)
     return value or today

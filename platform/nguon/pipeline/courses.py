@@ -15,6 +15,7 @@ import msgspec
 
 from nguon.accounts.permissions import READ, WRITE, Access, Role, visible_row
 from nguon.audit.service import changed_fields, record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.org.visibility import unit_in_reach
@@ -61,7 +62,7 @@ CERTIFICATE_STAGES = ("certified", "admission_source", "admission_in_progress")
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return today_in_vietnam()
 
 
 def course_out(row: dict[str, Any], enrolled: int) -> CourseOut:

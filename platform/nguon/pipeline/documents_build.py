@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from nguon.accounts.permissions import Access
+from nguon.clock import today_in_vietnam
 from nguon.errors import InvalidInput
 from nguon.org.tables import OrgUnit
 from nguon.people.labels import EDUCATION_LABELS, SEX_LABELS
@@ -215,7 +216,7 @@ async def document_of(
     above = [ancestors[i]["name"] for i in reversed(path[:-1]) if i in ancestors]
     lineage = [row["unit.name"], *above]
     resolutions = await resolutions_of(read)
-    issued_on = resolutions[-1]["adopted_on"] if resolutions else dt.date.today()
+    issued_on = resolutions[-1]["adopted_on"] if resolutions else today_in_vietnam()
     kind_spec = package.unit_kind_specs.get(row["unit.kind"])
     signature_title = (kind_spec and kind_spec.signs_as) or DEFAULT_SIGNATURE[0]
     signer_role = (kind_spec and kind_spec.signer_title) or DEFAULT_SIGNATURE[1]

@@ -14,6 +14,7 @@ from typing import Any
 
 from nguon.accounts.permissions import WRITE, Access, visible_row
 from nguon.audit.service import record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.people.tables import Member
 from nguon.pipeline.evaluation import evaluate_rows
@@ -38,7 +39,7 @@ CERTIFICATE_REASONS = frozenset({"certificate_missing", "certificate_expired"})
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return today_in_vietnam()
 
 
 def _in_force(on: dt.date) -> Any:

@@ -19,6 +19,7 @@ import msgspec
 
 from nguon.accounts.permissions import RANK, WRITE, Access
 from nguon.audit.service import Actor, record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.hook_events import ListSummary
 from nguon.org.tables import OrgUnit
@@ -99,7 +100,7 @@ def resolve_period(package: RulesPackage, code: str) -> Period:
 
 def evaluation_day(opens: dt.date, deadline: dt.date, today: dt.date | None = None) -> dt.date:
     """The day a list's rules are applied: today, kept inside the list's period."""
-    today = today or dt.date.today()
+    today = today or today_in_vietnam()
     return min(max(today, opens), deadline)
 
 
@@ -236,7 +237,7 @@ async def may_act(row: dict[str, Any], on: dt.date | None = None) -> list[MayAct
             role=r["role"],
             unit_name=r["unit.name"],
         )
-        for r in await list_read.members_acting(row, on or dt.date.today())
+        for r in await list_read.members_acting(row, on or today_in_vietnam())
         if r["role"] in RANK and RANK[r["role"]] >= least and r["is_active"]
     ]
 
@@ -488,7 +489,7 @@ async def create_list(
         version = package.version_on(on)
     except RulesError as error:
         raise InvalidInput(f"{error}: period", field="period") from error
-    if closed_by(unit, dt.date.today()):
+    if closed_by(unit, today_in_vietnam()):
         raise InvalidInput(
             f"«{unit['name']}» đã kết thúc hoạt động (sắp xếp lại tổ chức): danh sách của đơn vị "
             f"chỉ còn để tra cứu / The unit was closed by a restructuring: unit_id",
@@ -1003,7 +1004,7 @@ async def accept_list(
     new_version = await _bump(row, expected, {CandidateList.state: "accepted"})
     actor = actor_of(access)
     await _record_transition(actor, list_id, "submitted", "accepted", new_version, nfc(comment))
-    await list_stage_events.apply_accepted_list(actor, row, dt.date.today())
+    await list_stage_events.apply_accepted_list(actor, row, today_in_vietnam())
     if upper is not None:
         # The receiver's draft grows by the accepted people: a new version of it too.
         added = await aggregation.pull_entries(upper, [row])

@@ -13,6 +13,7 @@ from typing import Any
 
 from nguon.accounts.permissions import READ, Access, Role
 from nguon.audit.service import changed_fields, record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.org.tables import OrgUnit
 from nguon.pipeline.plan_schemas import (
@@ -200,7 +201,7 @@ async def plan_progress(
     the figures of ``nguon.reports.figures``, the dashboard's own."""
     _check_year(year)
     unit = await _unit(access, unit_id, READ)
-    figures = await subtree_figures(unit_id, unit["path"], year, as_of or dt.date.today())
+    figures = await subtree_figures(unit_id, unit["path"], year, as_of or today_in_vietnam())
     as_of = figures.as_of
     children = figures.children()
     plans = {

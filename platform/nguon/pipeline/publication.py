@@ -8,12 +8,12 @@ next request of every process. A package without draft versions never looks.
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date
 
 import msgspec
 
 from nguon.audit.service import Actor, record_event
+from nguon.clock import today_in_vietnam
 from nguon.db.transaction import atomic
 from nguon.errors import Conflict, NotFound
 from nguon.pipeline.rules_tables import RulesPublication
@@ -95,7 +95,7 @@ async def publish_version(
     """Publish draft ``version_id`` of the current tenant's package from
     ``effective_from`` (not before today): the row, an audit event with before and after,
     and the stored decisions due for a look on that day."""
-    today = today or dt.date.today()
+    today = today or today_in_vietnam()
     if effective_from < today:
         raise Conflict(f"the effective date {effective_from} is before today ({today})")
     package_id = await tenant_package_id()

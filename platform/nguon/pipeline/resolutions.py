@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from nguon.audit.service import Actor, record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import InvalidInput
 from nguon.org.tables import OrgUnit
 from nguon.pipeline.schemas import ResolutionIn, ResolutionOut
@@ -67,7 +68,7 @@ def check_thresholds(
         raise InvalidInput(
             "Số nghị quyết không được để trống / number is empty", field=f"{FIELD}.number"
         )
-    if data.adopted_on > dt.date.today():
+    if data.adopted_on > today_in_vietnam():
         raise InvalidInput(
             "Ngày thông qua không được ở tương lai / adopted_on is in the future",
             field=f"{FIELD}.adopted_on",

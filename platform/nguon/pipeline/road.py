@@ -18,6 +18,7 @@ import msgspec
 
 from nguon.accounts.permissions import WRITE, Access, Role
 from nguon.audit.service import record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput
 from nguon.pipeline.road_schemas import (
     DeadlineOut,
@@ -282,7 +283,7 @@ async def record_step(access: Access, candidate_id: int, data: RoadStepIn) -> Ro
         raise Forbidden(f"Bước này do {who} ghi / Your role cannot record this step")
     if data.version != candidate["version"]:
         raise Conflict(stale_message("candidate"), field="version")
-    if data.taken_on > dt.date.today():
+    if data.taken_on > today_in_vietnam():
         raise InvalidInput("Ngày ở tương lai / Date is in the future: taken_on", field="taken_on")
     if data.step == "extension" and data.working_days is None:
         raise InvalidInput(
@@ -361,7 +362,7 @@ async def road_out(access: Access, candidate_id: int, on: dt.date | None = None)
     package = await tenant_package()
     steps = (await steps_of([candidate_id])).get(candidate_id, [])
     introducers = (await introducer_rows([candidate_id])).get(candidate_id, [])
-    deadlines = road_deadlines(package, road_dates(steps), on or dt.date.today())
+    deadlines = road_deadlines(package, road_dates(steps), on or today_in_vietnam())
     return RoadOut(
         candidate_id=candidate_id,
         stage=candidate["stage"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, ClassVar
 
 import msgspec
@@ -11,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nguon.accounts.permissions import Access
+from nguon.clock import today_in_vietnam
 from nguon.errors import InvalidInput
 from nguon.pipeline import lists
 from nguon.pipeline.documents_build import (
@@ -191,7 +191,7 @@ async def list_periods(
     year: Annotated[int, QueryParameter(ge=2000, le=2100)],
 ) -> PeriodPage:
     package = await lists.tenant_package()
-    today = dt.date.today()
+    today = today_in_vietnam()
     return PeriodPage(
         items=[
             PeriodOut(

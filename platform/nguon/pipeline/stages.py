@@ -16,6 +16,7 @@ from typing import Any
 
 from nguon.accounts.permissions import Access, visible_row
 from nguon.audit.service import Actor, record_event
+from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, NotFound
 from nguon.hook_events import StageChangeSummary
 from nguon.people.labels import STAGE_LABELS
@@ -101,7 +102,7 @@ async def last_change_day(candidate_id: int) -> dt.date | None:
 async def enrolment_day(candidate_id: int, course_opens_on: dt.date) -> dt.date:
     """A person enrolled in a course already running (recorded after the fact) was a
     nominee from the day it opened, or from their last change if that came later."""
-    day = min(dt.date.today(), course_opens_on)
+    day = min(today_in_vietnam(), course_opens_on)
     last = await last_change_day(candidate_id)
     return max(day, last) if last else day
 

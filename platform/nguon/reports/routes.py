@@ -3,7 +3,6 @@ so the API and the portal cannot disagree, with each figure's definition."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from litestar import get
@@ -11,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from nguon.accounts.permissions import Access
+from nguon.clock import today_in_vietnam
 from nguon.org.validity import last_day
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline.lists import periods_of_year
@@ -104,7 +104,7 @@ async def unit_figures(
     access: NamedDependency[Access], unit_id: FromPath[int], year: Year = None
 ) -> UnitFiguresOut:
     unit = await get_visible_unit(access, unit_id)
-    today = dt.date.today()
+    today = today_in_vietnam()
     if year is None:
         year = min(today, last_day(unit) or today).year
     package = await tenant_package()

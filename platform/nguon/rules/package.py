@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
+from nguon.clock import today_in_vietnam
 from nguon.rules.citations import DocumentPeriods, in_force
 from nguon.rules.conditions import Condition, Scalar, to_python
 from nguon.rules.errors import NoVersionInForce, RulesError
@@ -386,7 +387,7 @@ class RulesPackage:
         }
         if self.calendar is not None:
             first = self.versions[0].valid_from.year
-            last = max(first, date.today().year) + 10
+            last = max(first, today_in_vietnam().year) + 10
             for year in range(first, last + 1):
                 days |= {period.opens for period in self.calendar.periods(year)}
                 days |= {

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import date
 from pathlib import Path
+
+from nguon.clock import today_in_vietnam
 
 MANIFEST = """\
 # {province}: rules package over the national baseline. Fill in the guidance document,
@@ -316,7 +317,7 @@ def scaffold_package(province: str, root: Path, title: str, year: int | None = N
     folder = root / province
     if folder.exists():
         raise FileExistsError(f"{folder} exists already")
-    year = year or date.today().year
+    year = year or today_in_vietnam().year
     values = {
         "province": province,
         "slug": province.replace("_", "-"),

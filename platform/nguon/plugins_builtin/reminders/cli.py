@@ -7,6 +7,7 @@ import datetime as dt
 
 import click
 
+from nguon.clock import today_in_vietnam
 from nguon.db.binding import using_engine
 from nguon.db.engine import is_postgres, make_engine
 from nguon.plugins_builtin.reminders.service import Reminder, send_all
@@ -24,7 +25,7 @@ def reminders() -> None:
 )
 def send_command(on: dt.datetime | None) -> None:
     """Record and send the reminders due on a day; reminders sent before are skipped."""
-    today = on.date() if on else dt.date.today()
+    today = on.date() if on else today_in_vietnam()
 
     async def run() -> dict[int, list[Reminder]]:
         engine = make_engine(load_settings().database_url)
