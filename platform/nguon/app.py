@@ -25,7 +25,7 @@ from nguon.accounts.tokens import TokenSigner
 from nguon.api.csrf_renewal import StaleCsrfCookie
 from nguon.api.edge import EdgeLimits
 from nguon.api.error_docs import document_error_responses
-from nguon.api.errors import EXCEPTION_HANDLERS
+from nguon.api.errors import CSRF_COOKIE, EXCEPTION_HANDLERS
 from nguon.api.health import health
 from nguon.api.logs import logging_config
 from nguon.api.openapi_docs import complete_openapi
@@ -132,7 +132,7 @@ def create_app(
     sessions = session_config(secure)
     csrf = CSRFConfig(
         secret=derive_key("csrf", settings.secret_key).hex(),
-        cookie_name="nguon_csrf",
+        cookie_name=CSRF_COOKIE,
         cookie_secure=secure,
         cookie_httponly=True,
         cookie_samesite="lax",

@@ -83,6 +83,16 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
     return "/api/" in request.url.path or request.url.path.startswith("/schema")
 
 
+CSRF_COOKIE = "nguon_csrf"
+CSRF_FAILED = "CSRF token verification failed"
+CSRF_COOKIE_NOT_SENT_OVER_HTTP = (
+    "Trình duyệt không gửi lại cookie bảo vệ biểu mẫu vì trang được mở qua http://: cookie "
+    "này chỉ đi qua kết nối https://. Hãy mở cổng thông tin bằng địa chỉ https:// (qua máy "
+    "chủ proxy có TLS, hoặc đặt NGUON_TLS_CERTFILE và NGUON_TLS_KEYFILE). Đây không phải lỗi "
+    "phân quyền của tài khoản."
+)
+
+
 def _portal_page(request: Request[Any, Any, Any], status: int, detail: str) -> Template:
     return Template(
         template_name="error.html",
@@ -341,12 +351,26 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     return _answer(request, problem_body, f"{vi} / {en}")
 
 
+def _csrf_cookie_dropped_over_http(
+    request: Request[Any, Any, Any], status: int, detail: str
+) -> bool:
+    """The cookie is Secure: over plain http a browser never sends it back."""
+    return (
+        status == 403
+        and detail == CSRF_FAILED
+        and request.url.scheme == "http"
+        and CSRF_COOKIE not in request.cookies
+    )
+
+
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     kind = problem_type_of_status(status)
     detail = str(exc.detail or "")
     if has_vietnamese(detail):
         vi, en = split_message(detail)
+    elif _csrf_cookie_dropped_over_http(request, status, detail):
+        vi, en = CSRF_COOKIE_NOT_SENT_OVER_HTTP, detail
     else:
         vi = STATUS_DETAILS.get(status, kind.title + ".")
         en = detail or kind.title_en
