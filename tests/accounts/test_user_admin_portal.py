@@ -46,10 +46,18 @@ async def test_an_admin_creates_a_user_who_must_change_the_password(
             "_csrf_token": csrf_token_in(form.text),
         },
     )
-    assert made.status_code == 200, made.text
-    match = ONE_TIME.search(made.text)
-    assert match, made.text
-    assert "Cập nhật" in made.text and "Chi bộ thôn Đình Dù" in made.text
+    # Post/Redirect/Get: the password is shown once, on the user's page after the redirect.
+    assert made.status_code == 303, made.text
+    user_url = made.headers["location"]
+    assert re.fullmatch(rf"{base}/admin/users/\d+", user_url)
+    shown = await client.get(user_url)
+    match = ONE_TIME.search(shown.text)
+    assert match, shown.text
+    assert "Đã tạo người dùng." in shown.text
+    assert "Cập nhật" in shown.text and "Chi bộ thôn Đình Dù" in shown.text
+    reloaded = await client.get(user_url)
+    assert reloaded.status_code == 200 and "Nguyễn Thị Lan" in reloaded.text
+    assert ONE_TIME.search(reloaded.text) is None  # a reload neither shows nor re-creates
 
     listed = await client.get(f"{base}/admin/users", params={"q": "thi lan"})
     assert "lan.nguyen" in listed.text and "Chờ đổi mật khẩu" in listed.text
@@ -83,6 +91,14 @@ async def test_an_admin_creates_a_user_who_must_change_the_password(
         )
         assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text
         assert (await lan.get(f"{base}/")).status_code == 200
+
+    reset = await _post(client, user_url, f"{user_url}/password-reset")
+    assert reset.status_code == 303 and reset.headers["location"] == user_url  # type: ignore[attr-defined]
+    again = await client.get(user_url)
+    assert "Đã đặt lại mật khẩu" in again.text
+    fresh = ONE_TIME.search(again.text)
+    assert fresh and fresh.group(1) != match.group(1)
+    assert ONE_TIME.search((await client.get(user_url)).text) is None
 
 
 async def test_roles_deactivation_and_sign_ins_from_the_user_page(

@@ -151,7 +151,7 @@ def _role(raw: dict[str, str]) -> Role | None:
 )
 async def new_user_submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access]
-) -> Template:
+) -> Template | Redirect:
     raw = await form_data(request)
     errors: dict[str, str] = {}
     username = raw.get("username", "").strip()
@@ -179,8 +179,36 @@ async def new_user_submit(
         except (InvalidInput, Conflict, Forbidden) as error:
             errors[error.field or "username"] = message_of(error)
         else:
-            return await _user_page(request, access, made.user, created=made)
+            return _issued(request, made, "created")
     return await _new_user_form(request, access, raw, errors, status=400)
+
+
+ISSUED = "issued_password"
+"""Session key of a one-time password waiting to be shown once, after the redirect."""
+
+
+def _issued(request: Request[Any, Any, Any], made: OneTimePassword, kind: str) -> Redirect:
+    """Post/Redirect/Get: the password goes to the user's page through the session and is
+    shown there once; reloading the page neither shows it again nor repeats the act."""
+    request.set_session(
+        {
+            **request.session,
+            ISSUED: {"user": made.user.id, "password": made.one_time_password, "kind": kind},
+        }
+    )
+    return Redirect(path=f"/t/{_slug(request)}/admin/users/{made.user.id}", status_code=303)
+
+
+def _take_issued(
+    request: Request[Any, Any, Any], user: UserOut
+) -> tuple[OneTimePassword | None, OneTimePassword | None]:
+    """The (created, reset) password waiting for this user's page, removed from the session."""
+    waiting = request.session.get(ISSUED) if "session" in request.scope else None
+    if not isinstance(waiting, dict) or waiting.get("user") != user.id:
+        return None, None
+    request.set_session({k: v for k, v in request.session.items() if k != ISSUED})
+    issued = OneTimePassword(user=user, one_time_password=str(waiting["password"]))
+    return (issued, None) if waiting.get("kind") == "created" else (None, issued)
 
 
 async def _user_page(
@@ -232,7 +260,9 @@ async def user_page(
     user_id: FromPath[int],
     done: Annotated[str, QueryParameter(max_length=20)] = "",
 ) -> Template:
-    return await _user_page(request, access, await get_user(access, user_id), done=done)
+    user = await get_user(access, user_id)
+    created, reset = _take_issued(request, user)
+    return await _user_page(request, access, user, created=created, reset=reset, done=done)
 
 
 def _back(request: Request[Any, Any, Any], user_id: int, done: str) -> Redirect:
@@ -309,13 +339,13 @@ async def revoke_submit(
 )
 async def reset_submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], user_id: FromPath[int]
-) -> Template:
+) -> Template | Redirect:
     try:
         async with atomic():
             made = await reset_password(access, user_id)
     except (Conflict, Forbidden) as error:
         return await _refused(request, access, user_id, error, "account")
-    return await _user_page(request, access, made.user, reset=made)
+    return _issued(request, made, "reset")
 
 
 async def _set_active(
