@@ -60,16 +60,20 @@ async def test_the_board_runs_a_whatif_reads_it_and_publishes(
     assert "<h1>Phiên bản quy định</h1>" in text
     assert "Đang áp dụng" in text and "Dự thảo, chưa công bố" in text
     assert "Chạy thử áp dụng" in text and "Công bố phiên bản" in text
+    # Dates are typed and shown as ngày/tháng/năm, whatever the browser's language.
+    assert f'name="on" type="text" value="{TODAY:%d/%m/%Y}"' in text
+    assert 'name="effective_from" type="text" value="' in text and 'type="date"' not in text
 
     started = await client.post(
         f"{url}/whatif",
-        data={"version": "2027.1", "on": TODAY.isoformat(), "_csrf_token": csrf_token_in(text)},
+        data={"version": "2027.1", "on": f"{TODAY:%d/%m/%Y}", "_csrf_token": csrf_token_in(text)},
     )
     assert started.status_code == 303, started.text
     job_url = started.headers["location"]
     assert job_url.startswith(f"{url}/whatif/")
     first = await client.get(job_url)
     assert first.status_code == 200 and "Thử áp dụng dự thảo 2027.1" in first.text
+    assert "/0 quần chúng" not in first.text  # no "0/0" before the people are counted
     await wait_for_jobs()
     await asyncio.sleep(0)
     done = await client.get(job_url, headers={"HX-Request": "true"})
@@ -128,6 +132,9 @@ async def test_the_board_runs_a_whatif_reads_it_and_publishes(
         in after.text
     )
     assert "Chạy thử áp dụng" not in after.text  # nothing left to publish
+    # The what-if that preceded the publication is still one click away.
+    assert "Các lần thử áp dụng phiên bản 2027.1 trước khi công bố" in after.text
+    assert f"{url}/whatif/{job_id}" in after.text
     with db.as_owner():
         rows = await RulesPublication.select().where(RulesPublication.tenant_id == world.tenant_id)
         events = await AuditEvent.select(AuditEvent.actor, AuditEvent.actor_id).where(

@@ -10,6 +10,11 @@ import re
 PATTERN = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}"
 """What a date field accepts (the HTML ``pattern``): d/m/yyyy with / . or -, or ISO."""
 HINT = "Nhập theo dạng ngày/tháng/năm, ví dụ 05/09/2026."
+INPUT_ATTRIBUTES = (
+    'inputmode="numeric" autocomplete="off" placeholder="ngày/tháng/năm" maxlength="10" '
+    f'pattern="{PATTERN}" title="Ngày/tháng/năm, ví dụ 05/09/2026"'
+)
+"""A text input's attributes for a date typed as ngày/tháng/năm (see ``date_input`` macro)."""
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

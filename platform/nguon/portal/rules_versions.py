@@ -22,11 +22,12 @@ from nguon.pipeline.publication import publications, publish_version, published_
 from nguon.pipeline.stages import actor_of
 from nguon.pipeline.whatif_job import recent_runs, start_whatif, whatif_run
 from nguon.portal.context import page_context
-from nguon.portal.dates import parse_date
+from nguon.portal.dates import INPUT_ATTRIBUTES, parse_date
 from nguon.portal.forms import form_data
 from nguon.portal.jobs import JOBS_STORE
 from nguon.tenancy.package import tenant_package
 
+RUN_STATES = {"queued": "đang chờ", "running": "đang chạy", "failed": "bị lỗi"}
 OUTCOME_LABELS = {
     "eligible": "Đủ điều kiện",
     "not_eligible": "Không đủ điều kiện",
@@ -105,6 +106,8 @@ async def _versions_page(
             error=error,
             error_version=error_version,
             published=request.query_params.get("published", ""),
+            date_attributes=INPUT_ATTRIBUTES,
+            run_states=RUN_STATES,
         ),
         status_code=status_code,
     )
