@@ -164,6 +164,42 @@ def test_the_draft_is_loaded_and_marked() -> None:
     clear_cache()
 
 
+def test_explain_and_diff_never_present_a_draft_as_in_force(draft_package: Path) -> None:
+    from click.testing import CliRunner
+
+    from nguon.cli import main
+
+    runner = CliRunner()
+    after = DRAFT_FROM + dt.timedelta(days=5)
+    bare = runner.invoke(main, ["rules", "explain", PACKAGE], catch_exceptions=False)
+    assert bare.exit_code == 2
+    assert "the candidate has no `date_of_birth`: give it with --set date_of_birth=" in bare.output
+    born = ["--set", "date_of_birth=2000-01-01"]
+    explained = runner.invoke(
+        main,
+        ["rules", "explain", PACKAGE, *born, "--date", f"{after:%d/%m/%Y}"],
+        catch_exceptions=False,
+    )
+    assert explained.exit_code == 0, explained.output
+    first = explained.output.splitlines()[0]
+    assert (
+        first
+        == f"{PACKAGE} version 2027.1 (draft, bản dự thảo: applies to a tenant only once published there) on {after}"
+    )
+    before = runner.invoke(main, ["rules", "explain", PACKAGE, *born, "--date", f"{TODAY}"])
+    assert before.output.splitlines()[0] == f"{PACKAGE} version 2025.2 on {TODAY}"
+
+    compared = runner.invoke(
+        main,
+        ["rules", "diff", f"{PACKAGE}@2025.2", f"{PACKAGE}@2027.1", "--synthetic", "20"],
+        catch_exceptions=False,
+    )
+    assert compared.exit_code == 0, compared.output
+    assert compared.output.startswith(
+        f"compared 20 candidates: {PACKAGE} 2025.2 -> {PACKAGE} 2027.1 (draft, bản dự thảo"
+    ), compared.output
+
+
 async def test_a_draft_governs_only_once_published_from_its_effective_date(
     db: Database, draft_package: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from datetime import date
@@ -177,10 +178,11 @@ def explain_command(
         candidate = msgspec.convert(candidate_raw, CandidateFacts, strict=False)
         unit = msgspec.convert(unit_raw, UnitFacts, strict=False)
         batch = prepare(loaded, [candidate], unit, day)
-    except (msgspec.ValidationError, RulesError, ValueError) as error:
+    except msgspec.ValidationError as error:
+        raise BadOption(_facts_problem(str(error))) from error
+    except (RulesError, ValueError) as error:
         raise click.ClickException(str(error)) from error
-    version = batch.snapshot.version
-    click.echo(f"{loaded.id} version {version} on {day}")
+    click.echo(f"{loaded.id} version {_version_label(loaded, batch.snapshot.version)} on {day}")
     in_force = [
         f"{document.number}"
         for code, document in loaded.documents.items()
@@ -223,6 +225,18 @@ def explain_command(
             note = loaded.inference_note(reason.rule_id, reason.clause_id)
             if note:
                 click.echo(f"      {reason.code} is an inference (L): {note}")
+
+
+def _facts_problem(message: str) -> str:
+    """msgspec's "Object missing required field `date_of_birth`" as a rule author can act on."""
+    missing = re.search(r"missing required field `(\w+)`", message)
+    if missing:
+        name = missing.group(1)
+        return (
+            f"the candidate has no `{name}`: give it with --set {name}=… "
+            "or in a --facts file (as a case's `candidate`: docs/rule-authors.md, 'A case')"
+        )
+    return f"the facts cannot be read: {message}"
 
 
 def _echo_parameter(package: RulesPackage, name: str, day: date) -> None:
@@ -308,6 +322,16 @@ def _diff_candidates(
     return [(c, unit, on) for c in synthetic_candidates(synthetic, on, seed)]
 
 
+DRAFT_MARK = "(draft, bản dự thảo: applies to a tenant only once published there)"
+
+
+def _version_label(package: RulesPackage, version_id: str) -> str:
+    """``2027.1 (draft, bản dự thảo: …)`` for an unpublished draft, else the id: a draft is
+    never presented as the version in force."""
+    drafts = {version.id for version in package.versions if version.draft}
+    return f"{version_id} {DRAFT_MARK}" if version_id in drafts else version_id
+
+
 def _package_and_day(spec: str) -> tuple[RulesPackage, date | None]:
     """``PACKAGE`` or ``PACKAGE@VERSION``: the package, and the first day of that version
     (whose rules and parameters then apply), or None for the evaluation date's."""
@@ -379,7 +403,11 @@ def diff_command(
                 changes[(name, was, now)] += 1
                 if len(examples) < show:
                     examples.append(f"  {candidate.person_ref} on {when}: {name} {was} -> {now}")
-    click.echo(f"compared {total} candidates: {old_package.id} ({old}) -> {new_package.id} ({new})")
+    sides = [
+        f"{package.id} {_version_label(package, package.version_on(first or day).id)}"
+        for package, first in ((old_package, old_day), (new_package, new_day))
+    ]
+    click.echo(f"compared {total} candidates: {sides[0]} -> {sides[1]}")
     if not changes:
         click.echo("no outcome changes")
         return
