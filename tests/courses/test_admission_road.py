@@ -194,7 +194,7 @@ async def test_introducers_conditions_then_the_road_with_its_roles(
     history = await client.get(f"{api(world)}/candidates/{candidate['id']}/stages", headers=admin)
     events = [(h["event"], h["clause_id"]) for h in history.json()["items"]][-3:]
     assert events == [
-        ("admission_proposal", "qd24.admission.proposal"),
+        ("admission_proposal", "qd294.admission.proposal"),
         ("grassroots_resolution", "road.grassroots.resolution"),
         ("decision_extension", "road.decision.deadline"),
     ]

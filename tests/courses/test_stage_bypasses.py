@@ -207,10 +207,12 @@ async def test_a_helper_does_not_make_an_admission_source_and_proposals_need_ste
     assert proposed.json()["stage"] == "admission_in_progress"
     stages = await client.get(f"{api(world)}/candidates/{certified['id']}/stages", headers=headers)
     assert [(s["to_stage"], s["event"], s["clause_id"]) for s in stages.json()["items"]] == [
+        # In 2024 (the course's days) 01-HD/TW was in force; since 2025-07-01 06-HD/TW and
+        # 294-QĐ/TW are: each change cites the text in force on its own day.
         ("course_nominee", "course_nominee_list", "hd01.course.nominee"),
         ("certified", "certificate", "hd01.certificate"),
-        ("admission_source", "admission_source_list", "hd01.source_list"),
-        ("admission_in_progress", "admission_proposal", "qd24.admission.proposal"),
+        ("admission_source", "admission_source_list", "hd06tw.source_list"),
+        ("admission_in_progress", "admission_proposal", "qd294.admission.proposal"),
     ]
 
 

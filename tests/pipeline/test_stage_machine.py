@@ -82,6 +82,27 @@ def test_every_clause_the_machine_cites_is_in_the_packages(package_id: str) -> N
         assert clause.text and clause.document
 
 
+@pytest.mark.parametrize(
+    ("day", "clauses"),
+    [
+        (dt.date(2024, 6, 1), {"hd01.course.nominee", "qd24.admission.proposal"}),
+        (dt.date(2025, 3, 1), {"hd01.course.nominee", "qd232.admission.proposal"}),
+        (dt.date(2026, 12, 3), {"hd06tw.course.nominee", "qd294.admission.proposal"}),
+    ],
+)
+def test_a_transition_cites_the_text_in_force_on_its_day(day: dt.date, clauses: set) -> None:
+    package = load_package("hungyen")
+    cited = {
+        package.clause_on(clause_id, day)
+        for clause_id in ("hd01.course.nominee", "qd24.admission.proposal")
+    }
+    assert cited == clauses
+    for clause_id in MACHINE_CLAUSES:
+        assert package.document_in_force(
+            package.clause(package.clause_on(clause_id, day)).document, day
+        )
+
+
 def test_the_attendance_parameter_is_dated_with_its_reference() -> None:
     package = load_package("hungyen")
     spec = package.parameters["min_attendance_share"]

@@ -20,7 +20,6 @@ from nguon.pipeline.helper_schemas import (
 from nguon.pipeline.helpers import require_member, require_official, visible_member
 from nguon.pipeline.road import add_introducers, add_step, road_dates, steps_of
 from nguon.pipeline.stage_guards import require_accepted_list, require_helper
-from nguon.pipeline.stage_machine import transition_for
 from nguon.pipeline.stages import (
     actor_of,
     change_stage,
@@ -62,7 +61,7 @@ async def propose_admission(
     if data.version != candidate["version"]:
         raise Conflict(stale_message("candidate"), field="version")
     on = _on(data.on)
-    transition = await require_transition(candidate, "admission_proposal")
+    transition = await require_transition(candidate, "admission_proposal", on=on)
     list_id = await require_accepted_list(
         candidate, ADMISSION_SOURCES_STEP, transition.clause_id, "stage"
     )
@@ -188,7 +187,7 @@ async def decide_stage(access: Access, candidate_id: int, data: StageDecision) -
             "admission_decision",
             on,
             data.document_number,
-            transition_for(candidate["stage"], event).clause_id,
+            (await require_transition(candidate, event, "to_stage", on)).clause_id,
             note=nfc(data.reason).strip(),
         )
     return candidate_out(row)

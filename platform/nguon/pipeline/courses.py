@@ -436,7 +436,7 @@ async def _check_course_result(
         return
     candidate = await _enrolled_candidate(current)
     field = "completed" if "completed" in changes else "attended_sessions"
-    transition = await require_transition(candidate, "course_result", field)
+    transition = await require_transition(candidate, "course_result", field, _result_day(course))
     if changes.get("completed", current["completed"]):
         require_attendance(
             await tenant_package(), course, attended, _result_day(course), transition.clause_id

@@ -158,7 +158,7 @@ async def assign_helper(access: Access, data: HelperAssign) -> HelperOut:
         )
     await _check_limit(member, on)
     actor = actor_of(access)
-    await require_transition(candidate, "helper_resolution", "candidate_id")
+    await require_transition(candidate, "helper_resolution", "candidate_id", on)
     await _refuse_without_valid_certificate(candidate, on)
     resolution = await record_resolution(
         package, actor, candidate["unit"], RESOLUTION_KIND, data.resolution

@@ -296,7 +296,7 @@ async def record_step(access: Access, candidate_id: int, data: RoadStepIn) -> Ro
             field="working_days",
         )
     event = STEP_EVENTS[data.step]
-    transition = await require_transition(candidate, event, "step")
+    transition = await require_transition(candidate, event, "step", data.taken_on)
     steps = (await steps_of([candidate_id])).get(candidate_id, [])
     road = road_dates(steps)
     if data.step == "grassroots_resolution" and road.cell_resolution is None:

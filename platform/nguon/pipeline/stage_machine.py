@@ -239,11 +239,30 @@ def transition_for(stage: str, event: StageEventKind, field: str = "stage") -> T
 
 
 def check_clauses(package: RulesPackage) -> list[str]:
-    """The machine's clause ids the package (with its baseline) does not hold."""
-    missing: list[str] = []
+    """What is wrong with the machine's citations in ``package`` (with its baseline): a
+    clause id it does not hold, or a day from the clause's document onward on which
+    neither the clause nor its successors (``succeeded_by``) belong to a text in force."""
+    problems: list[str] = []
+    changes = sorted(
+        {day for periods in package.document_periods.values() for p in periods for day in p if day}
+    )
     for clause_id in sorted(MACHINE_CLAUSES):
         try:
-            package.clause(clause_id)
+            spec = package.clause(clause_id)
         except RulesError:
-            missing.append(clause_id)
-    return missing
+            problems.append(f"{clause_id}: not in the package")
+            continue
+        starts = [p[0] for p in package.document_periods.get(spec.document, ()) if p[0]]
+        for day in (d for d in changes if starts and d >= min(starts)):
+            try:
+                cited = package.clause(package.clause_on(clause_id, day))
+            except RulesError as error:
+                problems.append(f"{clause_id}: {error}")
+                break
+            if not package.document_in_force(cited.document, day):
+                problems.append(
+                    f"{clause_id}: on {day} its text {cited.document!r} is no longer in force "
+                    "and no successor (succeeded_by) is"
+                )
+                break
+    return problems

@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from nguon.accounts.permissions import Access, visible_row
 from nguon.audit.service import Actor, record_event
 from nguon.clock import today_in_vietnam
@@ -80,13 +82,18 @@ def refusal(evaluation: CandidateEvaluation, decision: str, to_stage: str) -> St
 
 
 async def require_transition(
-    candidate: Mapping[str, Any], event: StageEventKind, field: str = "stage"
+    candidate: Mapping[str, Any],
+    event: StageEventKind,
+    field: str = "stage",
+    on: dt.date | None = None,
 ) -> Transition:
-    """The machine's transition for ``event`` from the candidate's stage, its clause
-    checked in the tenant's package; a 409 naming ``field`` when there is none."""
+    """The machine's transition for ``event`` from the candidate's stage, citing the clause
+    in force on ``on`` (today when None) in the tenant's package; a 409 naming ``field``
+    when there is none."""
     transition = transition_for(candidate["stage"], event, field)
-    (await tenant_package()).clause(transition.clause_id)
-    return transition
+    package = await tenant_package()
+    cited = package.clause_on(transition.clause_id, on or today_in_vietnam())
+    return msgspec.structs.replace(transition, clause_id=cited)
 
 
 async def last_change_day(candidate_id: int) -> dt.date | None:
@@ -131,7 +138,7 @@ async def change_stage(
     change's reason answers them). ``also_check`` names further decisions that
     must be eligible too. Returns the updated row; the version goes up by one.
     """
-    transition = await require_transition(candidate, event, field)
+    transition = await require_transition(candidate, event, field, on)
     to_stage = transition.to_stage
     if to_stage == candidate["stage"]:
         raise StageRefused(

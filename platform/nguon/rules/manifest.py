@@ -76,6 +76,9 @@ class ClauseSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     text: str
     verbatim: bool = True
     confidence: Confidence = "H"
+    succeeded_by: str | None = None
+    """The clause that carries this provision once this one's document is replaced: a
+    citation by id (the stage machine's) resolves to the clause in force on its day."""
 
 
 class ClausesFile(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

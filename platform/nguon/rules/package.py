@@ -317,6 +317,19 @@ class RulesPackage:
         except KeyError:
             raise RulesError(f"package {self.id!r} has no clause {clause_id!r}") from None
 
+    def clause_on(self, clause_id: str, day: date) -> str:
+        """``clause_id``, or the first of its successors (``succeeded_by``) whose document is
+        in force on ``day``; ``clause_id`` itself when none is (a day before them all)."""
+        current: str | None = clause_id
+        seen: set[str] = set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            spec = self.clause(current)
+            if self.document_in_force(spec.document, day):
+                return current
+            current = spec.succeeded_by
+        return clause_id
+
     def decision_codes(self) -> list[str]:
         return list(self.decisions)
 
