@@ -5,6 +5,7 @@ run; the guide ends by serving the app and making a signed-in request to it."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -215,6 +216,16 @@ def test_the_operators_guide_runs_on_postgres(tmp_path: Path) -> None:
         "nguon tenant merge thaibinh --into hungyen --on 2025-07-01 "
         "--structure tenants/hungyen-2025-07-01.toml"
     ) in (tmp_path / "onboard-hungyen.txt").read_text()
+    # What the guide shows `nguon tenant list` printing is what it prints.
+    blocks = guide_blocks(GUIDE.read_text(encoding="utf-8"))
+    listed = [
+        after
+        for before, after in itertools.pairwise(blocks)
+        if before.info == "sh" and before.code.rstrip().endswith("nguon tenant list")
+    ]
+    assert listed and listed[0].info == "text"
+    for line in listed[0].code.splitlines():
+        assert line in output.splitlines(), f"operators.md:{listed[0].line}: not printed: {line}"
     print(output)
     print(f"operators.md ran in {seconds:.0f} s")
 
