@@ -358,3 +358,36 @@ async def test_a_csv_file_not_in_utf8_is_refused_with_the_way_to_save_it(
 
 def _json(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else json.loads(str(value))
+
+
+def test_cells_with_the_same_name_are_told_apart_in_the_template_and_the_import() -> None:
+    """Every commune has its "Chi bộ thôn 1": the template's list names each cell once
+    (with its committee, or its code when even that repeats) and the import reads it back."""
+    from nguon.people.member_import import CellChoice, _cell_finder, member_template
+
+    cells = [
+        CellChoice(1, "hy.a.1", "Chi bộ thôn 1", "1.2.3", "Đảng ủy xã An Viên"),
+        CellChoice(2, "hy.b.1", "Chi bộ thôn 1", "1.4.5", "Đảng ủy xã Tân Hưng"),
+        CellChoice(3, "hy.b.2", "Chi bộ thôn Đông", "1.4.6", "Đảng ủy xã Tân Hưng"),
+        CellChoice(4, "hy.c.9", "Chi bộ 9", "1.7.8", "Đảng ủy xã Lạc Hồng"),
+        CellChoice(5, "hy.c.99", "Chi bộ 9", "1.7.9", "Đảng ủy xã Lạc Hồng"),
+    ]
+    workbook = load_workbook(io.BytesIO(member_template(cells)))
+    listed = [tuple(r) for r in workbook["Chi bộ"].iter_rows(min_row=2, values_only=True)]
+    assert listed == [
+        ("Chi bộ thôn 1 — Đảng ủy xã An Viên", "hy.a.1"),
+        ("Chi bộ thôn 1 — Đảng ủy xã Tân Hưng", "hy.b.1"),
+        ("Chi bộ thôn Đông", "hy.b.2"),
+        ("Chi bộ 9 — Đảng ủy xã Lạc Hồng (hy.c.9)", "hy.c.9"),
+        ("Chi bộ 9 — Đảng ủy xã Lạc Hồng (hy.c.99)", "hy.c.99"),
+    ]
+    assert len({label for label, _ in listed}) == len(cells)
+    find = _cell_finder(cells, None)
+    for (label, code), cell in zip(listed, cells, strict=True):
+        assert find(label) == (cell, "")  # what the drop-down puts in the sheet
+        assert find(code) == (cell, "")
+    assert find("chi bo thon dong") == (cells[2], "")  # a unique name, typed loosely
+    ambiguous, message = find("Chi bộ thôn 1")
+    assert ambiguous is None
+    assert message.startswith("Có 2 chi bộ tên “Chi bộ thôn 1”; hãy chọn chi bộ trong danh sách")
+    assert "“Chi bộ thôn 1 — Đảng ủy xã An Viên”" in message

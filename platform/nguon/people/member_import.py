@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -176,8 +177,26 @@ def _columns(header: list[Cell]) -> tuple[dict[str, int], list[ImportProblem]]:
     return columns, problems
 
 
+def choice_labels(cells: list[CellChoice]) -> dict[int, str]:
+    """What the template offers for each cell, one different text per cell: its name, with
+    its committee when another cell has the same name (every commune has a "Chi bộ thôn
+    1"), and its code when even that repeats."""
+    names = Counter(search_key(cell.name) for cell in cells)
+    labels = {
+        cell.id: cell.name if names[search_key(cell.name)] == 1 else cell.label for cell in cells
+    }
+    repeated = Counter(search_key(label) for label in labels.values())
+    return {
+        cell.id: label if repeated[search_key(label)] == 1 else f"{label} ({cell.code})"
+        for cell in cells
+        for label in (labels[cell.id],)
+    }
+
+
 def _cell_finder(cells: list[CellChoice], default: CellChoice | None):
     by_code = {search_key(c.code): c for c in cells}
+    labels = choice_labels(cells)
+    by_label = {search_key(labels[c.id]): c for c in cells}
     by_name: dict[str, list[CellChoice]] = {}
     for cell in cells:
         by_name.setdefault(search_key(cell.name), []).append(cell)
@@ -188,11 +207,16 @@ def _cell_finder(cells: list[CellChoice], default: CellChoice | None):
                 return default, ""
             return None, "Hãy ghi tên hoặc mã chi bộ."
         key = search_key(value)
+        if key in by_label:
+            return by_label[key], ""
         named = by_name.get(key, [])
         if len(named) == 1:
             return named[0], ""
         if len(named) > 1:
-            return None, f"Có {len(named)} chi bộ tên “{value}”; hãy ghi mã chi bộ."
+            return None, (
+                f"Có {len(named)} chi bộ tên “{value}”; hãy chọn chi bộ trong danh sách của "
+                f"mẫu (tên kèm cấp ủy, ví dụ “{labels[named[0].id]}”) hoặc ghi mã chi bộ."
+            )
         if key in by_code:
             return by_code[key], ""
         return None, f"Không có chi bộ “{value}” trong đơn vị bạn quản lý."
@@ -367,9 +391,10 @@ def member_template(cells: list[CellChoice]) -> bytes:
     listing.append(["Tên chi bộ", "Mã"])
     for cell in listing[1]:
         cell.font = Font(bold=True)
-    listing.column_dimensions["A"].width = 40
+    listing.column_dimensions["A"].width = 60
+    labels = choice_labels(cells)
     for choice in cells:
-        listing.append([choice.name, choice.code])
+        listing.append([labels[choice.id], choice.code])
     if cells:
         names = DataValidation(
             type="list",
