@@ -177,11 +177,11 @@ async def test_a_bad_file_names_every_bad_row_and_writes_nothing(
     expected = [
         ("3", "Ngày sinh", "Ngày sinh không hợp lệ: “31/02/1985”"),
         ("4", "Họ và tên", "Hãy nhập họ và tên."),
-        ("5", "Giới tính", "Hãy ghi giới tính: Nam hoặc Nữ."),
+        ("5", "Giới tính", "Giới tính “Không rõ” không đúng: hãy ghi Nam hoặc Nữ."),
         ("6", "Chi bộ", "Không có chi bộ “Chi bộ Trường THPT Ân Thi”"),
         ("7", "Số thẻ đảng viên", "Số thẻ 01.000001 trùng với dòng 2."),
         ("8", "Số thẻ đảng viên", "Số thẻ 01.999999 đã được ghi cho đảng viên Trần Thị Bình."),
-        ("9", "Ngày vào Đảng", "Ngày vào Đảng phải từ khi đủ 18 tuổi."),
+        ("9", "Ngày vào Đảng", "Ngày vào Đảng “15/01/2010” phải từ khi đủ 18 tuổi (15/01/2018)."),
     ]
     for row, column, message in expected:
         assert f"<tr><td>{row}</td><td>{column}</td><td>{message}" in text, (row, column)

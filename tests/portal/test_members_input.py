@@ -64,9 +64,9 @@ def test_fields_become_member_values_or_messages_by_field() -> None:
     )
     assert errors == {
         "full_name": "Hãy nhập họ và tên.",
-        "sex": "Hãy ghi giới tính: Nam hoặc Nữ.",
+        "sex": "Giới tính “x” không đúng: hãy ghi Nam hoặc Nữ.",
         "card_number": "Số thẻ đảng viên chỉ gồm chữ số, chữ cái và dấu . / - (tối đa 32).",
-        "admitted_on": "Ngày vào Đảng không được ở sau hôm nay.",
+        "admitted_on": f"Ngày vào Đảng “02/09/2027” không được ở sau hôm nay ({TODAY:%d/%m/%Y}).",
     }
     _, errors = read_member_fields(
         {
@@ -79,6 +79,6 @@ def test_fields_become_member_values_or_messages_by_field() -> None:
         TODAY,
     )
     assert errors == {
-        "admitted_on": "Ngày vào Đảng phải từ khi đủ 18 tuổi.",
-        "official_on": "Ngày chính thức phải sau ngày vào Đảng.",
+        "admitted_on": "Ngày vào Đảng “02/09/2017” phải từ khi đủ 18 tuổi (02/03/2018).",
+        "official_on": "Ngày chính thức “01/01/2016” phải sau ngày vào Đảng (02/09/2017).",
     }

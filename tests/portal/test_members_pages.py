@@ -94,9 +94,9 @@ async def test_bad_member_input_is_named_by_field_and_nothing_is_written(
     )
     assert response.status_code == 400
     assert "Hãy nhập họ và tên." in response.text
-    assert "Ngày sinh không hợp lệ" in response.text
+    assert "Ngày sinh không hợp lệ: “31/02/1980”" in response.text
     assert "Hãy ghi giới tính: Nam hoặc Nữ." in response.text
-    assert "Ngày chính thức phải sau ngày vào Đảng." in response.text
+    assert "Ngày chính thức “01/01/1989” phải sau ngày vào Đảng (02/09/1990)." in response.text
     assert 'id="date_of_birth-error"' in response.text
     assert await members_of(db, world) == []
 

@@ -45,7 +45,10 @@ async def test_add_a_candidate_fix_an_error_then_edit_with_a_stale_version(
         client, new_url, new_url, {**FORM, "date_of_birth": "2999-01-01", "national_id": "12ab"}
     )
     assert bad.status_code == 400
-    assert "Ngày sinh không được ở sau hôm nay." in bad.text
+    assert (
+        f"Ngày sinh “01/01/2999” không được ở sau hôm nay ({today_in_vietnam():%d/%m/%Y})."
+        in bad.text
+    )
     assert "Số định danh gồm 12 chữ số" in bad.text
     assert 'aria-describedby="date_of_birth-hint date_of_birth-error"' in bad.text
     assert 'value="01/01/2999"' in bad.text  # shown day first, as a Vietnamese reader reads it

@@ -80,7 +80,7 @@ def _day(
         errors[field] = f"{label} không hợp lệ: “{text_of(value)}” (ghi theo ngày/tháng/năm)."
         return None
     if day > today:
-        errors[field] = f"{label} không được ở sau hôm nay."
+        errors[field] = f"{label} “{day:%d/%m/%Y}” không được ở sau hôm nay ({today:%d/%m/%Y})."
         return None
     return day
 
@@ -97,18 +97,27 @@ def read_member_fields(
     elif len(full_name) > NAME_LIMIT:
         errors["full_name"] = f"Họ và tên tối đa {NAME_LIMIT} ký tự."
     born = _day(raw, "date_of_birth", errors, today, required=True)
-    sex = SEX_WORDS.get(text_of(raw.get("sex")).lower())
+    sex_text = text_of(raw.get("sex"))
+    sex = SEX_WORDS.get(sex_text.lower())
     if sex is None:
-        errors["sex"] = "Hãy ghi giới tính: Nam hoặc Nữ."
+        errors["sex"] = (
+            f"Giới tính “{sex_text}” không đúng: hãy ghi Nam hoặc Nữ."
+            if sex_text
+            else "Hãy ghi giới tính: Nam hoặc Nữ."
+        )
     card = "".join(text_of(raw.get("card_number")).split()).upper()
     if card and not _CARD.match(card):
         errors["card_number"] = "Số thẻ đảng viên chỉ gồm chữ số, chữ cái và dấu . / - (tối đa 32)."
     admitted = _day(raw, "admitted_on", errors, today, required=True)
     official = _day(raw, "official_on", errors, today, required=False)
-    if born and admitted and admitted < _years_after(born, 18):
-        errors["admitted_on"] = "Ngày vào Đảng phải từ khi đủ 18 tuổi."
+    if born and admitted and admitted < (adult := _years_after(born, 18)):
+        errors["admitted_on"] = (
+            f"Ngày vào Đảng “{admitted:%d/%m/%Y}” phải từ khi đủ 18 tuổi ({adult:%d/%m/%Y})."
+        )
     if admitted and official and official < admitted:
-        errors["official_on"] = "Ngày chính thức phải sau ngày vào Đảng."
+        errors["official_on"] = (
+            f"Ngày chính thức “{official:%d/%m/%Y}” phải sau ngày vào Đảng ({admitted:%d/%m/%Y})."
+        )
     values = {
         "full_name": full_name,
         "date_of_birth": born,

@@ -77,8 +77,10 @@ def parse_candidate_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[
         except ValueError:
             errors["date_of_birth"] = invalid_message("ngày sinh")
         else:
-            if values["date_of_birth"] > today_in_vietnam():
-                errors["date_of_birth"] = "Ngày sinh không được ở sau hôm nay."
+            if (born := values["date_of_birth"]) > (today := today_in_vietnam()):
+                errors["date_of_birth"] = (
+                    f"Ngày sinh “{born:%d/%m/%Y}” không được ở sau hôm nay ({today:%d/%m/%Y})."
+                )
     sex = form.get("sex", "")
     if sex not in SEX_LABELS:
         errors["sex"] = "Hãy chọn giới tính."

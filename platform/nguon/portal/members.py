@@ -81,10 +81,12 @@ def day_field(raw: dict[str, str], name: str, errors: dict[str, str], label: str
     try:
         day = parse_day(text)
     except ValueError:
-        errors[name] = f"{label.capitalize()} không hợp lệ (ghi theo ngày/tháng/năm)."
+        errors[name] = f"{label.capitalize()} không hợp lệ: “{text}” (ghi theo ngày/tháng/năm)."
         return None
-    if day > today_in_vietnam():
-        errors[name] = f"{label.capitalize()} không được ở sau hôm nay."
+    if day > (today := today_in_vietnam()):
+        errors[name] = (
+            f"{label.capitalize()} “{day:%d/%m/%Y}” không được ở sau hôm nay ({today:%d/%m/%Y})."
+        )
         return None
     return day
 
