@@ -8,6 +8,7 @@ case that cannot fail is worse than no case.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ import msgspec
 import yaml
 
 from nguon.rules.decisions import INVALID_FACTS
+from nguon.rules.decode_problems import key_hint
 from nguon.rules.errors import RulesError
 from nguon.rules.facts import CandidateFacts, RoadDates, UnitFacts
 from nguon.rules.manifest import Outcome
@@ -161,11 +163,15 @@ def _where(root: yaml.Node, error: msgspec.ValidationError) -> int:
 
 
 def _explain(error: msgspec.ValidationError) -> str:
+    path = re.search(r" - at `\$([^`]*)`", str(error))
     text = re.sub(r" - at `\$[^`]*`", "", str(error))
     unknown = re.search(r"unknown field `([^`]+)`", text)
     if unknown:
         key = unknown.group(1)
-        hint = " (write 'date:', YAML reads a bare 'on' as true)" if key == "on" else ""
+        if key == "on":
+            hint = " (write 'date:', YAML reads a bare 'on' as true)"
+        else:
+            hint = key_hint(CaseFile, path.group(1) if path else "", key)
         return f"unknown key '{key}'{hint}"
     return text
 
@@ -190,8 +196,10 @@ class _Checker:
             return
         for key, _ in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value not in allowed:
-                hint = ", ".join(sorted(allowed))
-                self.add(key, node, f"unknown key '{key.value}' in {what} (known: {hint})")
+                known = ", ".join(sorted(allowed))
+                close = difflib.get_close_matches(key.value, sorted(allowed), n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.add(key, node, f"unknown key '{key.value}' in {what} (known: {known}){hint}")
 
     def case(self, case: Case, node: yaml.Node) -> None:
         label = f"case '{case.name}'"

@@ -14,12 +14,18 @@ import click
 import msgspec
 import yaml
 
-from nguon.rules.cases import load_cases, run_package_cases
+from nguon.rules.cases import CaseFileError, load_cases, run_package_cases
 from nguon.rules.conditions import describe
 from nguon.rules.errors import PackageLoadError, RulesError
 from nguon.rules.facts import CandidateFacts, UnitFacts
+from nguon.rules.loader import CASES_DIR
 from nguon.rules.package import RulesPackage
-from nguon.rules.registry import available_packages, clear_cache, load_package
+from nguon.rules.registry import (
+    available_packages,
+    clear_cache,
+    load_package,
+    registered_packages,
+)
 from nguon.rules.scaffold import scaffold_package
 
 
@@ -74,7 +80,7 @@ def test_command(package: str | None, quiet: bool) -> None:
             loaded = load_package(target)
         except (PackageLoadError, RulesError) as error:
             click.echo(f"FAIL {target}: {error}")
-            failed += 1
+            failed += 1 + _check_cases_alone(target)
             continue
         results = run_package_cases(loaded)
         bad = [r for r in results if not r.passed]
@@ -104,6 +110,30 @@ def test_command(package: str | None, quiet: bool) -> None:
         failed += len(bad)
     if failed:
         sys.exit(1)
+
+
+def _check_cases_alone(target: str) -> int:
+    """The case files of a package that did not load, checked without it (unknown keys,
+    empty expectations, impossible dates): both sets of problems in one run. Returns how
+    many case files were refused."""
+    folder = Path(target)
+    if not folder.is_dir():
+        registered = registered_packages().get(target)
+        folder = registered if isinstance(registered, Path) else Path(target)
+    refused = 0
+    for path in sorted((folder / CASES_DIR).glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            load_cases(path)
+        except CaseFileError as error:
+            refused += 1
+            for problem in error.problems:
+                click.echo(f"FAIL {target}: {CASES_DIR}/{problem}")
+    if folder.is_dir():
+        click.echo(
+            f"{target}: the cases were checked without the package (their decisions, reasons "
+            "and codes are checked once it loads)"
+        )
+    return refused
 
 
 _DATE_FACTS = frozenset(

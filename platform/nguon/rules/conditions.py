@@ -3,7 +3,8 @@ evaluated in plain Python (the reference the engine is compared against)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import difflib
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import msgspec
@@ -79,7 +80,9 @@ def check_condition(
         return
     spec = ENGINE_FACTS.get(condition.fact)
     if spec is None:
-        raise ConditionError(f"unknown fact '{condition.fact}'")
+        raise ConditionError(
+            f"unknown fact '{condition.fact}'{_hint(condition.fact, ENGINE_FACTS)}"
+        )
     if condition.op not in OPERATORS:
         raise ConditionError(f"unknown operator '{condition.op}' (use one of {OPERATORS})")
     if condition.op in ORDERING and spec.type != "int":
@@ -92,11 +95,21 @@ def check_condition(
         if spec.type == "code":
             allowed = codes.get(spec.name, spec.codes)
             if value not in allowed and value != "":
-                raise ConditionError(f"'{value}' is not a known {spec.name} code")
+                raise ConditionError(
+                    f"'{value}' is not a known {spec.name} code{_hint(str(value), allowed)}"
+                )
         elif spec.type == "bool" and not isinstance(value, bool):
             raise ConditionError(f"'{spec.name}' is true or false, got {value!r}")
         elif spec.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConditionError(f"'{spec.name}' is a whole number, got {value!r}")
+
+
+def _hint(value: str, known: Iterable[str]) -> str:
+    """`` (known: a, b); did you mean 'a'?``: the list when short, the closest always."""
+    names = sorted(str(name) for name in known)
+    listed = f" (known: {', '.join(names)})" if len(names) <= 15 else ""
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    return listed + (f"; did you mean '{close[0]}'?" if close else "")
 
 
 def resolve_values(leaf: Leaf, parameters: Mapping[str, Scalar]) -> list[Scalar]:
@@ -106,7 +119,7 @@ def resolve_values(leaf: Leaf, parameters: Mapping[str, Scalar]) -> list[Scalar]
         if isinstance(value, str) and value.startswith("$"):
             name = value[1:]
             if name not in parameters:
-                raise ConditionError(f"unknown parameter '{name}'")
+                raise ConditionError(f"unknown parameter '{name}'{_hint(name, parameters)}")
             resolved.append(parameters[name])
         else:
             resolved.append(value)

@@ -5,9 +5,10 @@ Every problem names the file and the item; a package with any problem is refused
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +22,7 @@ from nguon.rules.conditions import (
     parse_condition,
     referenced_parameters,
 )
+from nguon.rules.decode_problems import syntax_problem, validation_problem
 from nguon.rules.errors import PackageLoadError
 from nguon.rules.facts import nfc
 from nguon.rules.locations import item_line
@@ -46,6 +48,9 @@ SHEET_NAME_MAX = 31  # what spreadsheet programs accept as a worksheet's name
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 RULES = "rules.toml"
 CASES_DIR = "cases"
+UNREAD_FILES_FIRST = (
+    "(the checks between files run once every file above can be read: fix these first)"
+)
 
 T = TypeVar("T")
 
@@ -61,10 +66,9 @@ class _Problems:
         """``at`` is (table, index): the item is the index-th ``[[table]]`` of ``file``."""
         line = item_line(self.folder / file, *at) if at and self.folder else None
         where = f"{file}:{line}" if line else file
-        self.items.append(f"{where}: {item}: {message}")
-
-
-_PATH = re.compile(r"at `\$\.([A-Za-z_]+)\[(\d+)\]")
+        problem = f"{where}: {item}: {message}"
+        if problem not in self.items:  # a kind named twice in one chain is one problem
+            self.items.append(problem)
 
 
 def _decode(folder: Path, name: str, kind: type[T], problems: _Problems, default: T) -> T:
@@ -74,15 +78,26 @@ def _decode(folder: Path, name: str, kind: type[T], problems: _Problems, default
     try:
         return msgspec.toml.decode(path.read_bytes(), type=kind)
     except msgspec.ValidationError as error:
-        # "Object contains unknown field `versoins` - at `$.rule[3]`": the 4th [[rule]]
-        found = _PATH.search(str(error))
-        at = (found.group(1), int(found.group(2))) if found else None
-        item = f"{at[0]} #{at[1] + 1}" if at else "file"
-        problems.add(name, item, str(error), at)
+        problem, _ = validation_problem(folder, name, kind, error)
+        problems.items.append(problem)
         return default
     except msgspec.DecodeError as error:
-        problems.add(name, "file", str(error))
+        problems.items.append(syntax_problem(name, error))
         return default
+
+
+MAX_LISTED = 15
+"""Beyond this many known values a refusal names the closest only (a package has ~100 clauses)."""
+
+
+def _missing(what: str, value: str, known: Iterable[str]) -> str:
+    """``names unit kind 'grassroots_cel' that does not exist (known: …); did you mean
+    'grassroots_cell'?``"""
+    names = sorted(known)
+    listed = f" (known: {', '.join(names)})" if len(names) <= MAX_LISTED else ""
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"names {what} '{value}' that does not exist{listed}{hint}"
 
 
 def _periods_for(
@@ -97,7 +112,7 @@ def _periods_for(
     periods: list[Period] = []
     for version_id in version_ids:
         if version_id not in known:
-            problems.add(file, item, f"names version '{version_id}' that does not exist", at)
+            problems.add(file, item, _missing("version", version_id, known), at)
         else:
             periods.append(known[version_id])
     return tuple(periods)
@@ -171,13 +186,16 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
     if not (folder / MANIFEST).exists():
         raise PackageLoadError(str(folder), [f"{MANIFEST}: file: not found in {folder}"])
     manifest = _decode(folder, MANIFEST, Manifest, problems, None)
-    if manifest is None:
-        raise PackageLoadError(str(folder), problems.items)
     clauses_file = _decode(folder, CLAUSES, ClausesFile, problems, ClausesFile())
     structure = _decode(folder, STRUCTURE, StructureFile, problems, StructureFile())
     calendar_file = _decode(folder, CALENDAR, CalendarFile | None, problems, None)
     forms_file = _decode(folder, FORMS, FormsFile, problems, FormsFile())
     rules_file = _decode(folder, RULES, RulesFile, problems, RulesFile())
+    if manifest is None or problems.items:
+        # The files depend on each other (a rule names a unit kind of structure.toml): a
+        # file that cannot be read would make every later check fail; those wait.
+        problems.items.append(UNREAD_FILES_FIRST)
+        raise PackageLoadError(manifest.id if manifest else str(folder), problems.items)
 
     base = resolve_base(manifest.extends, folder) if manifest.extends else None
     versions = _check_versions(manifest, problems)
@@ -201,7 +219,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                 problems.add(
                     MANIFEST,
                     f"version '{version.id}'",
-                    f"names document '{code}' that does not exist",
+                    _missing("document", code, documents),
                     ("version", version_position[version.id]),
                 )
     periods_of_documents, document_problems = document_periods(
@@ -264,7 +282,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             problems.add(
                 CLAUSES,
                 f"clause '{clause.id}'",
-                f"names document '{clause.document}' that does not exist",
+                _missing("document", clause.document, documents),
                 at,
             )
         clauses[clause.id] = msgspec.structs.replace(clause, text=nfc(clause.text))
@@ -319,16 +337,16 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         at = ("chain", index)
         for kind in [chain.kind, *chain.path, *chain.parent_kinds]:
             if kind not in unit_kinds:
-                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist", at)
+                problems.add(STRUCTURE, item, _missing("unit kind", kind, unit_kinds), at)
         for bloc in chain.blocs:
             if bloc not in blocs:
-                problems.add(STRUCTURE, item, f"names bloc '{bloc}' that does not exist", at)
+                problems.add(STRUCTURE, item, _missing("bloc", bloc, blocs), at)
         if chain.path[:1] != [chain.kind]:
             problems.add(STRUCTURE, item, "path must start with the listing kind", at)
         check_kinds_in_force(item, [*chain.path, *chain.parent_kinds], chain.versions, at, "kind")
         periods = _periods_for(chain.versions, versions, STRUCTURE, item, problems, at)
         if chain.clause and chain.clause not in clauses:
-            problems.add(STRUCTURE, item, f"names clause '{chain.clause}' that does not exist", at)
+            problems.add(STRUCTURE, item, _missing("clause", chain.clause, clauses), at)
         elif chain.clause:
             check_citation(STRUCTURE, item, [chain.clause], periods, at)
         chains.append((chain, periods))
@@ -365,7 +383,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         at = ("placement", index)
         for kind in [placement.kind, *placement.parents]:
             if kind not in unit_kinds:
-                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist", at)
+                problems.add(STRUCTURE, item, _missing("unit kind", kind, unit_kinds), at)
         if not placement.parents and not placement.top:
             problems.add(STRUCTURE, item, "names no parent kind and is not at the top", at)
         check_kinds_in_force(item, [placement.kind], placement.versions, at, "kind")
@@ -381,9 +399,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             placed[(placement.kind, version_id)] = index
         periods = _periods_for(placement.versions, versions, STRUCTURE, item, problems, at)
         if placement.clause and placement.clause not in clauses:
-            problems.add(
-                STRUCTURE, item, f"names clause '{placement.clause}' that does not exist", at
-            )
+            problems.add(STRUCTURE, item, _missing("clause", placement.clause, clauses), at)
         elif placement.clause:
             check_citation(STRUCTURE, item, [placement.clause], periods, at)
         placements.append((placement, periods))
@@ -407,7 +423,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         at = ("course_organiser", index)
         for kind in [organiser.kind, organiser.runner_kind]:
             if kind is not None and kind not in unit_kinds:
-                problems.add(STRUCTURE, item, f"names unit kind '{kind}' that does not exist", at)
+                problems.add(STRUCTURE, item, _missing("unit kind", kind, unit_kinds), at)
         check_kinds_in_force(
             item,
             [k for k in (organiser.kind, organiser.runner_kind) if k],
@@ -417,9 +433,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         )
         periods = _periods_for(organiser.versions, versions, STRUCTURE, item, problems, at)
         if organiser.clause and organiser.clause not in clauses:
-            problems.add(
-                STRUCTURE, item, f"names clause '{organiser.clause}' that does not exist", at
-            )
+            problems.add(STRUCTURE, item, _missing("clause", organiser.clause, clauses), at)
         elif organiser.clause:
             check_citation(STRUCTURE, item, [organiser.clause], periods, at)
         organisers.append((organiser, periods))
@@ -431,9 +445,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         spec = calendar_file.calendar
         for clause_id in [spec.clause, *(e.clause for e in spec.exceptions)]:
             if clause_id and clause_id not in clauses:
-                problems.add(
-                    CALENDAR, "calendar", f"names clause '{clause_id}' that does not exist"
-                )
+                problems.add(CALENDAR, "calendar", _missing("clause", clause_id, clauses))
         if spec.clause in clauses:
             check_citation(CALENDAR, "calendar", [spec.clause], (), ("calendar", 0))
         for index, exception in enumerate(spec.exceptions):
@@ -457,10 +469,10 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
         at = ("form", index)
         for level in form.levels:
             if level not in unit_kinds:
-                problems.add(FORMS, item, f"names unit kind '{level}' that does not exist", at)
+                problems.add(FORMS, item, _missing("unit kind", level, unit_kinds), at)
         for column in form.columns:
             if column not in columns:
-                problems.add(FORMS, item, f"names column '{column}' that does not exist", at)
+                problems.add(FORMS, item, _missing("column", column, columns), at)
         if len(form.sheet) > SHEET_NAME_MAX or SHEET_NAME_FORBIDDEN.search(form.sheet):
             problems.add(
                 FORMS, item, f"sheet '{form.sheet}': at most 31 characters, none of []:*?/\\", at
@@ -473,7 +485,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                 problems.add(
                     FORMS,
                     f"issuer '{issuer.code}'",
-                    f"names unit kind '{kind}' that does not exist",
+                    _missing("unit kind", kind, unit_kinds),
                     ("issuer", index),
                 )
         issuers.insert(0, issuer)
@@ -503,7 +515,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             continue
         for clause_id in cited:
             if clause_id not in clauses:
-                problems.add(RULES, item, f"names clause '{clause_id}' that does not exist", at)
+                problems.add(RULES, item, _missing("clause", clause_id, clauses), at)
         if spec.confidence == "L" and not spec.inference.strip():
             problems.add(RULES, item, "has confidence L: say what is inferred in 'inference'", at)
         if spec.inference.strip() and spec.confidence != "L":
@@ -515,7 +527,7 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             elif name in decisions:
                 decision_codes.append(name)
             else:
-                problems.add(RULES, item, f"names decision '{name}' that does not exist", at)
+                problems.add(RULES, item, _missing("decision", name, decisions), at)
         periods = _periods_for(spec.versions, versions, RULES, item, problems, at)
         check_citation(RULES, item, cited, periods, at)
         try:

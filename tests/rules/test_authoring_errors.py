@@ -1,0 +1,107 @@
+"""A rule author's mistake is answered with what to fix, where, and nothing else: a typo
+in one file is one line (not fifty about the files that depend on it), a TOML syntax error
+names its line and column, a value or key not allowed lists what is and the closest one,
+and a package that does not load still has its case files checked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nguon.cli import main
+from nguon.rules.errors import PackageLoadError
+from nguon.rules.registry import load_package
+
+FIRST_FILES = "(the checks between files run once every file above can be read: fix these first)"
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    """A fresh package from the scaffold, as an author starts one."""
+    made = CliRunner().invoke(
+        main, ["rules", "new", "thaibinh", "--title", "Tỉnh Thái Bình", "--dir", str(tmp_path)]
+    )
+    assert made.exit_code == 0, made.output
+    return tmp_path / "thaibinh"
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` by ``new``; the 1-based line where ``new`` starts."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    at = text.index(old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[:at].count("\n") + 1
+
+
+def _refused(folder: Path) -> list[str]:
+    with pytest.raises(PackageLoadError) as refused:
+        load_package(folder)
+    return refused.value.problems
+
+
+def test_a_typo_in_structure_is_one_line_at_the_key_with_the_key_meant(package: Path) -> None:
+    line = _edit(
+        package / "structure.toml",
+        'code = "grassroots_cell"\n',
+        'code = "grassroots_cell"\nversoins = ["2026.1"]\n',
+    )
+    assert _refused(package) == [
+        f"structure.toml:{line + 1}: unit_kind #4: unknown key `versoins`; "
+        "did you mean `versions`?",
+        FIRST_FILES,
+    ]
+
+
+def test_toml_syntax_errors_of_every_file_are_named_by_line_and_column(package: Path) -> None:
+    structure = _edit(package / "structure.toml", 'label = "Chi bộ cơ sở"', 'label = "Chi bộ cơ sở')
+    rules = _edit(package / "rules.toml", "[[rule]]\n", "[[rule]]\nbad = = 1\n")
+    assert _refused(package) == [
+        f"structure.toml:{structure}:22: TOML syntax: Illegal character '\\n'",
+        f"rules.toml:{rules + 1}:7: TOML syntax: Invalid value",
+        FIRST_FILES,
+    ]
+
+
+def test_a_value_not_allowed_lists_the_allowed_ones_and_the_closest(package: Path) -> None:
+    text = (package / "rules.toml").read_text(encoding="utf-8")
+    outcome = next(line for line in text.splitlines() if line.startswith("outcome = "))
+    line = _edit(package / "rules.toml", outcome, 'outcome = "not_eligble"')
+    problems = _refused(package)
+    assert problems[0] == (
+        f"rules.toml:{line}: rule #1: `outcome` cannot be 'not_eligble' "
+        "(allowed: eligible, not_eligible, needs_review); did you mean `not_eligible`?"
+    )
+
+
+def test_an_unknown_fact_says_the_closest_known_one(package: Path) -> None:
+    text = (package / "rules.toml").read_text(encoding="utf-8")
+    fact = re.search(r'fact = "(\w+)"', text)
+    assert fact is not None
+    _edit(package / "rules.toml", fact.group(0), f'fact = "{fact.group(1)[:-1]}"')
+    problems = _refused(package)
+    wanted = f"unknown fact '{fact.group(1)[:-1]}'; did you mean '{fact.group(1)}'?"
+    assert any(problem.endswith(wanted) for problem in problems), problems
+
+
+def test_case_files_are_checked_when_the_package_does_not_load(package: Path) -> None:
+    _edit(
+        package / "structure.toml",
+        'code = "grassroots_cell"\n',
+        'code = "grassroots_cell"\nx = 1\n',
+    )
+    line = _edit(package / "cases" / "first.yaml", "expect:", "expcet:")
+    result = CliRunner().invoke(main, ["rules", "test", str(package)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(
+        line.startswith(f"FAIL {package}: rules package 'thaibinh' refused") for line in lines
+    )
+    assert (
+        f"FAIL {package}: cases/first.yaml:{line}: unknown key 'expcet'; did you mean `expect`?"
+        in lines
+    )
+    assert lines[-1].endswith("(their decisions, reasons and codes are checked once it loads)")
