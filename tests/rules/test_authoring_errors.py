@@ -105,3 +105,62 @@ def test_case_files_are_checked_when_the_package_does_not_load(package: Path) ->
         in lines
     )
     assert lines[-1].endswith("(their decisions, reasons and codes are checked once it loads)")
+
+
+def _three_versions(package: Path) -> None:
+    """The scaffold's one version 2026.1, then 2026.2 and a draft 2027.1 after it."""
+    manifest = package / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace(
+        "valid_from = 2026-01-01\n", "valid_from = 2026-01-01\nvalid_to = 2026-07-01\n", 1
+    )
+    text += (
+        '\n[[version]]\nid = "2026.2"\nvalid_from = 2026-07-01\nvalid_to = 2027-01-01\n'
+        'documents = ["guidance"]\n'
+        '\n[[version]]\nid = "2027.1"\nvalid_from = 2027-01-01\nstatus = "draft"\n'
+        'documents = ["guidance"]\n'
+    )
+    manifest.write_text(text, encoding="utf-8")
+
+
+def test_since_carries_an_entry_into_every_later_version(package: Path) -> None:
+    _three_versions(package)
+    structure = package / "structure.toml"
+    text = structure.read_text(encoding="utf-8")
+    # Every entry from the second version on; one placement only up to it.
+    text = text.replace(
+        'code = "grassroots_cell"\n', 'code = "grassroots_cell"\nsince = "2026.1"\n'
+    )
+    structure.write_text(text, encoding="utf-8")
+    loaded = load_package(package)
+    kind = next(k for k in loaded.unit_kind_specs.values() if k.code == "grassroots_cell")
+    assert kind.versions == ["2026.1", "2026.2", "2027.1"]
+    assert kind.since is None
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ('since = "2026.2"\nuntil = "2026.1"', "`until` 2026.1 comes before `since` 2026.2"),
+        (
+            'since = "2026.3"',
+            "names version '2026.3' that does not exist (known: 2026.1, "
+            "2026.2, 2027.1); did you mean '2026.2'?",
+        ),
+        ('until = "2026.2"', "`until` needs `since` (the first version)"),
+        (
+            'since = "2026.1"\nversions = ["2026.1"]',
+            "gives both `versions` and `since`/`until`: keep one",
+        ),
+    ],
+)
+def test_a_span_that_cannot_be_read_is_refused_with_its_line(
+    package: Path, written: str, problem: str
+) -> None:
+    _three_versions(package)
+    line = _edit(
+        package / "structure.toml",
+        'code = "grassroots_cell"\n',
+        f'code = "grassroots_cell"\n{written}\n',
+    )
+    assert f"structure.toml:{line - 1}: unit_kind #4: {problem}" in _refused(package)

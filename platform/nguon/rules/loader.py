@@ -28,11 +28,17 @@ from nguon.rules.facts import nfc
 from nguon.rules.locations import item_line
 from nguon.rules.manifest import (
     CalendarFile,
+    ChainSpec,
     ClausesFile,
+    CourseOrganiserSpec,
     FormsFile,
+    FormSpec,
     Manifest,
+    PlacementSpec,
     RulesFile,
+    RuleSpec,
     StructureFile,
+    UnitKindSpec,
     VersionSpec,
 )
 from nguon.rules.package import Period, Rule, RulesPackage
@@ -98,6 +104,43 @@ def _missing(what: str, value: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return f"names {what} '{value}' that does not exist{listed}{hint}"
+
+
+Spanned = TypeVar(
+    "Spanned", UnitKindSpec, ChainSpec, PlacementSpec, CourseOrganiserSpec, FormSpec, RuleSpec
+)
+
+
+def _spans(
+    file: str, table: str, entries: list[Spanned], versions: list[VersionSpec], problems: _Problems
+) -> list[Spanned]:
+    """Entries written ``since = "2025.2"`` (this version and every later one; ``until``
+    the last) with their ``versions`` listed, in the order of the versions' dates: a new
+    version needs no edit of the entries that carry on into it."""
+    order = [version.id for version in versions]
+    spanned: list[Spanned] = []
+    for index, entry in enumerate(entries):
+        if entry.since is None and entry.until is None:
+            spanned.append(entry)
+            continue
+        at, item = (table, index), f"{table} #{index + 1}"
+        if entry.versions:
+            problems.add(file, item, "gives both `versions` and `since`/`until`: keep one", at)
+        elif entry.since is None:
+            problems.add(file, item, "`until` needs `since` (the first version)", at)
+        elif entry.since not in order or (entry.until and entry.until not in order):
+            wrong = entry.since if entry.since not in order else entry.until
+            problems.add(file, item, _missing("version", wrong or "", order), at)
+        elif entry.until and order.index(entry.until) < order.index(entry.since):
+            problems.add(
+                file, item, f"`until` {entry.until} comes before `since` {entry.since}", at
+            )
+        else:
+            last = order.index(entry.until) if entry.until else len(order) - 1
+            covered = order[order.index(entry.since) : last + 1]
+            entry = msgspec.structs.replace(entry, versions=covered, since=None, until=None)
+        spanned.append(entry)
+    return spanned
 
 
 def _periods_for(
@@ -199,6 +242,21 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
 
     base = resolve_base(manifest.extends, folder) if manifest.extends else None
     versions = _check_versions(manifest, problems)
+    structure = msgspec.structs.replace(
+        structure,
+        unit_kinds=_spans(STRUCTURE, "unit_kind", structure.unit_kinds, versions, problems),
+        chains=_spans(STRUCTURE, "chain", structure.chains, versions, problems),
+        placements=_spans(STRUCTURE, "placement", structure.placements, versions, problems),
+        course_organisers=_spans(
+            STRUCTURE, "course_organiser", structure.course_organisers, versions, problems
+        ),
+    )
+    forms_file = msgspec.structs.replace(
+        forms_file, forms=_spans(FORMS, "form", forms_file.forms, versions, problems)
+    )
+    rules_file = msgspec.structs.replace(
+        rules_file, rules=_spans(RULES, "rule", rules_file.rules, versions, problems)
+    )
     version_position = {v.id: i for i, v in enumerate(manifest.versions)}
     version_starts = {v.valid_from: v.id for v in versions}
     whole_package = package_span(versions)

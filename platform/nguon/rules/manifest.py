@@ -89,6 +89,8 @@ class UnitKindSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
     code: str
     label: str
     versions: list[str] = []  # empty: every version
+    since: str | None = None  # this version and every later one (instead of versions)
+    until: str | None = None  # with since: the last version included
     short_label: str = ""  # for charts and tables; the label when empty
     holds_people: bool = False  # its units keep candidates and members and make lists
     is_cell: bool = False  # a Party cell: its printed lists take the place of the unit above
@@ -106,6 +108,8 @@ class PlacementSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
     parents: list[str] = []
     top: bool = False
     versions: list[str] = []
+    since: str | None = None  # this version and every later one (instead of versions)
+    until: str | None = None  # with since: the last version included
     clause: str | None = None
 
 
@@ -119,6 +123,8 @@ class CourseOrganiserSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unkn
     kind: str
     runner_kind: str | None = None
     versions: list[str] = []
+    since: str | None = None  # this version and every later one (instead of versions)
+    until: str | None = None  # with since: the last version included
     clause: str | None = None
 
 
@@ -140,6 +146,8 @@ class ChainSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     blocs: list[str] = []  # empty: any bloc, including none
     parent_kinds: list[str] = []  # empty: under any parent
     versions: list[str] = []
+    since: str | None = None  # this version and every later one (instead of versions)
+    until: str | None = None  # with since: the last version included
     confidence: Confidence = "H"
     clause: str | None = None
 
@@ -183,6 +191,8 @@ class FormSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     title: str
     columns: list[str]
     versions: list[str] = []
+    since: str | None = None  # this version and every later one (instead of versions)
+    until: str | None = None  # with since: the last version included
     sheet: str = ""  # the worksheet's name ("Danh sách bước 1"); empty: the step's label
     document_type: str = "DS"  # the type in the document symbol ("05-DS/CB")
 
@@ -211,6 +221,8 @@ class RuleSpec(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     when: dict[str, Any]
     reason: str | None = None  # defaults to the rule id
     versions: list[str] = []
+    since: str | None = None  # this version and every later one (instead of versions)
+    until: str | None = None  # with since: the last version included
     override: bool = False
     description: str = ""
     confidence: Confidence = "H"  # L: the rule is an inference from its clause

@@ -99,7 +99,7 @@ signer_title = "BÍ THƯ"
 code = "commune"
 label = "Xã, phường"
 
-# Placement: which kind may sit under which (add versions = [...] when it changes).
+# Placement: which kind may sit under which (since = "VERSION" when it changes from then on).
 [[placement]]
 kind = "province_committee"
 top = true
