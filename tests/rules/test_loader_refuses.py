@@ -70,7 +70,10 @@ def test_a_version_without_a_chain_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(PackageLoadError) as refused:
         load_package(folder)
-    assert (
-        "structure.toml:11: chain 'cell': version 'b' has no [[chain]] for unit kind "
-        "'grassroots_cell'" in str(refused.value)
-    ), str(refused.value)
+    # Named at the kind's own line, with the lines of its chains and both ways out.
+    assert refused.value.problems == [
+        "structure.toml:1: unit_kind 'grassroots_cell': exists in version 'b' but no [[chain]] "
+        "of 'grassroots_cell' applies in it, so its lists would have nowhere to go: let a chain "
+        "of 'grassroots_cell' (lines 11) apply in 'b' (`since`, or 'b' in its `versions`), or "
+        "leave 'b' out of this kind's versions"
+    ]

@@ -205,8 +205,8 @@ parents = ["province_committee"]
     assert any(
         p.startswith(
             "structure.toml:23: placement of 'grassroots_cell': names kind "
-            "'grassroots_cell', which does not exist in version 'a': list 'a' in the "
-            "versions = [...] of unit_kind 'grassroots_cell' (structure.toml)"
+            "'grassroots_cell', which does not exist in version 'a': let unit_kind "
+            "'grassroots_cell' apply in 'a' (`since`, or the versions in its `versions = [...]`)"
         )
         for p in refused.value.problems
     ), refused.value.problems

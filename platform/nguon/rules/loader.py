@@ -384,8 +384,8 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
                     item,
                     f"names {role} '{kind}', which does not exist in version "
                     + ", ".join(f"'{v}'" for v in missing)
-                    + f": list {', '.join(repr(v) for v in missing)} in the versions = [...] "
-                    f"of unit_kind '{kind}' (structure.toml)",
+                    + f": let unit_kind '{kind}' apply in {', '.join(repr(v) for v in missing)} "
+                    "(`since`, or the versions in its `versions = [...]`)",
                     at,
                 )
 
@@ -422,14 +422,25 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
             if chain.kind == kind
             for v in (set(chain.versions) or all_version_ids)
         }
+        own = next((i for i, k in enumerate(structure.unit_kinds) if k.code == kind), None)
+        chain_lines = [
+            str(item_line(folder / STRUCTURE, "chain", i) or "?")
+            for i, chain in enumerate(structure.chains)
+            if chain.kind == kind
+        ]
         for version in versions:
             if version.id in kind_versions[kind] and version.id not in covered:
                 problems.add(
                     STRUCTURE,
-                    f"chain '{structure.chains[index].id}'",
-                    f"version '{version.id}' has no [[chain]] for unit kind '{kind}', which "
-                    f"lists in it: add '{version.id}' to the versions of a chain of '{kind}'",
-                    ("chain", index),
+                    f"unit_kind '{kind}'"
+                    if own is not None
+                    else f"chain '{structure.chains[index].id}'",
+                    f"exists in version '{version.id}' but no [[chain]] of '{kind}' applies in "
+                    f"it, so its lists would have nowhere to go: let a chain of '{kind}' "
+                    f"(lines {', '.join(chain_lines)}) apply in '{version.id}' (`since`, or "
+                    f"'{version.id}' in its `versions`), or leave '{version.id}' out of this "
+                    "kind's versions",
+                    ("unit_kind", own) if own is not None else ("chain", index),
                 )
     if base and not chains:
         chains = list(base.chains)
