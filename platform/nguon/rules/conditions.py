@@ -81,7 +81,7 @@ def check_condition(
     spec = ENGINE_FACTS.get(condition.fact)
     if spec is None:
         raise ConditionError(
-            f"unknown fact '{condition.fact}'{_hint(condition.fact, ENGINE_FACTS)}"
+            f"unknown fact '{condition.fact}'{known_hint(condition.fact, ENGINE_FACTS)}"
         )
     if condition.op not in OPERATORS:
         raise ConditionError(f"unknown operator '{condition.op}' (use one of {OPERATORS})")
@@ -96,7 +96,7 @@ def check_condition(
             allowed = codes.get(spec.name, spec.codes)
             if value not in allowed and value != "":
                 raise ConditionError(
-                    f"'{value}' is not a known {spec.name} code{_hint(str(value), allowed)}"
+                    f"'{value}' is not a known {spec.name} code{known_hint(str(value), allowed)}"
                 )
         elif spec.type == "bool" and not isinstance(value, bool):
             raise ConditionError(f"'{spec.name}' is true or false, got {value!r}")
@@ -104,10 +104,14 @@ def check_condition(
             raise ConditionError(f"'{spec.name}' is a whole number, got {value!r}")
 
 
-def _hint(value: str, known: Iterable[str]) -> str:
+MAX_LISTED = 15
+"""Beyond this many known values a refusal names the closest only (a package has ~100 clauses)."""
+
+
+def known_hint(value: str, known: Iterable[str]) -> str:
     """`` (known: a, b); did you mean 'a'?``: the list when short, the closest always."""
     names = sorted(str(name) for name in known)
-    listed = f" (known: {', '.join(names)})" if len(names) <= 15 else ""
+    listed = f" (known: {', '.join(names)})" if len(names) <= MAX_LISTED else ""
     close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
     return listed + (f"; did you mean '{close[0]}'?" if close else "")
 
@@ -119,7 +123,7 @@ def resolve_values(leaf: Leaf, parameters: Mapping[str, Scalar]) -> list[Scalar]
         if isinstance(value, str) and value.startswith("$"):
             name = value[1:]
             if name not in parameters:
-                raise ConditionError(f"unknown parameter '{name}'{_hint(name, parameters)}")
+                raise ConditionError(f"unknown parameter '{name}'{known_hint(name, parameters)}")
             resolved.append(parameters[name])
         else:
             resolved.append(value)

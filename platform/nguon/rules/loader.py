@@ -5,7 +5,6 @@ Every problem names the file and the item; a package with any problem is refused
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from nguon.rules.citations import citation_problems, document_periods, package_s
 from nguon.rules.conditions import (
     ConditionError,
     check_condition,
+    known_hint,
     parse_condition,
     referenced_parameters,
 )
@@ -92,18 +92,10 @@ def _decode(folder: Path, name: str, kind: type[T], problems: _Problems, default
         return default
 
 
-MAX_LISTED = 15
-"""Beyond this many known values a refusal names the closest only (a package has ~100 clauses)."""
-
-
 def _missing(what: str, value: str, known: Iterable[str]) -> str:
     """``names unit kind 'grassroots_cel' that does not exist (known: …); did you mean
     'grassroots_cell'?``"""
-    names = sorted(known)
-    listed = f" (known: {', '.join(names)})" if len(names) <= MAX_LISTED else ""
-    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"names {what} '{value}' that does not exist{listed}{hint}"
+    return f"names {what} '{value}' that does not exist{known_hint(value, known)}"
 
 
 Spanned = TypeVar(
