@@ -53,6 +53,7 @@ NOT_FOUND_WHAT = {
     "export format": "định dạng tải về",
     "helper assignment": "phân công người giúp đỡ",
     "job": "công việc",
+    "export": "tệp tải về (tệp chỉ người yêu cầu tải được, trong 7 ngày)",
     "plan": "kế hoạch",
     "tenant": "đơn vị sử dụng",
     "user": "tài khoản",

@@ -14,6 +14,7 @@ from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member, MemberChange
 from nguon.people.upload_tables import MemberUpload
 from nguon.pipeline.event_tables import PipelineEvent
+from nguon.pipeline.export_tables import ListExport
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
 from nguon.pipeline.rules_tables import RulesPublication, RulesWhatIf
 from nguon.pipeline.tables import (
@@ -70,6 +71,7 @@ TABLES = [
     RulesPublication,
     RulesWhatIf,
     MemberUpload,
+    ListExport,
 ]
 
 APP_CONFIG = AppConfig(

@@ -33,6 +33,7 @@ from nguon.api.idempotency_tables import IdempotencyRecord
 from nguon.org.tables import OrgUnit, Restructuring, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.people.upload_tables import MemberUpload
+from nguon.pipeline.export_tables import ListExport
 from nguon.pipeline.road_tables import AdmissionIntroducer, AdmissionStep
 from nguon.pipeline.rules_tables import RulesPublication, RulesWhatIf
 from nguon.pipeline.tables import (
@@ -387,6 +388,16 @@ async def _tables(db: Database, province: Province) -> None:
                     job_id=f"{p}-nhap-dang-vien",
                     state="imported",
                     created=0,
+                ),
+                ListExport(
+                    tenant_id=t,
+                    list_id=0,
+                    user_id=0,
+                    format="xlsx",
+                    job_id=f"{p}-tai-danh-sach",
+                    state="done",
+                    filename="danh-sach.xlsx",
+                    content=b"PK",
                 ),
             ]
             for row in rows:

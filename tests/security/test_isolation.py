@@ -56,11 +56,15 @@ async def _seed_people(client: AppClient, world: World, name: str) -> dict[str, 
         headers=headers,
     )
     assert candidate_list.status_code == 201, candidate_list.text
+    list_id = candidate_list.json()["list"]["id"]
+    export = await client.post(f"{base}/lists/{list_id}/exports", json={}, headers=headers)
+    assert export.status_code == 202, export.text
     with tenant_context(world.tenant_id):
         job = await start_reevaluation(
             client.app.stores.get(JOBS_STORE), "", world.units["cell_x"], "", "admin"
         )
     await wait_for_jobs()
+    exported = await client.get(export.headers["location"], headers=headers)
     managed = world.users["cell_y_editor"]
     with tenant_context(world.tenant_id):
         role = await (
@@ -87,8 +91,9 @@ async def _seed_people(client: AppClient, world: World, name: str) -> dict[str, 
         "unit_id": world.units["cell_x"],
         "candidate_id": candidate.json()["id"],
         "member_id": member.json()["id"],
-        "list_id": candidate_list.json()["list"]["id"],
+        "list_id": list_id,
         "job_id": job.id,
+        "export_id": int(exported.json()["file_url"].rsplit("/", 1)[1]),
     }
 
 
@@ -245,6 +250,7 @@ _LIST_BODIES = {
     "refresh": {"version": 1},
     "return": {"version": 1, "comment": "Trả lại"},
     "accept": {"version": 1},
+    "exports": {"format": "xlsx"},
 }
 
 

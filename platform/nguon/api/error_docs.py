@@ -98,6 +98,13 @@ ERROR_RESPONSE_RULES: list[ErrorResponseRule] = [
         lambda r: r.in_tenant and r.writes,
     ),
     ErrorResponseRule(
+        409,
+        ("export_by_job",),
+        "The list has more people than are exported within a request: ask for a background "
+        "export (`POST /lists/{list_id}/exports`)",
+        lambda r: r.in_tenant and r.method == "GET" and r.path.endswith("/export"),
+    ),
+    ErrorResponseRule(
         410,
         ("tenant_merged",),
         "The tenant was merged into another: `url` is the same address there",

@@ -71,8 +71,9 @@ DESCRIPTIONS: dict[str, str] = {
         "editor role on the unit; audited."
     ),
     "get_job_progress": (
-        "A re-evaluation job of this tenant: its state and how many people are done of the "
-        "total. Another tenant's job, or an expired one, is 404."
+        "A job of this tenant (a re-evaluation, a list export): its state and how many people "
+        "are done of the total; a finished export's `file_url`. Another tenant's job, or an "
+        "expired one, is 404."
     ),
     "unit_figures": (
         "The unit's figures for a year, from the same source as its dashboard: people by "
@@ -243,7 +244,21 @@ DESCRIPTIONS: dict[str, str] = {
     "ListController.search_lists": "Lists of the caller's units, filtered by step, period, state.",
     "ListController.export_list": (
         "The list as a document to print or to file, in a format a renderer plugin offers "
-        "(`xlsx` by default, `csv`, …), with the document number and signer given."
+        "(`xlsx` by default, `csv`, …), with the document number and signer given. A list "
+        "of more people than are exported within a request (500 by default, "
+        "`NGUON_EXPORT_JOB_ABOVE`) answers 409 `export_by_job`: ask for it with "
+        "`POST /lists/{list_id}/exports`."
+    ),
+    "ListController.request_export": (
+        "Makes the list's document in the background, for any list (required above the "
+        "limit of `GET …/export`): answered 202 with a job whose `url` reports progress; "
+        "when it is `done`, its `file_url` gives the file. Only the caller downloads it, "
+        "for 7 days. Needs the right to read the list; audited."
+    ),
+    "download_export": (
+        "The file a background export made (`file_url` of its finished job). Only the user "
+        "who asked for it gets it; anyone else, another tenant or a file older than 7 days "
+        "is 404."
     ),
     "ListController.inbox": "Lists submitted to the caller's own units, awaiting acceptance.",
     "ListController.refresh_list": (
@@ -350,6 +365,7 @@ BODY_EXAMPLES: dict[str, Any] = {
         "targets": {"year": 40, "q1": 8, "q2": 10, "q3": 10, "q4": 12},
     },
     "AcceptBody": {"version": 3, "comment": "Đã kiểm tra, đủ hồ sơ."},
+    "ExportRequest": {"format": "xlsx", "number": "07", "signer": "Phạm Văn Đức"},
     "AdoptBody": {"version": 2, "resolution": _RESOLUTION},
     "ListChange": {
         "version": 1,

@@ -166,6 +166,16 @@ STAGE_REFUSED = _type(
     "stage; `detail` gives the reasons; when the rules refused, `reasons` lists theirs with "
     "their clauses.",
 )
+EXPORT_BY_JOB = _type(
+    "export_by_job",
+    409,
+    "Danh sách lớn được xuất trong nền",
+    "Large lists are exported by a job",
+    "Danh sách có nhiều người hơn mức xuất ngay trong yêu cầu: gửi `POST` tới "
+    "`/lists/{list_id}/exports` rồi theo dõi công việc; khi xong, `file_url` cho tải tệp.",
+    "The list has more people than are exported within a request: `POST` to "
+    "`/lists/{list_id}/exports`, follow the job, and download from its `file_url` when done.",
+)
 TENANT_MERGED = _type(
     "tenant_merged",
     410,

@@ -30,7 +30,7 @@ class JobProblem(msgspec.Struct, frozen=True):
 
 class Job(msgspec.Struct, kw_only=True):
     id: str
-    kind: Literal["reevaluation", "member_import"] = "reevaluation"
+    kind: Literal["reevaluation", "member_import", "list_export"] = "reevaluation"
     tenant_id: int
     unit_id: int
     unit_name: str
@@ -52,6 +52,10 @@ class Job(msgspec.Struct, kw_only=True):
     """A member import refused: every bad row, located; nothing was written."""
     note: str = ""
     """A member import: why nothing was written although the file is good (imported before)."""
+    export_id: int | None = None
+    """A list export: the row its file is stored in, for the user who asked."""
+    list_id: int | None = None
+    """A list export: the list."""
 
     @property
     def percent(self) -> int:

@@ -63,6 +63,13 @@ async def import_members_task(job_id: str, upload_id: int) -> None:
     await import_upload(progress_store(), job_id, upload_id)
 
 
+@task("export_list")
+async def export_list_task(job_id: str, export_id: int) -> None:
+    from nguon.jobs.list_export import export_list
+
+    await export_list(progress_store(), job_id, export_id)
+
+
 @task("reevaluate_person")
 async def reevaluate_person_task(candidate_id: int, on: str | None = None) -> int:
     day = dt.date.fromisoformat(on) if on else today_in_vietnam()
@@ -173,10 +180,19 @@ CLEANUP_CRON = "17 * * * *"
 )
 async def remove_finished_jobs(context: procrastinate.JobContext, timestamp: int) -> None:
     """Succeeded jobs leave the queue after ``KEPT_HOURS`` (the sweep's after an hour);
-    failed ones stay for an operator to read."""
+    failed ones stay for an operator to read. So do the files jobs kept (``cleanup``)."""
+    from nguon.jobs.cleanup import remove_old_files
+
     manager = context.app.job_manager
     await manager.delete_old_jobs(nb_hours=1, queue=RELAY_QUEUE)
     await manager.delete_old_jobs(nb_hours=KEPT_HOURS, queue=QUEUE)
+    removed = await remove_old_files()
+    logger.info(
+        "removed %d list exports and the bytes of %d member sheets older than %d hours",
+        removed.exports,
+        removed.uploads_emptied,
+        KEPT_HOURS,
+    )
 
 
 def _day_of(timestamp: int) -> dt.date:

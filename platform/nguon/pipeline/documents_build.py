@@ -142,10 +142,15 @@ def _typed(text: str) -> str:
     return " ".join(ILLEGAL_TEXT.sub("", unicodedata.normalize("NFC", text)).split())
 
 
+def download_name(document: ListDocument, renderer: ListRenderer) -> str:
+    """The download's file name, in Vietnamese."""
+    stem = document.file_stem or f"Danh-sách-{document.list_id}"
+    return f"{stem}.{renderer.file_extension}"
+
+
 def download_disposition(document: ListDocument, renderer: ListRenderer) -> str:
     """``Content-Disposition`` naming the download in Vietnamese, with an ASCII fallback."""
-    stem = document.file_stem or f"Danh-sách-{document.list_id}"
-    return attachment_disposition(f"{stem}.{renderer.file_extension}")
+    return attachment_disposition(download_name(document, renderer))
 
 
 def form_of(read: ListRead, package: RulesPackage) -> Form:

@@ -22,16 +22,25 @@ from nguon.tenancy.scoped import in_tenant
 NOT_EDITOR = "Bạn không có quyền đánh giá lại ở đơn vị này / Your role cannot re-evaluate here"
 
 
-def _job_url(request: Request[Any, Any, Any], job_id: str) -> str:
-    """The job's address in the API version the caller used."""
+def api_url(request: Request[Any, Any, Any], tail: str) -> str:
+    """``tail``'s address in the tenant and API version the caller used."""
     prefix = request.url.path.split("/api/", 1)[0]
     version = request.url.path.split("/api/", 1)[1].split("/", 1)[0]
-    return f"{prefix}/api/{version}/jobs/{job_id}"
+    return f"{prefix}/api/{version}/{tail}"
+
+
+def _job_url(request: Request[Any, Any, Any], job_id: str) -> str:
+    return api_url(request, f"jobs/{job_id}")
 
 
 def job_out(request: Request[Any, Any, Any], job: Job) -> JobOut:
+    file_url = None
+    if job.kind == "list_export" and job.state == "done":
+        file_url = api_url(request, f"exports/{job.export_id}")
     return JobOut(
         id=job.id,
+        kind=job.kind,
+        file_url=file_url,
         state=job.state,
         unit_id=job.unit_id,
         unit_name=job.unit_name,
@@ -46,7 +55,7 @@ def job_out(request: Request[Any, Any, Any], job: Job) -> JobOut:
     )
 
 
-def _accepted(request: Request[Any, Any, Any], job: Job) -> Response[JobOut]:
+def accepted(request: Request[Any, Any, Any], job: Job) -> Response[JobOut]:
     body = job_out(request, job)
     return Response(body, status_code=HTTP_202_ACCEPTED, headers={"Location": body.url})
 
@@ -83,7 +92,7 @@ async def reevaluate_candidate(
         unit.name,
         candidate_id=candidate_id,
     )
-    return _accepted(request, job)
+    return accepted(request, job)
 
 
 @post(
@@ -101,10 +110,14 @@ async def reevaluate_unit(
     job = await request_reevaluation(
         request.app.stores.get(JOBS_STORE), access, unit.path, unit.id, unit.name
     )
-    return _accepted(request, job)
+    return accepted(request, job)
 
 
-@get("/jobs/{job_id:str}", summary="A re-evaluation job's progress", tags=["evaluations"])
+@get(
+    "/jobs/{job_id:str}",
+    summary="A background job's progress (re-evaluation, import, export)",
+    tags=["evaluations"],
+)
 async def get_job_progress(
     request: Request[Any, Any, Any], access: NamedDependency[Access], job_id: FromPath[str]
 ) -> JobOut:

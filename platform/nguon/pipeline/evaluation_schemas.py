@@ -66,7 +66,7 @@ JobState = Literal["queued", "running", "done", "failed"]
 
 class JobOut(msgspec.Struct, kw_only=True):
     id: str
-    kind: Literal["reevaluation"] = "reevaluation"
+    kind: Literal["reevaluation", "member_import", "list_export"] = "reevaluation"
     state: JobState
     unit_id: int
     unit_name: str
@@ -80,3 +80,5 @@ class JobOut(msgspec.Struct, kw_only=True):
     finished_at: dt.datetime | None
     url: str
     """Where to poll the job's progress."""
+    file_url: str | None = None
+    """A finished list export: where the user who asked downloads the file."""

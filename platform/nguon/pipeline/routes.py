@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_202_ACCEPTED
 
 from nguon.accounts.permissions import Access
 from nguon.clock import today_in_vietnam
-from nguon.errors import InvalidInput
+from nguon.errors import Conflict, InvalidInput
+from nguon.jobs import list_export
+from nguon.jobs.list_export import (
+    exported_by_job,
+    exported_file,
+    request_list_export,
+)
+from nguon.jobs.progress import JOBS_STORE
 from nguon.pipeline import lists
+from nguon.pipeline.document_parts import attachment_disposition
 from nguon.pipeline.documents_build import (
     MAX_DOCUMENT_NUMBER,
     MAX_SIGNER_NAME,
-    build_list_document,
+    document_of,
     download_disposition,
     export_options,
+    form_of,
     list_renderers,
 )
+from nguon.pipeline.evaluation_routes import accepted
+from nguon.pipeline.evaluation_schemas import JobOut
 from nguon.pipeline.events import pipeline_transaction
 from nguon.pipeline.schemas import (
     AcceptBody,
     AdoptBody,
+    ExportRequest,
     ListChange,
     ListCreate,
     ListDetail,
@@ -35,6 +48,7 @@ from nguon.pipeline.schemas import (
     Step,
     SubmitBody,
 )
+from nguon.tenancy.package import tenant_package
 
 PeriodCode = Annotated[
     str,
@@ -48,6 +62,15 @@ PeriodCode = Annotated[
         },
     ),
 ]
+
+
+def _unknown_format(renderers: dict[str, object]) -> InvalidInput:
+    available = ", ".join(sorted(renderers)) or "—"
+    return InvalidInput(
+        f"Không có định dạng xuất này; các định dạng có: {available} / "
+        f"Unknown export format: format (available: {available})",
+        field="format",
+    )
 
 
 class ListController(Controller):
@@ -170,19 +193,59 @@ class ListController(Controller):
         renderers = list_renderers()
         renderer = renderers.get(format)
         if renderer is None:
-            available = ", ".join(sorted(renderers)) or "—"
-            raise InvalidInput(
-                f"Không có định dạng xuất «{format}»; có: {available} / "
-                f"Unknown export format: format (available: {available})",
-                field="format",
-            )
+            raise _unknown_format(renderers)
         options = export_options(number, signer)
-        document = await build_list_document(access, list_id, options)
+        read = await lists.read_list(access, list_id)
+        if exported_by_job(read):
+            limit = list_export.EXPORT_JOB_ABOVE
+            raise Conflict(
+                f"Danh sách có hơn {limit} người: hãy yêu cầu tạo tệp trong nền"
+                f" (POST /lists/{list_id}/exports) / The list has more than"
+                f" {limit} people: ask for a background export"
+                f" (POST /lists/{list_id}/exports)",
+                code="export_by_job",
+            )
+        document = await document_of(read, await tenant_package(), options)
         return Response(
             content=renderer.render(document),
             media_type=renderer.media_type,
             headers={"Content-Disposition": download_disposition(document, renderer)},
         )
+
+    @post(
+        "/{list_id:int}/exports",
+        summary="Make the list's file in the background (any size; required above the limit)",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def request_export(
+        self,
+        request: Request[Any, Any, Any],
+        access: NamedDependency[Access],
+        list_id: FromPath[int],
+        data: JSONBody[ExportRequest],
+    ) -> Response[JobOut]:
+        renderers = list_renderers()
+        if data.format not in renderers:
+            raise _unknown_format(renderers)
+        export_options(data.number, data.signer)
+        read = await lists.read_list(access, list_id)
+        form_of(read, await tenant_package())
+        job, _ = await request_list_export(
+            request.app.stores.get(JOBS_STORE), access, read, data.format, data.number, data.signer
+        )
+        return accepted(request, job)
+
+
+@get("/exports/{export_id:int}", summary="The file a background export made", tags=["lists"])
+async def download_export(
+    access: NamedDependency[Access], export_id: FromPath[int]
+) -> Response[bytes]:
+    found = await exported_file(access, export_id)
+    return Response(
+        content=bytes(found["content"]),
+        media_type=str(found["media_type"]),
+        headers={"Content-Disposition": attachment_disposition(str(found["filename"]))},
+    )
 
 
 @get("/periods", summary="Review periods of a year (package calendar)", tags=["lists"])
@@ -208,4 +271,4 @@ async def list_periods(
     )
 
 
-ROUTE_HANDLERS = [ListController, list_periods]
+ROUTE_HANDLERS = [ListController, list_periods, download_export]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -61,6 +61,16 @@ class SubmitBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ReturnBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     comment: str
     version: int | None = None
+
+
+class ExportRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A list's file made in the background (``GET …/export`` answers small lists at once)."""
+
+    format: Annotated[str, msgspec.Meta(max_length=16)] = "xlsx"
+    number: Annotated[str, msgspec.Meta(max_length=20)] = ""
+    """The number from the committee's register of documents."""
+    signer: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    """The signer's name, where it is not the adopter's."""
 
 
 class AcceptBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

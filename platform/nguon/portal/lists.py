@@ -21,14 +21,22 @@ from nguon.accounts.permissions import WRITE, Access
 from nguon.api.tenant import tenant_of
 from nguon.clock import today_in_vietnam
 from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nguon.jobs import list_export
+from nguon.jobs.list_export import (
+    exported_by_job,
+    exported_file,
+    request_list_export,
+)
+from nguon.jobs.progress import JOBS_STORE
 from nguon.org.schemas import UnitOut
 from nguon.org.validity import closed_by, in_force_during, last_day
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
+from nguon.pipeline.document_parts import attachment_disposition
 from nguon.pipeline.documents_build import (
     MAX_DOCUMENT_NUMBER,
     MAX_SIGNER_NAME,
-    build_list_document,
+    document_of,
     download_disposition,
     export_options,
     list_renderers,
@@ -52,7 +60,7 @@ from nguon.portal.next_steps import late_text
 from nguon.portal.progress import subtree_units
 from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
-from nguon.tenancy.package import tenant_package_id
+from nguon.tenancy.package import tenant_package, tenant_package_id
 from nguon.text import ascii_digits
 
 BELOW_SHOWN = 100
@@ -64,6 +72,10 @@ DONE_MESSAGES = {
     "submitted": "Đã gửi danh sách lên cấp trên.",
     "returned": "Đã trả lại danh sách kèm ý kiến.",
     "accepted": "Đã tiếp nhận danh sách.",
+    "export_job": (
+        "Danh sách này dài: tệp Excel được tạo trong nền. Bấm «Tạo tệp Excel» bên dưới; trang"
+        " tiến độ cho tải về khi tệp xong."
+    ),
 }
 
 
@@ -231,6 +243,8 @@ def _list_context(
         shows_sources=any(c.source_list_id is not None for c in facts.counts_by_unit),
         actions=set(facts.allowed_actions),
         can_export=may_export(read, package),
+        export_by_job=exported_by_job(read),
+        export_job_above=list_export.EXPORT_JOB_ABOVE,
         errors=errors,
         form={"resolution.adopted_on": f"{today:%d/%m/%Y}", **form},
         done=DONE_MESSAGES.get(done, ""),
@@ -585,20 +599,76 @@ async def accept(
 
 @get("/lists/{list_id:int}/export", summary="A list as a spreadsheet", include_in_schema=False)
 async def export(
+    request: Request[Any, Any, Any],
     access: NamedDependency[Access],
     list_id: FromPath[int],
     format: FromQuery[str] = "xlsx",
     number: Annotated[str, QueryParameter(max_length=MAX_DOCUMENT_NUMBER)] = "",
     signer: Annotated[str, QueryParameter(max_length=MAX_SIGNER_NAME)] = "",
-) -> Response[bytes]:
+) -> Response[Any]:
     renderer = list_renderers().get(format)
     if renderer is None:
         raise NotFound("export format")
-    document = await build_list_document(access, list_id, export_options(number, signer))
+    options = export_options(number, signer)
+    read = await lists.read_list(access, list_id)
+    if exported_by_job(read):
+        # Too long to make in a request: the list page offers the job instead.
+        return Redirect(
+            path=f"/t/{_slug(request)}/lists/{list_id}?done=export_job#export", status_code=303
+        )
+    document = await document_of(read, await tenant_package(), options)
     return Response(
         content=renderer.render(document),
         media_type=renderer.media_type,
         headers={"Content-Disposition": download_disposition(document, renderer)},
+    )
+
+
+@post(
+    "/lists/{list_id:int}/export",
+    summary="Make a large list's spreadsheet in the background",
+    include_in_schema=False,
+    status_code=HTTP_200_OK,
+)
+async def export_in_background(
+    request: Request[Any, Any, Any], access: NamedDependency[Access], list_id: FromPath[int]
+) -> Response[Any]:
+    read = await lists.read_list(access, list_id)
+    raw = await form_data(request)
+    format = raw.get("format") or "xlsx"
+    package = load_package(read.row["tenant.rules_package"])
+    if format not in list_renderers() or not may_export(read, package):
+        raise NotFound("export format")
+    errors: dict[str, str] = {}
+    number, signer = raw.get("number", ""), raw.get("signer", "")
+    if len(number) > MAX_DOCUMENT_NUMBER:
+        errors["export.number"] = f"Số văn bản dài quá {MAX_DOCUMENT_NUMBER} ký tự."
+    if len(signer) > MAX_SIGNER_NAME:
+        errors["export.signer"] = f"Tên người ký dài quá {MAX_SIGNER_NAME} ký tự."
+    try:
+        export_options(number, signer)
+    except InvalidInput as error:
+        errors.update(field_errors(error, "export.number"))
+    if errors:
+        errors = {k if k.startswith("export.") else f"export.{k}": v for k, v in errors.items()}
+        return await _refuse(request, access, list_id, raw, errors)
+    job, _ = await request_list_export(
+        request.app.stores.get(JOBS_STORE), access, read, format, number, signer
+    )
+    return Redirect(path=f"/t/{_slug(request)}/jobs/{job.id}", status_code=303)
+
+
+@get(
+    "/exports/{export_id:int}",
+    summary="The spreadsheet a background export made",
+    include_in_schema=False,
+)
+async def exported(access: NamedDependency[Access], export_id: FromPath[int]) -> Response[bytes]:
+    found = await exported_file(access, export_id)
+    return Response(
+        content=bytes(found["content"]),
+        media_type=str(found["media_type"]),
+        headers={"Content-Disposition": attachment_disposition(str(found["filename"]))},
     )
 
 
@@ -635,5 +705,7 @@ ROUTES = [
     return_to_unit,
     accept,
     export,
+    export_in_background,
+    exported,
     inbox_page,
 ]
