@@ -37,10 +37,13 @@ def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def served_copy(seeded: Path, folder: Path) -> Iterator[str]:
-    """A server over a fresh copy of the seeded demo database."""
+def served_copy(
+    seeded: Path, folder: Path, settings: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A server over a fresh copy of the seeded demo database (``settings``: more environment)."""
     shutil.copy(seeded, folder / "demo.sqlite")
-    with server(f"sqlite:///{folder / 'demo.sqlite'}", log=folder / "server.log") as base:
+    database = f"sqlite:///{folder / 'demo.sqlite'}"
+    with server(database, log=folder / "server.log", settings=settings) as base:
         yield base
 
 

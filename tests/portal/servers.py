@@ -24,7 +24,11 @@ def free_port() -> int:
 
 @contextmanager
 def server(
-    database_url: str, *, redis_url: str | None = None, log: Path | None = None
+    database_url: str,
+    *,
+    redis_url: str | None = None,
+    log: Path | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """One server process on plain http (cookies without ``Secure``); yields its base URL."""
     port = free_port()
@@ -33,6 +37,7 @@ def server(
         "NGUON_DATABASE_URL": database_url,
         "NGUON_SECRET_KEY": os.environ["NGUON_SECRET_KEY"],
         "NGUON_DEBUG": "1",
+        **(settings or {}),
     }
     env.pop("NGUON_REDIS_URL", None)
     if redis_url:
