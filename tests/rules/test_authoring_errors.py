@@ -138,6 +138,19 @@ def test_since_carries_an_entry_into_every_later_version(package: Path) -> None:
     assert kind.since is None
 
 
+def test_until_alone_runs_from_the_first_version(package: Path) -> None:
+    """Step 2 of "Publish a new version": an entry that stops gets `until`, nothing else."""
+    _three_versions(package)
+    _edit(
+        package / "structure.toml",
+        'code = "grassroots_cell"\n',
+        'code = "grassroots_cell"\nuntil = "2026.2"\n',
+    )
+    problems = _refused(package)
+    # The kind now ends with 2026.2: what still names it in 2027.1 is refused, nothing else.
+    assert problems and all("does not exist in version '2027.1'" in p for p in problems)
+
+
 @pytest.mark.parametrize(
     ("written", "problem"),
     [
@@ -147,7 +160,11 @@ def test_since_carries_an_entry_into_every_later_version(package: Path) -> None:
             "names version '2026.3' that does not exist (known: 2026.1, "
             "2026.2, 2027.1); did you mean '2026.2'?",
         ),
-        ('until = "2026.2"', "`until` needs `since` (the first version)"),
+        (
+            'until = "2026.4"',
+            "names version '2026.4' that does not exist (known: 2026.1, "
+            "2026.2, 2027.1); did you mean '2026.2'?",
+        ),
         (
             'since = "2026.1"\nversions = ["2026.1"]',
             "gives both `versions` and `since`/`until`: keep one",
@@ -164,3 +181,43 @@ def test_a_span_that_cannot_be_read_is_refused_with_its_line(
         f'code = "grassroots_cell"\n{written}\n',
     )
     assert f"structure.toml:{line - 1}: unit_kind #4: {problem}" in _refused(package)
+
+
+@pytest.mark.parametrize(
+    ("derived", "given"),
+    [("has_certificate: true", "certificate_date"), ("age_months: 240", "date_of_birth")],
+)
+def test_a_derived_fact_in_a_case_names_what_to_write_instead(
+    package: Path, derived: str, given: str
+) -> None:
+    line = _edit(package / "cases" / "first.yaml", "date_of_birth:", f"{derived}, date_of_birth:")
+    result = CliRunner().invoke(main, ["rules", "test", str(package)])
+    assert result.exit_code == 1
+    key = derived.split(":")[0]
+    wanted = f"'{key}' is worked out from candidate: {given}: write that instead"
+    assert any(
+        f"first.yaml:{line}: unknown key '{key}'" in shown and shown.endswith(wanted)
+        for shown in result.output.splitlines()
+    ), result.output
+
+
+def test_a_version_diff_says_why_each_example_changed_with_its_clause(package: Path) -> None:
+    _three_versions(package)
+    manifest = package / "manifest.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8")
+        + '\n[[parameter]]\nname = "certificate_validity_months"\noverride = true\n'
+        "[[parameter.value]]\nvalue = 60\nvalid_from = 2021-07-30\nvalid_to = 2027-01-01\n"
+        'reference = "Hướng dẫn 06-HD/TW mục 5.4"\nconfidence = "M"\n'
+        "[[parameter.value]]\nvalue = 36\nvalid_from = 2027-01-01\n"
+        'reference = "Hướng dẫn của tỉnh, mục 3"\nconfidence = "H"\n',
+        encoding="utf-8",
+    )
+    args = [f"{package}@2026.2", f"{package}@2027.1", "--synthetic", "200"]
+    result = CliRunner().invoke(main, ["rules", "diff", *args, "--date", "2027-03-01"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first = lines.index("examples:") + 1
+    assert re.fullmatch(r"  p\d+ on 2027-03-01: \w+ \w+ -> not_eligible", lines[first])
+    assert lines[first + 1].startswith("      + certificate_expired: Giấy chứng nhận")
+    assert lines[first + 1].endswith("[hd06tw.5.4: 06-HD/TW, Mục 5.4]")

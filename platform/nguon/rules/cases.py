@@ -17,6 +17,7 @@ from typing import Any, get_args
 import msgspec
 import yaml
 
+from nguon.rules.conditions import known_hint
 from nguon.rules.decisions import INVALID_FACTS
 from nguon.rules.decode_problems import key_hint
 from nguon.rules.errors import RulesError
@@ -28,6 +29,16 @@ from nguon.rules.road import STATUS_LABELS, STEPS, road_deadlines
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 CANDIDATE_KEYS = frozenset(CandidateFacts.__struct_fields__) - {"person_ref"}
 UNIT_KEYS = frozenset(UnitFacts.__struct_fields__)
+DERIVED_FACTS = {
+    "age_months": "candidate: date_of_birth",
+    "education_rank": "candidate: education",
+    "has_certificate": "candidate: certificate_date",
+    "certificate_age_months": "candidate: certificate_date",
+    "unit_kind": "unit: {kind: …}",
+    "unit_bloc": "unit: {bloc: …}",
+    "review_period": "the case's date",
+}
+"""Facts the rules test that a case does not give: worked out from what it gives."""
 
 
 class ExpectedDecision(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -43,6 +54,7 @@ class Case(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True
     expect: dict[str, str | ExpectedDecision] = {}
     period: str | None = None  # the review period code on ``on``, or "none"
     chain: list[str] | None = None  # the unit's reporting chain on ``on``
+    parent: str | None = None  # the kind of the unit's parent, for chains that depend on it
     deadlines: dict[str, date] | None = None  # the road's due dates (candidate.road)
     deadline_status: dict[str, str] | None = None  # each deadline's status on ``on``
     line: int = 0  # where the case starts in its file (set by the loader, not written)
@@ -199,6 +211,11 @@ class _Checker:
                 known = ", ".join(sorted(allowed))
                 close = difflib.get_close_matches(key.value, sorted(allowed), n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
+                if key.value in DERIVED_FACTS and allowed is CANDIDATE_KEYS:
+                    hint = (
+                        f"; '{key.value}' is worked out from {DERIVED_FACTS[key.value]}:"
+                        " write that instead"
+                    )
                 self.add(key, node, f"unknown key '{key.value}' in {what} (known: {known}){hint}")
 
     def case(self, case: Case, node: yaml.Node) -> None:
@@ -275,6 +292,13 @@ class _Checker:
         for kind in case.chain or []:
             if kind not in package.unit_kinds:
                 self.add(_child(node, "chain"), node, f"{label}: chain: unknown kind '{kind}'")
+        if case.parent is not None and case.parent not in package.unit_kinds:
+            self.add(
+                _child(node, "parent"),
+                node,
+                f"{label}: parent: unknown unit kind '{case.parent}'"
+                f"{known_hint(case.parent, package.unit_kinds)}",
+            )
 
 
 def load_cases(path: Path, package: RulesPackage | None = None) -> list[Case]:
@@ -410,7 +434,9 @@ def run_case(package: RulesPackage, case: Case, file: str) -> CaseResult:
                 if got_status != status:
                     failures.append(f"deadline {step}: expected {status}, got {got_status}")
         if case.chain is not None:
-            chain = package.reporting_chain(case.unit.kind, case.unit.bloc, case.on)
+            chain = package.reporting_chain(
+                case.unit.kind, case.unit.bloc, case.on, parent_kind=case.parent
+            )
             if chain != case.chain:
                 failures.append(f"chain: expected {case.chain}, got {chain}")
     except (RulesError, msgspec.ValidationError, ValueError, KeyError) as error:

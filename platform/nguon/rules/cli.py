@@ -16,6 +16,7 @@ import yaml
 
 from nguon.rules.cases import CaseFileError, load_cases, run_package_cases
 from nguon.rules.conditions import describe
+from nguon.rules.decisions import CandidateEvaluation
 from nguon.rules.errors import PackageLoadError, RulesError
 from nguon.rules.facts import CandidateFacts, UnitFacts
 from nguon.rules.loader import CASES_DIR
@@ -376,6 +377,22 @@ def _package_and_day(spec: str) -> tuple[RulesPackage, date | None]:
         raise click.ClickException(f"{error} (versions: {known})") from error
 
 
+def _why(
+    old_package: RulesPackage,
+    before: CandidateEvaluation,
+    new_package: RulesPackage,
+    after: CandidateEvaluation,
+    name: str,
+) -> list[str]:
+    """The reasons a changed decision lost (-) and gained (+), each with its clause."""
+    from nguon.rules.whatif import basis_line, reason_changes
+
+    was = before.decisions[name].reasons if name in before.decisions else []
+    now = after.decisions[name].reasons if name in after.decisions else []
+    lost, gained = reason_changes(old_package, was, new_package, now)
+    return [f"      {basis_line(sign, b)}" for sign, bs in (("-", lost), ("+", gained)) for b in bs]
+
+
 @rules.command("diff")
 @click.argument("old")
 @click.argument("new")
@@ -433,6 +450,7 @@ def diff_command(
                 changes[(name, was, now)] += 1
                 if len(examples) < show:
                     examples.append(f"  {candidate.person_ref} on {when}: {name} {was} -> {now}")
+                    examples += _why(old_package, before, new_package, after, name)
     sides = [
         f"{package.id} {_version_label(package, package.version_on(first or day).id)}"
         for package, first in ((old_package, old_day), (new_package, new_day))

@@ -107,8 +107,9 @@ def _spans(
     file: str, table: str, entries: list[Spanned], versions: list[VersionSpec], problems: _Problems
 ) -> list[Spanned]:
     """Entries written ``since = "2025.2"`` (this version and every later one; ``until``
-    the last) with their ``versions`` listed, in the order of the versions' dates: a new
-    version needs no edit of the entries that carry on into it."""
+    the last; ``until`` alone: from the first version) with their ``versions`` listed, in
+    the order of the versions' dates: a new version needs no edit of the entries that
+    carry on into it."""
     order = [version.id for version in versions]
     spanned: list[Spanned] = []
     for index, entry in enumerate(entries):
@@ -116,10 +117,11 @@ def _spans(
             spanned.append(entry)
             continue
         at, item = (table, index), f"{table} #{index + 1}"
+        if entry.until is not None and entry.since is None and order:
+            # ``until`` alone: from the package's first version.
+            entry = msgspec.structs.replace(entry, since=order[0])
         if entry.versions:
             problems.add(file, item, "gives both `versions` and `since`/`until`: keep one", at)
-        elif entry.since is None:
-            problems.add(file, item, "`until` needs `since` (the first version)", at)
         elif entry.since not in order or (entry.until and entry.until not in order):
             wrong = entry.since if entry.since not in order else entry.until
             problems.add(file, item, _missing("version", wrong or "", order), at)

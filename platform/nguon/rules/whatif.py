@@ -81,6 +81,22 @@ class WhatIfReport(msgspec.Struct, kw_only=True):
         return {ref for unit in self.units for ref in unit.people}
 
 
+def reason_changes(
+    before: RulesPackage, was: list[Reason], after: RulesPackage, now: list[Reason]
+) -> tuple[list[Basis], list[Basis]]:
+    """The reasons only the first side gives and only the second gives, with clauses."""
+    kept = {r.code for r in was} & {r.code for r in now}
+    return (
+        [_basis(before, r) for r in was if r.code not in kept],
+        [_basis(after, r) for r in now if r.code not in kept],
+    )
+
+
+def basis_line(sign: str, basis: Basis) -> str:
+    where = f" [{basis.clause_id}: {basis.clause}]" if basis.clause_id else ""
+    return f"{sign} {basis.code}: {basis.message}{where}"
+
+
 def _basis(package: RulesPackage, reason: Reason) -> Basis:
     clause = ""
     if reason.clause_id and reason.clause_id in package.clauses:
@@ -138,7 +154,7 @@ def compare(
             a, b = was.decisions[code], now.decisions[code]
             if a.outcome == b.outcome:
                 continue
-            kept = {r.code for r in a.reasons} & {r.code for r in b.reasons}
+            only_before, only_after = reason_changes(before, a.reasons, after, b.reasons)
             unit = units.setdefault(
                 person.unit_id, UnitChanges(unit_id=person.unit_id, unit_name=person.unit_name)
             )
@@ -152,8 +168,8 @@ def compare(
                     name=person.name,
                     before=a.outcome,
                     after=b.outcome,
-                    only_before=[_basis(before, r) for r in a.reasons if r.code not in kept],
-                    only_after=[_basis(after, r) for r in b.reasons if r.code not in kept],
+                    only_before=only_before,
+                    only_after=only_after,
                 )
             )
     order = {code: i for i, code in enumerate(decisions)}
@@ -187,6 +203,5 @@ def render(report: WhatIfReport) -> list[str]:
                 lines.append(f"    {change.name}: {change.before} -> {change.after}")
                 for sign, bases in (("-", change.only_before), ("+", change.only_after)):
                     for basis in bases:
-                        where = f" [{basis.clause_id}: {basis.clause}]" if basis.clause_id else ""
-                        lines.append(f"      {sign} {basis.code}: {basis.message}{where}")
+                        lines.append(f"      {basis_line(sign, basis)}")
     return lines
