@@ -339,7 +339,8 @@ def test_sign_ins_from_the_command_line(sqlite_env: dict[str, str]) -> None:
     result = runner.invoke(main, ["users", "sign-ins", "--tenant", "thu", "--username", "boss"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
+    assert lines[2] == "2 sign-in attempt(s) by boss, newest first."
     assert "boss" in lines[0] and "203.0.113.7" in lines[0] and lines[0].endswith("succeeded")
     assert lines[1].endswith("failed")
 

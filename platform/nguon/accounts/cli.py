@@ -10,6 +10,7 @@ history and the process list): they are typed at a prompt, read from stdin
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -82,15 +83,34 @@ async def _unit_id(code: str | None, *, root: bool = False) -> int:
     """The unit in force today with this code (or the tenant's root unit)."""
     today = today_in_vietnam()
     query = OrgUnit.select(OrgUnit.id).where(
-        in_tenant(OrgUnit), (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to >= today)
+        in_tenant(OrgUnit), (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to > today)
     )
     query = query.where(OrgUnit.parent.is_null()) if root else query.where(OrgUnit.code == code)
     row = await query.order_by(OrgUnit.id).first().run()
     if row is None:
         if root:
             raise CommandError("--admin: the tenant has no root unit (onboard it first)")
-        raise CommandError(f"--unit: no unit in force with code {code!r}")
+        raise CommandError(f"--unit: no unit in force with code {code!r}{await _unit_hint(code)}")
     return int(row["id"])
+
+
+async def _unit_hint(code: str | None) -> str:
+    """Why ``code`` names no unit in force (closed, or a typo) and the closest codes."""
+    today = today_in_vietnam()
+    rows = await OrgUnit.select(OrgUnit.code, OrgUnit.name, OrgUnit.valid_to).where(
+        in_tenant(OrgUnit)
+    )
+    in_force = {
+        r["code"]: r["name"] for r in rows if r["valid_to"] is None or r["valid_to"] > today
+    }
+    closed = next((r for r in rows if r["code"] == code and r["code"] not in in_force), None)
+    hint = ""
+    if closed is not None:
+        hint = f" ({closed['name']} closed on {closed['valid_to']:%Y-%m-%d})"
+    close = difflib.get_close_matches(code or "", sorted(in_force), n=3, cutoff=0.5)
+    if close:
+        hint += "; closest in force: " + ", ".join(f"{c} ({in_force[c]})" for c in close)
+    return hint + "; every unit's code is in `GET /t/<slug>/api/v2/units`"
 
 
 def _read_password(stdin: bool, env: str | None) -> str:
@@ -294,6 +314,9 @@ def sign_ins_command(slug: str, username: str | None, limit: int) -> None:
         user_id = await _user_id(username) if username else None
         return await sign_ins(access, user_id, limit)
 
-    for row in _run(work, slug).items:
+    rows = _run(work, slug).items
+    for row in rows:
         at = row.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{at}Z  {row.username:<24} {row.address:<40} {row.channel:<7} {row.result}")
+    whose = f" by {username}" if username else ""
+    click.echo(f"{len(rows)} sign-in attempt(s){whose}, newest first.")

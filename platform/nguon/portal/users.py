@@ -70,7 +70,7 @@ async def _administered_units(access: Access) -> list[dict[str, Any]]:
         return []
     today = today_in_vietnam()
     query = OrgUnit.select(OrgUnit.id, OrgUnit.name, OrgUnit.path, OrgUnit.depth).where(
-        in_tenant(OrgUnit), (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to >= today)
+        in_tenant(OrgUnit), (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to > today)
     )
     if WHOLE_TENANT not in prefixes:
         clause = OrgUnit.path.like(f"{prefixes[0]}%")

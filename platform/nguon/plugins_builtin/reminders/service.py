@@ -103,7 +103,7 @@ async def send_reminders(tenant_id: int, today: dt.date) -> list[Reminder]:
             in_tenant(OrgUnit),
             OrgUnit.kind.is_in(sorted((await tenant_package()).people_holding_kinds)),
             OrgUnit.valid_from <= today,
-            (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to >= today),
+            (OrgUnit.valid_to.is_null()) | (OrgUnit.valid_to > today),
         )
         async with atomic():
             states = await _list_states(codes)
