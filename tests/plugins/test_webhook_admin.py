@@ -138,7 +138,38 @@ async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
     before, after = (
         json.loads(event[k]) if isinstance(event[k], str) else event[k] for k in ("before", "after")
     )
-    assert before["attempts"] == 1 and after["status"] == "delivered"
+    assert before == {"status": "failed", "attempts": 1}
+    assert after == {"status": "delivered", "attempts": 2}
+    assert event["entity_id"] == entry["id"] and event["actor"] == "user:admin"
+    assert event["actor_id"] == world.users["admin"]
+
+
+async def test_a_delivery_to_an_endpoint_no_longer_configured_is_not_posted_again(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    """An administrator who took a receiver out of the configuration (compromised, moved)
+    cannot have its old deliveries posted there again."""
+    world = await build_world(db, "whgone")
+    await _webhooks_on(world, receiver.url, max_attempts=1)
+    await _fire(world, "accepted", 9)
+    async with guarded_client() as http:
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    receiver.start()
+    await _webhooks_on(world, f"http://127.0.0.1:{free_port()}/moved")
+    admin = await _admin(client, world)
+    log = f"/t/{world.slug}/api/v1/admin/webhooks/deliveries"
+    (entry,) = (await client.get(log, headers=admin)).json()
+
+    answer = await client.post(f"{log}/{entry['id']}/redeliver", headers=admin)
+
+    assert answer.status_code == 400, answer.text
+    (problem,) = answer.json()["errors"]
+    assert problem["field"] == "endpoint_url"
+    assert answer.json()["detail"].startswith("Địa chỉ nhận này không còn trong cấu hình")
+    assert receiver.received == []
+    (row,) = await _rows(world)
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    assert await _audit(world, "redeliver") == []
 
 
 async def test_an_admin_sends_a_signed_test_event(
