@@ -18,6 +18,7 @@ import pytest
 
 from nguon.audit.tables import AuditEvent
 from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
+from nguon.plugin_admin.service import save_setting
 from nguon.plugins_builtin.webhooks.outbox import deliver_due, sign_v2
 from nguon.plugins_builtin.webhooks.plugin import WORKER_ENV
 from nguon.tenancy.context import tenant_context
@@ -206,3 +207,51 @@ async def test_an_admin_sends_a_signed_test_event(
     assert len(await _audit(world, "send_test")) == 2
     log = await client.get(f"/t/{world.slug}/api/v1/admin/webhooks/deliveries", headers=admin)
     assert [d["event_type"] for d in log.json()] == ["webhook.test", "webhook.test"]
+
+
+async def test_a_test_event_to_every_endpoint_reports_each_one_and_is_never_retried(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    """What an administrator reads after "send a test event" with one receiver up and one
+    down: a delivery each, with its own id, the one that arrived and the one that did not
+    (never retried: a test is sent once), and one audit event naming both."""
+    receiver.start()
+    world = await build_world(db, "whtestall")
+    down = f"http://127.0.0.1:{free_port()}/down"
+    config = {
+        "endpoints": [{"url": receiver.url, "secret": SECRET}, {"url": down, "secret": SECRET}]
+    }
+    with tenant_context(world.tenant_id):
+        await save_setting(world.tenant_id, "webhooks", True, config)
+    admin = await _admin(client, world)
+
+    sent = await client.post(f"/t/{world.slug}/api/v1/admin/webhooks/test", json={}, headers=admin)
+
+    assert sent.status_code == 201, sent.text
+    up, lost = sent.json()
+    assert (up["endpoint_url"], up["status"], up["attempts"]) == (receiver.url, "delivered", 1)
+    assert up["last_status"] == 204 and up["delivered_at"] and up["next_attempt_at"] is None
+    assert (lost["endpoint_url"], lost["status"], lost["attempts"]) == (down, "failed", 1)
+    assert lost["last_error"].startswith("ConnectError") and lost["next_attempt_at"] is None
+    assert lost["delivered_at"] is None and lost["last_status"] is None
+    assert up["event_type"] == lost["event_type"] == "webhook.test"
+    assert len({up["delivery_id"], lost["delivery_id"]}) == 2
+    (got,) = receiver.received
+    assert got.headers["X-Nguon-Delivery"] == up["delivery_id"]
+    rows = await _rows(world)
+    assert [json.loads(row["body"])["event"] for row in rows] == ["webhook.test"] * 2
+    # Nothing is left for the retry rounds: a later round posts nothing more.
+    async with guarded_client() as http:
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    assert len(receiver.received) == 1
+    assert [(r["status"], r["attempts"]) for r in await _rows(world)] == [
+        ("delivered", 1),
+        ("failed", 1),
+    ]
+    (event,) = await _audit(world, "send_test")
+    after = json.loads(event["after"]) if isinstance(event["after"], str) else event["after"]
+    assert after == {
+        "deliveries": [up["delivery_id"], lost["delivery_id"]],
+        "urls": [receiver.url, down],
+    }
+    assert event["actor"] == "user:admin" and event["actor_id"] == world.users["admin"]
