@@ -18,8 +18,8 @@ from nguon.portal.jobs import JOBS_STORE, wait_for_jobs
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
 from tests.http.conftest import AppClient, csrf_token_in, portal_login
-from tests.pipeline.conftest import Driver, build_chain_world
-from tests.pipeline.signed_list import signed_list
+from tests.pipeline.conftest import ChainWorld, Driver, build_chain_world
+from tests.pipeline.signed_list import SignedList, signed_list
 from tests.pipeline.test_list_export import NUMBER_ROW, sheet_of, texts
 from tests.portal.members_world import audit_of, rows_of
 from tests.problems import assert_problem
@@ -31,12 +31,18 @@ def short_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(list_export, "EXPORT_JOB_ABOVE", 2)
 
 
+async def _signed_list(
+    db: Database, client: AppClient, prefix: str
+) -> tuple[ChainWorld, Driver, SignedList]:
+    world = await build_chain_world(db, prefix)
+    drive = Driver(client, world)
+    return world, drive, await signed_list(drive)
+
+
 async def test_the_portal_makes_a_long_lists_file_in_the_background_for_its_asker_only(
     db: Database, client: AppClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    world = await build_chain_world(db, "export-job")
-    drive = Driver(client, world)
-    made = await signed_list(drive)
+    world, drive, made = await _signed_list(db, client, "export-job")
     at_once = await drive.call("x_viewer", "GET", f"/lists/{made.list_id}/export")
     assert at_once.status_code == 200  # three people: at once, under the usual limit
     monkeypatch.setattr(list_export, "EXPORT_JOB_ABOVE", 2)
@@ -94,9 +100,7 @@ async def test_the_portal_makes_a_long_lists_file_in_the_background_for_its_aske
 async def test_the_api_says_to_ask_for_a_job_and_serves_the_file_it_made(
     db: Database, client: AppClient, short_limit: None
 ) -> None:
-    world = await build_chain_world(db, "export-job-api")
-    drive = Driver(client, world)
-    made = await signed_list(drive)
+    world, drive, made = await _signed_list(db, client, "export-job-api")
 
     refused = await drive.call("x_viewer", "GET", f"/lists/{made.list_id}/export")
     problem = assert_problem(refused, 409, "export_by_job")
@@ -136,9 +140,7 @@ async def test_the_api_says_to_ask_for_a_job_and_serves_the_file_it_made(
 async def test_a_job_run_again_after_storing_the_file_makes_nothing_twice(
     db: Database, client: AppClient, short_limit: None
 ) -> None:
-    world = await build_chain_world(db, "export-job-again")
-    drive = Driver(client, world)
-    made = await signed_list(drive)
+    world, drive, made = await _signed_list(db, client, "export-job-again")
     accepted = await drive.call("x_viewer", "POST", f"/lists/{made.list_id}/exports", json={})
     await wait_for_jobs()
     [first] = await rows_of(db, world, ListExport)
@@ -159,9 +161,7 @@ async def test_a_job_run_again_after_storing_the_file_makes_nothing_twice(
 async def test_the_hourly_cleanup_removes_files_a_week_old_and_keeps_digests(
     db: Database, client: AppClient, short_limit: None
 ) -> None:
-    world = await build_chain_world(db, "export-cleanup")
-    drive = Driver(client, world)
-    made = await signed_list(drive)
+    world, drive, made = await _signed_list(db, client, "export-cleanup")
     for _ in range(2):
         await drive.call("x_viewer", "POST", f"/lists/{made.list_id}/exports", json={})
     await wait_for_jobs()
