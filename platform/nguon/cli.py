@@ -93,9 +93,21 @@ class NguonGroup(click.Group):
             line = describe_problem(error)
             if line is None:
                 raise
+            if line.startswith("cannot reach the database"):
+                line += f" ({_url_used(ctx.invoked_subcommand or '')})"
             # A command's coroutine that never ran because its engine could not be made.
             warnings.filterwarnings("ignore", message="coroutine .* was never awaited")
             raise click.ClickException(line) from None
+
+
+def _url_used(command: str) -> str:
+    """Which setting a command connected with, and to where (password hidden)."""
+    from nguon.db.engine import redacted
+
+    name = "NGUON_DATABASE_URL"
+    if command not in APP_URL_COMMANDS and os.environ.get("NGUON_MIGRATE_DATABASE_URL", "").strip():
+        name = "NGUON_MIGRATE_DATABASE_URL"
+    return f"{name}: {redacted(os.environ.get(name, '').strip())}"
 
 
 @click.group(cls=NguonGroup)

@@ -41,7 +41,8 @@ def load_settings() -> Settings:
     database_url = os.environ.get("NGUON_DATABASE_URL", DEFAULT_SQLITE_URL)
     return Settings(
         database_url=database_url,
-        migrate_database_url=os.environ.get("NGUON_MIGRATE_DATABASE_URL", database_url),
+        migrate_database_url=os.environ.get("NGUON_MIGRATE_DATABASE_URL", "").strip()
+        or database_url,
         secret_key=required_secret_key(),
         redis_url=os.environ.get("NGUON_REDIS_URL") or None,
         debug=os.environ.get("NGUON_DEBUG", "") in {"1", "true", "yes"},

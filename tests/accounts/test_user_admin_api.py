@@ -56,6 +56,8 @@ async def test_a_created_user_must_change_the_one_time_password_first(
     assert refused.status_code == 403
     assert "đổi mật khẩu" in refused.json()["detail"]
     assert "POST /api/v1/account/password" in refused.json()["detail"]
+    v2 = await client.get(f"/t/{world.slug}/api/v2/units", headers=lan)
+    assert "POST /api/v2/account/password" in v2.json()["detail"]  # the version asked in
 
     wrong = await client.post(
         f"{api}/account/password",

@@ -79,6 +79,29 @@ async def test_requests_are_counted_by_route_template_and_status(db: Database) -
     }
 
 
+async def test_a_request_refused_before_its_handler_is_counted_under_its_status(
+    db: Database,
+) -> None:
+    """A portal form posted without its CSRF token is refused by a middleware: the count
+    says 403, as the access log does, not 200."""
+    world = await build_world(db, "metrics-csrf")
+    async with serving_with(db, metrics_token=METRICS_TOKEN) as client:
+        before = await _scrape(client)
+        refused = await client.post(
+            f"/t/{world.slug}/login", data={"username": "x", "password": "y"}
+        )
+        assert refused.status_code == 403
+        after = await _scrape(client)
+
+    labels = {"path": "/t/{tenant}/login", "method": "POST"}
+    counted = {
+        status: _sample(after, "nguon_requests_total", status_code=status, **labels)
+        - _sample(before, "nguon_requests_total", status_code=status, **labels)
+        for status in ("403", "200")
+    }
+    assert counted == {"403": 1, "200": 0}
+
+
 def test_rules_evaluations_are_counted_per_candidate() -> None:
     people = [CandidateFacts(person_ref=ref, date_of_birth=date(1995, 3, 10)) for ref in ("a", "b")]
     cell = UnitFacts(kind="grassroots_cell", bloc="commune")

@@ -35,3 +35,6 @@ async def test_a_form_over_http_is_refused_with_the_reason_not_as_no_permission(
             said = "vì trang được mở qua http://" in refused.text
             assert said is explained, refused.text
             assert ("Bạn không có quyền thực hiện việc này." in refused.text) is not explained
+            # The page's title says it too, not "Không có quyền".
+            assert ("<title>Cần mở trang qua https://" in refused.text) is explained
+            assert ("<title>Không có quyền" in refused.text) is not explained

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from nguon.db.engine import redacted
 from nguon.db.migrate import migrate
 from tests.conftest import ADMIN_URL, TEST_DATABASE, TEST_ROLES, Database, role_url
 from tests.http.conftest import build_world, candidate_body, serving, token_for
@@ -357,6 +358,66 @@ async def test_check_on_postgres_names_the_app_role_and_the_schema(
     refused = _run(["check"], tmp_path, NGUON_DATABASE_URL=superuser)
     assert refused.returncode == 1
     assert "✗ app role: 'postgres' bypasses Row-Level Security" in refused.stdout
+
+
+async def test_check_connects_with_the_owners_url_too_and_compares_the_databases(
+    postgres_db: Database, tmp_path: Path
+) -> None:
+    """What operator commands and migrations use is checked, not only read."""
+    app = role_url(TEST_ROLES.app, TEST_DATABASE)
+    owner = role_url(TEST_ROLES.owner, TEST_DATABASE)
+    key = os.environ["NGUON_SECRET_KEY"]
+    passed = _run(
+        ["check"],
+        tmp_path,
+        NGUON_DATABASE_URL=app,
+        NGUON_MIGRATE_DATABASE_URL=owner,
+        NGUON_SECRET_KEY=key,
+    )
+    assert "✓ owner database: " in passed.stdout and "answers (operator commands)" in passed.stdout
+
+    down = re.sub(r":\d+/", ":1/", owner, count=1)
+    refused = _run(
+        ["check"],
+        tmp_path,
+        NGUON_DATABASE_URL=app,
+        NGUON_MIGRATE_DATABASE_URL=down,
+        NGUON_SECRET_KEY=key,
+    )
+    assert refused.returncode == 1
+    [failed] = [line for line in refused.stdout.splitlines() if line.startswith("✗")]
+    assert failed.startswith("✗ owner database: ") and "cannot reach the database" in failed
+
+    no_name = app.rsplit("/", 1)[0]
+    elsewhere = _run(
+        ["check"],
+        tmp_path,
+        NGUON_DATABASE_URL=no_name,
+        NGUON_MIGRATE_DATABASE_URL=owner,
+        NGUON_SECRET_KEY=key,
+    )
+    assert elsewhere.returncode == 1
+    assert (
+        "✗ databases: NGUON_DATABASE_URL names database 'postgres' (none given: the default)"
+        f" but NGUON_MIGRATE_DATABASE_URL names '{TEST_DATABASE}'"
+    ) in elsewhere.stdout
+
+    listed = _run(
+        ["tenant", "list"],
+        tmp_path,
+        NGUON_DATABASE_URL=app,
+        NGUON_MIGRATE_DATABASE_URL="",
+    )
+    assert "unsupported database URL" not in listed.stderr  # empty is unset: the app's URL
+    unreachable = _run(
+        ["tenant", "list"],
+        tmp_path,
+        NGUON_DATABASE_URL=app,
+        NGUON_MIGRATE_DATABASE_URL=down,
+    )
+    assert unreachable.stderr.strip().endswith(f"(NGUON_MIGRATE_DATABASE_URL: {redacted(down)})"), (
+        unreachable.stderr
+    )
 
 
 async def test_check_refuses_a_key_that_does_not_open_the_stored_national_ids(

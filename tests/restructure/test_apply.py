@@ -249,3 +249,24 @@ async def test_a_list_of_before_the_change_keeps_each_persons_unit_of_its_time(
         (old_cell["id"], old_cell["name"])
     ]
     assert [e["candidate.unit"] for e in now] == [new_cell["id"]]
+
+
+async def test_the_manifest_of_the_tree_before_is_refused_with_the_way_forward(
+    db: Database, tmp_path: Path
+) -> None:
+    """An operator who adds a user to the onboarding manifest after the 2025 restructuring
+    gets one line saying why it no longer applies and what to use, not a problem per unit."""
+    from nguon.tenancy.manifest import ManifestError, parse_manifest
+    from tests.restructure.conftest import MANIFEST, onboard_as_owner
+
+    world = await build_world(db)
+    await restructure_file(write_file(tmp_path, world.slug))
+    try:
+        await onboard_as_owner(db, parse_manifest(MANIFEST.format(slug=world.slug)))
+    except ManifestError as error:
+        problems = error.problems
+    else:
+        raise AssertionError("the manifest of the tree before was applied")
+    assert len(problems) == 1
+    assert problems[0].startswith(f"$.units: the tenant's tree was restructured on {D:%Y-%m-%d}")
+    assert "`nguon users create`" in problems[0]

@@ -26,9 +26,15 @@ SESSION_SIGNED_IN = "signed_in_ms"
 
 MUST_CHANGE_PASSWORD_MESSAGE = (
     "Mật khẩu của bạn đã được quản trị viên đặt lại: hãy đổi mật khẩu trước "
-    "(POST /api/v1/account/password). / Your password was reset by an administrator: "
-    "change it first (POST /api/v1/account/password)."
+    "(POST /api/{version}/account/password). / Your password was reset by an administrator: "
+    "change it first (POST /api/{version}/account/password)."
 )
+"""Said in the API version the caller used (``/api/v2/…`` or the deprecated ``v1``)."""
+
+
+def _api_version(request: Request[Any, Any, Any]) -> str:
+    version = request.url.path.partition("/api/")[2].partition("/")[0]
+    return version if version in {"v1", "v2"} else "v2"
 
 
 class LoginRequired(Exception):
@@ -42,7 +48,9 @@ class PasswordChangeRequired(Exception):
 async def api_access(request: Request[Any, Any, Any]) -> Access:
     access = await api_access_for_password_change(request)
     if access.must_change_password:
-        raise PermissionDeniedException(MUST_CHANGE_PASSWORD_MESSAGE)
+        raise PermissionDeniedException(
+            MUST_CHANGE_PASSWORD_MESSAGE.format(version=_api_version(request))
+        )
     return access
 
 

@@ -91,14 +91,17 @@ CSRF_COOKIE_NOT_SENT_OVER_HTTP = (
     "chủ proxy có TLS, hoặc đặt NGUON_TLS_CERTFILE và NGUON_TLS_KEYFILE). Đây không phải lỗi "
     "phân quyền của tài khoản."
 )
+CSRF_OVER_HTTP_TITLE = "Cần mở trang qua https://"
 
 
-def _portal_page(request: Request[Any, Any, Any], status: int, detail: str) -> Template:
+def _portal_page(
+    request: Request[Any, Any, Any], status: int, detail: str, title: str | None = None
+) -> Template:
     return Template(
         template_name="error.html",
         context={
             "status_code": status,
-            "title": _PORTAL_TITLES.get(status, "Lỗi"),
+            "title": title or _PORTAL_TITLES.get(status, "Lỗi"),
             "detail": error_detail(status, detail),
             "tenant": request.scope.get("state", {}).get("nguon_tenant"),
             "request_id": request.scope.get("state", {}).get("request_id"),
@@ -146,10 +149,11 @@ def _answer(
     problem: Problem,
     portal_detail: str,
     headers: dict[str, str] | None = None,
+    portal_title: str | None = None,
 ) -> Response[Any]:
     if is_api(request):
         return problem_response(problem, headers)
-    page = _portal_page(request, problem.status, vietnamese_labels(portal_detail))
+    page = _portal_page(request, problem.status, vietnamese_labels(portal_detail), portal_title)
     if headers:
         page.headers.update(headers)
     return page
@@ -374,6 +378,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     else:
         vi = STATUS_DETAILS.get(status, kind.title + ".")
         en = detail or kind.title_en
+    title = None
+    if _csrf_cookie_dropped_over_http(request, status, detail):
+        title = CSRF_OVER_HTTP_TITLE
     errors: list[FieldProblem] = []
     if status == HTTP_400_BAD_REQUEST:
         vi = "Nội dung không đọc được (không phải JSON hợp lệ)."
@@ -387,7 +394,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     retry = headers.get("Retry-After") or headers.get("retry-after")
     extensions = {"retry_after": int(retry)} if retry and ascii_digits(retry) else {}
     problem_body = problem_of(request, kind, vi, en, status=status, errors=errors, **extensions)
-    return _answer(request, problem_body, f"{vi} / {en}" if vi != en else detail, headers)
+    portal = f"{vi} / {en}" if vi != en else detail
+    return _answer(request, problem_body, portal, headers, title)
 
 
 def login_required(request: Request[Any, Any, Any], exc: LoginRequired) -> Response[Any]:

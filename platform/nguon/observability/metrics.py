@@ -16,11 +16,14 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotAuthorizedException, NotFoundException
-from litestar.plugins.prometheus import PrometheusConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -34,8 +37,36 @@ from nguon.observability.jobs import job_queue_collector
 METRICS_PATH = "/metrics"
 
 
+class _StatusOfErrors(PrometheusMiddleware):
+    """Litestar's middleware, counting a request refused by a middleware inside it (a CSRF
+    token missing, say) under the status it got: the error's answer is sent outside, so
+    the stock middleware never sees it and counts a 200."""
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        super().__init__(app, config)
+        inner = self.app
+
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                await inner(scope, receive, send)
+            except Exception as error:
+                span = getattr(send, "nguon_span", None)
+                if span is not None and not span.get("end_time"):
+                    span["status_code"] = getattr(error, "status_code", 500)
+                    span["duration"] = time.perf_counter() - span["start_time"]
+                raise
+
+        self.app = counted
+
+    def _get_wrapped_send(self, send: Send, request_span: dict[str, float]) -> Callable:
+        wrapped = super()._get_wrapped_send(send, request_span)
+        wrapped.nguon_span = request_span  # type: ignore[attr-defined]
+        return wrapped
+
+
 def prometheus_config() -> PrometheusConfig:
     return PrometheusConfig(
+        middleware_class=_StatusOfErrors,
         app_name="nguon",
         prefix="nguon",
         group_path=True,

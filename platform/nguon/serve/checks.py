@@ -7,6 +7,8 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
 
 import asyncpg
 import msgspec
@@ -111,6 +113,11 @@ async def _postgres_checks(url: str, owner: str) -> list[Check]:
         retry = isinstance(error, OSError | asyncpg.CannotConnectNowError)
         return [Check("database", False, f"{redacted(url)}: {line}", retry=retry)]
     checks = [Check("database", True, f"{redacted(url)} answers")]
+    if owner != url:
+        checks.append(await _owner_check(owner))
+        if not checks[-1].ok:
+            await connection.close()
+            return checks
     try:
         checks.append(await _schema_check(connection, owner))
         checks.append(await _app_role_check(connection))
@@ -121,6 +128,18 @@ async def _postgres_checks(url: str, owner: str) -> list[Check]:
     finally:
         await connection.close()
     return checks
+
+
+async def _owner_check(owner: str) -> Check:
+    """The owner's URL, which operator commands and migrations use, answers too."""
+    try:
+        connection = await asyncpg.connect(**postgres_config(owner), timeout=5)
+    except Exception as error:
+        line = describe_problem(error) or f"{type(error).__name__}: {error}"
+        retry = isinstance(error, OSError | asyncpg.CannotConnectNowError)
+        return Check("owner database", False, f"{redacted(owner)}: {line}", retry=retry)
+    await connection.close()
+    return Check("owner database", True, f"{redacted(owner)} answers (operator commands)")
 
 
 async def _worker_check(connection: asyncpg.Connection) -> Check:
@@ -299,7 +318,31 @@ async def database_checks() -> list[Check]:
         return checks
     if url.startswith("sqlite:///"):
         return checks + _sqlite_checks(url)
+    if owner != url:
+        same = _same_database(url, owner)
+        if same is not None:
+            return [*checks, same]
     return checks + await _postgres_checks(url, owner)
+
+
+def _same_database(url: str, owner: str) -> Check | None:
+    """A failed check when the two URLs reach different databases, else None."""
+    if not owner.startswith(("postgres://", "postgresql://")):
+        return Check("databases", False, "NGUON_MIGRATE_DATABASE_URL is not a Postgres URL")
+    app, own = postgres_config(url), postgres_config(owner)
+
+    def named(config: dict[str, Any], given: str) -> str:
+        given_name = urlparse(given).path.strip("/")
+        return f"'{config['database']}'" + ("" if given_name else " (none given: the default)")
+
+    if app["database"] == own["database"]:
+        return None  # the hosts may differ (a pooler in front of the app, say)
+    return Check(
+        "databases",
+        False,
+        f"NGUON_DATABASE_URL names database {named(app, url)} but NGUON_MIGRATE_DATABASE_URL"
+        f" names {named(own, owner)}: both must name the installation's database",
+    )
 
 
 async def run_checks() -> list[Check]:

@@ -18,7 +18,7 @@ from nguon.accounts.tables import User
 from nguon.audit.service import Actor, record_event
 from nguon.db.binding import current_engine
 from nguon.org.service import create_units, existing_units
-from nguon.org.tables import Membership, OrgUnit
+from nguon.org.tables import Membership, OrgUnit, Restructuring
 from nguon.plugin_admin.service import apply_setting, masked
 from nguon.tenancy.closed import closed_problem
 from nguon.tenancy.context import tenant_context
@@ -87,6 +87,26 @@ async def onboard(manifest: Manifest, actor: Actor = ONBOARD_ACTOR) -> Onboardin
             return await _onboard(manifest, actor)
 
 
+async def _restructured_since(tenant_id: int) -> str | None:
+    """Why a manifest no longer fits a tenant whose tree was restructured or merged into
+    since it was onboarded (the manifest describes the tree before), or None."""
+    last = (
+        await Restructuring.select(Restructuring.effective_on, Restructuring.reference)
+        .where(in_tenant(Restructuring))
+        .order_by(Restructuring.effective_on, ascending=False)
+        .first()
+    )
+    if last is None:
+        return None
+    return (
+        f"$.units: the tenant's tree was restructured on {last['effective_on']:%Y-%m-%d}"
+        f" ({last['reference'] or 'a restructuring'}), so this manifest, which describes the"
+        " tree before, no longer applies: add users with `nguon users create` (or the"
+        " portal's Người dùng), units with `nguon tenant import-units`, plugin settings in"
+        " the portal"
+    )
+
+
 async def _onboard(manifest: Manifest, actor: Actor) -> OnboardingReport:
     tenant = await Tenant.objects().where(Tenant.slug == manifest.slug).first()
     problems: list[str] = []
@@ -116,6 +136,10 @@ async def _onboard(manifest: Manifest, actor: Actor) -> OnboardingReport:
 
     check = check_manifest(manifest, units)
     problems.extend(check.problems)
+    if problems and tenant is not None:
+        restructured = await _restructured_since(tenant.id)
+        if restructured:
+            raise ManifestError([restructured])
     if problems:
         raise ManifestError(problems)
 
