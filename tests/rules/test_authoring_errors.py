@@ -221,3 +221,52 @@ def test_a_version_diff_says_why_each_example_changed_with_its_clause(package: P
     assert re.fullmatch(r"  p\d+ on 2027-03-01: \w+ \w+ -> not_eligible", lines[first])
     assert lines[first + 1].startswith("      + certificate_expired: Giấy chứng nhận")
     assert lines[first + 1].endswith("[hd06tw.5.4: 06-HD/TW, Mục 5.4]")
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("expect:\n", "'expect' has nothing under it: give each decision's outcome"),
+        (
+            "expect:\n      survey_list:\n",
+            "first.yaml:8: a decision under 'expect' has no outcome: write it as "
+            "'survey_list: eligible'",
+        ),
+    ],
+)
+def test_an_empty_expectation_names_the_key_and_the_way_to_write_it(
+    package: Path, written: str, said: str
+) -> None:
+    cases = package / "cases" / "first.yaml"
+    text = cases.read_text(encoding="utf-8")
+    start = text.index("    expect:")
+    end = text.index("    chain:")
+    cases.write_text(text[:start] + "    " + written + text[end:], encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "test", str(package)])
+    assert result.exit_code == 1
+    assert any(said in line and "first.yaml:" in line for line in result.output.splitlines()), (
+        result.output
+    )
+
+
+def test_a_case_with_a_unit_kind_that_does_not_exist_yet_is_refused(package: Path) -> None:
+    _three_versions(package)
+    structure = package / "structure.toml"
+    structure.write_text(
+        structure.read_text(encoding="utf-8")
+        + '\n[[unit_kind]]\ncode = "commune_committee"\nlabel = "Đảng ủy xã"\n'
+        'holds_people = true\nsince = "2026.2"\n'
+        '\n[[placement]]\nkind = "commune_committee"\nparents = ["province_committee"]\n'
+        'since = "2026.2"\n'
+        '\n[[chain]]\nid = "commune"\nkind = "commune_committee"\n'
+        'path = ["commune_committee", "organisation_board", "province_committee"]\n'
+        'clause = "guidance.lists"\nsince = "2026.2"\n',
+        encoding="utf-8",
+    )
+    _edit(package / "cases" / "first.yaml", "kind: grassroots_cell", "kind: commune_committee")
+    result = CliRunner().invoke(main, ["rules", "test", str(package)])
+    assert result.exit_code == 1
+    assert (
+        "first.yaml:5: case 'Quần chúng đủ điều kiện khảo sát': unit kind 'commune_committee'"
+        " does not exist on 2026-05-15 (version 2026.1)"
+    ) in result.output, result.output

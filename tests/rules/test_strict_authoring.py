@@ -104,7 +104,7 @@ def test_an_empty_expectation_is_refused_with_file_and_line(tmp_path):
     problems = _refusals(tmp_path, text)
     assert problems == [
         "cases.yaml:2: case 'Quần chúng đủ điều kiện khảo sát' checks nothing: "
-        "give 'expect', 'period', 'chain' or 'deadlines'"
+        "give 'expect', 'period', 'chain', 'deadlines' or 'deadline_status'"
     ]
 
 

@@ -185,6 +185,26 @@ def _explain(error: msgspec.ValidationError) -> str:
         else:
             hint = key_hint(CaseFile, path.group(1) if path else "", key)
         return f"unknown key '{key}'{hint}"
+    if text.endswith("got `null`") and path:
+        key = path.group(1).rsplit(".", 1)[-1]
+        if path.group(1).endswith(".expect"):
+            return (
+                "'expect' has nothing under it: give each decision's outcome"
+                " (survey_list: eligible), or leave 'expect' out"
+            )
+        if path.group(1).endswith(".expect[...]"):
+            return (
+                "a decision under 'expect' has no outcome: write it as 'survey_list: eligible'"
+                " (or not_eligible, needs_review), or {outcome: …, reasons: [...]}"
+            )
+        wanted = re.search(r"\.expect\.(\w+)$", path.group(1))
+        if wanted:
+            key = wanted.group(1)
+            return (
+                f"'{key}' has no outcome: write '{key}: eligible' (or not_eligible,"
+                " needs_review), or {outcome: …, reasons: [...]}"
+            )
+        return f"'{key}' has no value"
     return text
 
 
@@ -235,7 +255,8 @@ class _Checker:
             self.add(
                 node,
                 node,
-                f"{label} checks nothing: give 'expect', 'period', 'chain' or 'deadlines'",
+                f"{label} checks nothing: give 'expect', 'period', 'chain', 'deadlines' or"
+                " 'deadline_status'",
             )
         for what, entries, allowed in (
             ("deadlines", case.deadlines, STEPS),
@@ -281,6 +302,14 @@ class _Checker:
                 _child(unit_node, "kind") if unit_node else None,
                 node,
                 f"{label}: unknown unit kind '{case.unit.kind}'",
+            )
+        elif not package.kind_in_force(case.unit.kind, case.on):
+            version = package.structure_version_on(case.on).id
+            self.add(
+                _child(unit_node, "kind") if unit_node else None,
+                node,
+                f"{label}: unit kind '{case.unit.kind}' does not exist on {case.on} (version"
+                f" {version}): date the case when it does, or let the kind apply in {version}",
             )
         if case.unit.bloc is not None and case.unit.bloc not in package.blocs:
             self.add(

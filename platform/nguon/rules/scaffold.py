@@ -278,7 +278,7 @@ when = {{ fact = "unit_kind", op = "not_in", value = ["grassroots_cell", "subord
 """
 
 CASES = """\
-# Each case checks something (expect, period or chain); unknown keys are refused.
+# Each case checks something (expect, period, chain, deadlines); unknown keys are refused.
 cases:
   - name: Quần chúng đủ điều kiện khảo sát
     date: {year}-05-15
