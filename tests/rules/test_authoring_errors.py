@@ -270,3 +270,20 @@ def test_a_case_with_a_unit_kind_that_does_not_exist_yet_is_refused(package: Pat
         "first.yaml:5: case 'Quần chúng đủ điều kiện khảo sát': unit kind 'commune_committee'"
         " does not exist on 2026-05-15 (version 2026.1)"
     ) in result.output, result.output
+
+
+def test_a_diff_over_cases_of_several_versions_names_each_version_and_its_drafts(
+    package: Path,
+) -> None:
+    _three_versions(package)
+    cases = package / "cases" / "first.yaml"
+    text = cases.read_text(encoding="utf-8")
+    later = text.split("cases:\n", 1)[1].replace("date: 2026-05-15", "date: 2027-03-10")
+    cases.write_text(text + later.replace("khảo sát", "khảo sát năm 2027"), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["rules", "diff", "hungyen", str(package), "--cases", str(cases)]
+    )
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("compared 2 candidates: hungyen 2025.2 -> thaibinh 2026.1, 2027.1")
+    assert "2027.1 (draft, bản dự thảo" in first

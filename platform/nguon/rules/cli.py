@@ -436,7 +436,10 @@ def diff_command(
         compared = _diff_candidates(cases_file, synthetic, day, seed, lister, old_package)
     except RulesError as error:
         raise click.ClickException(str(error)) from error
+    used: tuple[set[str], set[str]] = (set(), set())
     for candidate, unit, when in compared:
+        for side, (package, first) in enumerate(((old_package, old_day), (new_package, new_day))):
+            used[side].add(package.version_on(first or when).id)
         try:
             before = evaluate_sync(old_package, [candidate], unit, when, rules_on=old_day)[0]
             after = evaluate_sync(new_package, [candidate], unit, when, rules_on=new_day)[0]
@@ -451,9 +454,17 @@ def diff_command(
                 if len(examples) < show:
                     examples.append(f"  {candidate.person_ref} on {when}: {name} {was} -> {now}")
                     examples += _why(old_package, before, new_package, after, name)
+    # The versions each side applied: one per case date with --cases (drafts marked).
     sides = [
-        f"{package.id} {_version_label(package, package.version_on(first or day).id)}"
-        for package, first in ((old_package, old_day), (new_package, new_day))
+        f"{package.id} "
+        + ", ".join(
+            _version_label(package, version_id)
+            for version_id in sorted(versions or {package.version_on(first or day).id})
+        )
+        for package, first, versions in (
+            (old_package, old_day, used[0]),
+            (new_package, new_day, used[1]),
+        )
     ]
     click.echo(f"compared {total} candidates: {sides[0]} -> {sides[1]}")
     if not changes:
