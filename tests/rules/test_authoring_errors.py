@@ -287,3 +287,11 @@ def test_a_diff_over_cases_of_several_versions_names_each_version_and_its_drafts
     first = result.output.splitlines()[0]
     assert first.startswith("compared 2 candidates: hungyen 2025.2 -> thaibinh 2026.1, 2027.1")
     assert "2027.1 (draft, bản dự thảo" in first
+
+
+def test_a_top_level_typo_in_the_manifest_is_named_at_its_line(package: Path) -> None:
+    line = _edit(package / "manifest.toml", 'extends = "national"', 'extend = "national"')
+    assert (
+        f"manifest.toml:{line}: top level: unknown key `extend`; did you mean `extends`?"
+        in _refused(package)
+    )

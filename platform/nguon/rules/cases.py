@@ -463,11 +463,15 @@ def run_case(package: RulesPackage, case: Case, file: str) -> CaseResult:
                 if got_status != status:
                     failures.append(f"deadline {step}: expected {status}, got {got_status}")
         if case.chain is not None:
-            chain = package.reporting_chain(
+            spec = package.reporting_chain_spec(
                 case.unit.kind, case.unit.bloc, case.on, parent_kind=case.parent
             )
-            if chain != case.chain:
-                failures.append(f"chain: expected {case.chain}, got {chain}")
+            if list(spec.path) != case.chain:
+                failures.append(
+                    f"chain: expected {case.chain}, got {list(spec.path)} (chain '{spec.id}',"
+                    " the first that matches the kind, bloc and parent: order the chains, or"
+                    " give the case its 'parent')"
+                )
     except (RulesError, msgspec.ValidationError, ValueError, KeyError) as error:
         failures.append(f"error: {error}")
     return CaseResult(

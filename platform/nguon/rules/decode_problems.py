@@ -53,6 +53,8 @@ def validation_problem(
         key = unknown["key"]
         allowed = _keys(_type_at(kind, steps))
         line = _key_line(folder / file, header, key) or header
+        if at is None and not steps:
+            line, item = _top_level_line(folder / file, key), "top level"
         return _said(file, line, item, f"unknown key `{key}`{_closest(key, allowed)}"), at
     enum = _ENUM.match(text)
     if enum and steps and isinstance(steps[-1], str):
@@ -123,6 +125,26 @@ def _values(kind: Any) -> list[str]:
     if get_origin(kind) is Literal:
         return [str(value) for value in get_args(kind)]
     return []
+
+
+def _top_level_line(path: Path, key: str) -> int | None:
+    """The line of a top-level ``key = …`` (before the first table) or of a ``[[key]]`` or
+    ``[key]`` table."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    table = re.compile(rf"^\s*\[\[?\s*{re.escape(key)}\s*\]\]?")
+    value = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    in_tables = False
+    for number, line in enumerate(lines, start=1):
+        if table.match(line):
+            return number
+        if re.match(r"\s*\[", line):
+            in_tables = True
+        elif not in_tables and value.match(line):
+            return number
+    return None
 
 
 def _key_line(path: Path, header: int | None, key: str) -> int | None:

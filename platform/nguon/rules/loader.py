@@ -251,6 +251,11 @@ def load_folder(folder: Path, resolve_base: Callable[[str, Path], RulesPackage])
     rules_file = msgspec.structs.replace(
         rules_file, rules=_spans(RULES, "rule", rules_file.rules, versions, problems)
     )
+    if problems.items:
+        # An entry whose versions cannot be read would count in every version: the
+        # checks of versions (placements, chains per version) wait for it.
+        problems.items.append(UNREAD_FILES_FIRST)
+        raise PackageLoadError(manifest.id, problems.items)
     version_position = {v.id: i for i, v in enumerate(manifest.versions)}
     version_starts = {v.valid_from: v.id for v in versions}
     whole_package = package_span(versions)
