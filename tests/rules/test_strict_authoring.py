@@ -294,7 +294,7 @@ def test_explain_shows_parameter_values_with_version_and_source_and_inferences()
     )
     assert (
         "certificate_validity_months = 60 "
-        "(national version 2021.1, since 2021-07-30 until 2025-07-01)" in on_2024.output
+        "(national version 2021.1, since 2021-07-30 to 2025-06-30 (its last day))" in on_2024.output
     )
     assert "hd01.certificate — 01-HD/TW" in on_2024.output
 

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,17 @@ _DATE_FACTS = frozenset(
 )
 
 
+def _first_case(file: Path | None) -> tuple[str, str] | None:
+    """The name and date of the first case when ``file`` is a cases file."""
+    if file is None:
+        return None
+    raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    cases = raw.get("cases") if isinstance(raw, dict) else None
+    if not cases or not isinstance(cases[0], dict):
+        return None
+    return str(cases[0].get("name", "")), str(cases[0].get("date", ""))
+
+
 def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, Any], dict]:
     candidate: dict[str, Any] = {}
     unit: dict[str, Any] = {}
@@ -175,7 +186,8 @@ def _facts_from(file: Path | None, options: tuple[str, ...]) -> tuple[dict[str, 
     "--facts",
     "facts_file",
     type=click.Path(exists=True, path_type=Path),
-    help="YAML/JSON with 'candidate' (and 'unit') facts, or a cases file (first case).",
+    help="YAML/JSON with 'candidate' (and 'unit') facts, or a cases file (its first case,"
+    " on its date unless --date is given).",
 )
 @click.option(
     "--set",
@@ -195,6 +207,11 @@ def explain_command(
     from nguon.rules.service import evaluate_sync, fire_plain, prepare
 
     loaded = _load(package)
+    case = _first_case(facts_file)
+    if case is not None:
+        # A cases file: its first case, on its own date unless --date says otherwise.
+        on = on or case[1] or None
+        click.echo(f"facts: case '{case[0]}' of {facts_file.name}, on {on or 'today'}")
     day = _date(on, "--date")
     candidate_raw, unit_raw = _facts_from(facts_file, settings)
     candidate_raw.setdefault("person_ref", "explain")
@@ -278,7 +295,8 @@ def _echo_parameter(package: RulesPackage, name: str, day: date) -> None:
     except RulesError as error:
         click.echo(f"  {name}: {error}")
         return
-    span = f"since {found.valid_from}" + (f" until {found.valid_to}" if found.valid_to else "")
+    last = f" to {found.valid_to - timedelta(days=1)} (its last day)" if found.valid_to else ""
+    span = f"since {found.valid_from}{last}"
     click.echo(f"  {name} = {found.value} ({found.package} version {found.version or '—'}, {span})")
     click.echo(f"      source ({found.confidence}): {found.reference}")
     if found.note:

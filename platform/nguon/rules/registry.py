@@ -98,7 +98,9 @@ def load_package(id_or_path: str | Path) -> RulesPackage:
             registered = registered_packages()
             if id_or_path not in registered:
                 raise RulesError(
-                    f"no rules package '{id_or_path}' (registered: {sorted(registered)})"
+                    f"no rules package '{id_or_path}' (registered: {sorted(registered)}):"
+                    " name a draft by its folder (drafts/thaibinh), or add the folder that"
+                    " holds it to NGUON_RULES_PATH"
                 )
             target = registered[id_or_path]
             registered_id = id_or_path
