@@ -94,7 +94,8 @@ GROUPS: dict[str, Group] = {
     ),
     "reports": Group(
         sources=("src/nguon/reports/*",),
-        tests=("tests/reports", "tests/portal/test_plans.py"),
+        # The figures API (reports/routes.py) is read by tests/api/test_reads.py.
+        tests=("tests/reports", "tests/portal/test_plans.py", "tests/api/test_reads.py"),
     ),
     "webhooks": Group(
         sources=("src/nguon/plugins_builtin/webhooks/*",),
