@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import secrets
 
+from litestar import Response
 from litestar.stores.base import Store
 
 from nguon.accounts.permissions import Access, load_access
@@ -20,6 +21,7 @@ from nguon.db.transaction import atomic
 from nguon.errors import NotFound
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import Job, load_job, save_job, use_store
+from nguon.pipeline.document_parts import attachment_disposition
 from nguon.pipeline.documents_build import (
     build_list_document,
     download_name,
@@ -42,9 +44,9 @@ def exported_by_job(read: ListRead) -> bool:
 
 async def request_list_export(
     store: Store, access: Access, read: ListRead, format: str, number: str, signer: str
-) -> tuple[Job, int]:
-    """Queue the export of a list the user may read, audited, in one transaction; the
-    job and the id of the export row its file will be stored in."""
+) -> Job:
+    """Queue the export of a list the user may read, audited, in one transaction (the
+    job's ``export_id`` is the row its file will be stored in)."""
     tenant_id = require_tenant()
     row = read.row
     job = Job(
@@ -82,7 +84,7 @@ async def request_list_export(
             None,
             {"job": job.id, "format": format, "people": len(read.entries)},
         )
-    return job, stored["id"]
+    return job
 
 
 async def export_list(store: Store, job_id: str, export_id: int) -> None:
@@ -142,20 +144,23 @@ async def _finish(store: Store, job: Job, export_id: int, state: str) -> None:
     await save_job(store, job)
 
 
-async def exported_file(access: Access, export_id: int) -> dict[str, object]:
+async def exported_download(access: Access, export_id: int) -> Response[bytes]:
     """The finished file of an export the caller asked for; 404 for anyone else's, another
     tenant's, one not ready or already removed."""
     found = (
-        await ListExport.select(
-            ListExport.content, ListExport.media_type, ListExport.filename, ListExport.user_id
-        )
+        await ListExport.select(ListExport.content, ListExport.media_type, ListExport.filename)
         .where(
             in_tenant(ListExport),
             ListExport.id == export_id,
+            ListExport.user_id == access.user_id,
             ListExport.state == "done",
         )
         .first()
     )
-    if found is None or found["user_id"] != access.user_id or found["content"] is None:
+    if found is None or found["content"] is None:
         raise NotFound("export")
-    return found
+    return Response(
+        content=bytes(found["content"]),
+        media_type=found["media_type"],
+        headers={"Content-Disposition": attachment_disposition(found["filename"])},
+    )

@@ -16,12 +16,11 @@ from nguon.errors import Conflict, InvalidInput
 from nguon.jobs import list_export
 from nguon.jobs.list_export import (
     exported_by_job,
-    exported_file,
+    exported_download,
     request_list_export,
 )
 from nguon.jobs.progress import JOBS_STORE
 from nguon.pipeline import lists
-from nguon.pipeline.document_parts import attachment_disposition
 from nguon.pipeline.documents_build import (
     MAX_DOCUMENT_NUMBER,
     MAX_SIGNER_NAME,
@@ -230,7 +229,7 @@ class ListController(Controller):
         export_options(data.number, data.signer)
         read = await lists.read_list(access, list_id)
         form_of(read, await tenant_package())
-        job, _ = await request_list_export(
+        job = await request_list_export(
             request.app.stores.get(JOBS_STORE), access, read, data.format, data.number, data.signer
         )
         return accepted(request, job)
@@ -240,12 +239,7 @@ class ListController(Controller):
 async def download_export(
     access: NamedDependency[Access], export_id: FromPath[int]
 ) -> Response[bytes]:
-    found = await exported_file(access, export_id)
-    return Response(
-        content=bytes(found["content"]),
-        media_type=str(found["media_type"]),
-        headers={"Content-Disposition": attachment_disposition(str(found["filename"]))},
-    )
+    return await exported_download(access, export_id)
 
 
 @get("/periods", summary="Review periods of a year (package calendar)", tags=["lists"])

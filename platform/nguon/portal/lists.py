@@ -24,7 +24,7 @@ from nguon.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nguon.jobs import list_export
 from nguon.jobs.list_export import (
     exported_by_job,
-    exported_file,
+    exported_download,
     request_list_export,
 )
 from nguon.jobs.progress import JOBS_STORE
@@ -32,7 +32,6 @@ from nguon.org.schemas import UnitOut
 from nguon.org.validity import closed_by, in_force_during, last_day
 from nguon.org.visibility import get_visible_unit
 from nguon.pipeline import lists
-from nguon.pipeline.document_parts import attachment_disposition
 from nguon.pipeline.documents_build import (
     MAX_DOCUMENT_NUMBER,
     MAX_SIGNER_NAME,
@@ -648,11 +647,10 @@ async def export_in_background(
     try:
         export_options(number, signer)
     except InvalidInput as error:
-        errors.update(field_errors(error, "export.number"))
+        errors[f"export.{error.field or 'number'}"] = message_of(error)
     if errors:
-        errors = {k if k.startswith("export.") else f"export.{k}": v for k, v in errors.items()}
         return await _refuse(request, access, list_id, raw, errors)
-    job, _ = await request_list_export(
+    job = await request_list_export(
         request.app.stores.get(JOBS_STORE), access, read, format, number, signer
     )
     return Redirect(path=f"/t/{_slug(request)}/jobs/{job.id}", status_code=303)
@@ -664,12 +662,7 @@ async def export_in_background(
     include_in_schema=False,
 )
 async def exported(access: NamedDependency[Access], export_id: FromPath[int]) -> Response[bytes]:
-    found = await exported_file(access, export_id)
-    return Response(
-        content=bytes(found["content"]),
-        media_type=str(found["media_type"]),
-        headers={"Content-Disposition": attachment_disposition(str(found["filename"]))},
-    )
+    return await exported_download(access, export_id)
 
 
 # --- the inbox -------------------------------------------------------------------------
