@@ -178,7 +178,10 @@ def measure_server(
                 times.append((time.perf_counter() - began) * 1000)
                 if check.status_code != 200:
                     raise RuntimeError(f"{name}: {url} answered {check.status_code}")
-            print(f"{name}: one view alone {min(times):,.0f}–{max(times):,.0f} ms ({VIEWS} views)")
+            print(
+                f"{name}: one view alone {min(times):,.0f}–{max(times):,.0f} ms ({VIEWS} views;"
+                f" the first {times[0]:,.0f} ms)"
+            )
             if min(times) > TOO_SLOW_MS:
                 # 32 connections on a page this slow only time out and keep the server
                 # busy long after wrk stops, spoiling the targets measured after it.

@@ -34,6 +34,7 @@ from nguon.plugin_admin.tables import TenantPlugin
 from nguon.plugins_builtin.reminders.tables import DeadlineReminder
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.portal.tables import KeyValue
+from nguon.reports.tables import FigureRollup
 from nguon.tenancy.tables import Tenant
 
 TABLES = [
@@ -72,6 +73,7 @@ TABLES = [
     RulesWhatIf,
     MemberUpload,
     ListExport,
+    FigureRollup,
 ]
 
 APP_CONFIG = AppConfig(

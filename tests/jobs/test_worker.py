@@ -16,7 +16,7 @@ from nguon.clock import today_in_vietnam
 from nguon.db.kv_store import DatabaseStore
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.progress import STORE_NAMESPACE, Job, load_job, save_job
-from nguon.jobs.tasks import NIGHTLY_CRON, RELAY_SECONDS, REMINDERS_CRON
+from nguon.jobs.tasks import FIGURES_CRON, NIGHTLY_CRON, RELAY_SECONDS, REMINDERS_CRON
 from nguon.jobs.tasks import app as jobs_app
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
@@ -178,6 +178,7 @@ async def test_periodic_jobs_are_registered_and_a_worker_runs_them(
     }
     assert crons["nightly_reevaluation"] == NIGHTLY_CRON
     assert crons["daily_reminders"] == REMINDERS_CRON
+    assert crons["nightly_figures"] == FIGURES_CRON == "35 17 * * *"  # after the re-evaluation
     assert crons["remove_finished_jobs"] == "17 * * * *"
     assert crons["relay_leftovers"] == f"* * * * * */{RELAY_SECONDS}"
 

@@ -46,6 +46,7 @@ from nguon.pipeline.tables import (
 )
 from nguon.plugins_builtin.reminders.tables import DeadlineReminder
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
+from nguon.reports.tables import FigureRollup
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.manifest import parse_manifest
 from nguon.tenancy.merge import MergeReport, merge_tenants
@@ -388,6 +389,15 @@ async def _tables(db: Database, province: Province) -> None:
                     job_id=f"{p}-nhap-dang-vien",
                     state="imported",
                     created=0,
+                ),
+                FigureRollup(
+                    tenant_id=t,
+                    unit=cell,
+                    year=2024,
+                    as_of=dt.date(2024, 12, 31),
+                    version=0,
+                    tree="",
+                    figures="{}",
                 ),
                 ListExport(
                     tenant_id=t,

@@ -1,6 +1,7 @@
 """Files kept for jobs leave the database once they have served: list exports a week after
 they were asked for, the bytes of imported member sheets a week after their import (their
-digest stays, so the same file imported again is still recognised)."""
+digest stays, so the same file imported again is still recognised), and figure roll-ups of
+past days no view asks for any more."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import datetime as dt
 
 import msgspec
 
+from nguon.clock import today_in_vietnam
 from nguon.jobs.queue import KEPT_HOURS
 from nguon.people.upload_tables import MemberUpload
 from nguon.pipeline.export_tables import ListExport
+from nguon.reports.rollups import remove_old
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
 from nguon.tenancy.tables import Tenant
@@ -21,6 +24,8 @@ KEPT = dt.timedelta(hours=KEPT_HOURS)
 class FilesRemoved(msgspec.Struct, kw_only=True):
     exports: int = 0
     uploads_emptied: int = 0
+    rollups: int = 0
+    """Figure roll-ups of past days no view asks for any more."""
 
 
 async def remove_old_files(now: dt.datetime | None = None) -> FilesRemoved:
@@ -46,6 +51,7 @@ async def remove_old_files(now: dt.datetime | None = None) -> FilesRemoved:
                 )
                 .returning(MemberUpload.id)
             )
+            removed.rollups += await remove_old(today_in_vietnam())
         removed.exports += len(gone)
         removed.uploads_emptied += len(emptied)
     return removed

@@ -81,6 +81,16 @@ async def reevaluate_due_task(on: str) -> int:
     return await reevaluate_due(dt.date.fromisoformat(on))
 
 
+@task("count_figures")
+async def count_figures_task(on: str) -> int:
+    """The day's figure roll-ups counted ahead of its first views; how many units."""
+    from nguon.reports.rollups import count_ahead
+
+    counted = await count_ahead(dt.date.fromisoformat(on))
+    logger.info("figures of %s: %d units counted, %d kept", on, counted.counted, counted.kept)
+    return counted.counted
+
+
 @task("rules_whatif")
 async def rules_whatif_task(job_id: str) -> None:
     from nguon.pipeline.whatif_job import run_whatif
@@ -143,6 +153,8 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 """Periodic jobs act for the day in Việt Nam; their cron lines are in UTC."""
 NIGHTLY_CRON = "5 17 * * *"
 """00:05 in Việt Nam (UTC+7): the day whose thresholds (birthdays, expiries) fall has begun."""
+FIGURES_CRON = "35 17 * * *"
+"""00:35 in Việt Nam, after the nightly re-evaluation: the new day's figures counted."""
 REMINDERS_CRON = "0 1 * * *"
 """08:00 in Việt Nam: reminders arrive at the start of the working day."""
 RELAY_SECONDS = min(max(int(os.environ.get("NGUON_EVENT_RELAY_SECONDS", "15") or 15), 1), 59)
@@ -154,6 +166,12 @@ RELAY_CRON = f"* * * * * */{RELAY_SECONDS}"
 @app.task(name="nightly_reevaluation", queue=QUEUE, queueing_lock="nightly_reevaluation")
 async def nightly_reevaluation(timestamp: int) -> int:
     return await for_every_tenant("reevaluate_due", _day_of(timestamp))
+
+
+@app.periodic(cron=FIGURES_CRON)
+@app.task(name="nightly_figures", queue=QUEUE, queueing_lock="nightly_figures")
+async def nightly_figures(timestamp: int) -> int:
+    return await for_every_tenant("count_figures", _day_of(timestamp))
 
 
 @app.periodic(cron=REMINDERS_CRON)
@@ -188,10 +206,12 @@ async def remove_finished_jobs(context: procrastinate.JobContext, timestamp: int
     await manager.delete_old_jobs(nb_hours=KEPT_HOURS, queue=QUEUE)
     removed = await remove_old_files()
     logger.info(
-        "removed %d list exports and the bytes of %d member sheets older than %d hours",
+        "removed %d list exports and the bytes of %d member sheets older than %d hours,"
+        " %d figure roll-ups of past days",
         removed.exports,
         removed.uploads_emptied,
         KEPT_HOURS,
+        removed.rollups,
     )
 
 

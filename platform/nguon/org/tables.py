@@ -22,6 +22,9 @@ class OrgUnit(Table, tablename="org_unit"):
     depth = Integer(default=0)
     valid_from = Date()
     valid_to = Date(null=True, default=None)
+    figures_version = Integer(default=0)
+    """Moved by the database (triggers) in the transaction that writes any record of the
+    unit's people: a figure roll-up of another version is counted again."""
 
 
 class Membership(Table, tablename="membership"):

@@ -9,6 +9,8 @@ is shown to approvers above the cell, the recognition's to both.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -73,7 +75,14 @@ async def open_deadlines(
             AdmissionStep.candidate.unit_path,
             AdmissionStep.candidate.stage,
         )
-        .where(in_tenant(AdmissionStep), AdmissionStep.candidate.stage.is_in(list(STAGES)))
+        .where(
+            in_tenant(AdmissionStep),
+            AdmissionStep.candidate.stage.is_in(list(STAGES)),
+            functools.reduce(
+                operator.or_,
+                [AdmissionStep.candidate.unit_path.like(f"{prefix}%") for prefix in prefixes],
+            ),
+        )
         .run()
     )
     by_candidate: dict[int, list[dict[str, Any]]] = {}

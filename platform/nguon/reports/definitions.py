@@ -168,7 +168,9 @@ DEFINITIONS: dict[str, Definition] = {
             definition=(
                 "Số người (mỗi người một lần) có tên, không bị loại, trong danh sách của bước "
                 "đó của kỳ rà soát do đơn vị lập; người cấp trên tổng hợp từ danh sách cấp "
-                "dưới được tính ở đơn vị của người đó khi vào danh sách, không tính hai lần."
+                "dưới được tính ở đơn vị của người đó khi vào danh sách, không tính hai lần; "
+                "người có tên trong danh sách của hai đơn vị (đã chuyển sinh hoạt) được tính ở "
+                "lần ghi tên sau cùng."
             ),
         ),
         Definition(

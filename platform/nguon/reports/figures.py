@@ -21,7 +21,15 @@ import msgspec
 from nguon.org.validity import in_force_during, last_day
 from nguon.pipeline.tables import AdmissionPlan
 from nguon.reports.definitions import FLOWS, PIPELINE_STAGES, STEPS
-from nguon.reports.records import Person, Records, load_list_records, load_records
+from nguon.reports.records import (
+    Listed,
+    ListState,
+    Person,
+    Records,
+    list_states,
+    load_list_records,
+    load_units,
+)
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
@@ -65,14 +73,21 @@ class UnitFigures(msgspec.Struct, kw_only=True):
         return self.on_list.get(period_code, {}).get(step, 0)
 
     def add(self, other: UnitFigures) -> None:
+        # Summed for every unit of a province on each view: the zeros most units have
+        # are skipped.
+        by_stage = self.by_stage
         for stage, n in other.by_stage.items():
-            self.by_stage[stage] += n
+            if n:
+                by_stage[stage] += n
         self.with_helper += other.with_helper
         self.in_course += other.in_course
         for flow, quarters in other.flows.items():
-            mine = self.flows[flow]
-            for index, n in enumerate(quarters):
-                mine[index] += n
+            if quarters[0] or quarters[1] or quarters[2] or quarters[3]:
+                mine = self.flows[flow]
+                mine[0] += quarters[0]
+                mine[1] += quarters[1]
+                mine[2] += quarters[2]
+                mine[3] += quarters[3]
         for code, steps in other.on_list.items():
             mine_steps = self.on_list.setdefault(code, {})
             for step, n in steps.items():
@@ -174,39 +189,40 @@ def _person_figures(
     for flow, day in happened.items():
         if day is not None:
             at(records.unit_on(person, day)).flows[flow][quarter_index(day)] += 1
+    # On the lists: once per period and step, at the unit of their latest entry.
+    latest: dict[tuple[str, str], Listed] = {}
+    for listed in person.listed:
+        key = (listed.period_code, listed.step)
+        if key not in latest or latest[key].entry < listed.entry:
+            latest[key] = listed
+    for (code, step), listed in latest.items():
+        if listed.included:
+            add_listed(own, listed.unit, code, step, 1)
 
 
-def _list_figures(records: Records, periods: Sequence[Period], own: dict[int, UnitFigures]) -> None:
-    """Each person once per period and step, at the unit of their latest entry that was
-    not copied from a list below."""
-    codes = {p.code for p in periods}
-    chosen: dict[tuple[str, str, int], tuple[int, int]] = {}
-    for entry in records.entries:
-        if entry.period_code not in codes or entry.source == "aggregated":
-            continue
-        key = (entry.period_code, entry.step, entry.candidate)
-        if key not in chosen or chosen[key][0] < entry.id:
-            chosen[key] = (entry.id, entry.unit if entry.included else -1)
-    for (code, step, _), (_, unit_id) in chosen.items():
-        if unit_id < 0:
-            continue
-        figures = own.get(unit_id)
-        if figures is None:
-            figures = own[unit_id] = UnitFigures()
-        steps = figures.on_list.setdefault(code, dict.fromkeys(STEPS, 0))
-        steps[step] = steps.get(step, 0) + 1
+def add_listed(own: dict[int, UnitFigures], unit_id: int, code: str, step: str, n: int) -> None:
+    figures = own.get(unit_id)
+    if figures is None:
+        figures = own[unit_id] = UnitFigures()
+    steps = figures.on_list.setdefault(code, dict.fromkeys(STEPS, 0))
+    steps[step] = steps.get(step, 0) + n
 
 
 def _statuses(
-    records: Records, path: str, periods: Sequence[Period], holding: frozenset[str], today: dt.date
+    units_by_id: dict[int, dict[str, Any]],
+    lists: Sequence[ListState],
+    path: str,
+    periods: Sequence[Period],
+    holding: frozenset[str],
+    today: dt.date,
 ) -> list[PeriodStatus]:
     units = sorted(
-        (u for u in records.units.values() if u["path"].startswith(path)), key=lambda u: u["path"]
+        (u for u in units_by_id.values() if u["path"].startswith(path)), key=lambda u: u["path"]
     )
     statuses = []
     for period in periods:
         state_of: dict[int, str] = {}
-        for row in sorted(records.lists, key=lambda r: r.id):
+        for row in sorted(lists, key=lambda r: r.id):
             if row.period_code != period.code:
                 continue
             if row.state in DONE_STATES or state_of.get(row.unit) not in DONE_STATES:
@@ -220,7 +236,7 @@ def _statuses(
             LateUnit(
                 unit_id=u["id"],
                 name=u["name"],
-                parent_name=records.units[u["parent"]]["name"] if u["parent"] else "",
+                parent_name=units_by_id[u["parent"]]["name"] if u["parent"] else "",
                 state=state_of.get(u["id"], "none"),
             )
             for u in expected
@@ -255,35 +271,50 @@ async def _targets(path: str, unit_id: int, year: int) -> list[int] | None:
     return [sum(p[f"target_q{q}"] for p in chosen) for q in range(1, 5)]
 
 
-def compute(
-    records: Records,
+def people_figures(
+    records: Records, people: Iterable[Person], first: dt.date, as_of: dt.date
+) -> dict[int, UnitFigures]:
+    """What ``people`` add to each unit's own figures of the year from ``first`` as of
+    ``as_of`` (lists aside)."""
+    own: dict[int, UnitFigures] = {}
+    for person in people:
+        _person_figures(records, person, first, as_of, own)
+    return own
+
+
+def assemble(
+    units: dict[int, dict[str, Any]],
     root: dict[str, Any],
     year: int,
     today: dt.date,
+    own: dict[int, UnitFigures],
     periods: Sequence[Period],
     holding: frozenset[str],
+    lists: Sequence[ListState],
 ) -> Figures:
-    """The figures of the subtree of ``root`` for ``year`` from loaded ``records``."""
+    """The figures of the subtree of ``root`` from every unit's ``own`` figures (on the
+    lists of ``periods`` only)."""
     path = root["path"]
+    codes = {p.code for p in periods}
+    for figures in own.values():
+        if figures.on_list:
+            figures.on_list = {c: n for c, n in figures.on_list.items() if c in codes}
     as_of = as_of_day(year, today, root)
     first = dt.date(year, 1, 1)
-    own: dict[int, UnitFigures] = {}
-    for person in records.people.values():
-        _person_figures(records, person, first, as_of, own)
-    _list_figures(records, periods, own)
     subtree = sorted(
-        (u for u in records.units.values() if u["path"].startswith(path)), key=lambda u: u["path"]
+        (u for u in units.values() if u["path"].startswith(path)), key=lambda u: u["path"]
     )
-    own = {
-        unit_id: f for unit_id, f in own.items() if records.units[unit_id]["path"].startswith(path)
-    }
+    own = {unit_id: f for unit_id, f in own.items() if units[unit_id]["path"].startswith(path)}
     totals = {u["id"]: UnitFigures() for u in subtree}
-    for unit_id, figures in own.items():
-        # Every unit on the way up from the unit to the root gets the unit's figures once.
-        ancestor: int | None = unit_id
-        while ancestor is not None and ancestor in totals:
-            totals[ancestor].add(figures)
-            ancestor = records.units[ancestor]["parent"]
+    # Deepest first: each unit's total is complete before it is added to its parent's.
+    for unit in sorted(subtree, key=lambda u: -u["depth"]):
+        total = totals[unit["id"]]
+        mine = own.get(unit["id"])
+        if mine is not None:
+            total.add(mine)
+        parent = unit["parent"]
+        if unit["id"] != root["id"] and parent in totals:
+            totals[parent].add(total)
     shown = [
         u
         for u in subtree
@@ -297,19 +328,41 @@ def compute(
         totals=totals,
         own=own,
         periods=list(periods),
-        statuses=_statuses(records, path, periods, holding, today),
+        statuses=_statuses(units, lists, path, periods, holding, today),
         targets=None,
     )
+
+
+def compute(
+    records: Records,
+    root: dict[str, Any],
+    year: int,
+    today: dt.date,
+    periods: Sequence[Period],
+    holding: frozenset[str],
+) -> Figures:
+    """The figures of the subtree of ``root`` for ``year`` counted from loaded
+    ``records`` (what the roll-ups must always equal)."""
+    as_of = as_of_day(year, today, root)
+    own = people_figures(records, records.people.values(), dt.date(year, 1, 1), as_of)
+    return assemble(records.units, root, year, today, own, periods, holding, records.lists)
 
 
 async def subtree_figures(
     unit_id: int, path: str, year: int, today: dt.date, periods: Sequence[Period] = ()
 ) -> Figures:
     """Every figure of the subtree of the unit ``unit_id`` at ``path`` for ``year`` as of
-    its day, and the review ``periods``' lists and submissions."""
-    records = await load_records(path, [p.code for p in periods])
+    its day, and the review ``periods``' lists and submissions: people's figures from the
+    roll-ups (counted again only for units whose people changed)."""
+    from nguon.reports import rollups
+
+    units = await load_units()
+    root = units[unit_id]
+    as_of = as_of_day(year, today, root)
+    own = await rollups.own_figures(units, path, year, as_of)
     holding = (await tenant_package()).people_holding_kinds
-    figures = compute(records, records.units[unit_id], year, today, periods, holding)
+    lists = await list_states(path, [p.code for p in periods])
+    figures = assemble(units, root, year, today, own, periods, holding, lists)
     figures.targets = await _targets(path, unit_id, year)
     return figures
 
@@ -319,7 +372,7 @@ async def submission_status(path: str, period: Period, today: dt.date) -> Period
     it in (the same figures the dashboard shows)."""
     records = await load_list_records(path, [period.code])
     holding = (await tenant_package()).people_holding_kinds
-    return _statuses(records, path, [period], holding, today)[0]
+    return _statuses(records.units, records.lists, path, [period], holding, today)[0]
 
 
 def grouped(figures: Figures, key_of: Any) -> dict[str, UnitFigures]:

@@ -36,6 +36,15 @@ class Change(msgspec.Struct, frozen=True):
     to_stage: str
 
 
+class Listed(msgspec.Struct, frozen=True):
+    entry: int
+    period_code: str
+    step: str
+    unit: int
+    """The unit the entry names, else the list's."""
+    included: bool
+
+
 class Person(msgspec.Struct, kw_only=True):
     id: int
     unit: int
@@ -51,6 +60,8 @@ class Person(msgspec.Struct, kw_only=True):
     entry_units: list[int]
     moves: list[tuple[dt.date, int, int]]
     """(first day in the new unit, id, the unit left), in order."""
+    listed: list[Listed] = msgspec.field(default_factory=list)
+    """Their list entries, those copied from a list below left out."""
 
     def stage_on(self, day: dt.date) -> str | None:
         """Their stage on ``day``, or None before they were in the source."""
@@ -64,16 +75,6 @@ class Person(msgspec.Struct, kw_only=True):
         if last is not None:
             return last.to_stage
         return self.changes[0].from_stage if self.changes else self.stage_now
-
-
-class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    id: int
-    candidate: int
-    unit: int
-    step: str
-    period_code: str
-    source: str
-    included: bool
 
 
 class ListState(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,7 +91,6 @@ class Records(msgspec.Struct, kw_only=True):
     predecessors: dict[int, list[int]]
     """For a unit opened by a restructuring, the units whose work it took over."""
     people: dict[int, Person]
-    entries: list[Entry]
     lists: list[ListState]
 
     def unit_on(self, person: Person, day: dt.date) -> int:
@@ -198,14 +198,30 @@ async def _add_dated_records(people: dict[int, Person]) -> None:
             if row["certificate_date"] is not None:
                 person.certificates.append(row["certificate_date"])
         for row in await ListEntry.select(
+            ListEntry.id,
             ListEntry.candidate,
             ListEntry.unit,
+            ListEntry.source,
+            ListEntry.included,
+            ListEntry.candidate_list.unit.as_alias("list_unit"),
+            ListEntry.candidate_list.period_code.as_alias("period_code"),
+            ListEntry.candidate_list.step.as_alias("step"),
             ListEntry.candidate_list.period_opens.as_alias("opens"),
             ListEntry.candidate_list.period_deadline.as_alias("deadline"),
         ).where(in_tenant(ListEntry), ListEntry.candidate.is_in(chunk)):
             person = people[row["candidate"]]
             if row["unit"] is not None:
                 person.entry_units.append(row["unit"])
+            if row["source"] != "aggregated":
+                person.listed.append(
+                    Listed(
+                        row["id"],
+                        row["period_code"],
+                        row["step"],
+                        row["unit"] or row["list_unit"],
+                        bool(row["included"]),
+                    )
+                )
             # A list of a period over before the person's record was made (a history
             # entered afterwards) shows them in the source from that period on.
             if row["deadline"] < person.created:
@@ -224,7 +240,7 @@ async def _add_dated_records(people: dict[int, Person]) -> None:
             person.since = min(person.since, person.changes[0].on)
 
 
-async def _list_states(path: str, period_codes: Sequence[str]) -> list[ListState]:
+async def list_states(path: str, period_codes: Sequence[str]) -> list[ListState]:
     if not period_codes:
         return []
     rows = await CandidateList.select(
@@ -241,52 +257,61 @@ async def _list_states(path: str, period_codes: Sequence[str]) -> list[ListState
     return [ListState(**row) for row in rows]
 
 
-async def _entries(lists: list[ListState]) -> list[Entry]:
-    by_id = {row.id: row for row in lists}
-    entries: list[Entry] = []
-    for chunk in _chunks(sorted(by_id)):
-        for row in await ListEntry.select(
-            ListEntry.id,
-            ListEntry.candidate_list,
-            ListEntry.candidate,
-            ListEntry.unit,
-            ListEntry.source,
-            ListEntry.included,
-        ).where(in_tenant(ListEntry), ListEntry.candidate_list.is_in(chunk)):
-            owner = by_id[row["candidate_list"]]
-            entries.append(
-                Entry(
-                    id=row["id"],
-                    candidate=row["candidate"],
-                    unit=row["unit"] or owner.unit,
-                    step=owner.step,
-                    period_code=owner.period_code,
-                    source=row["source"],
-                    included=row["included"],
-                )
-            )
-    return entries
-
-
-async def _units() -> dict[int, dict[str, Any]]:
+async def load_units() -> dict[int, dict[str, Any]]:
+    """Every unit of the tenant, by id."""
     return {row["id"]: row for row in await OrgUnit.select().where(in_tenant(OrgUnit))}
+
+
+async def load_successions() -> list[dict[str, Any]]:
+    return await UnitSuccession.select(UnitSuccession.predecessor, UnitSuccession.successor).where(
+        in_tenant(UnitSuccession)
+    )
+
+
+def predecessors_of(successions: list[dict[str, Any]]) -> dict[int, list[int]]:
+    predecessors: dict[int, list[int]] = defaultdict(list)
+    for row in successions:
+        predecessors[row["successor"]].append(row["predecessor"])
+    return dict(predecessors)
+
+
+def followers(start: set[int], successions: list[dict[str, Any]]) -> set[int]:
+    """``start`` and every unit that took over the work of one of them, transitively."""
+    return _followers(start, successions)
+
+
+async def moved_out_to(path: str) -> set[int]:
+    """The units now holding the people a recorded move took out of the subtree at
+    ``path``."""
+    rows = (
+        await CandidateMove.select(CandidateMove.candidate.unit.as_alias("unit"))
+        .where(in_tenant(CandidateMove), CandidateMove.from_unit.path.like(f"{path}%"))
+        .distinct()
+    )
+    return {row["unit"] for row in rows}
+
+
+async def people_of_units(unit_ids: list[int]) -> dict[int, Person]:
+    """The people whose unit is one of ``unit_ids``, with their dated history."""
+    people = await _people(unit_ids, [])
+    await _add_dated_records(people)
+    return people
 
 
 async def load_list_records(path: str, period_codes: Sequence[str]) -> Records:
     """Only the units and the subtree's lists of ``period_codes``: who has handed in what."""
     return Records(
-        units=await _units(),
+        units=await load_units(),
         predecessors={},
         people={},
-        entries=[],
-        lists=await _list_states(path, period_codes),
+        lists=await list_states(path, period_codes),
     )
 
 
 async def load_records(path: str, period_codes: Sequence[str] = ()) -> Records:
     """The records of the subtree at ``path``: its people (wherever restructurings moved
     them), their dated history, and its lists of ``period_codes``."""
-    units = await _units()
+    units = await load_units()
     successions = await UnitSuccession.select(
         UnitSuccession.predecessor, UnitSuccession.successor
     ).where(in_tenant(UnitSuccession))
@@ -298,11 +323,10 @@ async def load_records(path: str, period_codes: Sequence[str] = ()) -> Records:
         sorted(_followers(subtree, successions)), await _moved_out(sorted(subtree))
     )
     await _add_dated_records(people)
-    lists = await _list_states(path, period_codes)
+    lists = await list_states(path, period_codes)
     return Records(
         units=units,
         predecessors=dict(predecessors),
         people=people,
-        entries=await _entries(lists),
         lists=lists,
     )

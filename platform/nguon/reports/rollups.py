@@ -1,0 +1,232 @@
+"""People's figures kept per unit: what the people of one unit add to every unit's figures
+of a year as of a day, counted once and summed by every page after.
+
+A roll-up row is good while the unit's ``figures_version`` is the one it was counted at:
+the database moves that version (triggers, in the writing transaction) whenever a record
+of one of the unit's people is written — the person, a stage change, a helper, a course
+or its dates, a list entry, a move. The version is read *before* the people are, so a
+write committed while they are counted leaves the row stale rather than wrong. The tree's
+restructurings (which say where a person was before a unit opened) are part of the key.
+A dashboard therefore reads one row per unit and counts again only the units whose people
+changed since: its cost follows the units, not the people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from nguon.db.transaction import atomic
+from nguon.org.tables import OrgUnit
+from nguon.org.validity import last_day
+from nguon.reports.figures import UnitFigures, people_figures
+from nguon.reports.records import (
+    Records,
+    followers,
+    load_successions,
+    load_units,
+    moved_out_to,
+    people_of_units,
+    predecessors_of,
+)
+from nguon.reports.tables import FigureRollup
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+
+_CONTRIBUTIONS = msgspec.json.Decoder(dict[int, UnitFigures])
+_ENCODE = msgspec.json.Encoder()
+BATCH = 200
+"""Units counted (and their rows written) together."""
+COUNTING = 2
+"""Raise it when what a roll-up holds or how it is counted changes: every kept row is then
+counted again on its next view (it is part of ``tree_digest``)."""
+READ_ALL_ABOVE = 400
+"""Above this many units, every row of the day is read rather than an id list."""
+
+
+class Counted(msgspec.Struct, kw_only=True):
+    """How one view found the roll-ups: rows used as kept, units counted again."""
+
+    kept: int = 0
+    counted: int = 0
+
+
+def tree_digest(units: dict[int, dict[str, Any]], successions: list[dict[str, Any]]) -> str:
+    """What of the tree decides a person's unit on a past day: each succession and the day
+    its successor opened (units with no predecessor never send anyone elsewhere)."""
+    key = sorted(
+        (row["successor"], row["predecessor"], units[row["successor"]]["valid_from"].isoformat())
+        for row in successions
+        if row["successor"] in units
+    )
+    return hashlib.blake2b(msgspec.msgpack.encode([COUNTING, key]), digest_size=16).hexdigest()
+
+
+async def holders(
+    units: dict[int, dict[str, Any]], successions: list[dict[str, Any]], path: str
+) -> list[int]:
+    """The units whose people can count in the subtree at ``path``: its units, the units
+    that took over their work, and the units people moved out of it are in now."""
+    subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
+    found = followers(subtree, successions)
+    if len(subtree) < len(units):
+        found |= await moved_out_to(path)
+    return sorted(found)
+
+
+async def _kept(unit_ids: list[int], year: int, as_of: dt.date) -> dict[int, tuple[int, str, str]]:
+    query = FigureRollup.select(
+        FigureRollup.unit, FigureRollup.version, FigureRollup.tree, FigureRollup.figures
+    ).where(in_tenant(FigureRollup), FigureRollup.year == year, FigureRollup.as_of == as_of)
+    if len(unit_ids) <= READ_ALL_ABOVE:
+        query = query.where(FigureRollup.unit.is_in(unit_ids))
+    return {r["unit"]: (r["version"], r["tree"], r["figures"]) for r in await query}
+
+
+async def count_units(
+    unit_ids: list[int],
+    units: dict[int, dict[str, Any]],
+    successions: list[dict[str, Any]],
+    year: int,
+    as_of: dt.date,
+) -> dict[int, dict[int, UnitFigures]]:
+    """Count the people of ``unit_ids`` from their records: by unit of theirs, what they
+    add to each unit's figures."""
+    people = await people_of_units(unit_ids)
+    records = Records(
+        units=units,
+        predecessors=predecessors_of(successions),
+        people=people,
+        lists=[],
+    )
+    first = dt.date(year, 1, 1)
+    by_holder: dict[int, list[Any]] = {unit_id: [] for unit_id in unit_ids}
+    for person in people.values():
+        by_holder[person.unit].append(person)
+    return {
+        unit_id: people_figures(records, held, first, as_of) for unit_id, held in by_holder.items()
+    }
+
+
+async def _keep(
+    counted: dict[int, dict[int, UnitFigures]],
+    versions: dict[int, int],
+    tree: str,
+    year: int,
+    as_of: dt.date,
+) -> None:
+    tenant = require_tenant()
+    rows = [
+        FigureRollup(
+            tenant_id=tenant,
+            unit=unit_id,
+            year=year,
+            as_of=as_of,
+            version=versions[unit_id],
+            tree=tree,
+            figures=_ENCODE.encode(contributions).decode(),
+            computed_at=dt.datetime.now(dt.UTC),
+        )
+        for unit_id, contributions in counted.items()
+    ]
+    if not rows:
+        return
+    async with atomic():
+        await FigureRollup.insert(*rows).on_conflict(
+            target=(
+                FigureRollup.tenant_id,
+                FigureRollup.unit,
+                FigureRollup.year,
+                FigureRollup.as_of,
+            ),
+            action="DO UPDATE",
+            values=[
+                FigureRollup.version,
+                FigureRollup.tree,
+                FigureRollup.figures,
+                FigureRollup.computed_at,
+            ],
+        )
+
+
+def _batches(values: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(values), BATCH):
+        yield values[start : start + BATCH]
+
+
+def _add(own: dict[int, UnitFigures], contributions: dict[int, UnitFigures]) -> None:
+    for unit_id, figures in contributions.items():
+        mine = own.get(unit_id)
+        if mine is None:
+            own[unit_id] = figures
+        else:
+            mine.add(figures)
+
+
+async def own_figures(
+    units: dict[int, dict[str, Any]],
+    path: str,
+    year: int,
+    as_of: dt.date,
+    counted: Counted | None = None,
+) -> dict[int, UnitFigures]:
+    """Every unit's own figures of people (lists aside) for ``year`` as of ``as_of``, as
+    far as the people who can count in the subtree at ``path`` go: from the kept roll-ups,
+    counting again (and keeping) those of units whose people changed."""
+    successions = await load_successions()
+    tree = tree_digest(units, successions)
+    wanted = await holders(units, successions, path)
+    versions = {unit_id: units[unit_id]["figures_version"] for unit_id in wanted}
+    kept = await _kept(wanted, year, as_of)
+    own: dict[int, UnitFigures] = {}
+    stale: list[int] = []
+    for unit_id in wanted:
+        row = kept.get(unit_id)
+        if row is not None and row[0] == versions[unit_id] and row[1] == tree:
+            _add(own, _CONTRIBUTIONS.decode(row[2]))
+        else:
+            stale.append(unit_id)
+    for batch in _batches(stale):
+        fresh = await count_units(batch, units, successions, year, as_of)
+        await _keep(fresh, versions, tree, year, as_of)
+        for contributions in fresh.values():
+            _add(own, contributions)
+    if counted is not None:
+        counted.kept += len(wanted) - len(stale)
+        counted.counted += len(stale)
+    return own
+
+
+async def count_ahead(day: dt.date) -> Counted:
+    """Count, for the current tenant, every unit's roll-up of ``day``'s year as of
+    ``day``, so the first views of the day find them kept (the nightly job)."""
+    counted = Counted()
+    await own_figures(await load_units(), "", day.year, day, counted)
+    return counted
+
+
+def _days_kept(units: Iterable[dict[str, Any]], today: dt.date) -> list[dt.date]:
+    """The days a past roll-up can still be asked for: the end of a year, the last day of
+    a closed unit."""
+    closed = {day for unit in units if (day := last_day(unit)) is not None and day < today}
+    return sorted(closed | {dt.date(year, 12, 31) for year in range(2000, today.year)})
+
+
+async def remove_old(today: dt.date) -> int:
+    """Remove the current tenant's roll-ups of a past day that no view asks for any more
+    (a day of a year that went on); how many."""
+    units = await OrgUnit.select(OrgUnit.valid_from, OrgUnit.valid_to).where(in_tenant(OrgUnit))
+    gone = (
+        await FigureRollup.delete()
+        .where(
+            in_tenant(FigureRollup),
+            FigureRollup.as_of < today - dt.timedelta(days=1),
+            FigureRollup.as_of.not_in(_days_kept(units, today)),
+        )
+        .returning(FigureRollup.id)
+    )
+    return len(gone)
