@@ -236,6 +236,7 @@ async def database_exists() -> bool:
 async def migrate_existing() -> None:
     """An existing bench database brought to this checkout's schema, as a deploy would."""
     os.environ["NGUON_APP_ROLE"] = ROLES.app
+    os.environ.setdefault("NGUON_SECRET_KEY", SECRET)
     await migrate(_url(ROLES.owner), ROLES)
 
 

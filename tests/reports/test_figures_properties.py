@@ -523,10 +523,12 @@ def _people_figures(figures: UnitFigures) -> tuple[object, ...]:
 
 
 def _past(figures: Figures, quarters: int = 4) -> tuple[object, ...]:
-    """What a past year's figures say (its submissions are today's to-do, not history)."""
-    return tuple(
-        (
-            unit_id,
+    """What a past year's figures say, unit by unit (its submissions are today's to-do,
+    not history); a unit where nothing of the past counts says nothing."""
+    said = []
+    for unit_id in sorted({u["id"] for u in figures.units} | set(figures.totals)):
+        f = figures.total(unit_id)
+        past = (
             f.by_stage if quarters == 4 else None,
             f.with_helper if quarters == 4 else None,
             f.in_course if quarters == 4 else None,
@@ -537,8 +539,15 @@ def _past(figures: Figures, quarters: int = 4) -> tuple[object, ...]:
                 if next(p for p in PERIODS if p.code == code).deadline < figures.as_of
             },
         )
-        for unit_id, f in sorted(figures.totals.items())
-    )
+        nothing = (
+            (quarters < 4 or (not any(f.by_stage.values()) and not f.with_helper))
+            and (quarters < 4 or not f.in_course)
+            and not any(any(q) for q in past[3].values())
+            and not any(any(steps.values()) for steps in past[4].values())
+        )
+        if not nothing:
+            said.append((unit_id, *past))
+    return tuple(said)
 
 
 # --- the test ---------------------------------------------------------------------------

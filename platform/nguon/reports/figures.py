@@ -94,6 +94,10 @@ class UnitFigures(msgspec.Struct, kw_only=True):
                 mine_steps[step] = mine_steps.get(step, 0) + n
 
 
+NOTHING = UnitFigures()
+"""A unit's figures when nothing counts there (never changed)."""
+
+
 class LateUnit(msgspec.Struct, kw_only=True):
     unit_id: int
     name: str
@@ -126,7 +130,8 @@ class Figures(msgspec.Struct, kw_only=True):
     """The units shown: the subtree's units in force in the year up to the figures' day
     (a restructuring year shows both trees), ordered by path, the root first."""
     totals: dict[int, UnitFigures]
-    """For every unit of the subtree: its own figures plus its sub-units'."""
+    """For every unit of the subtree with figures (and the root): its own figures plus its
+    sub-units'. Read them with :meth:`total`."""
     own: dict[int, UnitFigures]
     """For every unit of the subtree with people counted there: its own figures only."""
     periods: list[Period]
@@ -296,25 +301,39 @@ def assemble(
     lists of ``periods`` only)."""
     path = root["path"]
     codes = {p.code for p in periods}
-    for figures in own.values():
-        if figures.on_list:
+    for unit_id, figures in list(own.items()):
+        if figures.on_list and not codes.issuperset(figures.on_list):
             figures.on_list = {c: n for c, n in figures.on_list.items() if c in codes}
+            if not figures.on_list and figures == NOTHING:
+                del own[unit_id]  # only on lists of other periods
     as_of = as_of_day(year, today, root)
     first = dt.date(year, 1, 1)
     subtree = sorted(
         (u for u in units.values() if u["path"].startswith(path)), key=lambda u: u["path"]
     )
     own = {unit_id: f for unit_id, f in own.items() if units[unit_id]["path"].startswith(path)}
-    totals = {u["id"]: UnitFigures() for u in subtree}
-    # Deepest first: each unit's total is complete before it is added to its parent's.
+    in_subtree = {u["id"] for u in subtree}
+    totals: dict[int, UnitFigures] = {}
+    parts: dict[int, list[UnitFigures]] = defaultdict(list)
+    # Deepest first: each unit's total is complete before it goes into its parent's. A
+    # unit with one part (a cell's own people) shares it: figures are read, never changed.
     for unit in sorted(subtree, key=lambda u: -u["depth"]):
-        total = totals[unit["id"]]
-        mine = own.get(unit["id"])
+        unit_id = unit["id"]
+        summed = parts.pop(unit_id, [])
+        mine = own.get(unit_id)
         if mine is not None:
-            total.add(mine)
-        parent = unit["parent"]
-        if unit["id"] != root["id"] and parent in totals:
-            totals[parent].add(total)
+            summed.append(mine)
+        if not summed:
+            continue
+        total = summed[0]
+        if len(summed) > 1:
+            total = UnitFigures()
+            for part in summed:
+                total.add(part)
+        totals[unit_id] = total
+        if unit_id != root["id"] and unit["parent"] in in_subtree:
+            parts[unit["parent"]].append(total)
+    totals.setdefault(root["id"], UnitFigures())
     shown = [
         u
         for u in subtree

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
+from nguon.db.binding import current_engine
+from nguon.db.engine import is_postgres
 from nguon.db.transaction import atomic
+from nguon.kept import BoundedCache, SingleFlight, content_key
 from nguon.org.tables import OrgUnit
 from nguon.org.validity import last_day
 from nguon.reports.figures import UnitFigures, people_figures
@@ -45,6 +49,13 @@ COUNTING = 2
 """Raise it when what a roll-up holds or how it is counted changes: every kept row is then
 counted again on its next view (it is part of ``tree_digest``)."""
 READ_ALL_ABOVE = 400
+SUMS_KEPT = 64
+"""Sums kept per process (a province's is about half a megabyte)."""
+_SUMS: BoundedCache[bytes] = BoundedCache(SUMS_KEPT)
+_FLIGHTS = SingleFlight()
+_SUM_ENCODER = msgspec.msgpack.Encoder()
+_SUM_DECODER = msgspec.msgpack.Decoder(dict[int, UnitFigures])
+_DATABASES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 """Above this many units, every row of the day is read rather than an id list."""
 
 
@@ -174,13 +185,65 @@ async def own_figures(
     as_of: dt.date,
     counted: Counted | None = None,
 ) -> dict[int, UnitFigures]:
-    """Every unit's own figures of people (lists aside) for ``year`` as of ``as_of``, as
-    far as the people who can count in the subtree at ``path`` go: from the kept roll-ups,
-    counting again (and keeping) those of units whose people changed."""
+    """Every unit's own figures of people for ``year`` as of ``as_of``, as far as the
+    people who can count in the subtree at ``path`` go: from the kept roll-ups, counting
+    again (and keeping) those of units whose people changed.
+
+    The sum is also kept in the process under the versions it was made from (never stale:
+    a write moves a version, so a new key), and views asking for it together make it
+    once."""
     successions = await load_successions()
     tree = tree_digest(units, successions)
     wanted = await holders(units, successions, path)
     versions = {unit_id: units[unit_id]["figures_version"] for unit_id in wanted}
+    database = await _database_identity()
+    if database is None:
+        return await _summed(units, successions, tree, wanted, versions, year, as_of, counted)
+    key = content_key(
+        database,
+        require_tenant(),
+        year,
+        as_of,
+        tree,
+        [(unit_id, versions[unit_id]) for unit_id in wanted],
+    )
+    async with _FLIGHTS.after_others(key):
+        summed = _SUMS.get(key)
+        if summed is not None:
+            if counted is not None:
+                counted.kept += len(wanted)
+            return _SUM_DECODER.decode(summed)
+        own = await _summed(units, successions, tree, wanted, versions, year, as_of, counted)
+        _SUMS.put(key, _SUM_ENCODER.encode(own))
+    return own
+
+
+async def _database_identity() -> str | None:
+    """Which database the versions are of: a database made again under the same name (or
+    another one) starts its versions again. None on SQLite, where sums are not kept."""
+    engine = current_engine()
+    if not is_postgres(engine):
+        return None
+    found = _DATABASES.get(engine)
+    if found is None:
+        row = await FigureRollup.raw(
+            "SELECT current_database() || ':' || oid::text AS name FROM pg_database"
+            " WHERE datname = current_database()"
+        )
+        found = _DATABASES[engine] = f"{engine.config.get('host')}:{row[0]['name']}"
+    return found
+
+
+async def _summed(
+    units: dict[int, dict[str, Any]],
+    successions: list[dict[str, Any]],
+    tree: str,
+    wanted: list[int],
+    versions: dict[int, int],
+    year: int,
+    as_of: dt.date,
+    counted: Counted | None,
+) -> dict[int, UnitFigures]:
     kept = await _kept(wanted, year, as_of)
     own: dict[int, UnitFigures] = {}
     stale: list[int] = []
