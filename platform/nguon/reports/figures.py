@@ -11,7 +11,9 @@ move when today's data does.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -373,6 +375,30 @@ async def subtree_figures(
     """Every figure of the subtree of the unit ``unit_id`` at ``path`` for ``year`` as of
     its day, and the review ``periods``' lists and submissions: people's figures from the
     roll-ups (counted again only for units whose people changed)."""
+    async with _at_once():
+        return await _subtree_figures(unit_id, path, year, today, periods)
+
+
+FIGURES_AT_ONCE = 4
+"""Subtrees' figures made together in one process; the others wait their turn. A
+province's figures hold every unit and list of the year in memory while they are made, so
+32 views at once would hold 32 copies for no gain (the work is the same processor's)."""
+_LIMITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _at_once() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    limit = _LIMITS.get(loop)
+    if limit is None:
+        limit = _LIMITS[loop] = asyncio.Semaphore(FIGURES_AT_ONCE)
+    return limit
+
+
+async def _subtree_figures(
+    unit_id: int, path: str, year: int, today: dt.date, periods: Sequence[Period]
+) -> Figures:
     from nguon.reports import rollups
 
     units = await load_units()
