@@ -1,0 +1,230 @@
+"""The database moves a unit's ``figures_version`` whenever a record of one of its people
+is written, in the writing transaction, on SQLite and Postgres: the figure roll-ups trust
+it, so a write that left it still would leave a dashboard showing stale figures.
+
+The writes are generated: every table of a person's dated records the migration puts a
+trigger on, inserted, updated and deleted; and every table ``nguon.reports.records``
+reads that carries a ``candidate`` column must be one of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from piccolo.table import Table
+
+from nguon.db.binding import using_engine
+from nguon.db.migrations.m0042_figure_rollups import PEOPLE_RECORDS
+from nguon.db.transaction import atomic
+from nguon.org.tables import OrgUnit
+from nguon.people.moves import CandidateMove
+from nguon.people.tables import Candidate, Member
+from nguon.pipeline.tables import (
+    CandidateList,
+    Course,
+    CourseEnrolment,
+    HelperAssignment,
+    ListEntry,
+    StageChange,
+)
+from nguon.reports import records
+from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import switch_tenant_in_transaction
+from nguon.tenancy.tables import Tenant
+from tests.conftest import Database
+
+_ids = itertools.count(1)
+DAY = dt.date(2026, 3, 2)
+
+
+async def _unit(tenant_id: int, parent: dict[str, Any] | None, kind: str) -> dict[str, Any]:
+    unit = OrgUnit(
+        tenant_id=tenant_id,
+        code=f"V{next(_ids)}",
+        name="Chi bộ thử",
+        kind=kind,
+        parent=parent["id"] if parent else None,
+        path="",
+        depth=(parent["depth"] + 1) if parent else 0,
+        valid_from=dt.date(2020, 1, 1),
+    )
+    await unit.save()
+    path = f"{parent['path'] if parent else ''}{unit.id}."
+    await OrgUnit.update({OrgUnit.path: path}).where(OrgUnit.id == unit.id)
+    return {"id": unit.id, "path": path, "depth": unit.depth}
+
+
+class World:
+    tenant: int
+    cells: list[dict[str, Any]]
+    member: int
+    course: int
+    list_id: int
+
+
+async def _world(db: Database) -> World:
+    world = World()
+    with db.as_owner():
+        async with db.owner.transaction():
+            tenant = Tenant(slug=f"versions-{next(_ids)}", name="Tỉnh thử", rules_package="hungyen")
+            await tenant.save()
+            await switch_tenant_in_transaction(tenant.id)
+            world.tenant = tenant.id
+            root = await _unit(tenant.id, None, "province_committee")
+            commune = await _unit(tenant.id, root, "commune_committee")
+            world.cells = [await _unit(tenant.id, commune, "subordinate_cell") for _ in "ab"]
+            member = Member(
+                tenant_id=tenant.id,
+                unit=world.cells[0]["id"],
+                unit_path=world.cells[0]["path"],
+                full_name="Đảng viên giúp đỡ",
+                name_search="dang vien giup do",
+                date_of_birth=dt.date(1980, 1, 1),
+                sex="male",
+                admitted_on=dt.date(2005, 1, 1),
+            )
+            await member.save()
+            world.member = member.id
+            course = Course(
+                tenant_id=tenant.id,
+                organiser_unit=commune["id"],
+                organiser_path=commune["path"],
+                title="Lớp bồi dưỡng",
+                opens_on=DAY,
+                closes_on=DAY + dt.timedelta(days=5),
+            )
+            await course.save()
+            world.course = course.id
+            made = CandidateList(
+                tenant_id=tenant.id,
+                unit=world.cells[0]["id"],
+                unit_path=world.cells[0]["path"],
+                step="survey",
+                period_code="2026-Q1",
+                period_opens=dt.date(2026, 1, 1),
+                period_deadline=dt.date(2026, 3, 31),
+                package="hungyen",
+                package_version="test",
+            )
+            await made.save()
+            world.list_id = made.id
+    return world
+
+
+def _row(table: type[Table], world: World, candidate: int) -> Table:
+    """A row of ``table`` about ``candidate``."""
+    common = {"tenant_id": world.tenant, "candidate": candidate}
+    cells = world.cells
+    rows: dict[str, Callable[[], Table]] = {
+        "stage_change": lambda: StageChange(
+            **common, from_stage="surveyed", to_stage="course_nominee", changed_on=DAY, actor="t"
+        ),
+        "helper_assignment": lambda: HelperAssignment(
+            **common, member=world.member, assigned_on=DAY
+        ),
+        "course_enrolment": lambda: CourseEnrolment(**common, course=world.course),
+        "list_entry": lambda: ListEntry(
+            **common, candidate_list=world.list_id, source="manual", outcome="eligible"
+        ),
+        "candidate_move": lambda: CandidateMove(
+            **common,
+            from_unit=cells[1]["id"],
+            to_unit=cells[0]["id"],
+            moved_on=DAY,
+            cause="transfer",
+        ),
+    }
+    return rows[table._meta.tablename]()
+
+
+TABLES: dict[str, type[Table]] = {
+    t._meta.tablename: t
+    for t in (StageChange, HelperAssignment, CourseEnrolment, ListEntry, CandidateMove)
+}
+
+
+def test_every_record_table_the_figures_read_has_its_trigger() -> None:
+    read = [
+        value
+        for value in vars(records).values()
+        if isinstance(value, type) and issubclass(value, Table) and value is not Table
+    ]
+    about_a_person = {
+        table._meta.tablename
+        for table in read
+        if "candidate" in {c._meta.db_column_name for c in table._meta.columns}
+    }
+    assert {"stage_change", "list_entry"} <= about_a_person  # the test reads what it must
+    assert about_a_person <= set(PEOPLE_RECORDS), about_a_person - set(PEOPLE_RECORDS)
+    assert set(PEOPLE_RECORDS) == set(TABLES)
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+async def test_each_write_of_a_persons_records_moves_their_units_version(db: Database) -> None:
+    world = await _world(db)
+    cell = world.cells[0]["id"]
+
+    async def version(unit: int) -> int:
+        row = await OrgUnit.select(OrgUnit.figures_version).where(OrgUnit.id == unit).first()
+        assert row is not None
+        return row["figures_version"]
+
+    async def moves(what: str, write: Callable[[], Awaitable[Any]], *units: int) -> None:
+        before = [await version(u) for u in units]
+        async with atomic():
+            await write()
+        after = [await version(u) for u in units]
+        assert all(b < a for b, a in zip(before, after, strict=True)), (what, before, after)
+
+    with using_engine(db.app), tenant_context(world.tenant):
+        person = Candidate(
+            tenant_id=world.tenant,
+            unit=cell,
+            unit_path=world.cells[0]["path"],
+            full_name="Nguyễn Văn A",
+            name_search="nguyen van a",
+            date_of_birth=dt.date(2000, 1, 1),
+            sex="male",
+            education="upper_secondary",
+        )
+        await moves("candidate insert", person.save, cell)
+        await moves(
+            "candidate update",
+            lambda: Candidate.update({Candidate.notes: "x"}).where(Candidate.id == person.id),
+            cell,
+        )
+        for name in PEOPLE_RECORDS:
+            table = TABLES[name]
+            row = _row(table, world, person.id)
+            await moves(f"{name} insert", row.save, cell)
+            await moves(
+                f"{name} update",
+                lambda t=table, r=row: t.update({t.tenant_id: world.tenant}).where(t.id == r.id),
+                cell,
+            )
+            if name == "course_enrolment":
+                await moves(
+                    "course dates",
+                    lambda: Course.update({Course.closes_on: DAY}).where(Course.id == world.course),
+                    cell,
+                )
+            await moves(
+                f"{name} delete", lambda t=table, r=row: t.delete().where(t.id == r.id), cell
+            )
+        other = world.cells[1]
+        await moves(
+            "candidate moved to another cell",
+            lambda: Candidate.update(
+                {Candidate.unit: other["id"], Candidate.unit_path: other["path"]}
+            ).where(Candidate.id == person.id),
+            cell,
+            other["id"],
+        )
+        await moves(
+            "candidate delete",
+            lambda: Candidate.delete().where(Candidate.id == person.id),
+            other["id"],
+        )
