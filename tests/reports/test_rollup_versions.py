@@ -31,6 +31,8 @@ from nguon.pipeline.tables import (
     StageChange,
 )
 from nguon.reports import records
+from nguon.reports.rollups import Counted, count_ahead, own_figures, remove_old
+from nguon.reports.tables import FigureRollup
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import switch_tenant_in_transaction
 from nguon.tenancy.tables import Tenant
@@ -228,3 +230,47 @@ async def test_each_write_of_a_persons_records_moves_their_units_version(db: Dat
             lambda: Candidate.delete().where(Candidate.id == person.id),
             other["id"],
         )
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+async def test_the_day_is_counted_ahead_and_old_days_leave(db: Database) -> None:
+    """The nightly job counts every unit's roll-up of the day, so the day's first view
+    counts nothing; the cleanup removes the roll-ups of days no view asks for any more and
+    keeps a year's last day and a closed unit's last day."""
+    world = await _world(db)
+    closed = world.cells[1]["id"]
+    last_day = DAY - dt.timedelta(days=11)
+    with db.as_owner():
+        async with db.owner.transaction():
+            await switch_tenant_in_transaction(world.tenant)
+            await OrgUnit.update({OrgUnit.valid_to: last_day + dt.timedelta(days=1)}).where(
+                OrgUnit.id == closed
+            )
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            await Candidate(
+                tenant_id=world.tenant,
+                unit=world.cells[0]["id"],
+                unit_path=world.cells[0]["path"],
+                full_name="Trần Thị B",
+                name_search="tran thi b",
+                date_of_birth=dt.date(2001, 1, 1),
+                sex="female",
+                education="upper_secondary",
+                created_at=dt.datetime(2025, 5, 1, tzinfo=dt.UTC),
+            ).save()
+        units = await records.load_units()
+        ahead = await count_ahead(DAY)
+        assert (ahead.counted, ahead.kept) == (len(units), 0)
+        first = Counted()
+        own = await own_figures(await records.load_units(), "", DAY.year, DAY, first)
+        assert (first.counted, first.kept) == (0, len(units))
+        assert own[world.cells[0]["id"]].by_stage["surveyed"] == 1
+        year_end, old_day = dt.date(2025, 12, 31), DAY - dt.timedelta(days=20)
+        for day in (year_end, old_day, last_day):
+            await own_figures(units, "", day.year, day, Counted())
+        assert await remove_old(DAY) == len(units)  # the old day's, one row per unit
+        left = await FigureRollup.select(FigureRollup.as_of).where(
+            FigureRollup.tenant_id == world.tenant
+        )
+        assert {row["as_of"] for row in left} == {DAY, year_end, last_day}
