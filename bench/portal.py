@@ -137,8 +137,9 @@ def main() -> None:
     else:
         run(prepare_tenant(args.candidates))
     ids = run(unit_ids(args.cell))
+    people = "the bench database as it is" if args.reuse else f"{args.candidates:,} candidates"
     print(
-        f"{args.candidates:,} candidates, {args.connections} connections, one uvicorn worker, "
+        f"{people}, {args.connections} connections, one uvicorn worker, "
         f"sessions in {'Redis' if REDIS_URL else 'the database'}"
     )
     configurations = CONFIGURATIONS[1:] if args.unrendered_only else CONFIGURATIONS
