@@ -267,10 +267,102 @@ async def test_the_day_is_counted_ahead_and_old_days_leave(db: Database) -> None
         assert (first.counted, first.kept) == (0, len(units))
         assert own[world.cells[0]["id"]].by_stage["surveyed"] == 1
         year_end, old_day = dt.date(2025, 12, 31), DAY - dt.timedelta(days=20)
-        for day in (year_end, old_day, last_day):
+        yesterday, before = DAY - dt.timedelta(days=1), DAY - dt.timedelta(days=2)
+        for day in (year_end, old_day, last_day, yesterday, before):
             await own_figures(units, "", day.year, day, Counted())
-        assert await remove_old(DAY) == len(units)  # the old day's, one row per unit
+    # Another province whose unit closed on the old day, with a roll-up of that day.
+    other = await _world(db)
+    with db.as_owner():
+        async with db.owner.transaction():
+            await switch_tenant_in_transaction(other.tenant)
+            await OrgUnit.update({OrgUnit.valid_to: old_day + dt.timedelta(days=1)}).where(
+                OrgUnit.id == other.cells[0]["id"]
+            )
+    with using_engine(db.app), tenant_context(other.tenant):
+        await own_figures(await records.load_units(), "", old_day.year, old_day, Counted())
+    with using_engine(db.app), tenant_context(world.tenant):
+        # The old day's and the day before yesterday's, one row per unit.
+        assert await remove_old(DAY) == 2 * len(units)
         left = await FigureRollup.select(FigureRollup.as_of).where(
             FigureRollup.tenant_id == world.tenant
         )
-        assert {row["as_of"] for row in left} == {DAY, year_end, last_day}
+        assert {row["as_of"] for row in left} == {DAY, year_end, last_day, yesterday}
+    with using_engine(db.app), tenant_context(other.tenant):
+        theirs = await FigureRollup.select(FigureRollup.as_of).where(
+            FigureRollup.tenant_id == other.tenant
+        )
+        assert {row["as_of"] for row in theirs} == {old_day}
+
+
+async def _person(world: World, cell: dict[str, Any], name: str) -> int:
+    person = Candidate(
+        tenant_id=world.tenant,
+        unit=cell["id"],
+        unit_path=cell["path"],
+        full_name=name,
+        name_search=name.lower(),
+        date_of_birth=dt.date(2001, 1, 1),
+        sex="female",
+        education="upper_secondary",
+        created_at=dt.datetime(2025, 5, 1, tzinfo=dt.UTC),
+    )
+    await person.save()
+    return person.id
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+async def test_a_unit_counts_its_people_and_those_moved_out_since(db: Database) -> None:
+    """A past day's figures of a cell add what two units' roll-ups say: the people still
+    there, and the person who moved to another cell since (kept with that cell's people).
+    A write is counted again once, and the row it leaves is used by the next view."""
+    world = await _world(db)
+    a, b = world.cells
+    moved_on = DAY - dt.timedelta(days=10)
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            await _person(world, a, "Lê Văn C")
+            mover = await _person(world, a, "Phạm Văn D")
+            await CandidateMove(
+                tenant_id=world.tenant,
+                candidate=mover,
+                from_unit=a["id"],
+                to_unit=b["id"],
+                moved_on=moved_on,
+                cause="transfer",
+            ).save()
+            await Candidate.update({Candidate.unit: b["id"], Candidate.unit_path: b["path"]}).where(
+                Candidate.id == mover
+            )
+        before_move = moved_on - dt.timedelta(days=10)
+        own = await own_figures(await records.load_units(), a["path"], DAY.year, before_move)
+        assert own[a["id"]].by_stage["surveyed"] == 2 and b["id"] not in own
+        own = await own_figures(await records.load_units(), "", DAY.year, DAY)
+        assert own[a["id"]].by_stage["surveyed"] == 1 == own[b["id"]].by_stage["surveyed"]
+        async with atomic():
+            await Candidate.update({Candidate.notes: "đã gặp"}).where(Candidate.id == mover)
+        views = [Counted(), Counted()]
+        for view in views:
+            await own_figures(await records.load_units(), "", DAY.year, DAY, view)
+        assert [v.counted for v in views] == [1, 0], views
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+async def test_a_process_keeps_the_sum_until_a_version_moves(db: Database) -> None:
+    """On Postgres a web process keeps the sum of a subtree's roll-ups under the versions
+    it was made from: asked again with nothing written it is served without reading the
+    rows (here removed behind its back), and a write makes it count again."""
+    world = await _world(db)
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            person = await _person(world, world.cells[0], "Hoàng Thị E")
+        first = await own_figures(await records.load_units(), "", DAY.year, DAY)
+        await FigureRollup.delete().where(FigureRollup.tenant_id == world.tenant)
+        again = Counted()
+        kept = await own_figures(await records.load_units(), "", DAY.year, DAY, again)
+        assert kept == first and (again.counted, again.kept) == (0, 4)
+        async with atomic():
+            await Candidate.update({Candidate.notes: "x"}).where(Candidate.id == person)
+        after = Counted()
+        await own_figures(await records.load_units(), "", DAY.year, DAY, after)
+        # The sum no longer answers: the rows are read again (removed above: all counted).
+        assert (after.counted, after.kept) == (4, 0)

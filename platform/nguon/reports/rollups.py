@@ -140,7 +140,6 @@ async def _keep(
             version=versions[unit_id],
             tree=tree,
             figures=_ENCODE.encode(contributions).decode(),
-            computed_at=dt.datetime.now(dt.UTC),
         )
         for unit_id, contributions in counted.items()
     ]
@@ -211,7 +210,7 @@ async def own_figures(
         summed = _SUMS.get(key)
         if summed is not None:
             if counted is not None:
-                counted.kept += len(wanted)
+                counted.kept, counted.counted = len(wanted), 0
             return _SUM_DECODER.decode(summed)
         own = await _summed(units, successions, tree, wanted, versions, year, as_of, counted)
         _SUMS.put(key, _SUM_ENCODER.encode(own))
@@ -259,8 +258,7 @@ async def _summed(
         for contributions in fresh.values():
             _add(own, contributions)
     if counted is not None:
-        counted.kept += len(wanted) - len(stale)
-        counted.counted += len(stale)
+        counted.kept, counted.counted = len(wanted) - len(stale), len(stale)
     return own
 
 
@@ -272,24 +270,33 @@ async def count_ahead(day: dt.date) -> Counted:
     return counted
 
 
-def _days_kept(units: Iterable[dict[str, Any]], today: dt.date) -> list[dt.date]:
-    """The days a past roll-up can still be asked for: the end of a year, the last day of
-    a closed unit."""
-    closed = {day for unit in units if (day := last_day(unit)) is not None and day < today}
-    return sorted(closed | {dt.date(year, 12, 31) for year in range(2000, today.year)})
+def _asked_for_still(day: dt.date, closed: set[dt.date]) -> bool:
+    """Whether a view can still ask for the figures as of a past ``day``: a year's last
+    day, or a closed unit's."""
+    return (day.month, day.day) == (12, 31) or day in closed
 
 
 async def remove_old(today: dt.date) -> int:
-    """Remove the current tenant's roll-ups of a past day that no view asks for any more
-    (a day of a year that went on); how many."""
-    units = await OrgUnit.select(OrgUnit.valid_from, OrgUnit.valid_to).where(in_tenant(OrgUnit))
+    """Remove the current tenant's roll-ups of past days no view asks for any more (days
+    of a year that went on; yesterday's stay for views begun before midnight); how many."""
+    closed = {
+        day
+        for unit in await OrgUnit.select(OrgUnit.valid_from, OrgUnit.valid_to).where(
+            in_tenant(OrgUnit)
+        )
+        if (day := last_day(unit)) is not None
+    }
+    past = await (
+        FigureRollup.select(FigureRollup.as_of)
+        .where(in_tenant(FigureRollup), FigureRollup.as_of < today - dt.timedelta(days=1))
+        .distinct()
+    )
+    gone_days = [row["as_of"] for row in past if not _asked_for_still(row["as_of"], closed)]
+    if not gone_days:
+        return 0
     gone = (
         await FigureRollup.delete()
-        .where(
-            in_tenant(FigureRollup),
-            FigureRollup.as_of < today - dt.timedelta(days=1),
-            FigureRollup.as_of.not_in(_days_kept(units, today)),
-        )
+        .where(in_tenant(FigureRollup), FigureRollup.as_of.is_in(gone_days))
         .returning(FigureRollup.id)
     )
     return len(gone)
