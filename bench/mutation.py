@@ -162,6 +162,10 @@ def stage(name: str, group: Group, fresh: bool) -> Path:
 
 
 def run(name: str, group: Group, fresh: bool, children: int) -> Score:
+    if children > 1 and group.select != "not postgres":
+        # Every mutant's test session drops and makes the group's test database again.
+        print(f"{name}: its tests use Postgres: one mutant at a time, not {children}")
+        children = 1
     where = stage(name, group, fresh)
     database = os.environ.get("NGUON_MUTATION_DATABASE", "nguon_mutation")
     environment = {
