@@ -118,7 +118,8 @@ def _chunks(values: Sequence[int]) -> Iterable[list[int]]:
         yield list(values[start : start + CHUNK])
 
 
-def _followers(start: set[int], successions: list[dict[str, Any]]) -> set[int]:
+def followers(start: set[int], successions: list[dict[str, Any]]) -> set[int]:
+    """``start`` and every unit that took over the work of one of them, transitively."""
     following: dict[int, set[int]] = defaultdict(set)
     for row in successions:
         following[row["predecessor"]].add(row["successor"])
@@ -275,11 +276,6 @@ def predecessors_of(successions: list[dict[str, Any]]) -> dict[int, list[int]]:
     return dict(predecessors)
 
 
-def followers(start: set[int], successions: list[dict[str, Any]]) -> set[int]:
-    """``start`` and every unit that took over the work of one of them, transitively."""
-    return _followers(start, successions)
-
-
 async def moved_out_to(path: str) -> set[int]:
     """The units now holding the people a recorded move took out of the subtree at
     ``path``."""
@@ -312,21 +308,16 @@ async def load_records(path: str, period_codes: Sequence[str] = ()) -> Records:
     """The records of the subtree at ``path``: its people (wherever restructurings moved
     them), their dated history, and its lists of ``period_codes``."""
     units = await load_units()
-    successions = await UnitSuccession.select(
-        UnitSuccession.predecessor, UnitSuccession.successor
-    ).where(in_tenant(UnitSuccession))
-    predecessors: dict[int, list[int]] = defaultdict(list)
-    for row in successions:
-        predecessors[row["successor"]].append(row["predecessor"])
+    successions = await load_successions()
     subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
     people = await _people(
-        sorted(_followers(subtree, successions)), await _moved_out(sorted(subtree))
+        sorted(followers(subtree, successions)), await _moved_out(sorted(subtree))
     )
     await _add_dated_records(people)
     lists = await list_states(path, period_codes)
     return Records(
         units=units,
-        predecessors=dict(predecessors),
+        predecessors=predecessors_of(successions),
         people=people,
         lists=lists,
     )
