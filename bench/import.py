@@ -35,6 +35,7 @@ from nguon.demo.names import full_name
 from nguon.people import member_import
 from nguon.people.member_import import HEADERS, import_members
 from nguon.people.member_input import parse_day
+from nguon.people.sheet_files import ImportRefused
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.package import tenant_package
 from nguon.text import search_key
@@ -210,7 +211,7 @@ async def _import(content: bytes, filename: str) -> tuple[float, float, int]:
                 async with engine.transaction():
                     try:
                         result = await import_members(access, unit, content, filename)
-                    except member_import.MemberImportError as error:
+                    except ImportRefused as error:
                         raise SystemExit(f"the file was refused: {error.problems[:5]}") from None
                     elapsed = time.perf_counter() - began
                     raise Rolled

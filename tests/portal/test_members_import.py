@@ -363,7 +363,8 @@ def _json(value: object) -> dict[str, object]:
 def test_cells_with_the_same_name_are_told_apart_in_the_template_and_the_import() -> None:
     """Every commune has its "Chi bộ thôn 1": the template's list names each cell once
     (with its committee, or its code when even that repeats) and the import reads it back."""
-    from nguon.people.member_import import CellChoice, _cell_finder, member_template
+    from nguon.people.member_import import member_template
+    from nguon.people.sheet_files import CellChoice, cell_finder
 
     cells = [
         CellChoice(1, "hy.a.1", "Chi bộ thôn 1", "1.2.3", "Đảng ủy xã An Viên"),
@@ -382,7 +383,7 @@ def test_cells_with_the_same_name_are_told_apart_in_the_template_and_the_import(
         ("Chi bộ 9 — Đảng ủy xã Lạc Hồng (hy.c.99)", "hy.c.99"),
     ]
     assert len({label for label, _ in listed}) == len(cells)
-    find = _cell_finder(cells, None)
+    find = cell_finder(cells, None)
     for (label, code), cell in zip(listed, cells, strict=True):
         assert find(label) == (cell, "")  # what the drop-down puts in the sheet
         assert find(code) == (cell, "")

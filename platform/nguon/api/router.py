@@ -39,6 +39,7 @@ from nguon.plugins_builtin.webhooks.routes import (
     send_webhook_test,
     webhook_deliveries,
 )
+from nguon.portal.candidate_import import ROUTES as CANDIDATE_IMPORT_PAGES
 from nguon.portal.candidates import (
     candidate_page,
     edit_candidate_page,
@@ -132,6 +133,7 @@ def portal_router() -> Router:
             *COURSE_PAGES,
             *HELPER_PAGES,
             *MEMBER_PAGES,
+            *CANDIDATE_IMPORT_PAGES,
             *USER_PAGES,
             *RULES_VERSION_PAGES,
         ],

@@ -17,6 +17,8 @@ JOBS_STORE = "jobs"
 STORE_NAMESPACE = "nguon_jobs"
 JOB_TTL = 24 * 60 * 60
 
+JobKind = Literal["reevaluation", "member_import", "candidate_import", "list_export"]
+
 _store: Store | None = None
 
 
@@ -30,7 +32,7 @@ class JobProblem(msgspec.Struct, frozen=True):
 
 class Job(msgspec.Struct, kw_only=True):
     id: str
-    kind: Literal["reevaluation", "member_import", "list_export"] = "reevaluation"
+    kind: JobKind = "reevaluation"
     tenant_id: int
     unit_id: int
     unit_name: str

@@ -58,7 +58,14 @@ async def reevaluate_unit_task(
 
 @task("import_members")
 async def import_members_task(job_id: str, upload_id: int) -> None:
-    from nguon.jobs.member_import import import_upload
+    from nguon.jobs.sheet_import import import_upload
+
+    await import_upload(progress_store(), job_id, upload_id)
+
+
+@task("import_candidates")
+async def import_candidates_task(job_id: str, upload_id: int) -> None:
+    from nguon.jobs.sheet_import import import_upload
 
     await import_upload(progress_store(), job_id, upload_id)
 

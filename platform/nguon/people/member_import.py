@@ -9,39 +9,37 @@ sheet to fill in, with the unit's cells to choose from.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-import msgspec
 from asyncpg import UniqueViolationError
-from python_calamine import CalamineError, CalamineWorkbook
 
-from nguon.accounts.permissions import WRITE, Access
+from nguon.accounts.permissions import Access
 from nguon.clock import today_in_vietnam
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
-from nguon.org.tables import OrgUnit
-from nguon.org.validity import in_force_on
 from nguon.people.member_bulk import CheckedRow, RowRefused, write_members
 from nguon.people.member_input import FIELD_LABELS, Cell, read_member_fields, text_of
+from nguon.people.sheet_files import (
+    MAX_ROWS,
+    CellChoice,
+    ImportProblem,
+    ImportRefused,
+    ImportResult,
+    cell_finder,
+    cells_under,
+    choice_labels,
+    problems_in_order,
+    read_file,
+)
 from nguon.people.tables import Member
 from nguon.tenancy.context import require_tenant
-from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import search_key
 
-MAX_ROWS = 200_000
-MAX_MB = 50
-MAX_BYTES = MAX_MB * 1024 * 1024
-TOO_BIG = f"Tệp lớn hơn {MAX_MB} MB; hãy chia nhỏ tệp."
 TEMPLATE_ROWS = 500
 """Rows of the template whose date cells are formatted dd/mm/yyyy in advance."""
-ZIP_MAGIC = b"PK\x03\x04"
-"""How an XLSX file (a zip archive) begins; anything else is read as CSV."""
 SHEET_TITLE = "Đảng viên"
 CELLS_SHEET_TITLE = "Chi bộ"
 HEADERS = ("STT", *FIELD_LABELS.values())
@@ -57,98 +55,6 @@ _ALIASES = {
     "ma chi bo": "unit",
 }
 _HEADER_FIELDS = {search_key(label): field for field, label in FIELD_LABELS.items()} | _ALIASES
-
-
-class ImportProblem(msgspec.Struct, frozen=True):
-    row: int
-    """The sheet's row number (1 is the header row); 0 for the file as a whole."""
-    column: str
-    """The column's Vietnamese header, or "" for the whole row or file."""
-    message: str
-
-
-class MemberImportError(Exception):
-    """Nothing was written; ``problems`` names every bad row and column."""
-
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the member import")
-        self.problems = problems
-
-
-class ImportResult(msgspec.Struct, kw_only=True):
-    created: int
-    cells: int
-
-
-class CellChoice(msgspec.Struct, frozen=True):
-    id: int
-    code: str
-    name: str
-    path: str
-    parent_name: str
-
-    @property
-    def label(self) -> str:
-        """The name with its committee: two villages' cells may share a name."""
-        return f"{self.name} — {self.parent_name}" if self.parent_name else self.name
-
-
-async def cells_under(access: Access, unit: dict[str, Any] | Any | None) -> list[CellChoice]:
-    """The cells in force the caller may manage in ``unit``'s subtree (itself included),
-    or in all the caller's subtrees when ``unit`` is None."""
-    if unit is None:
-        prefixes = access.visible_prefixes()
-    else:
-        prefixes = [unit["path"] if isinstance(unit, dict) else unit.path]
-    kinds = sorted((await tenant_package()).people_holding_kinds)
-    today = today_in_vietnam()
-    cells: list[CellChoice] = []
-    for prefix in prefixes:
-        rows = await (
-            OrgUnit.select(
-                OrgUnit.id,
-                OrgUnit.code,
-                OrgUnit.name,
-                OrgUnit.path,
-                OrgUnit.valid_from,
-                OrgUnit.valid_to,
-                OrgUnit.parent.name.as_alias("parent_name"),
-            )
-            .where(in_tenant(OrgUnit), OrgUnit.path.like(f"{prefix}%"), OrgUnit.kind.is_in(kinds))
-            .order_by(OrgUnit.path)
-            .run()
-        )
-        cells += [
-            CellChoice(
-                id=r["id"],
-                code=r["code"],
-                name=r["name"],
-                path=r["path"],
-                parent_name=r["parent_name"] or "",
-            )
-            for r in rows
-            if in_force_on(r, today) and access.can(r["path"], WRITE)
-        ]
-    return cells
-
-
-def _sheet_rows(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
-    """The first sheet's rows from A1, numbered as the sheet numbers them (calamine reads
-    a province's sheet several times faster than openpyxl)."""
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    for number, cells in enumerate(rows, start=1):
-        yield number, [None if cell == "" else cell for cell in cells]
-
-
-def _csv_rows(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
-    """The rows of a CSV file (UTF-8, a BOM allowed; separated by commas, semicolons or
-    tabs, as the first line shows), numbered by line like a sheet's rows."""
-    text = content.decode("utf-8-sig")
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        yield number, list(cells)
 
 
 def _columns(header: list[Cell]) -> tuple[dict[str, int], list[ImportProblem]]:
@@ -177,96 +83,33 @@ def _columns(header: list[Cell]) -> tuple[dict[str, int], list[ImportProblem]]:
     return columns, problems
 
 
-def choice_labels(cells: list[CellChoice]) -> dict[int, str]:
-    """What the template offers for each cell, one different text per cell: its name, with
-    its committee when another cell has the same name (every commune has a "Chi bộ thôn
-    1"), and its code when even that repeats."""
-    names = Counter(search_key(cell.name) for cell in cells)
-    labels = {
-        cell.id: cell.name if names[search_key(cell.name)] == 1 else cell.label for cell in cells
-    }
-    repeated = Counter(search_key(label) for label in labels.values())
-    return {
-        cell.id: label if repeated[search_key(label)] == 1 else f"{label} ({cell.code})"
-        for cell in cells
-        for label in (labels[cell.id],)
-    }
-
-
-def _cell_finder(cells: list[CellChoice], default: CellChoice | None):
-    by_code = {search_key(c.code): c for c in cells}
-    labels = choice_labels(cells)
-    by_label = {search_key(labels[c.id]): c for c in cells}
-    by_name: dict[str, list[CellChoice]] = {}
-    for cell in cells:
-        by_name.setdefault(search_key(cell.name), []).append(cell)
-
-    def find(value: str) -> tuple[CellChoice | None, str]:
-        if not value:
-            if default is not None:
-                return default, ""
-            return None, "Hãy ghi tên hoặc mã chi bộ."
-        key = search_key(value)
-        if key in by_label:
-            return by_label[key], ""
-        named = by_name.get(key, [])
-        if len(named) == 1:
-            return named[0], ""
-        if len(named) > 1:
-            return None, (
-                f"Có {len(named)} chi bộ tên “{value}”; hãy chọn chi bộ trong danh sách của "
-                f"mẫu (tên kèm cấp ủy, ví dụ “{labels[named[0].id]}”) hoặc ghi mã chi bộ."
-            )
-        if key in by_code:
-            return by_code[key], ""
-        return None, f"Không có chi bộ “{value}” trong đơn vị bạn quản lý."
-
-    return find
-
-
-def _read_file(content: bytes) -> list[tuple[int, list[Cell]]]:
-    if len(content) > MAX_BYTES:
-        raise MemberImportError([ImportProblem(row=0, column="", message=TOO_BIG)])
-    try:
-        rows = list(_sheet_rows(content) if content[:4] == ZIP_MAGIC else _csv_rows(content))
-    except UnicodeDecodeError:
-        message = "Tệp CSV phải được lưu với bảng mã UTF-8 (trong Excel: “CSV UTF-8”)."
-        raise MemberImportError([ImportProblem(row=0, column="", message=message)]) from None
-    except (CalamineError, ValueError, OSError, csv.Error):
-        message = "Không đọc được tệp: hãy dùng tệp Excel (.xlsx) theo mẫu hoặc tệp CSV."
-        raise MemberImportError([ImportProblem(row=0, column="", message=message)]) from None
-    if not rows:
-        raise MemberImportError([ImportProblem(row=0, column="", message="Tệp không có dữ liệu.")])
-    return rows
-
-
 async def import_members(
     access: Access, unit: dict[str, Any] | Any, content: bytes, filename: str
 ) -> ImportResult:
     """Add every member of the sheet to the cells of ``unit`` (a cell: its own by default),
-    or raise ``MemberImportError`` naming every bad row, having written nothing.
+    or raise ``ImportRefused`` naming every bad row, having written nothing.
 
     Call inside a transaction: a row refused while writing rolls back the rows before it.
     """
     cells = await cells_under(access, unit)
     unit_id = unit["id"] if isinstance(unit, dict) else unit.id
     default = next((c for c in cells if c.id == unit_id), None)
-    rows = _read_file(content)
+    rows = read_file(content)
     columns, problems = _columns(rows[0][1])
     if problems:
-        raise MemberImportError(problems)
+        raise ImportRefused(problems)
     if "unit" not in columns and default is None:
-        raise MemberImportError(
+        raise ImportRefused(
             [ImportProblem(row=1, column="Chi bộ", message="Thiếu cột “Chi bộ” ở dòng tiêu đề.")]
         )
-    find_cell = _cell_finder(cells, default)
+    find_cell = cell_finder(cells, default)
     parsed: list[tuple[int, dict[str, Any], CellChoice]] = []
     for number, cells_of_row in rows[1:]:
         raw = {f: cells_of_row[i] if i < len(cells_of_row) else None for f, i in columns.items()}
         if all(text_of(value) == "" for value in raw.values()):
             continue
         if len(parsed) + len(problems) >= MAX_ROWS:
-            raise MemberImportError(
+            raise ImportRefused(
                 [ImportProblem(row=0, column="", message=f"Tệp có hơn {MAX_ROWS} dòng.")]
             )
         values, errors = read_member_fields(raw)
@@ -279,9 +122,9 @@ async def import_members(
             parsed.append((number, values, cell))
     problems += await _duplicates(parsed)
     if problems:
-        raise MemberImportError(sorted(problems, key=lambda p: (p.row, p.column)))
+        raise ImportRefused(problems_in_order(problems))
     if not parsed:
-        raise MemberImportError(
+        raise ImportRefused(
             [ImportProblem(row=0, column="", message="Tệp không có dòng đảng viên nào.")]
         )
     checked = [
@@ -294,12 +137,12 @@ async def import_members(
         column = FIELD_LABELS.get(refused.error.field or "", "")
         message = refused.error.message.split(" / ")[0]
         problem = ImportProblem(row=refused.line, column=column, message=message)
-        raise MemberImportError([problem]) from refused
+        raise ImportRefused([problem]) from refused
     except UniqueViolationError as error:
         # A card number recorded by someone else while the file was being checked.
         message = "Số thẻ đảng viên vừa được ghi cho người khác; hãy nhập lại tệp."
         problem = ImportProblem(row=0, column=FIELD_LABELS["card_number"], message=message)
-        raise MemberImportError([problem]) from error
+        raise ImportRefused([problem]) from error
     return ImportResult(created=len(parsed), cells=len({cell.id for _, _, cell in parsed}))
 
 

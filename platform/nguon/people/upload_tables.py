@@ -1,4 +1,5 @@
-"""Member import files kept for the job that reads them (and to know a file imported twice)."""
+"""Imported sheets (members, candidates) kept for the job that reads them, and to know a
+file imported twice."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from nguon.tenancy.tables import Tenant
 
 
 class MemberUpload(Table, tablename="member_upload"):
-    """An uploaded member sheet: its bytes, their SHA-256, who sent it for which unit, and
-    what its import job found (``state``: queued, imported or refused)."""
+    """An uploaded sheet of members or candidates (``kind``): its bytes, their SHA-256, who
+    sent it for which unit, and what its import job found (``state``: queued, imported or
+    refused)."""
 
     tenant_id = ForeignKey(Tenant, on_delete=OnDelete.restrict, null=False, index=True)
     unit_id = Integer()
@@ -26,3 +28,5 @@ class MemberUpload(Table, tablename="member_upload"):
     problems = Text(default="[]")
     """The located problems as JSON (row, column, message), when refused."""
     uploaded_at = Timestamptz(default=TimestamptzNow())
+    kind = Varchar(length=16, default="members")
+    """What the sheet holds: "members" or "candidates"."""

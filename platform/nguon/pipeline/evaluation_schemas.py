@@ -7,6 +7,7 @@ from typing import Literal
 
 import msgspec
 
+from nguon.jobs.progress import JobKind
 from nguon.pipeline.schemas import Outcome, Step
 
 
@@ -66,7 +67,7 @@ JobState = Literal["queued", "running", "done", "failed"]
 
 class JobOut(msgspec.Struct, kw_only=True):
     id: str
-    kind: Literal["reevaluation", "member_import", "list_export"] = "reevaluation"
+    kind: JobKind = "reevaluation"
     state: JobState
     unit_id: int
     unit_name: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, Literal
 
 from litestar.stores.base import Store
 
@@ -29,7 +29,7 @@ __all__ = [
     "JOBS_STORE",
     "Job",
     "get_job",
-    "request_member_import",
+    "request_import",
     "request_reevaluation",
     "start_person_reevaluation",
     "start_reevaluation",
@@ -94,15 +94,28 @@ async def start_person_reevaluation(candidate_id: int) -> int | None:
     return await enqueue("reevaluate_person", require_tenant(), candidate_id=candidate_id)
 
 
-async def request_member_import(
-    store: Store, access: Access, unit: Any, filename: str, content: bytes
+IMPORTS = {
+    "members": ("member_import", "import_members"),
+    "candidates": ("candidate_import", "import_candidates"),
+}
+"""An upload's kind → the job's kind and the task that imports it."""
+
+
+async def request_import(
+    store: Store,
+    access: Access,
+    unit: Any,
+    filename: str,
+    content: bytes,
+    kind: Literal["members", "candidates"] = "members",
 ) -> Job:
     """Keep the uploaded sheet and queue its import into ``unit`` (one the user may
     manage), audited, in one transaction; the job reports created or every bad row."""
     tenant_id = require_tenant()
+    job_kind, task = IMPORTS[kind]
     job = Job(
         id=secrets.token_urlsafe(12),
-        kind="member_import",
+        kind=job_kind,
         tenant_id=tenant_id,
         unit_id=unit.id,
         unit_name=unit.name,
@@ -121,20 +134,21 @@ async def request_member_import(
                 digest=digest,
                 content=content,
                 job_id=job.id,
+                kind=kind,
             )
         ).returning(MemberUpload.id)
         use_store(store)
         await save_job(store, job)
         await enqueue(
-            "import_members",
+            task,
             tenant_id,
             job_id=job.id,
             upload_id=row["id"],
-            lock=f"member_import:{tenant_id}:{unit.id}",
+            lock=f"{job_kind}:{tenant_id}:{unit.id}",
         )
         await record_event(
             actor_of(access),
-            "member_import_requested",
+            f"{job_kind}_requested",
             "org_unit",
             unit.id,
             None,

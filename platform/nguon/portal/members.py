@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -38,7 +39,11 @@ from nguon.people.member_changes import (
     member_history,
     transfer_member,
 )
-from nguon.people.member_import import (
+from nguon.people.member_import import member_template
+from nguon.people.member_input import parse_day, read_member_fields
+from nguon.people.schemas import MemberCreate, MemberEnd, MemberTransfer
+from nguon.people.service import create_member, get_member, search_members
+from nguon.people.sheet_files import (
     MAX_BYTES,
     MAX_MB,
     MAX_ROWS,
@@ -46,14 +51,10 @@ from nguon.people.member_import import (
     CellChoice,
     ImportProblem,
     cells_under,
-    member_template,
 )
-from nguon.people.member_input import parse_day, read_member_fields
-from nguon.people.schemas import MemberCreate, MemberEnd, MemberTransfer
-from nguon.people.service import create_member, get_member, search_members
 from nguon.portal.context import page_context
 from nguon.portal.forms import form_data, message_of, version_of
-from nguon.portal.jobs import JOBS_STORE, request_member_import
+from nguon.portal.jobs import JOBS_STORE, request_import
 from nguon.tenancy.scoped import in_tenant
 from nguon.text import ascii_digits
 
@@ -258,20 +259,37 @@ async def import_submit(
     request: Request[Any, Any, Any], access: NamedDependency[Access], unit_id: FromPath[int]
 ) -> Template | Redirect:
     unit, cells = await _manageable(access, unit_id)
+    upload = await uploaded_sheet(request)
+    if isinstance(upload, ImportProblem):
+        return _import_page(request, access, unit, cells, problems=[upload], status=400)
+    filename, content = upload
+    job = await request_import(request.app.stores.get(JOBS_STORE), access, unit, filename, content)
+    return Redirect(path=f"/t/{_slug(request)}/jobs/{job.id}", status_code=303)
+
+
+async def uploaded_sheet(request: Request[Any, Any, Any]) -> tuple[str, bytes] | ImportProblem:
+    """The posted file's name and bytes, or the problem that refuses it."""
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         message = "Hãy chọn tệp Excel (.xlsx) hoặc CSV để nhập."
-        problem = ImportProblem(row=0, column="", message=message)
-        return _import_page(request, access, unit, cells, problems=[problem], status=400)
+        return ImportProblem(row=0, column="", message=message)
     content = await upload.read()
     if len(content) > MAX_BYTES:
-        problem = ImportProblem(row=0, column="", message=TOO_BIG)
-        return _import_page(request, access, unit, cells, problems=[problem], status=400)
-    job = await request_member_import(
-        request.app.stores.get(JOBS_STORE), access, unit, upload.filename, content
+        return ImportProblem(row=0, column="", message=TOO_BIG)
+    return upload.filename, content
+
+
+def xlsx_download(content: bytes, ascii_name: str, name: str) -> Response:
+    """An XLSX file to save, named ``name`` (``ascii_name`` for old clients)."""
+    return Response(
+        content=content,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(name)}"
+        },
     )
-    return Redirect(path=f"/t/{_slug(request)}/jobs/{job.id}", status_code=303)
 
 
 @get(
@@ -281,13 +299,8 @@ async def import_submit(
 )
 async def import_template(access: NamedDependency[Access], unit_id: FromPath[int]) -> Response:
     _, cells = await _manageable(access, unit_id)
-    return Response(
-        content=member_template(cells),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": 'attachment; filename="mau-nhap-dang-vien.xlsx"; '
-            "filename*=UTF-8''m%E1%BA%ABu-nh%E1%BA%ADp-%C4%91%E1%BA%A3ng-vi%C3%AAn.xlsx"
-        },
+    return xlsx_download(
+        member_template(cells), "mau-nhap-dang-vien.xlsx", "mẫu-nhập-đảng-viên.xlsx"
     )
 
 

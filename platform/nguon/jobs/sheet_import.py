@@ -1,9 +1,10 @@
-"""The member import job: the sheet an upload stored, checked row by row, then written
-all or nothing; its result (created, or every bad row located) in the job's progress.
+"""The import jobs (Party members, surveyed candidates): the sheet an upload stored,
+checked row by row, then written all or nothing; its result (created, or every bad row
+located) in the job's progress.
 
 Run twice (a worker killed after committing), it writes nothing the second time: the
-upload row records the result in the same transaction as the members. The same file
-(digest) imported again for the same unit creates nothing and says so.
+upload row records the result in the same transaction as the people. The same file
+(digest) imported again for the same unit and kind creates nothing and says so.
 """
 
 from __future__ import annotations
@@ -27,14 +28,20 @@ def _problems(raw: str) -> list[JobProblem]:
     return msgspec.json.decode(raw.encode(), type=list[JobProblem])
 
 
-def _imported_before(day: dt.datetime | None) -> str:
+PEOPLE_WORDS = {"members": "đảng viên", "candidates": "quần chúng"}
+"""What an upload's kind imports, as the job's messages name them."""
+
+
+def _imported_before(day: dt.datetime | None, kind: str) -> str:
     when = f" ngày {day:%d/%m/%Y}" if day else ""
-    return f"Tệp này đã được nhập cho đơn vị{when}: không ghi thêm đảng viên nào."
+    return f"Tệp này đã được nhập cho đơn vị{when}: không ghi thêm {PEOPLE_WORDS[kind]} nào."
 
 
 async def import_upload(store: Store, job_id: str, upload_id: int) -> None:
-    """Import the members of upload ``upload_id`` (current tenant) and report in job ``job_id``."""
-    from nguon.people.member_import import MemberImportError, import_members
+    """Import the people of upload ``upload_id`` (current tenant) and report in job ``job_id``."""
+    from nguon.people.candidate_import import import_candidates
+    from nguon.people.member_import import import_members
+    from nguon.people.sheet_files import ImportRefused
 
     tenant_id = require_tenant()
     job = await load_job(store, tenant_id, job_id)
@@ -61,6 +68,7 @@ async def import_upload(store: Store, job_id: str, upload_id: int) -> None:
             in_tenant(MemberUpload),
             MemberUpload.unit_id == upload["unit_id"],
             MemberUpload.digest == upload["digest"],
+            MemberUpload.kind == upload["kind"],
             MemberUpload.state == "imported",
             MemberUpload.id != upload_id,
         )
@@ -71,7 +79,7 @@ async def import_upload(store: Store, job_id: str, upload_id: int) -> None:
             in_tenant(MemberUpload), MemberUpload.id == upload_id
         )
         job.state, job.finished_at, job.created = "done", now, 0
-        job.note = _imported_before(earlier["uploaded_at"])
+        job.note = _imported_before(earlier["uploaded_at"], upload["kind"])
         await save_job(store, job)
         return
     user = (
@@ -92,11 +100,12 @@ async def import_upload(store: Store, job_id: str, upload_id: int) -> None:
     try:
         async with atomic():
             content = bytes(upload["content"])
-            result = await import_members(access, unit, content, upload["filename"])
+            importer = import_candidates if upload["kind"] == "candidates" else import_members
+            result = await importer(access, unit, content, upload["filename"])
             await MemberUpload.update(
                 {MemberUpload.state: "imported", MemberUpload.created: result.created}
             ).where(in_tenant(MemberUpload), MemberUpload.id == upload_id)
-    except MemberImportError as error:
+    except ImportRefused as error:
         problems = [JobProblem(p.row, p.column, p.message) for p in error.problems]
         await MemberUpload.update(
             {
