@@ -175,7 +175,7 @@ async def test_a_printed_list_imports_as_it_is(db: Database, client: AppClient) 
     )
     response = await _upload(client, slug, units["commune_1"], content)
     assert response.status_code == 200, response.text
-    assert "Đã nhập 3 quần chúng." in response.text, response.text[response.text.find("<main"):]
+    assert "Đã nhập 3 quần chúng." in response.text, response.text[response.text.find("<main") :]
     stored = await _candidates(db, world)
     assert set(stored) == {"Nguyễn Văn An", "Lê Thị Hoa", "Phạm Văn Hùng"}
     an, hoa, hung = stored["Nguyễn Văn An"], stored["Lê Thị Hoa"], stored["Phạm Văn Hùng"]
