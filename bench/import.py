@@ -1,7 +1,8 @@
-"""Member import at province size, as a ratio of a bare ``COPY`` of the same file in the
-same run (issue 16: the import's rate ≥ 30 % of COPY's).
+"""Member and candidate imports at province size, as a ratio of a bare ``COPY`` of the same
+rows in the same run (issue 16: the import's rate ≥ 30 % of COPY's).
 
     NGUON_BENCH_DATABASE=nguon_bench .venv/bin/python -m bench.import [--rows 100000] [--rounds 2]
+        [--people members|candidates] [--xlsx]
 
 Needs a bench database with the Hưng Yên tenant (``bench.portal`` or ``bench.province``
 makes one). The file is a CSV as Excel saves it (UTF-8 with a BOM, semicolons), its rows
@@ -9,9 +10,15 @@ spread over every cell of today's tree; ``--xlsx`` times the same rows as an XLS
 Each round runs, interleaved and each rolled back:
 
 - **bare COPY**: the file into a temporary table of text columns (no check, no tenant);
-- **import**: ``nguon.people.member_import.import_members`` as the tenant admin on the app
+- **bare COPY into the table**: the same people straight into ``party_member`` or
+  ``candidate`` as the superuser: no check, no history, no audit, no encryption;
+- **import**: ``import_members`` or ``import_candidates`` as the tenant admin on the app
   role (row-level security on): the file read, every row checked, duplicates looked up,
-  then the members, their history rows and audit events written.
+  then the people (candidates' national IDs encrypted and hashed), the members' history
+  rows and the audit events written.
+
+The candidates' file is the Hưng Yên survey form's columns with the national ID and the
+hardship mark; seven in ten people have a national ID.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ import io
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -32,8 +40,9 @@ from nguon.accounts.permissions import load_access
 from nguon.db.binding import bind_engine
 from nguon.db.engine import make_engine, postgres_config
 from nguon.demo.names import full_name
-from nguon.people import member_import
-from nguon.people.member_import import HEADERS, import_members
+from nguon.people import candidate_import, member_import
+from nguon.people.candidate_input import CANDIDATE_LABELS
+from nguon.people.member_import import HEADERS
 from nguon.people.member_input import parse_day
 from nguon.people.sheet_files import ImportRefused
 from nguon.tenancy.context import tenant_context
@@ -81,20 +90,83 @@ def member_file(cells: list[str], rows: int, seed: int = 16) -> list[list[str]]:
     return lines
 
 
-def as_csv(rows: list[list[str]]) -> bytes:
+CANDIDATE_HEADERS = (
+    "STT",
+    "Họ và tên",
+    "Ngày, tháng, năm sinh",
+    "Giới tính",
+    "Dân tộc",
+    "Tôn giáo",
+    "Quê quán",
+    "Nơi cư trú",
+    "Trình độ học vấn",
+    "Nghề nghiệp",
+    "Đoàn viên",
+    "Công đoàn viên",
+    "Chi bộ, đảng bộ",
+    CANDIDATE_LABELS["national_id"],
+    CANDIDATE_LABELS["hardship_area"],
+    "Ghi chú",
+)
+"""The Hưng Yên survey summary form's columns (rules/hungyen/forms.toml) and the two the
+form lacks, as ``nguon.people.candidate_import.template_columns`` orders them."""
+EDUCATION = ("12/12", "12/12", "12/12", "9/12", "Đại học", "Cao đẳng", "Trung cấp", "10/10")
+WORK = ("Công nhân", "Nông dân", "Giáo viên", "Kinh doanh", "Sinh viên", "Viên chức", "")
+
+
+def candidate_file(cells: list[str], rows: int, seed: int = 16) -> list[list[str]]:
+    """``rows`` people of a survey over ``cells``; no two alike in a cell, no ID twice."""
+    chance = random.Random(seed)
+    lines: list[list[str]] = []
+    seen: set[tuple[str, str, str]] = set()
+    while len(lines) < rows:
+        number = len(lines) + 1
+        born = 1967 + chance.randrange(40)
+        sex = chance.choice(("male", "female"))
+        name = full_name(chance, sex)
+        birthday = f"{1 + chance.randrange(28):02d}/{1 + chance.randrange(12):02d}/{born}"
+        cell = chance.choice(cells)
+        if (cell, name, birthday) in seen:
+            continue
+        seen.add((cell, name, birthday))
+        national_id = f"035{born % 100:02d}{number:07d}" if chance.random() < 0.7 else ""
+        lines.append(
+            [
+                str(number),
+                name,
+                birthday,
+                "Nam" if sex == "male" else "Nữ",
+                "Kinh",
+                "Không" if chance.random() < 0.9 else "Công giáo",
+                "Hưng Yên",
+                f"Thôn {1 + chance.randrange(12)}",
+                chance.choice(EDUCATION),
+                chance.choice(WORK),
+                "x" if born > 1990 and chance.random() < 0.6 else "",
+                "x" if chance.random() < 0.3 else "",
+                cell,
+                national_id,
+                "",
+                "",
+            ]
+        )
+    return lines
+
+
+def as_csv(rows: list[list[str]], headers: Sequence[str] = HEADERS) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADERS)
+    writer.writerow(headers)
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def as_xlsx(rows: list[list[str]]) -> bytes:
+def as_xlsx(rows: list[list[str]], headers: Sequence[str] = HEADERS) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(list(HEADERS))
+    sheet.append(list(headers))
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()
@@ -102,13 +174,13 @@ def as_xlsx(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-async def _bare_copy(content: bytes) -> float:
+async def _bare_copy(content: bytes, width: int) -> float:
     """The file's rows COPYed into a temporary table of text columns: reading, no more."""
     connection = await asyncpg.connect(**postgres_config(admin_database_url()))
     try:
         began = time.perf_counter()
         async with connection.transaction():
-            columns = ", ".join(f"c{i} text" for i in range(len(HEADERS)))
+            columns = ", ".join(f"c{i} text" for i in range(width))
             await connection.execute(f"CREATE TEMPORARY TABLE bare ({columns}) ON COMMIT DROP")
             await connection.copy_to_table(
                 "bare",
@@ -125,48 +197,99 @@ async def _bare_copy(content: bytes) -> float:
         await connection.close()
 
 
-async def _copy_into_members(rows: list[list[str]], cells: dict[str, tuple[int, str]]) -> float:
-    """The same members COPYed straight into ``party_member`` (its indexes and constraints;
-    as the superuser, since row-level security refuses COPY): no check, no history, no
+def member_records(
+    tenant: int, rows: list[list[str]], cells: dict[str, tuple[int, str]]
+) -> tuple[str, list[str], list[tuple[Any, ...]]]:
+    records = [
+        (
+            tenant,
+            cells[row[7]][0],
+            cells[row[7]][1],
+            row[1],
+            search_key(row[1]),
+            parse_day(row[2]),
+            "male" if row[3] == "Nam" else "female",
+            "full" if row[6] else "probationary",
+            parse_day(row[5]),
+            parse_day(row[6]) if row[6] else None,
+            row[4],
+        )
+        for row in rows
+    ]
+    columns = ["tenant_id", "unit", "unit_path", "full_name", "name_search", "date_of_birth"]
+    columns += ["sex", "status", "admitted_on", "official_on", "card_number"]
+    return "party_member", columns, records
+
+
+def candidate_records(
+    tenant: int, rows: list[list[str]], cells: dict[str, tuple[int, str]]
+) -> tuple[str, list[str], list[tuple[Any, ...]]]:
+    """The candidates as they are, the national ID copied in clear into its column: the
+    floor of writing them (the import encrypts and hashes it besides)."""
+    records = [
+        (
+            tenant,
+            cells[row[12]][0],
+            cells[row[12]][1],
+            row[1],
+            search_key(row[1]),
+            parse_day(row[2]),
+            "male" if row[3] == "Nam" else "female",
+            *row[4:8],
+            "upper_secondary",
+            row[9],
+            row[10] == "x",
+            row[11] == "x",
+            row[13] or None,
+        )
+        for row in rows
+    ]
+    columns = ["tenant_id", "unit", "unit_path", "full_name", "name_search", "date_of_birth"]
+    columns += ["sex", "ethnicity", "religion", "home_town", "residence", "education"]
+    columns += ["occupation", "youth_union_member", "trade_union_member", "national_id_encrypted"]
+    return "candidate", columns, records
+
+
+@dataclass(frozen=True)
+class People:
+    """What one kind of import reads, writes and is compared with."""
+
+    headers: Sequence[str]
+    make_file: Callable[[list[str], int], list[list[str]]]
+    records: Callable[..., tuple[str, list[str], list[tuple[Any, ...]]]]
+    module: Any
+    importer: str
+    writer: str
+
+
+PEOPLE = {
+    "members": People(
+        HEADERS, member_file, member_records, member_import, "import_members", "write_members"
+    ),
+    "candidates": People(
+        CANDIDATE_HEADERS,
+        candidate_file,
+        candidate_records,
+        candidate_import,
+        "import_candidates",
+        "write_candidates",
+    ),
+}
+
+
+async def _copy_into_table(
+    people: People, rows: list[list[str]], cells: dict[str, tuple[int, str]]
+) -> float:
+    """The same people COPYed straight into their table (its indexes and constraints; as
+    the superuser, since row-level security refuses COPY): no check, no history, no
     audit — the floor of writing these rows."""
     connection = await asyncpg.connect(**postgres_config(admin_database_url()))
     try:
         tenant = await connection.fetchval("SELECT id FROM tenant WHERE slug = $1", TENANT)
-        records = [
-            (
-                tenant,
-                cells[row[7]][0],
-                cells[row[7]][1],
-                row[1],
-                search_key(row[1]),
-                parse_day(row[2]),
-                "male" if row[3] == "Nam" else "female",
-                "full" if row[6] else "probationary",
-                parse_day(row[5]),
-                parse_day(row[6]) if row[6] else None,
-                row[4],
-            )
-            for row in rows
-        ]
+        table, columns, records = people.records(tenant, rows, cells)
         began = time.perf_counter()
         async with connection.transaction():
-            await connection.copy_records_to_table(
-                "party_member",
-                records=records,
-                columns=[
-                    "tenant_id",
-                    "unit",
-                    "unit_path",
-                    "full_name",
-                    "name_search",
-                    "date_of_birth",
-                    "sex",
-                    "status",
-                    "admitted_on",
-                    "official_on",
-                    "card_number",
-                ],
-            )
+            await connection.copy_records_to_table(table, records=records, columns=columns)
             elapsed = time.perf_counter() - began
             raise Rolled
     except Rolled:
@@ -175,8 +298,8 @@ async def _copy_into_members(rows: list[list[str]], cells: dict[str, tuple[int, 
         await connection.close()
 
 
-async def _import(content: bytes, filename: str) -> tuple[float, float, int]:
-    """Seconds for the whole import, seconds of it spent writing, members written."""
+async def _import(people: People, content: bytes, filename: str) -> tuple[float, float, int]:
+    """Seconds for the whole import, seconds of it spent writing, people written."""
     engine = make_engine(_url(ROLES.app))
     bind_engine(engine)
     owner = await asyncpg.connect(**postgres_config(admin_database_url()))
@@ -193,14 +316,15 @@ async def _import(content: bytes, filename: str) -> tuple[float, float, int]:
     finally:
         await owner.close()
     written: list[float] = []
-    real_write = member_import.write_members
+    module = people.module
+    real_write = getattr(module, people.writer)
 
     async def timed_write(*args: Any) -> None:
         began = time.perf_counter()
         await real_write(*args)
         written.append(time.perf_counter() - began)
 
-    member_import.write_members = timed_write  # type: ignore[assignment]
+    setattr(module, people.writer, timed_write)
     try:
         with tenant_context(found["tenant"]):
             access = await load_access(found["id"], found["tenant"], ADMIN, found["full_name"])
@@ -210,7 +334,8 @@ async def _import(content: bytes, filename: str) -> tuple[float, float, int]:
             try:
                 async with engine.transaction():
                     try:
-                        result = await import_members(access, unit, content, filename)
+                        importer = getattr(module, people.importer)
+                        result = await importer(access, unit, content, filename)
                     except ImportRefused as error:
                         raise SystemExit(f"the file was refused: {error.problems[:5]}") from None
                     elapsed = time.perf_counter() - began
@@ -218,7 +343,7 @@ async def _import(content: bytes, filename: str) -> tuple[float, float, int]:
             except Rolled:
                 return elapsed, sum(written), result.created
     finally:
-        member_import.write_members = real_write  # type: ignore[assignment]
+        setattr(module, people.writer, real_write)
         await engine.close_connection_pool() if engine.pool else None
 
 
@@ -248,34 +373,41 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--xlsx", action="store_true", help="also the same rows as an XLSX sheet")
+    parser.add_argument("--people", choices=sorted(PEOPLE), default="members")
     args = parser.parse_args()
+    people = PEOPLE[args.people]
     os.environ.setdefault("NGUON_SECRET_KEY", SECRET)
     os.environ.setdefault("NGUON_APP_ROLE", ROLES.app)
-    member_import.MAX_ROWS = max(member_import.MAX_ROWS, args.rows)
+    people.module.MAX_ROWS = max(people.module.MAX_ROWS, args.rows)
     cells = run(_cells())
-    rows = member_file(sorted(cells), args.rows)
-    files = {"CSV": as_csv(rows)}
+    rows = people.make_file(sorted(cells), args.rows)
+    files = {"CSV": as_csv(rows, people.headers)}
     if args.xlsx:
-        files["XLSX"] = as_xlsx(rows)
+        files["XLSX"] = as_xlsx(rows, people.headers)
     sizes = ", ".join(f"{kind} {len(content) / 1e6:.1f} MB" for kind, content in files.items())
-    print(f"{args.rows:,} members over {len(cells):,} cells ({sizes}); load {load_average()}")
+    table = "party_member" if args.people == "members" else "candidate"
+    print(f"{args.rows:,} {args.people} over {len(cells):,} cells ({sizes}); load {load_average()}")
     for round_number in range(1, args.rounds + 1):
         print(f"round {round_number}")
         for kind, content in files.items():
-            _timed("bare COPY of the CSV file into a text table", lambda: _bare_copy(files["CSV"]))
+            _timed(
+                "bare COPY of the CSV file into a text table",
+                lambda: _bare_copy(files["CSV"], len(people.headers)),
+            )
             copy = _timed(
-                "bare COPY of the same members into party_member",
-                lambda: _copy_into_members(rows, cells),
+                f"bare COPY of the same {args.people} into {table}",
+                lambda: _copy_into_table(people, rows, cells),
             )
             began = time.perf_counter()
-            seconds, writing, created = run(_import(content, f"members.{kind.lower()}"))
+            filename = f"{args.people}.{kind.lower()}"
+            seconds, writing, created = run(_import(people, content, filename))
             assert created == args.rows, created
             print(
                 f"  import of the {kind} file: {seconds:,.2f} s "
                 f"(checks {seconds - writing:,.2f} s, writing {writing:,.2f} s; "
                 f"wall {time.perf_counter() - began:,.2f} s)"
             )
-            print(f"  ratio (import rate / COPY into party_member rate): {copy / seconds:.2f}")
+            print(f"  ratio (import rate / COPY into {table} rate): {copy / seconds:.2f}")
     print(f"load average after: {load_average()}")
 
 

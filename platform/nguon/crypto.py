@@ -101,6 +101,28 @@ def national_id_lookup_hashes(national_id: str) -> list[str]:
 
 
 @functools.cache
+class NationalIdSealer:
+    """Encrypts and hashes many numbers under the keys read once (an import's rows), as
+    ``encrypt_national_id`` and ``national_id_lookup_hash(es)`` do one by one."""
+
+    def __init__(self) -> None:
+        keys = secret_keys()
+        self.key_id = key_id(keys[0])
+        self._fernet = _fernet(keys[0])
+        self._lookups = [_lookup_key(secret) for secret in keys]
+
+    def encrypt(self, national_id: str) -> str:
+        token = self._fernet.encrypt(national_id.encode()).decode()
+        return f"{self.key_id}{KEY_ID_SEPARATOR}{token}"
+
+    def lookup_hash(self, national_id: str) -> str:
+        return hmac.new(self._lookups[0], _normalized(national_id), hashlib.sha256).hexdigest()
+
+    def lookup_hashes(self, national_id: str) -> list[str]:
+        number = _normalized(national_id)
+        return [hmac.new(key, number, hashlib.sha256).hexdigest() for key in self._lookups]
+
+
 def _settings_fernet(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derive_key("plugin-settings-secrets", secret)))
 

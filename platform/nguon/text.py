@@ -9,7 +9,8 @@ from unidecode import unidecode
 
 
 def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text.strip())
+    text = text.strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def search_key(text: str) -> str:

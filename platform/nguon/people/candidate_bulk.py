@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from nguon.accounts.permissions import Access
-from nguon.crypto import current_key_id, encrypt_national_id, national_id_lookup_hash
+from nguon.crypto import NationalIdSealer
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
 from nguon.errors import DomainError
 from nguon.people.member_bulk import CheckedRow, RowRefused
 from nguon.people.member_changes import change_actor
 from nguon.people.schemas import CandidateCreate
-from nguon.text import nfc, search_key
+from nguon.text import search_key
 
 STAGING = "candidate_import_rows"
 _TEXTS = ("full_name", "ethnicity", "religion", "home_town", "residence", "occupation", "notes")
@@ -77,25 +77,25 @@ SELECT id, $1, unit, unit_path, full_name, name_search, date_of_birth, sex, ethn
     religion, home_town, residence, education, occupation, youth_union_member,
     trade_union_member, hardship_area, 'unchecked', false, false, NULL, NULL, 'surveyed',
     national_id_encrypted, national_id_hash, national_id_key, notes, 1, now(), now()
-FROM {STAGING} ORDER BY line
+FROM {STAGING}
 """
 # The same "after" as a candidate added by hand records (nguon.people.service._audit_state,
-# the national ID redacted as nguon.audit.service does).
-_AUDIT_SQL = f"""
-INSERT INTO audit_event (tenant_id, at, actor_id, actor, action, entity_type, entity_id,
-    before, after)
-SELECT $1, now(), $2, $3, 'create', 'candidate', id, NULL, (jsonb_build_object(
-    'unit', unit, 'full_name', full_name,
+# the national ID redacted and left out when there is none, as nguon.audit.service does).
+_AFTER = """'unit', unit, 'full_name', full_name,
     'date_of_birth', to_char(date_of_birth, 'YYYY-MM-DD'), 'sex', sex,
     'ethnicity', ethnicity, 'religion', religion, 'home_town', home_town,
     'residence', residence, 'education', education, 'occupation', occupation,
     'youth_union_member', youth_union_member, 'trade_union_member', trade_union_member,
     'hardship_area', hardship_area, 'political_standard', 'unchecked',
     'provincial_consent_over_60', false, 'certificate_number', NULL,
-    'certificate_date', NULL, 'stage', 'surveyed', 'notes', notes)
-    || CASE WHEN national_id_hash IS NULL THEN '{{}}'::jsonb
-        ELSE '{{"national_id": "[redacted]"}}'::jsonb END)::json
-FROM {STAGING} ORDER BY line
+    'certificate_date', NULL, 'stage', 'surveyed', 'notes', notes"""
+_AUDIT_SQL = f"""
+INSERT INTO audit_event (tenant_id, at, actor_id, actor, action, entity_type, entity_id,
+    before, after)
+SELECT $1, now(), $2, $3, 'create', 'candidate', id, NULL,
+    CASE WHEN national_id_hash IS NULL THEN json_build_object({_AFTER})
+    ELSE json_build_object({_AFTER}, 'national_id', '[redacted]') END
+FROM {STAGING}
 """
 
 
@@ -120,9 +120,9 @@ async def _copy(access: Access, tenant_id: int, rows: Sequence[CheckedRow]) -> N
     connection = transaction.connection
     sequence = await connection.fetchval("SELECT pg_get_serial_sequence('candidate', 'id')")
     await connection.execute(_STAGING_SQL.format(sequence=sequence))
-    key = current_key_id()
+    sealer = NationalIdSealer()
     await connection.copy_records_to_table(
-        STAGING, records=(_record(row, key) for row in rows), columns=_COLUMNS
+        STAGING, records=(_record(row, sealer) for row in rows), columns=_COLUMNS
     )
     actor = change_actor(access)
     await connection.execute(_CANDIDATES_SQL, tenant_id)
@@ -130,19 +130,19 @@ async def _copy(access: Access, tenant_id: int, rows: Sequence[CheckedRow]) -> N
     await connection.execute(f"DROP TABLE {STAGING}")
 
 
-def _record(row: CheckedRow, key: str) -> tuple[Any, ...]:
+def _record(row: CheckedRow, sealer: NationalIdSealer) -> tuple[Any, ...]:
     values = row.values
-    texts = tuple(nfc(values[field]) for field in _TEXTS)
+    texts = tuple(values[field] for field in _TEXTS)  # NFC already (member_input.text_of)
     national_id = values["national_id"]
     sealed: tuple[str | None, ...] = (None, None, None)
     if national_id:
-        sealed = (encrypt_national_id(national_id), national_id_lookup_hash(national_id), key)
+        sealed = (sealer.encrypt(national_id), sealer.lookup_hash(national_id), sealer.key_id)
     return (
         row.line,
         row.unit_id,
         row.unit_path,
         *texts,
-        search_key(texts[0]),
+        row.name_search or search_key(texts[0]),
         values["date_of_birth"],
         values["sex"],
         values["education"],

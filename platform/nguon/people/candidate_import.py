@@ -17,7 +17,7 @@ from typing import Any
 
 from nguon.accounts.permissions import Access
 from nguon.clock import today_in_vietnam
-from nguon.crypto import national_id_lookup_hashes
+from nguon.crypto import NationalIdSealer
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
 from nguon.people.candidate_bulk import write_candidates
@@ -164,14 +164,21 @@ async def import_candidates(
             problems.append(ImportProblem(row=number, column=column, message=message))
         if not errors and cell is not None:
             parsed.append((number, values, cell))
-    problems += await _duplicates(parsed, titles)
+    keys = {number: search_key(values["full_name"]) for number, values, _ in parsed}
+    problems += await _duplicates(parsed, keys, titles)
     if problems:
         raise ImportRefused(problems_in_order(problems))
     if not parsed:
         message = "Tệp không có dòng quần chúng nào."
         raise ImportRefused([ImportProblem(row=0, column="", message=message)])
     checked = [
-        CheckedRow(line=number, unit_id=cell.id, unit_path=cell.path, values=values)
+        CheckedRow(
+            line=number,
+            unit_id=cell.id,
+            unit_path=cell.path,
+            values=values,
+            name_search=keys[number],
+        )
         for number, values, cell in parsed
     ]
     try:
@@ -204,15 +211,43 @@ async def _recorded_national_ids(hashes: list[str]) -> set[str]:
     return {row["national_id_hash"] for row in rows}
 
 
+async def _on_the_lists(cell_ids: list[int]) -> set[tuple[int, str, dt.date]]:
+    """(cell, name key, birthday) of the people on the cells' lists (not taken off, not
+    admitted)."""
+    if not cell_ids:
+        return set()
+    if is_postgres(current_engine()):
+        rows = await Candidate.raw(
+            "SELECT unit, name_search, date_of_birth FROM candidate WHERE tenant_id = {} "
+            "AND unit = ANY({}::int[]) AND stage NOT IN ('removed', 'admitted')",
+            require_tenant(),
+            cell_ids,
+        ).run()
+    else:
+        rows = await (
+            Candidate.select(Candidate.unit, Candidate.name_search, Candidate.date_of_birth)
+            .where(
+                in_tenant(Candidate),
+                Candidate.unit.is_in(cell_ids),
+                Candidate.stage.not_in(["removed", "admitted"]),
+            )
+            .run()
+        )
+    return {(r["unit"], r["name_search"], r["date_of_birth"]) for r in rows}
+
+
 async def _duplicates(
-    parsed: list[tuple[int, dict[str, Any], CellChoice]], titles: dict[str, str]
+    parsed: list[tuple[int, dict[str, Any], CellChoice]],
+    keys: dict[int, str],
+    titles: dict[str, str],
 ) -> list[ImportProblem]:
     """National IDs used twice (in the file or already recorded), and people already on
     the cell's survey (not taken off, not admitted) with the same name and date of birth."""
     problems: list[ImportProblem] = []
     id_column = titles.get("national_id") or CANDIDATE_LABELS["national_id"]
+    sealer = NationalIdSealer()
     hashes = {
-        number: national_id_lookup_hashes(values["national_id"])
+        number: sealer.lookup_hashes(values["national_id"])
         for number, values, _ in parsed
         if values["national_id"]
     }
@@ -232,21 +267,10 @@ async def _duplicates(
             first_row[national_id] = number
     name_column = titles.get("full_name") or CANDIDATE_LABELS["full_name"]
     cell_ids = sorted({cell.id for _, _, cell in parsed})
-    present: set[tuple[int, str, dt.date]] = set()
-    if cell_ids:
-        rows = await (
-            Candidate.select(Candidate.unit, Candidate.name_search, Candidate.date_of_birth)
-            .where(
-                in_tenant(Candidate),
-                Candidate.unit.is_in(cell_ids),
-                Candidate.stage.not_in(["removed", "admitted"]),
-            )
-            .run()
-        )
-        present = {(r["unit"], r["name_search"], r["date_of_birth"]) for r in rows}
+    present = await _on_the_lists(cell_ids)
     seen: dict[tuple[int, str, dt.date], int] = {}
     for number, values, cell in parsed:
-        key = (cell.id, search_key(values["full_name"]), values["date_of_birth"])
+        key = (cell.id, keys[number], values["date_of_birth"])
         if key in present:
             message = (
                 f"{values['full_name']} (cùng ngày sinh) đã có trong danh sách của {cell.name}."

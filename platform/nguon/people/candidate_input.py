@@ -10,6 +10,7 @@ zero (Hưng Yên's numbers start 033); such a cell is read with the zero put bac
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -78,6 +79,7 @@ _GRADE = re.compile(r"^(\d{1,2})\s*/\s*(10|12)$")
 _NATIONAL_ID = re.compile(r"^(\d{9}|\d{12})$")
 
 
+@functools.lru_cache(maxsize=1024)
 def education_of(text: str) -> str | None:
     """The education code a cell's text names, or None."""
     key = search_key(text)
@@ -106,6 +108,8 @@ def national_id_of(value: Cell) -> str:
 
 def _flag(raw: Mapping[str, Cell], field: str, errors: dict[str, str]) -> bool:
     text = text_of(raw.get(field))
+    if not text:
+        return False
     key = search_key(text)
     if key in YES_WORDS or text in TICKS:
         return True

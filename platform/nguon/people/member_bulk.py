@@ -93,7 +93,9 @@ class CheckedRow(msgspec.Struct, frozen=True):
     unit_id: int
     unit_path: str
     values: dict[str, Any]
-    """``MemberCreate`` values without the unit, as ``read_member_fields`` made them."""
+    """``MemberCreate`` (or ``CandidateCreate``) values without the unit, as read."""
+    name_search: str = ""
+    """The name's search key when the checks made it already."""
 
 
 def reason_prefix(filename: str) -> str:

@@ -58,6 +58,8 @@ def _day_of_text(text: str) -> dt.date:
 def text_of(value: Cell) -> str:
     if value is None:
         return ""
+    if type(value) is str:  # most cells: a CSV file's are all text
+        return nfc(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):

@@ -215,11 +215,11 @@ def ends_table(cells: list[Cell], name_column: int) -> bool:
     """A row under the table, not a person: words in one cell only, not the name's (the
     heading of the people taken off a printed list, a signature line). A row numbered in
     advance and left empty is not one."""
-    filled = [(index, text) for index, cell in enumerate(cells) if (text := text_of(cell))]
-    if len(filled) != 1:
+    filled = [index for index, cell in enumerate(cells) if cell is not None and cell != ""]
+    if len(filled) != 1 or filled[0] == name_column:
         return False
-    index, text = filled[0]
-    return index != name_column and not text.replace(".", "").isdigit()
+    text = text_of(cells[filled[0]])
+    return bool(text) and not text.replace(".", "").isdigit()
 
 
 def problems_in_order(problems: list[ImportProblem]) -> list[ImportProblem]:
