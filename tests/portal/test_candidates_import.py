@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from nguon_list_forms_xlsx.layout import render_workbook
 from openpyxl import load_workbook
 
 from nguon.crypto import national_id_lookup_hash
@@ -15,6 +16,7 @@ from nguon.jobs.tasks import TASKS
 from nguon.people.candidate_input import education_of, national_id_of
 from nguon.people.tables import Candidate
 from nguon.people.upload_tables import MemberUpload
+from nguon.pipeline.documents import DocumentColumn, ListDocument
 from nguon.portal.jobs import wait_for_jobs
 from tests.conftest import Database
 from tests.http.conftest import AppClient, build_world, csrf_token_in, portal_login, token_for
@@ -42,6 +44,22 @@ TEMPLATE_HEADER = [
     "Số định danh cá nhân",
     "Vùng đặc biệt khó khăn",
     "Ghi chú",
+]
+FORM_CODES = [
+    "seq",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "religion",
+    "home_town",
+    "residence",
+    "education",
+    "occupation",
+    "youth_union",
+    "trade_union",
+    "unit",
+    "notes",
 ]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -371,6 +389,92 @@ async def test_only_the_users_own_cells_and_tenant(db: Database, client: AppClie
     assert (await client.get(f"/t/{other.slug}{job_path}")).status_code == 404
     assert len(await _candidates(db, world)) == 1
     assert await _candidates(db, other) == {}
+
+
+async def test_a_cells_list_exported_by_the_portal_imports_back(
+    db: Database, client: AppClient
+) -> None:
+    """The list form as the XLSX exporter lays it out (heading, title, the people taken
+    off under their heading, "Nơi nhận" and the signature below) imports at the cell."""
+    world = await build_world(db, "cimport-export")
+    await portal_login(client, world.slug, "cell_x_editor")
+    codes = [c for c in FORM_CODES if c != "unit"]
+    columns = tuple(
+        DocumentColumn(code, header, "date" if code == "date_of_birth" else "text")
+        for code, header in zip(FORM_CODES, FORM_HEADER, strict=True)
+        if code != "unit"
+    )
+
+    def person(seq: int, name: str, born: str, education: str) -> tuple[str, ...]:
+        values = {
+            "seq": str(seq),
+            "full_name": name,
+            "date_of_birth": born,
+            "sex": "Nữ",
+            "ethnicity": "Kinh",
+            "religion": "Không",
+            "education": education,
+            "youth_union": "x",
+        }
+        return tuple(values.get(code, "") for code in codes)
+
+    document = ListDocument(
+        tenant_name="Tỉnh ủy Hưng Yên",
+        superior_committee="Đảng ủy xã Lạc Hồng",
+        unit_name="Chi bộ thôn Ngọc Đà",
+        place="Lạc Hồng",
+        issued_on=dt.date(2026, 12, 1),
+        title="Danh sách quần chúng để theo dõi, giáo dục",
+        step="survey",
+        period_code="2026-annual",
+        period_label="Khảo sát quý IV năm 2026 (cho năm 2027)",
+        columns=columns,
+        rows=(
+            person(1, "Nguyễn Thị Mai", "03/04/2002", "Trung học phổ thông"),
+            person(2, "Trần Thị Lan", "05/06/2001", "Đại học"),
+        ),
+        removed_heading="Quần chúng đưa ra khỏi danh sách",
+        removed_rows=(person(3, "Lê Thị Đã Đi", "07/08/1999", "Cao đẳng"),),
+        signature_title="T/M CHI BỘ",
+        signer_role="BÍ THƯ",
+        signer_name="Phạm Văn Đức",
+        recipients=("Đảng ủy xã Lạc Hồng", "Lưu"),
+        sheet_name="Danh sách bước 1",
+    )
+    content = render_workbook(document)
+    page = await _upload(client, world.slug, world.units["cell_x"], content)
+    assert "Đã nhập 2 quần chúng." in page.text, page.text[page.text.find("<main") :]
+    stored = await _candidates(db, world)
+    assert set(stored) == {"Nguyễn Thị Mai", "Trần Thị Lan"}
+    assert stored["Trần Thị Lan"]["education"] == "university"
+    assert stored["Nguyễn Thị Mai"]["youth_union_member"] is True
+    # Above the cells (a district here), where the list names no cell, the column's
+    # absence is explained.
+    await portal_login(client, world.slug, "district_1_editor")
+    refused = await _upload(client, world.slug, world.units["district_1"], content)
+    assert "Thiếu cột “Chi bộ, đảng bộ” (hoặc “Chi bộ”)" in refused.text
+    assert "hãy nhập từ trang của chi bộ đó" in refused.text
+
+
+async def test_files_that_are_no_sheet_say_what_to_do(db: Database, client: AppClient) -> None:
+    world = await build_world(db, "cimport-notasheet")
+    await portal_login(client, world.slug, "cell_x_editor")
+    cell = world.units["cell_x"]
+    old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
+    page = await _upload(client, world.slug, cell, old_excel, "qc.xls")
+    assert "Tệp Excel 97–2003 (.xls) chưa đọc được" in page.text
+    picture = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(100)
+    page = await _upload(client, world.slug, cell, picture, "anh.png")
+    assert "hãy dùng tệp Excel (.xlsx) theo mẫu hoặc tệp CSV" in page.text
+    assert "UTF-8" not in page.text.split("<main")[1]
+    utf16 = "Họ và tên;Ngày sinh\r\n".encode("utf-16")
+    page = await _upload(client, world.slug, cell, utf16, "qc.csv")
+    assert "Tệp CSV phải được lưu với bảng mã UTF-8" in page.text
+    empty = await _submit(client, world.slug, cell, b"", "")
+    assert empty.status_code == 400
+    assert "Chưa nhập được: Hãy chọn tệp Excel (.xlsx) hoặc CSV để nhập." in empty.text
+    assert "tệp có 1 lỗi" not in empty.text
+    assert await _candidates(db, world) == {}
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,7 @@ async def import_upload(store: Store, job_id: str, upload_id: int) -> None:
         .first()
     )
     unit = (
-        await OrgUnit.select(OrgUnit.id, OrgUnit.path)
+        await OrgUnit.select(OrgUnit.id, OrgUnit.path, OrgUnit.name)
         .where(in_tenant(OrgUnit), OrgUnit.id == upload["unit_id"])
         .first()
     )

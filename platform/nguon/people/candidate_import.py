@@ -6,7 +6,8 @@ The columns are those of the tenant's package: every header its list forms use
 form does not print (the national ID, the hardship area) under their own headers. The
 header row may sit under a heading and a title, so a list printed from the forms (or one
 the cell kept in Excel in the same form) imports as it is; the table ends at a row with
-text in one cell only (the heading of the people taken off, a signature line).
+words in one cell only (the heading of the people taken off), and rows after the last
+name are the list's foot ("Nơi nhận", the signature block).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from nguon.people.sheet_files import (
     choice_labels,
     ends_table,
     find_header,
+    last_person,
     problems_in_order,
     read_file,
 )
@@ -141,12 +143,17 @@ async def import_candidates(
     header = rows[index][1]
     titles = {field: text_of(header[column]) for field, column in columns.items()}
     if "unit" not in columns and default is None:
-        message = "Thiếu cột “Chi bộ” ở dòng tiêu đề."
-        raise ImportRefused([ImportProblem(row=rows[index][0], column="Chi bộ", message=message)])
+        message = (
+            "Thiếu cột “Chi bộ, đảng bộ” (hoặc “Chi bộ”) ở dòng tiêu đề: nhập vào "
+            f"{_name_of(unit)} thì mỗi dòng phải ghi chi bộ của người đó. Danh sách của một "
+            "chi bộ (không có cột này) hãy nhập từ trang của chi bộ đó."
+        )
+        problem = ImportProblem(row=rows[index][0], column="Chi bộ, đảng bộ", message=message)
+        raise ImportRefused([problem])
     find_cell = cell_finder(cells, default)
     today = today_in_vietnam()
     parsed: list[tuple[int, dict[str, Any], CellChoice]] = []
-    for number, cells_of_row in rows[index + 1 :]:
+    for number, cells_of_row in rows[index + 1 : last_person(rows, columns["full_name"]) + 1]:
         raw = {f: cells_of_row[i] if i < len(cells_of_row) else None for f, i in columns.items()}
         if ends_table(cells_of_row, columns["full_name"]):
             break
@@ -209,6 +216,11 @@ async def _recorded_national_ids(hashes: list[str]) -> set[str]:
             .run()
         )
     return {row["national_id_hash"] for row in rows}
+
+
+def _name_of(unit: dict[str, Any] | Any) -> str:
+    name = unit.get("name") if isinstance(unit, dict) else getattr(unit, "name", None)
+    return str(name or "đơn vị này")
 
 
 async def _on_the_lists(cell_ids: list[int]) -> set[tuple[int, str, dt.date]]:

@@ -29,6 +29,10 @@ MAX_BYTES = MAX_MB * 1024 * 1024
 TOO_BIG = f"Tệp lớn hơn {MAX_MB} MB; hãy chia nhỏ tệp."
 ZIP_MAGIC = b"PK\x03\x04"
 """How an XLSX file (a zip archive) begins; anything else is read as CSV."""
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"
+"""How an Excel 97–2003 workbook (an OLE2 compound file) begins."""
+BOMS_16 = (b"\xff\xfe", b"\xfe\xff")
+"""A UTF-16 text file (told to save as UTF-8, not that it is no text)."""
 HEADER_SEARCH_ROWS = 30
 """How far down a sheet its header row is looked for (a printed list has its heading,
 title and period above the table)."""
@@ -180,6 +184,15 @@ def cell_finder(cells: list[CellChoice], default: CellChoice | None) -> CellFind
 def read_file(content: bytes) -> list[Row]:
     if len(content) > MAX_BYTES:
         raise ImportRefused([ImportProblem(row=0, column="", message=TOO_BIG)])
+    if content[:4] == OLD_EXCEL_MAGIC:
+        message = (
+            "Tệp Excel 97–2003 (.xls) chưa đọc được: hãy mở tệp trong Excel và lưu lại "
+            "thành “Excel Workbook (.xlsx)” hoặc “CSV UTF-8”."
+        )
+        raise ImportRefused([ImportProblem(row=0, column="", message=message)])
+    if content[:4] != ZIP_MAGIC and b"\x00" in content[:4096] and content[:2] not in BOMS_16:
+        message = "Không đọc được tệp: hãy dùng tệp Excel (.xlsx) theo mẫu hoặc tệp CSV."
+        raise ImportRefused([ImportProblem(row=0, column="", message=message)])
     try:
         rows = list(_sheet_rows(content) if content[:4] == ZIP_MAGIC else _csv_rows(content))
     except UnicodeDecodeError:
@@ -223,4 +236,15 @@ def ends_table(cells: list[Cell], name_column: int) -> bool:
 
 
 def problems_in_order(problems: list[ImportProblem]) -> list[ImportProblem]:
-    return sorted(problems, key=lambda p: (p.row, p.column))
+    """By row; a row's problems in the order they were found (its columns' order)."""
+    return sorted(problems, key=lambda p: p.row)
+
+
+def last_person(rows: list[Row], name_column: int) -> int:
+    """The index of the last row with a name: what follows is a printed list's foot
+    ("Nơi nhận", the signature block, whose texts start left of the name), not people."""
+    for index in range(len(rows) - 1, -1, -1):
+        cells = rows[index][1]
+        if name_column < len(cells) and text_of(cells[name_column]):
+            return index
+    return -1
