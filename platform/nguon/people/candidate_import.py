@@ -13,7 +13,6 @@ name are the list's foot ("Nơi nhận", the signature block).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from nguon.accounts.permissions import Access
@@ -35,9 +34,9 @@ from nguon.people.sheet_files import (
     Row,
     cell_finder,
     cells_under,
-    choice_labels,
     ends_table,
     find_header,
+    finish_template,
     last_person,
     problems_in_order,
     read_file,
@@ -52,7 +51,6 @@ from nguon.text import search_key
 
 SURVEY_STEP = "survey"
 SHEET_TITLE = "Quần chúng"
-CELLS_SHEET_TITLE = "Chi bộ"
 TEMPLATE_ROWS = 500
 REQUIRED = ("full_name", "date_of_birth", "sex", "education")
 FORM_FIELDS = {
@@ -360,23 +358,4 @@ def candidate_template(cells: list[CellChoice], columns: list[tuple[str, str]]) 
             validation = DataValidation(type="list", formula1=formula, allow_blank=True)
             validation.add(f"{letters[field]}2:{letters[field]}{last}")
             sheet.add_data_validation(validation)
-    listing = workbook.create_sheet(CELLS_SHEET_TITLE)
-    listing.append(["Tên chi bộ", "Mã"])
-    for cell in listing[1]:
-        cell.font = Font(bold=True)
-    listing.column_dimensions["A"].width = 60
-    labels = choice_labels(cells)
-    for choice in cells:
-        listing.append([labels[choice.id], choice.code])
-    if cells and "unit" in letters:
-        names = DataValidation(
-            type="list",
-            formula1=f"'{CELLS_SHEET_TITLE}'!$A$2:$A${len(cells) + 1}",
-            allow_blank=True,
-        )
-        names.add(f"{letters['unit']}2:{letters['unit']}{last}")
-        sheet.add_data_validation(names)
-    sheet.freeze_panes = "A2"
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return finish_template(workbook, sheet, cells, letters.get("unit", ""))

@@ -10,6 +10,7 @@ zero (Hưng Yên's numbers start 033); such a cell is read with the zero put bac
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from typing import Any
 
 from nguon.clock import today_in_vietnam
 from nguon.people.labels import EDUCATION_LABELS
-from nguon.people.member_input import SEX_WORDS, Cell, parse_day, text_of
+from nguon.people.member_input import Cell, read_person, text_of
 from nguon.text import search_key
 
 CANDIDATE_LABELS = {
@@ -46,7 +47,6 @@ TEXT_LIMITS = {
     "occupation": 200,
     "notes": 4000,
 }
-NAME_LIMIT = 200
 FLAGS = ("youth_union_member", "trade_union_member", "hardship_area")
 YES_WORDS = frozenset({"x", "co", "1", "true", "yes", "v", "dv", "la doan vien"})
 TICKS = frozenset("✓✔☑☒")
@@ -120,40 +120,12 @@ def _flag(raw: Mapping[str, Cell], field: str, errors: dict[str, str]) -> bool:
 
 
 def read_candidate_fields(
-    raw: Mapping[str, Cell], today: Any = None
+    raw: Mapping[str, Cell], today: dt.date | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """``CandidateCreate`` values (without the unit) and messages by field, empty if valid."""
     today = today or today_in_vietnam()
     errors: dict[str, str] = {}
-    full_name = " ".join(text_of(raw.get("full_name")).split())
-    if not full_name:
-        errors["full_name"] = "Hãy nhập họ và tên."
-    elif len(full_name) > NAME_LIMIT:
-        errors["full_name"] = f"Họ và tên tối đa {NAME_LIMIT} ký tự."
-    born = None
-    raw_born = raw.get("date_of_birth")
-    if raw_born is None or not text_of(raw_born):
-        errors["date_of_birth"] = "Hãy nhập ngày sinh."
-    else:
-        try:
-            born = parse_day(raw_born)
-        except ValueError:
-            errors["date_of_birth"] = (
-                f"Ngày sinh không hợp lệ: “{text_of(raw_born)}” (ghi theo ngày/tháng/năm)."
-            )
-        else:
-            if born > today:
-                errors["date_of_birth"] = (
-                    f"Ngày sinh “{born:%d/%m/%Y}” không được ở sau hôm nay ({today:%d/%m/%Y})."
-                )
-    sex_text = text_of(raw.get("sex"))
-    sex = SEX_WORDS.get(sex_text.lower())
-    if sex is None:
-        errors["sex"] = (
-            f"Giới tính “{sex_text}” không đúng: hãy ghi Nam hoặc Nữ."
-            if sex_text
-            else "Hãy ghi giới tính: Nam hoặc Nữ."
-        )
+    full_name, born, sex = read_person(raw, errors, today)
     education_text = text_of(raw.get("education"))
     education = education_of(education_text)
     if education is None:

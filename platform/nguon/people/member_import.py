@@ -10,7 +10,6 @@ sheet to fill in, with the unit's cells to choose from.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from asyncpg import UniqueViolationError
@@ -29,7 +28,7 @@ from nguon.people.sheet_files import (
     ImportResult,
     cell_finder,
     cells_under,
-    choice_labels,
+    finish_template,
     problems_in_order,
     read_file,
 )
@@ -41,7 +40,6 @@ from nguon.text import search_key
 TEMPLATE_ROWS = 500
 """Rows of the template whose date cells are formatted dd/mm/yyyy in advance."""
 SHEET_TITLE = "Đảng viên"
-CELLS_SHEET_TITLE = "Chi bộ"
 HEADERS = ("STT", *FIELD_LABELS.values())
 """The template's columns: STT, then one per member field, the cell last."""
 REQUIRED = ("full_name", "date_of_birth", "sex", "admitted_on")
@@ -230,23 +228,4 @@ def member_template(cells: list[CellChoice]) -> bytes:
     sexes = DataValidation(type="list", formula1='"Nam,Nữ"', allow_blank=True)
     sexes.add(f"D2:D{last}")
     sheet.add_data_validation(sexes)
-    listing = workbook.create_sheet(CELLS_SHEET_TITLE)
-    listing.append(["Tên chi bộ", "Mã"])
-    for cell in listing[1]:
-        cell.font = Font(bold=True)
-    listing.column_dimensions["A"].width = 60
-    labels = choice_labels(cells)
-    for choice in cells:
-        listing.append([labels[choice.id], choice.code])
-    if cells:
-        names = DataValidation(
-            type="list",
-            formula1=f"'{CELLS_SHEET_TITLE}'!$A$2:$A${len(cells) + 1}",
-            allow_blank=True,
-        )
-        names.add(f"H2:H{last}")
-        sheet.add_data_validation(names)
-    sheet.freeze_panes = "A2"
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return finish_template(workbook, sheet, cells, "H")

@@ -67,7 +67,7 @@ def text_of(value: Cell) -> str:
     return nfc(str(value)).strip()
 
 
-def _day(
+def read_day(
     raw: Mapping[str, Cell], field: str, errors: dict[str, str], today: dt.date, required: bool
 ) -> dt.date | None:
     value = raw.get(field)
@@ -87,18 +87,16 @@ def _day(
     return day
 
 
-def read_member_fields(
-    raw: Mapping[str, Cell], today: dt.date | None = None
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """``MemberCreate`` values (without the unit) and messages by field, empty if valid."""
-    today = today or today_in_vietnam()
-    errors: dict[str, str] = {}
+def read_person(
+    raw: Mapping[str, Cell], errors: dict[str, str], today: dt.date
+) -> tuple[str, dt.date | None, str | None]:
+    """The name, birthday and sex every person's row has (messages into ``errors``)."""
     full_name = " ".join(text_of(raw.get("full_name")).split())
     if not full_name:
         errors["full_name"] = "Hãy nhập họ và tên."
     elif len(full_name) > NAME_LIMIT:
         errors["full_name"] = f"Họ và tên tối đa {NAME_LIMIT} ký tự."
-    born = _day(raw, "date_of_birth", errors, today, required=True)
+    born = read_day(raw, "date_of_birth", errors, today, required=True)
     sex_text = text_of(raw.get("sex"))
     sex = SEX_WORDS.get(sex_text.lower())
     if sex is None:
@@ -107,11 +105,21 @@ def read_member_fields(
             if sex_text
             else "Hãy ghi giới tính: Nam hoặc Nữ."
         )
+    return full_name, born, sex
+
+
+def read_member_fields(
+    raw: Mapping[str, Cell], today: dt.date | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``MemberCreate`` values (without the unit) and messages by field, empty if valid."""
+    today = today or today_in_vietnam()
+    errors: dict[str, str] = {}
+    full_name, born, sex = read_person(raw, errors, today)
     card = "".join(text_of(raw.get("card_number")).split()).upper()
     if card and not _CARD.match(card):
         errors["card_number"] = "Số thẻ đảng viên chỉ gồm chữ số, chữ cái và dấu . / - (tối đa 32)."
-    admitted = _day(raw, "admitted_on", errors, today, required=True)
-    official = _day(raw, "official_on", errors, today, required=False)
+    admitted = read_day(raw, "admitted_on", errors, today, required=True)
+    official = read_day(raw, "official_on", errors, today, required=False)
     if born and admitted and admitted < (adult := _years_after(born, 18)):
         errors["admitted_on"] = (
             f"Ngày vào Đảng “{admitted:%d/%m/%Y}” phải từ khi đủ 18 tuổi ({adult:%d/%m/%Y})."

@@ -248,3 +248,35 @@ def last_person(rows: list[Row], name_column: int) -> int:
         if name_column < len(cells) and text_of(cells[name_column]):
             return index
     return -1
+
+
+CELLS_SHEET_TITLE = "Chi bộ"
+
+
+def finish_template(workbook: Any, sheet: Any, cells: list[CellChoice], cell_column: str) -> bytes:
+    """The template's last part, the same for every import: a second sheet listing the
+    cells (a label telling same-named cells apart, and the code), a drop-down of them in
+    ``cell_column`` of ``sheet``, the header row frozen; the workbook's bytes."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    listing = workbook.create_sheet(CELLS_SHEET_TITLE)
+    listing.append(["Tên chi bộ", "Mã"])
+    for cell in listing[1]:
+        cell.font = Font(bold=True)
+    listing.column_dimensions["A"].width = 60
+    labels = choice_labels(cells)
+    for choice in cells:
+        listing.append([labels[choice.id], choice.code])
+    if cells and cell_column:
+        names = DataValidation(
+            type="list",
+            formula1=f"'{CELLS_SHEET_TITLE}'!$A$2:$A${len(cells) + 1}",
+            allow_blank=True,
+        )
+        names.add(f"{cell_column}2:{cell_column}{MAX_ROWS + 1}")
+        sheet.add_data_validation(names)
+    sheet.freeze_panes = "A2"
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
