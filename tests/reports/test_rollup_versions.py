@@ -19,7 +19,7 @@ from piccolo.table import Table
 from nguon.db.binding import using_engine
 from nguon.db.migrations.m0042_figure_rollups import PEOPLE_RECORDS
 from nguon.db.transaction import atomic
-from nguon.org.tables import OrgUnit
+from nguon.org.tables import OrgUnit, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate, Member
 from nguon.pipeline.tables import (
@@ -30,7 +30,7 @@ from nguon.pipeline.tables import (
     ListEntry,
     StageChange,
 )
-from nguon.reports import records
+from nguon.reports import records, structure
 from nguon.reports.rollups import Counted, count_ahead, own_figures, remove_old
 from nguon.reports.tables import FigureRollup
 from nguon.tenancy.context import tenant_context
@@ -366,3 +366,76 @@ async def test_a_process_keeps_the_sum_until_a_version_moves(db: Database) -> No
         await own_figures(await records.load_units(), "", DAY.year, DAY, after)
         # The sum no longer answers: the rows are read again (removed above: all counted).
         assert (after.counted, after.kept) == (4, 0)
+
+
+async def _tree(db: Database, world: World) -> tuple[dict[int, dict[str, Any]], list[Any]]:
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            return await structure.load_tree()
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+async def test_the_tree_is_read_again_after_every_change_of_it_and_only_then(
+    db: Database,
+) -> None:
+    """Each process keeps the tenant's tree (Postgres) under a stamp the database moves
+    when a unit or a succession changes: a view after a rename, a closure, a move or a
+    succession sees it; a write of people (a figures version moved) keeps the tree."""
+    world = await _world(db)
+    a, b = world.cells
+    seen, _ = await _tree(db, world)
+    assert "figures_version" not in seen[a["id"]]
+    changes: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+        (
+            "renamed",
+            lambda: OrgUnit.update({OrgUnit.name: "Chi bộ đổi tên"}).where(OrgUnit.id == a["id"]),
+        ),
+        ("closed", lambda: OrgUnit.update({OrgUnit.valid_to: DAY}).where(OrgUnit.id == b["id"])),
+        (
+            "moved",
+            lambda: OrgUnit.update({OrgUnit.path: f"{b['path']}x."}).where(OrgUnit.id == b["id"]),
+        ),
+        (
+            "succession",
+            lambda: UnitSuccession(
+                tenant_id=world.tenant, predecessor=b["id"], successor=a["id"], effective_on=DAY
+            ).save(),
+        ),
+    ]
+    for change, write in changes:
+        with db.as_owner():
+            async with db.owner.transaction():
+                await switch_tenant_in_transaction(world.tenant)
+                await write()
+        units, successions = await _tree(db, world)
+        assert units is not seen, change
+        seen = units
+    assert units[a["id"]]["name"] == "Chi bộ đổi tên"
+    assert units[b["id"]]["valid_to"] == DAY
+    assert units[b["id"]]["path"].endswith("x.")
+    assert [(s["predecessor"], s["successor"]) for s in successions] == [(b["id"], a["id"])]
+    before = await _versions(db, world, [a["id"], b["id"]])
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            await Candidate(
+                tenant_id=world.tenant,
+                unit=a["id"],
+                unit_path=a["path"],
+                full_name="Lê Văn C",
+                name_search="le van c",
+                date_of_birth=dt.date(2000, 1, 1),
+                sex="male",
+                education="upper_secondary",
+            ).save()
+    after = await _versions(db, world, [a["id"], b["id"]])
+    assert after[a["id"]] > before[a["id"]] and after[b["id"]] == before[b["id"]]
+    again, _ = await _tree(db, world)
+    assert again == seen
+    if db.kind == "postgres":
+        assert again is seen  # kept: people's writes do not touch the tree
+
+
+async def _versions(db: Database, world: World, ids: list[int]) -> dict[int, int]:
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            return await structure.figures_versions(ids)

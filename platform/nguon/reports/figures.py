@@ -30,7 +30,7 @@ from nguon.reports.records import (
     Records,
     list_states,
     load_list_records,
-    load_units,
+    load_tree,
 )
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.package import tenant_package
@@ -303,17 +303,22 @@ def assemble(
     lists of ``periods`` only)."""
     path = root["path"]
     codes = {p.code for p in periods}
+    # ``own`` may be shared with other views (the roll-ups' sums): filtered into a new map,
+    # a unit's figures copied before their lists are narrowed to the periods shown.
+    own = {unit_id: f for unit_id, f in own.items() if units[unit_id]["path"].startswith(path)}
     for unit_id, figures in list(own.items()):
         if figures.on_list and not codes.issuperset(figures.on_list):
-            figures.on_list = {c: n for c, n in figures.on_list.items() if c in codes}
-            if not figures.on_list and figures == NOTHING:
+            on_list = {c: n for c, n in figures.on_list.items() if c in codes}
+            narrowed = msgspec.structs.replace(figures, on_list=on_list)
+            if not on_list and narrowed == NOTHING:
                 del own[unit_id]  # only on lists of other periods
+            else:
+                own[unit_id] = narrowed
     as_of = as_of_day(year, today, root)
     first = dt.date(year, 1, 1)
     subtree = sorted(
         (u for u in units.values() if u["path"].startswith(path)), key=lambda u: u["path"]
     )
-    own = {unit_id: f for unit_id, f in own.items() if units[unit_id]["path"].startswith(path)}
     in_subtree = {u["id"] for u in subtree}
     totals: dict[int, UnitFigures] = {}
     parts: dict[int, list[UnitFigures]] = defaultdict(list)
@@ -401,10 +406,10 @@ async def _subtree_figures(
 ) -> Figures:
     from nguon.reports import rollups
 
-    units = await load_units()
+    units, successions = await load_tree()
     root = units[unit_id]
     as_of = as_of_day(year, today, root)
-    own = await rollups.own_figures(units, path, year, as_of)
+    own = await rollups.own_figures(units, path, year, as_of, successions=successions)
     holding = (await tenant_package()).people_holding_kinds
     lists = await list_states(path, [p.code for p in periods])
     figures = assemble(units, root, year, today, own, periods, holding, lists)

@@ -14,7 +14,6 @@ from typing import Any
 
 import msgspec
 
-from nguon.org.tables import OrgUnit, UnitSuccession
 from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate
 from nguon.pipeline.tables import (
@@ -24,7 +23,10 @@ from nguon.pipeline.tables import (
     ListEntry,
     StageChange,
 )
+from nguon.reports.structure import load_successions, load_tree, load_units
 from nguon.tenancy.scoped import in_tenant
+
+__all__ = ["load_successions", "load_tree", "load_units"]
 
 CHUNK = 500
 
@@ -258,17 +260,6 @@ async def list_states(path: str, period_codes: Sequence[str]) -> list[ListState]
     return [ListState(**row) for row in rows]
 
 
-async def load_units() -> dict[int, dict[str, Any]]:
-    """Every unit of the tenant, by id."""
-    return {row["id"]: row for row in await OrgUnit.select().where(in_tenant(OrgUnit))}
-
-
-async def load_successions() -> list[dict[str, Any]]:
-    return await UnitSuccession.select(UnitSuccession.predecessor, UnitSuccession.successor).where(
-        in_tenant(UnitSuccession)
-    )
-
-
 def predecessors_of(successions: list[dict[str, Any]]) -> dict[int, list[int]]:
     predecessors: dict[int, list[int]] = defaultdict(list)
     for row in successions:
@@ -296,8 +287,9 @@ async def people_of_units(unit_ids: list[int]) -> dict[int, Person]:
 
 async def load_list_records(path: str, period_codes: Sequence[str]) -> Records:
     """Only the units and the subtree's lists of ``period_codes``: who has handed in what."""
+    units, _ = await load_tree()
     return Records(
-        units=await load_units(),
+        units=units,
         predecessors={},
         people={},
         lists=await list_states(path, period_codes),
@@ -307,8 +299,7 @@ async def load_list_records(path: str, period_codes: Sequence[str]) -> Records:
 async def load_records(path: str, period_codes: Sequence[str] = ()) -> Records:
     """The records of the subtree at ``path``: its people (wherever restructurings moved
     them), their dated history, and its lists of ``period_codes``."""
-    units = await load_units()
-    successions = await load_successions()
+    units, successions = await load_tree()
     subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
     people = await _people(
         sorted(followers(subtree, successions)), await _moved_out(sorted(subtree))

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import weakref
 from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
-from nguon.db.binding import current_engine
-from nguon.db.engine import is_postgres
 from nguon.db.transaction import atomic
 from nguon.kept import BoundedCache, SingleFlight, content_key
 from nguon.org.tables import OrgUnit
@@ -31,12 +28,11 @@ from nguon.reports.figures import UnitFigures, people_figures
 from nguon.reports.records import (
     Records,
     followers,
-    load_successions,
-    load_units,
     moved_out_to,
     people_of_units,
     predecessors_of,
 )
+from nguon.reports.structure import database_identity, figures_versions, load_tree
 from nguon.reports.tables import FigureRollup
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
@@ -49,14 +45,11 @@ COUNTING = 2
 """Raise it when what a roll-up holds or how it is counted changes: every kept row is then
 counted again on its next view (it is part of ``tree_digest``)."""
 READ_ALL_ABOVE = 400
-SUMS_KEPT = 64
-"""Sums kept per process (a province's is about half a megabyte)."""
-_SUMS: BoundedCache[bytes] = BoundedCache(SUMS_KEPT)
-_FLIGHTS = SingleFlight()
-_SUM_ENCODER = msgspec.msgpack.Encoder()
-_SUM_DECODER = msgspec.msgpack.Decoder(dict[int, UnitFigures])
-_DATABASES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 """Above this many units, every row of the day is read rather than an id list."""
+SUMS_KEPT = 16
+"""Sums kept per process, as the views read them (a province's is a few megabytes)."""
+_SUMS: BoundedCache[dict[int, UnitFigures]] = BoundedCache(SUMS_KEPT)
+_FLIGHTS = SingleFlight()
 
 
 class Counted(msgspec.Struct, kw_only=True):
@@ -183,6 +176,7 @@ async def own_figures(
     year: int,
     as_of: dt.date,
     counted: Counted | None = None,
+    successions: list[dict[str, Any]] | None = None,
 ) -> dict[int, UnitFigures]:
     """Every unit's own figures of people for ``year`` as of ``as_of``, as far as the
     people who can count in the subtree at ``path`` go: from the kept roll-ups, counting
@@ -191,11 +185,12 @@ async def own_figures(
     The sum is also kept in the process under the versions it was made from (never stale:
     a write moves a version, so a new key), and views asking for it together make it
     once."""
-    successions = await load_successions()
+    if successions is None:
+        _, successions = await load_tree()
     tree = tree_digest(units, successions)
     wanted = await holders(units, successions, path)
-    versions = {unit_id: units[unit_id]["figures_version"] for unit_id in wanted}
-    database = await _database_identity()
+    versions = await figures_versions(wanted)
+    database = await database_identity()
     if database is None:
         return await _summed(units, successions, tree, wanted, versions, year, as_of, counted)
     key = content_key(
@@ -211,26 +206,10 @@ async def own_figures(
         if summed is not None:
             if counted is not None:
                 counted.kept, counted.counted = len(wanted), 0
-            return _SUM_DECODER.decode(summed)
+            return summed
         own = await _summed(units, successions, tree, wanted, versions, year, as_of, counted)
-        _SUMS.put(key, _SUM_ENCODER.encode(own))
+        _SUMS.put(key, own)
     return own
-
-
-async def _database_identity() -> str | None:
-    """Which database the versions are of: a database made again under the same name (or
-    another one) starts its versions again. None on SQLite, where sums are not kept."""
-    engine = current_engine()
-    if not is_postgres(engine):
-        return None
-    found = _DATABASES.get(engine)
-    if found is None:
-        row = await FigureRollup.raw(
-            "SELECT current_database() || ':' || oid::text AS name FROM pg_database"
-            " WHERE datname = current_database()"
-        )
-        found = _DATABASES[engine] = f"{engine.config.get('host')}:{row[0]['name']}"
-    return found
 
 
 async def _summed(
@@ -266,7 +245,8 @@ async def count_ahead(day: dt.date) -> Counted:
     """Count, for the current tenant, every unit's roll-up of ``day``'s year as of
     ``day``, so the first views of the day find them kept (the nightly job)."""
     counted = Counted()
-    await own_figures(await load_units(), "", day.year, day, counted)
+    units, successions = await load_tree()
+    await own_figures(units, "", day.year, day, counted, successions)
     return counted
 
 

@@ -1,0 +1,109 @@
+"""The tenant's tree as the figures read it — its units and their successions — kept per
+process under the database's structure stamp, and the units' figures versions read apart.
+
+Every page of figures needs the whole tree (where a person was on a past day depends on
+units far from the subtree shown), yet the tree changes a few times a year while the
+figures versions on the same rows move with every write. So the tree is kept: the
+database moves ``unit_structure.version`` (a trigger, in the writing transaction) on any
+statement that adds, removes or changes a unit other than its figures version, or a
+succession. The stamp is read *before* the tree, so a change committed meanwhile leaves a
+newer tree under the older stamp, never an older tree under the newer one. On SQLite
+(one process: the demo, tests) nothing is kept.
+
+The units kept are shared by every view: they are read, never changed.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from nguon.db.binding import current_engine
+from nguon.db.engine import is_postgres
+from nguon.kept import BoundedCache, SingleFlight, content_key
+from nguon.org.tables import OrgUnit, UnitSuccession
+from nguon.tenancy.context import require_tenant
+from nguon.tenancy.scoped import in_tenant
+
+TREES_KEPT = 8
+"""Trees kept per process: one per tenant a process serves, with room for a restructuring."""
+_TREES: BoundedCache[tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]] = BoundedCache(
+    TREES_KEPT
+)
+_FLIGHTS = SingleFlight()
+_DATABASES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+_UNIT_COLUMNS = (
+    OrgUnit.id,
+    OrgUnit.tenant_id,
+    OrgUnit.code,
+    OrgUnit.name,
+    OrgUnit.kind,
+    OrgUnit.bloc,
+    OrgUnit.parent,
+    OrgUnit.path,
+    OrgUnit.depth,
+    OrgUnit.valid_from,
+    OrgUnit.valid_to,
+)
+
+
+async def database_identity() -> str | None:
+    """Which database the stamps and versions are of: a database made again under the
+    same name (or another one) starts them again. None on SQLite, where nothing is kept."""
+    engine = current_engine()
+    if not is_postgres(engine):
+        return None
+    found = _DATABASES.get(engine)
+    if found is None:
+        row = await OrgUnit.raw(
+            "SELECT current_database() || ':' || oid::text AS name FROM pg_database"
+            " WHERE datname = current_database()"
+        )
+        found = _DATABASES[engine] = f"{engine.config.get('host')}:{row[0]['name']}"
+    return found
+
+
+async def load_units() -> dict[int, dict[str, Any]]:
+    """Every unit of the tenant, by id (without figures versions: see
+    :func:`figures_versions`)."""
+    rows = await OrgUnit.select(*_UNIT_COLUMNS).where(in_tenant(OrgUnit))
+    return {row["id"]: row for row in rows}
+
+
+async def load_successions() -> list[dict[str, Any]]:
+    return await UnitSuccession.select(UnitSuccession.predecessor, UnitSuccession.successor).where(
+        in_tenant(UnitSuccession)
+    )
+
+
+async def load_tree() -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """The tenant's units by id and its successions, as kept for the structure stamp."""
+    database = await database_identity()
+    if database is None:
+        return await load_units(), await load_successions()
+    stamp = await OrgUnit.raw("SELECT version FROM unit_structure WHERE id = 1")
+    key = content_key(database, require_tenant(), stamp[0]["version"] if stamp else None)
+    async with _FLIGHTS.after_others(key):
+        tree = _TREES.get(key)
+        if tree is None:
+            tree = (await load_units(), await load_successions())
+            _TREES.put(key, tree)
+    return tree
+
+
+async def figures_versions(unit_ids: list[int]) -> dict[int, int]:
+    """The figures version of each of ``unit_ids`` now (moved by every write of their
+    people's records)."""
+    if not unit_ids:
+        return {}
+    if is_postgres(current_engine()):
+        rows = await OrgUnit.raw(
+            "SELECT id, figures_version FROM org_unit WHERE tenant_id = {} AND id = ANY({})",
+            require_tenant(),
+            unit_ids,
+        )
+    else:
+        rows = await OrgUnit.select(OrgUnit.id, OrgUnit.figures_version).where(
+            in_tenant(OrgUnit), OrgUnit.id.is_in(unit_ids)
+        )
+    return {row["id"]: row["figures_version"] for row in rows}
