@@ -439,3 +439,40 @@ async def _versions(db: Database, world: World, ids: list[int]) -> dict[int, int
     with using_engine(db.app), tenant_context(world.tenant):
         async with atomic():
             return await structure.figures_versions(ids)
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+async def test_a_restructuring_after_the_roll_ups_were_kept_counts_them_again(
+    db: Database,
+) -> None:
+    """A person added in January to a cell that, by a restructuring recorded in March,
+    only opened in February as the successor of another: their "added" belongs to the
+    predecessor, the unit that held them that day. The roll-up kept before the
+    restructuring said otherwise and is not used again."""
+    world = await _world(db)
+    a, b = world.cells
+    opened = dt.date(2026, 2, 1)
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            person = await _person(world, a, "Đỗ Thị G")
+            await Candidate.update(
+                {Candidate.created_at: dt.datetime(2026, 1, 15, 3, tzinfo=dt.UTC)}
+            ).where(Candidate.id == person)
+        units, successions = await structure.load_tree()
+        kept = await own_figures(units, "", DAY.year, DAY, successions=successions)
+        assert kept[a["id"]].flows["added"] == [1, 0, 0, 0]
+    with db.as_owner():
+        async with db.owner.transaction():
+            await switch_tenant_in_transaction(world.tenant)
+            await OrgUnit.update({OrgUnit.valid_from: opened}).where(OrgUnit.id == a["id"])
+            await UnitSuccession(
+                tenant_id=world.tenant, predecessor=b["id"], successor=a["id"], effective_on=opened
+            ).save()
+    with using_engine(db.app), tenant_context(world.tenant):
+        units, successions = await structure.load_tree()
+        view = Counted()
+        own = await own_figures(units, "", DAY.year, DAY, view, successions)
+    assert view.counted >= 1
+    assert own[b["id"]].flows["added"] == [1, 0, 0, 0]
+    assert own[a["id"]].flows["added"] == [0, 0, 0, 0]
+    assert own[a["id"]].by_stage["surveyed"] == 1  # on 2 March a holds them
