@@ -175,6 +175,7 @@ def run(name: str, group: Group, fresh: bool, children: int) -> Score:
         # NGUON_MUTATION_DATABASE (suffixed with the group) and NGUON_TEST_REDIS_URL.
         "NGUON_TEST_DATABASE": f"{database}_{name}",
         "CI": "true",
+        "NGUON_MUTATION": "1",  # tests/conftest.py: failing examples are not shrunk
     }
     mutmut = Path(sys.executable).with_name("mutmut")
     started = time.monotonic()

@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 import pytest
+from hypothesis import Phase, settings
 from piccolo.engine.base import Engine
 
 from nguon.db.binding import bind_engine, using_engine
@@ -30,6 +31,13 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = os.environ.get("NGUON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # Every process and command needs the key (only ``nguon demo`` makes its own).
 os.environ.setdefault("NGUON_SECRET_KEY", "test-secret-key-for-the-whole-test-suite")  # 32+
+if os.environ.get("NGUON_MUTATION"):
+    # Under bench.mutation only whether a mutant fails counts: a failing example is not
+    # shrunk (shrinking a property test's history took longer than the mutant's timeout).
+    settings.register_profile(
+        "mutation", phases=[phase for phase in Phase if phase is not Phase.shrink]
+    )
+    settings.load_profile("mutation")
 
 
 class Database(msgspec.Struct):

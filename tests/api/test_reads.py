@@ -8,9 +8,12 @@ from typing import Any
 
 import msgspec
 
+from nguon.api.vocabulary import PERIOD_KIND, STAGE, STEP
 from nguon.clock import today_in_vietnam
+from nguon.pipeline.lists import periods_of_year
 from nguon.portal.jobs import wait_for_jobs
 from nguon.reports.dashboard import dashboard
+from nguon.reports.definitions import PIPELINE_STAGES, STEPS
 from nguon.rules import load_package
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
@@ -217,6 +220,71 @@ async def test_a_units_figures_are_the_dashboards_with_their_definitions(
         )
     assert view.total.in_source == figures["in_source"]
     assert view.total.by_stage["surveyed"] == 2
+
+    # Every part of the answer as the dashboard has it, field by field.
+    today = today_in_vietnam()
+    with tenant_context(world.tenant_id):
+        periods = sorted(
+            (p for p in periods_of_year(package, year) if p.opens <= today),
+            key=lambda p: p.opens,
+            reverse=True,
+        )
+        view = await dashboard(
+            committee, f"{world.units['province']}.{committee}.", year, today, periods, {}
+        )
+    assert [p["period"] for p in figures["periods"]] == [
+        {
+            "code": p.code,
+            "opens": p.opens.isoformat(),
+            "deadline": p.deadline.isoformat(),
+            # API v2's words: the annual review, the course's year (nguon.api.vocabulary).
+            "kind": PERIOD_KIND.get(p.kind, p.kind),
+            "course_year": p.for_year,
+            "first_review": p.first_review,
+            "current": p.opens <= today <= p.deadline,
+        }
+        for p in periods
+    ]
+    for answered, status in zip(figures["periods"], view.figures.statuses, strict=True):
+        assert answered["on_list"] == [
+            {"step": STEP.get(step, step), "count": view.total.listed(status.period.code, step)}
+            for step in STEPS
+        ]
+        assert (answered["expected_lists"], answered["submitted_lists"], answered["late"]) == (
+            status.expected,
+            status.submitted,
+            status.late,
+        )
+        assert answered["missing"] == [
+            {
+                "unit_id": u.unit_id,
+                "unit_name": u.name,
+                "parent_name": u.parent_name,
+                "state": u.state,
+            }
+            for u in status.missing
+        ]
+        assert answered["expected_lists"] >= 2  # both cells owe a list
+    quarter = (today.month - 1) // 3
+    for answered in figures["quarters"]:
+        assert answered["target"] is None
+        assert answered["added"] == (2 if answered["quarter"] == quarter + 1 else 0)
+        assert answered["admitted"] == 0
+    assert figures["year_totals"]["quarter"] == 0 and figures["year_totals"]["target"] is None
+    assert figures["sub_units"] == [
+        {
+            "unit_id": row.unit_id,
+            "label": row.label,
+            "in_source": row.figures.in_source,
+            "by_stage": [
+                {"stage": STAGE.get(stage, stage), "count": row.figures.by_stage[stage]}
+                for stage in PIPELINE_STAGES
+            ],
+            "admitted": 0,
+        }
+        for row in view.children
+    ]
+    assert {row["label"] for row in figures["sub_units"]} >= {"Chi bộ thôn Ngọc Đà"}
 
     # A cell's editor does not see the commune's figures.
     assert (

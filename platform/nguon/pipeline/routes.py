@@ -249,20 +249,7 @@ async def list_periods(
 ) -> PeriodPage:
     package = await lists.tenant_package()
     today = today_in_vietnam()
-    return PeriodPage(
-        items=[
-            PeriodOut(
-                code=p.code,
-                opens=p.opens,
-                deadline=p.deadline,
-                kind=p.kind,
-                for_year=p.for_year,
-                first_review=p.first_review,
-                current=p.opens <= today <= p.deadline,
-            )
-            for p in lists.periods_of_year(package, year)
-        ]
-    )
+    return PeriodPage(items=[PeriodOut.of(p, today) for p in lists.periods_of_year(package, year)])
 
 
 ROUTE_HANDLERS = [ListController, list_periods, download_export]

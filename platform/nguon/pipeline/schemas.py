@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -191,6 +191,19 @@ class PeriodOut(msgspec.Struct, kw_only=True):
     first_review: bool
     current: bool = False
     """Open today (``opens`` <= today <= ``deadline``): the period new lists belong to."""
+
+    @classmethod
+    def of(cls, period: Any, today: dt.date) -> PeriodOut:
+        """A review period (``nguon.rules.review_calendar.Period``) as of ``today``."""
+        return cls(
+            code=period.code,
+            opens=period.opens,
+            deadline=period.deadline,
+            kind=period.kind,
+            for_year=period.for_year,
+            first_review=period.first_review,
+            current=period.opens <= today <= period.deadline,
+        )
 
 
 class PeriodPage(msgspec.Struct, kw_only=True):

@@ -28,7 +28,6 @@ from nguon.reports.schemas import (
     SubUnitFigures,
     UnitFiguresOut,
 )
-from nguon.rules.review_calendar import Period
 from nguon.tenancy.package import tenant_package
 
 Year = Annotated[
@@ -57,21 +56,10 @@ def _quarter(quarter: int, flows: dict[str, int], target: int | None) -> Quarter
     return QuarterFigures(quarter=quarter, target=target, **{f: flows[f] for f in FLOWS})
 
 
-def period_out(period: Period) -> PeriodOut:
-    return PeriodOut(
-        code=period.code,
-        opens=period.opens,
-        deadline=period.deadline,
-        kind=period.kind,
-        for_year=period.for_year,
-        first_review=period.first_review,
-    )
-
-
 def _period(status: PeriodStatus, figures: UnitFigures) -> PeriodFigures:
     code = status.period.code
     return PeriodFigures(
-        period=period_out(status.period),
+        period=PeriodOut.of(status.period, status.today),
         on_list=[StepCount(step=s, count=figures.listed(code, s)) for s in STEPS],  # type: ignore[arg-type]
         expected_lists=status.expected,
         submitted_lists=status.submitted,
