@@ -7,6 +7,7 @@ import datetime as dt
 
 from nguon.clock import today_in_vietnam
 from nguon.portal.progress import current_and_previous, period_status
+from nguon.reports.definitions import legend
 from nguon.reports.figures import subtree_figures
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
@@ -80,3 +81,10 @@ async def test_a_past_years_figures_from_its_dated_records(db: Database, client:
     assert status.submitted == 0 and status.expected == 4
     assert {m.state for m in status.missing} == {"draft", "none"}
     assert {m.title for m in status.missing} >= {"Chi bộ thôn Ngọc Đà — Đảng ủy xã Lạc Hồng"}
+
+
+def test_the_legend_explains_the_counting_of_people_only_under_figures_of_people() -> None:
+    of_lists = legend("expected_lists", "submitted_lists", "late_lists", people=False)
+    assert [d.key for d in of_lists] == ["expected_lists", "submitted_lists", "late_lists"]
+    of_people = legend("surveyed", "added")
+    assert [d.key for d in of_people] == ["surveyed", "added", "as_of", "counted_at"]

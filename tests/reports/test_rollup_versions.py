@@ -287,6 +287,7 @@ async def test_the_day_is_counted_ahead_and_old_days_leave(db: Database) -> None
             FigureRollup.tenant_id == world.tenant
         )
         assert {row["as_of"] for row in left} == {DAY, year_end, last_day, yesterday}
+        assert await remove_old(DAY) == 0  # nothing old is left to remove
     with using_engine(db.app), tenant_context(other.tenant):
         theirs = await FigureRollup.select(FigureRollup.as_of).where(
             FigureRollup.tenant_id == other.tenant
