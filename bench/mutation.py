@@ -153,6 +153,10 @@ def stage(name: str, group: Group, fresh: bool) -> Path:
         "pytest_add_cli_args_test_selection": list(group.tests),
         # 15 × the baseline (mutmut's default) let one redirect-loop mutant hang for minutes.
         "timeout_multiplier": 3.0,
+        # A mutant's run also makes its test session's databases (migrations: seconds of
+        # processor time its tests' durations do not count); 1 s (the default) timed out
+        # mutants the tests had failed.
+        "timeout_constant": 20.0,
     }
     lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
     (where / "pyproject.toml").write_text(
