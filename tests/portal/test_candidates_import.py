@@ -477,6 +477,31 @@ async def test_files_that_are_no_sheet_say_what_to_do(db: Database, client: AppC
     assert await _candidates(db, world) == {}
 
 
+async def test_a_rows_problems_follow_the_files_columns_and_none_is_dropped(
+    db: Database, client: AppClient
+) -> None:
+    """Problems of one row in the order of the file's own columns, whatever it is; a last
+    row without a name but with a birthday is a person to fix, not the list's foot."""
+    world = await build_world(db, "cimport-order")
+    await portal_login(client, world.slug, "cell_x_editor")
+    lines = [
+        "Trình độ học vấn;Giới tính;Họ và tên;Ngày sinh",
+        "lớp mười;Không rõ;Nguyễn Văn An;31/02/2000",
+        "12/12;Nam;Trần Văn Bình;01/01/2000",
+        "12/12;Nam;;02/02/2000",
+    ]
+    content = ("\r\n".join(lines) + "\r\n").encode()
+    page = await _upload(client, world.slug, world.units["cell_x"], content, "qc.csv")
+    text = page.text
+    order = [
+        text.index(f"<tr><td>2</td><td>{c}</td>")
+        for c in ("Trình độ học vấn", "Giới tính", "Ngày sinh")
+    ]
+    assert order == sorted(order)
+    assert "<tr><td>4</td><td>Họ và tên</td><td>Hãy nhập họ và tên.</td>" in text
+    assert await _candidates(db, world) == {}
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [

@@ -7,7 +7,7 @@ form does not print (the national ID, the hardship area) under their own headers
 header row may sit under a heading and a title, so a list printed from the forms (or one
 the cell kept in Excel in the same form) imports as it is; the table ends at a row with
 words in one cell only (the heading of the people taken off), and rows after the last
-name are the list's foot ("Nơi nhận", the signature block).
+with a name or a birthday are the list's foot ("Nơi nhận", the signature block).
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ async def import_candidates(
     find_cell = cell_finder(cells, default)
     today = today_in_vietnam()
     parsed: list[tuple[int, dict[str, Any], CellChoice]] = []
-    for number, cells_of_row in rows[index + 1 : last_person(rows, columns["full_name"]) + 1]:
+    for number, cells_of_row in rows[index + 1 : last_person(rows, _person_columns(columns)) + 1]:
         raw = {f: cells_of_row[i] if i < len(cells_of_row) else None for f, i in columns.items()}
         if ends_table(cells_of_row, columns["full_name"]):
             break
@@ -164,7 +164,7 @@ async def import_candidates(
         cell, cell_error = find_cell(text_of(raw.get("unit")))
         if cell_error:
             errors["unit"] = cell_error
-        for field, message in errors.items():
+        for field, message in sorted(errors.items(), key=lambda item: columns.get(item[0], 0)):
             column = titles.get(field) or CANDIDATE_LABELS[field]
             problems.append(ImportProblem(row=number, column=column, message=message))
         if not errors and cell is not None:
@@ -214,6 +214,11 @@ async def _recorded_national_ids(hashes: list[str]) -> set[str]:
             .run()
         )
     return {row["national_id_hash"] for row in rows}
+
+
+def _person_columns(columns: dict[str, int]) -> list[int]:
+    """The columns only a person's row fills: the name and the birthday."""
+    return [columns[field] for field in ("full_name", "date_of_birth") if field in columns]
 
 
 def _name_of(unit: dict[str, Any] | Any) -> str:

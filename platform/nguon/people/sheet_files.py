@@ -240,12 +240,13 @@ def problems_in_order(problems: list[ImportProblem]) -> list[ImportProblem]:
     return sorted(problems, key=lambda p: p.row)
 
 
-def last_person(rows: list[Row], name_column: int) -> int:
-    """The index of the last row with a name: what follows is a printed list's foot
-    ("Nơi nhận", the signature block, whose texts start left of the name), not people."""
+def last_person(rows: list[Row], person_columns: list[int]) -> int:
+    """The index of the last row with a name or a birthday: what follows is a printed
+    list's foot ("Nơi nhận", the signature block, whose texts stand left of the name and
+    are no dates), not people."""
     for index in range(len(rows) - 1, -1, -1):
         cells = rows[index][1]
-        if name_column < len(cells) and text_of(cells[name_column]):
+        if any(column < len(cells) and text_of(cells[column]) for column in person_columns):
             return index
     return -1
 
