@@ -221,8 +221,21 @@ async def test_a_units_figures_are_the_dashboards_with_their_definitions(
     assert view.total.in_source == figures["in_source"]
     assert view.total.by_stage["surveyed"] == 2
 
-    # Every part of the answer as the dashboard has it, field by field.
+    # Every part of the answer as the dashboard has it, field by field, with a list
+    # drawn up in the period open today so that its people count on it.
     today = today_in_vietnam()
+    with tenant_context(world.tenant_id):
+        current = next(p for p in periods_of_year(package, year) if p.opens <= today <= p.deadline)
+    made = await client.post(
+        v2(world, "/lists"),
+        json={"unit_id": world.units["cell_x"], "step": "survey", "period": current.code},
+        headers=editor,
+    )
+    assert made.status_code == 201, made.text
+    answer = await client.get(
+        v2(world, f"/units/{committee}/figures"), params={"year": year}, headers=approver
+    )
+    figures = answer.json()
     with tenant_context(world.tenant_id):
         periods = sorted(
             (p for p in periods_of_year(package, year) if p.opens <= today),
@@ -265,6 +278,8 @@ async def test_a_units_figures_are_the_dashboards_with_their_definitions(
             for u in status.missing
         ]
         assert answered["expected_lists"] >= 2  # both cells owe a list
+    [now] = [p for p in figures["periods"] if p["period"]["current"]]
+    assert {c["step"]: c["count"] for c in now["on_list"]}["survey"] == 2
     quarter = (today.month - 1) // 3
     for answered in figures["quarters"]:
         assert answered["target"] is None
