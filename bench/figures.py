@@ -26,8 +26,9 @@ from nguon.db.transaction import atomic
 from nguon.people.tables import Candidate
 from nguon.portal.progress import current_and_previous
 from nguon.reports.figures import compute, subtree_figures
-from nguon.reports.records import load_records, load_units
+from nguon.reports.records import load_records
 from nguon.reports.rollups import Counted, count_ahead, own_figures
+from nguon.reports.structure import load_units
 from nguon.reports.tables import FigureRollup
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.package import tenant_package, tenant_package_id

@@ -59,9 +59,7 @@ def _lookup_key(secret: str) -> bytes:
 
 
 def encrypt_national_id(national_id: str) -> str:
-    secret = load_settings().secret_key
-    token = _fernet(secret).encrypt(national_id.encode()).decode()
-    return f"{key_id(secret)}{KEY_ID_SEPARATOR}{token}"
+    return NationalIdSealer().encrypt(national_id)
 
 
 def decrypt_national_id(token: str) -> str:
@@ -88,22 +86,17 @@ def _normalized(national_id: str) -> bytes:
 
 def national_id_lookup_hash(national_id: str) -> str:
     """A keyed hash to find a person by ID number without storing it in clear."""
-    secret = load_settings().secret_key
-    return hmac.new(_lookup_key(secret), _normalized(national_id), hashlib.sha256).hexdigest()
+    return NationalIdSealer().lookup_hash(national_id)
 
 
 def national_id_lookup_hashes(national_id: str) -> list[str]:
     """The number's hash under each key in use: rows not yet re-keyed are found too."""
-    return [
-        hmac.new(_lookup_key(secret), _normalized(national_id), hashlib.sha256).hexdigest()
-        for secret in secret_keys()
-    ]
+    return NationalIdSealer().lookup_hashes(national_id)
 
 
-@functools.cache
 class NationalIdSealer:
-    """Encrypts and hashes many numbers under the keys read once (an import's rows), as
-    ``encrypt_national_id`` and ``national_id_lookup_hash(es)`` do one by one."""
+    """Encrypts a number under the current key and hashes it under each key in use, the
+    keys read once: make one for many numbers (an import's rows)."""
 
     def __init__(self) -> None:
         keys = secret_keys()
@@ -123,6 +116,7 @@ class NationalIdSealer:
         return [hmac.new(key, number, hashlib.sha256).hexdigest() for key in self._lookups]
 
 
+@functools.cache
 def _settings_fernet(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derive_key("plugin-settings-secrets", secret)))
 

@@ -30,8 +30,9 @@ from nguon.pipeline.tables import (
 from nguon.portal.progress import current_and_previous
 from nguon.reports.definitions import PIPELINE_STAGES
 from nguon.reports.figures import Figures, UnitFigures, as_of_day, compute, subtree_figures
-from nguon.reports.records import load_records, load_units
+from nguon.reports.records import load_records
 from nguon.reports.rollups import Counted, count_ahead, own_figures, remove_old
+from nguon.reports.structure import load_units
 from nguon.reports.tables import FigureRollup
 from nguon.tenancy.context import require_tenant, tenant_context
 from nguon.tenancy.package import tenant_package, tenant_package_id

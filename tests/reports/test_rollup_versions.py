@@ -259,11 +259,11 @@ async def test_the_day_is_counted_ahead_and_old_days_leave(db: Database) -> None
                 education="upper_secondary",
                 created_at=dt.datetime(2025, 5, 1, tzinfo=dt.UTC),
             ).save()
-        units = await records.load_units()
+        units = await structure.load_units()
         ahead = await count_ahead(DAY)
         assert (ahead.counted, ahead.kept) == (len(units), 0)
         first = Counted()
-        own = await own_figures(await records.load_units(), "", DAY.year, DAY, first)
+        own = await own_figures(await structure.load_units(), "", DAY.year, DAY, first)
         assert (first.counted, first.kept) == (0, len(units))
         assert own[world.cells[0]["id"]].by_stage["surveyed"] == 1
         year_end, old_day = dt.date(2025, 12, 31), DAY - dt.timedelta(days=20)
@@ -279,7 +279,7 @@ async def test_the_day_is_counted_ahead_and_old_days_leave(db: Database) -> None
                 OrgUnit.id == other.cells[0]["id"]
             )
     with using_engine(db.app), tenant_context(other.tenant):
-        await own_figures(await records.load_units(), "", old_day.year, old_day, Counted())
+        await own_figures(await structure.load_units(), "", old_day.year, old_day, Counted())
     with using_engine(db.app), tenant_context(world.tenant):
         # The old day's and the day before yesterday's, one row per unit.
         assert await remove_old(DAY) == 2 * len(units)
@@ -335,15 +335,15 @@ async def test_a_unit_counts_its_people_and_those_moved_out_since(db: Database) 
                 Candidate.id == mover
             )
         before_move = moved_on - dt.timedelta(days=10)
-        own = await own_figures(await records.load_units(), a["path"], DAY.year, before_move)
+        own = await own_figures(await structure.load_units(), a["path"], DAY.year, before_move)
         assert own[a["id"]].by_stage["surveyed"] == 2 and b["id"] not in own
-        own = await own_figures(await records.load_units(), "", DAY.year, DAY)
+        own = await own_figures(await structure.load_units(), "", DAY.year, DAY)
         assert own[a["id"]].by_stage["surveyed"] == 1 == own[b["id"]].by_stage["surveyed"]
         async with atomic():
             await Candidate.update({Candidate.notes: "đã gặp"}).where(Candidate.id == mover)
         views = [Counted(), Counted()]
         for view in views:
-            await own_figures(await records.load_units(), "", DAY.year, DAY, view)
+            await own_figures(await structure.load_units(), "", DAY.year, DAY, view)
         assert [v.counted for v in views] == [1, 0], views
 
 
@@ -356,15 +356,15 @@ async def test_a_process_keeps_the_sum_until_a_version_moves(db: Database) -> No
     with using_engine(db.app), tenant_context(world.tenant):
         async with atomic():
             person = await _person(world, world.cells[0], "Hoàng Thị E")
-        first = await own_figures(await records.load_units(), "", DAY.year, DAY)
+        first = await own_figures(await structure.load_units(), "", DAY.year, DAY)
         await FigureRollup.delete().where(FigureRollup.tenant_id == world.tenant)
         again = Counted()
-        kept = await own_figures(await records.load_units(), "", DAY.year, DAY, again)
+        kept = await own_figures(await structure.load_units(), "", DAY.year, DAY, again)
         assert kept == first and (again.counted, again.kept) == (0, 4)
         async with atomic():
             await Candidate.update({Candidate.notes: "x"}).where(Candidate.id == person)
         after = Counted()
-        await own_figures(await records.load_units(), "", DAY.year, DAY, after)
+        await own_figures(await structure.load_units(), "", DAY.year, DAY, after)
         # The sum no longer answers: the rows are read again (removed above: all counted).
         assert (after.counted, after.kept) == (4, 0)
 

@@ -26,6 +26,7 @@ from nguon.people.labels import EDUCATION_LABELS
 from nguon.people.member_bulk import CheckedRow, RowRefused
 from nguon.people.member_input import text_of
 from nguon.people.sheet_files import (
+    HEADER_SEARCH_ROWS,
     MAX_ROWS,
     CellChoice,
     ImportProblem,
@@ -106,8 +107,8 @@ def _header_problems(
     if index < 0:
         message = (
             "Không đọc được tệp: không thấy dòng tiêu đề có cột “Họ và tên” trong "
-            f"{min(len(rows), 30)} dòng đầu; hãy dùng mẫu nhập quần chúng hoặc danh sách "
-            "theo mẫu của tỉnh (tệp Excel .xlsx hoặc CSV)."
+            f"{min(len(rows), HEADER_SEARCH_ROWS)} dòng đầu; hãy dùng mẫu nhập quần chúng "
+            "hoặc danh sách theo mẫu của tỉnh (tệp Excel .xlsx hoặc CSV)."
         )
         return index, columns, [ImportProblem(row=rows[0][0], column="", message=message)]
     header_row = rows[index][0]

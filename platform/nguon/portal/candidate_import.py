@@ -101,7 +101,7 @@ async def import_template(access: NamedDependency[Access], unit_id: FromPath[int
     _, cells = await _manageable(access, unit_id)
     columns = template_columns(await tenant_package(), today_in_vietnam())
     content = candidate_template(cells, columns)
-    return xlsx_download(content, "mau-nhap-quan-chung.xlsx", "mẫu-nhập-quần-chúng.xlsx")
+    return xlsx_download(content, "mẫu-nhập-quần-chúng.xlsx")
 
 
 ROUTES = [import_page, import_submit, import_template]

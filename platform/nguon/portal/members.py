@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -52,6 +51,7 @@ from nguon.people.sheet_files import (
     ImportProblem,
     cells_under,
 )
+from nguon.pipeline.document_parts import attachment_disposition
 from nguon.portal.context import page_context
 from nguon.portal.forms import form_data, message_of, version_of
 from nguon.portal.jobs import JOBS_STORE, request_import
@@ -280,15 +280,12 @@ async def uploaded_sheet(request: Request[Any, Any, Any]) -> tuple[str, bytes] |
     return upload.filename, content
 
 
-def xlsx_download(content: bytes, ascii_name: str, name: str) -> Response:
-    """An XLSX file to save, named ``name`` (``ascii_name`` for old clients)."""
+def xlsx_download(content: bytes, name: str) -> Response:
+    """An XLSX file to save, named ``name``."""
     return Response(
         content=content,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{quote(name)}"
-        },
+        headers={"Content-Disposition": attachment_disposition(name)},
     )
 
 
@@ -299,9 +296,7 @@ def xlsx_download(content: bytes, ascii_name: str, name: str) -> Response:
 )
 async def import_template(access: NamedDependency[Access], unit_id: FromPath[int]) -> Response:
     _, cells = await _manageable(access, unit_id)
-    return xlsx_download(
-        member_template(cells), "mau-nhap-dang-vien.xlsx", "mẫu-nhập-đảng-viên.xlsx"
-    )
+    return xlsx_download(member_template(cells), "mẫu-nhập-đảng-viên.xlsx")
 
 
 async def render_member(

@@ -23,10 +23,8 @@ from nguon.pipeline.tables import (
     ListEntry,
     StageChange,
 )
-from nguon.reports.structure import load_successions, load_tree, load_units
+from nguon.reports.structure import load_tree
 from nguon.tenancy.scoped import in_tenant
-
-__all__ = ["load_successions", "load_tree", "load_units"]
 
 CHUNK = 500
 
