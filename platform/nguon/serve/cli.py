@@ -138,6 +138,10 @@ def run_uvicorn(settings: ServeSettings) -> None:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            # Named, not "auto": an installation without them fails to start instead of
+            # serving on the pure-Python parser and loop (bench/README.md: "uvloop").
+            loop="uvloop",
+            http="httptools",
             proxy_headers=False,  # the app believes forwarded headers from trusted proxies only
             server_header=False,
             access_log=False,  # the app writes its own, with the request id and route
