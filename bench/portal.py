@@ -11,8 +11,9 @@ the first view after any change costs.
 
 A signed-in commune committee user (demo.coso, Đảng ủy xã Như Quỳnh: the demo's tree is
 today's, without districts) asks for the survey list page of a cell and the committee's
-dashboard. The session cookie of a sign-in through the form (with its CSRF token) goes to
-wrk as a header.
+dashboard, beside the password form: the least a signed-in page costs (session, the
+user's access, the layout), the floor under the others. The session cookie of a sign-in
+through the form (with its CSRF token) goes to wrk as a header.
 """
 
 from __future__ import annotations
@@ -167,6 +168,8 @@ def measure_server(
         portal = f"{base}/t/{TENANT}"
         targets = [
             ("trivial", f"{base}/bench/trivial", {}),
+            # The floor of every signed-in page: session, user's access, layout, a form.
+            ("signed-in page (password form)", f"{portal}/account/password", cookie),
             (f"cell list page ({entries}+{refused} people)", f"{portal}/lists/{list_id}", cookie),
             ("commune dashboard", f"{portal}/units/{ids[COMMITTEE]}/dashboard", cookie),
             ("province dashboard", f"{portal}/units/{ids[PROVINCE]}/dashboard", province),

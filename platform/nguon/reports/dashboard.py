@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from nguon.kept import BoundedCache, content_key
 from nguon.pipeline.road_watch import OpenDeadline, counts, open_deadlines
 from nguon.reports.definitions import FLOWS
 from nguon.reports.figures import Figures, UnitFigures, grouped, subtree_figures
@@ -104,12 +105,31 @@ async def dashboard(
         if package is not None
         else []
     )
+    children, blocs = _rows(figures, root, bloc_labels)
     return Dashboard(
         road=counts(pressing),
         road_deadlines=pressing,
         figures=figures,
         total=figures.root,
-        children=_children(figures, root),
-        blocs=_blocs(figures, bloc_labels),
+        children=children,
+        blocs=blocs,
         quarters=_quarters(figures),
     )
+
+
+ROWS_KEPT = 64
+_ROWS: BoundedCache[tuple[list[Row], list[Row]]] = BoundedCache(ROWS_KEPT)
+
+
+def _rows(
+    figures: Figures, root: dict[str, Any], bloc_labels: dict[str, str]
+) -> tuple[list[Row], list[Row]]:
+    """The rows by sub-unit and by bloc, kept with figures kept in the process."""
+    if not figures.key:
+        return _children(figures, root), _blocs(figures, bloc_labels)
+    key = content_key(figures.key, sorted(bloc_labels.items()))
+    kept = _ROWS.get(key)
+    if kept is None:
+        kept = (_children(figures, root), _blocs(figures, bloc_labels))
+        _ROWS.put(key, kept)
+    return kept

@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from nguon.kept import BoundedCache, SingleFlight, content_key
 from nguon.org.validity import in_force_during, last_day
 from nguon.pipeline.tables import AdmissionPlan
 from nguon.reports.definitions import FLOWS, PIPELINE_STAGES, STEPS
@@ -30,8 +31,8 @@ from nguon.reports.records import (
     Records,
     list_states,
     load_list_records,
-    load_tree,
 )
+from nguon.reports.structure import Tree, kept_tree, versions_stamp
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.package import tenant_package
 from nguon.tenancy.scoped import in_tenant
@@ -140,6 +141,8 @@ class Figures(msgspec.Struct, kw_only=True):
     statuses: list[PeriodStatus]
     targets: list[int] | None
     """The root's admission targets by quarter (see the ``target`` definition)."""
+    key: str = ""
+    """What the figures are kept under in the process (empty: made for this view only)."""
 
     @property
     def root(self) -> UnitFigures:
@@ -401,20 +404,64 @@ def _at_once() -> asyncio.Semaphore:
     return limit
 
 
+FIGURES_KEPT = 64
+"""Subtrees' figures kept per process (a province's and its communes' of the year)."""
+_FIGURES: BoundedCache[Figures] = BoundedCache(FIGURES_KEPT)
+_FLIGHTS = SingleFlight()
+
+
 async def _subtree_figures(
     unit_id: int, path: str, year: int, today: dt.date, periods: Sequence[Period]
 ) -> Figures:
+    """On Postgres the figures are kept per process under the versions of the units whose
+    people and lists count in the subtree (read *before* the figures are made: a write
+    committed meanwhile leaves newer figures under the older versions, never the
+    reverse), so a view of unchanged figures reads two numbers instead of every unit's."""
     from nguon.reports import rollups
 
-    units, successions = await load_tree()
-    root = units[unit_id]
-    as_of = as_of_day(year, today, root)
-    own = await rollups.own_figures(units, path, year, as_of, successions=successions)
+    tree = await kept_tree()
     holding = (await tenant_package()).people_holding_kinds
+    if tree.key is None:
+        figures = await _made(tree, unit_id, path, year, today, periods, holding)
+    else:
+        wanted = await rollups.holders(tree.units, tree.successions, path, tree.key)
+        key = content_key(
+            tree.key,
+            unit_id,
+            year,
+            today,
+            list(periods),
+            sorted(holding),
+            wanted,
+            await versions_stamp(wanted),
+        )
+        async with _FLIGHTS.after_others(key):
+            kept = _FIGURES.get(key)
+            if kept is None:
+                kept = await _made(tree, unit_id, path, year, today, periods, holding)
+                kept.key = key.hex()
+                _FIGURES.put(key, kept)
+        figures = kept
+    # Plans are not part of the versions: their targets are read for every view.
+    return msgspec.structs.replace(figures, targets=await _targets(path, unit_id, year))
+
+
+async def _made(
+    tree: Tree,
+    unit_id: int,
+    path: str,
+    year: int,
+    today: dt.date,
+    periods: Sequence[Period],
+    holding: frozenset[str],
+) -> Figures:
+    from nguon.reports import rollups
+
+    root = tree.units[unit_id]
+    as_of = as_of_day(year, today, root)
+    own = await rollups.own_figures(tree.units, path, year, as_of, successions=tree.successions)
     lists = await list_states(path, [p.code for p in periods])
-    figures = assemble(units, root, year, today, own, periods, holding, lists)
-    figures.targets = await _targets(path, unit_id, year)
-    return figures
+    return assemble(tree.units, root, year, today, own, periods, holding, lists)
 
 
 async def submission_status(path: str, period: Period, today: dt.date) -> PeriodStatus:

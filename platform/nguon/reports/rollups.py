@@ -49,6 +49,9 @@ READ_ALL_ABOVE = 400
 SUMS_KEPT = 16
 """Sums kept per process, as the views read them (a province's is a few megabytes)."""
 _SUMS: BoundedCache[dict[int, UnitFigures]] = BoundedCache(SUMS_KEPT)
+SUBTREES_KEPT = 512
+"""Subtrees' holding units kept per process (a few per committee a process serves)."""
+_SUBTREES: BoundedCache[tuple[frozenset[int], bool]] = BoundedCache(SUBTREES_KEPT)
 _FLIGHTS = SingleFlight()
 
 
@@ -70,16 +73,36 @@ def tree_digest(units: dict[int, dict[str, Any]], successions: list[dict[str, An
     return hashlib.blake2b(msgspec.msgpack.encode([COUNTING, key]), digest_size=16).hexdigest()
 
 
-async def holders(
+def _in_tree(
     units: dict[int, dict[str, Any]], successions: list[dict[str, Any]], path: str
+) -> tuple[frozenset[int], bool]:
+    """The subtree's units with those that took over their work, and whether the subtree
+    is only part of the tree (people can then have moved out of it)."""
+    subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
+    return frozenset(followers(subtree, successions)), len(subtree) < len(units)
+
+
+async def holders(
+    units: dict[int, dict[str, Any]],
+    successions: list[dict[str, Any]],
+    path: str,
+    tree_key: bytes | None = None,
 ) -> list[int]:
     """The units whose people can count in the subtree at ``path``: its units, the units
-    that took over their work, and the units people moved out of it are in now."""
-    subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
-    found = followers(subtree, successions)
-    if len(subtree) < len(units):
-        found |= await moved_out_to(path)
-    return sorted(found)
+    that took over their work, and the units people moved out of it are in now. With the
+    key the tree is kept under, what the tree alone decides is kept with it."""
+    if tree_key is None:
+        in_tree, partial = _in_tree(units, successions, path)
+    else:
+        key = content_key(tree_key, path)
+        kept = _SUBTREES.get(key)
+        if kept is None:
+            kept = _in_tree(units, successions, path)
+            _SUBTREES.put(key, kept)
+        in_tree, partial = kept
+    if partial:
+        return sorted(in_tree | await moved_out_to(path))
+    return sorted(in_tree)
 
 
 async def _kept(unit_ids: list[int], year: int, as_of: dt.date) -> dict[int, tuple[int, str, str]]:

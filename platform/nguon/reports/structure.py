@@ -16,7 +16,7 @@ The units kept are shared by every view: they are read, never changed.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
@@ -27,9 +27,7 @@ from nguon.tenancy.scoped import in_tenant
 
 TREES_KEPT = 8
 """Trees kept per process: one per tenant a process serves, with room for a restructuring."""
-_TREES: BoundedCache[tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]] = BoundedCache(
-    TREES_KEPT
-)
+_TREES: BoundedCache[Tree] = BoundedCache(TREES_KEPT)
 _FLIGHTS = SingleFlight()
 _DATABASES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _UNIT_COLUMNS = (
@@ -76,19 +74,33 @@ async def load_successions() -> list[dict[str, Any]]:
     )
 
 
-async def load_tree() -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+class Tree(NamedTuple):
+    """The tenant's tree and the key it is kept under (None when not kept: SQLite)."""
+
+    key: bytes | None
+    units: dict[int, dict[str, Any]]
+    successions: list[dict[str, Any]]
+
+
+async def kept_tree() -> Tree:
     """The tenant's units by id and its successions, as kept for the structure stamp."""
     database = await database_identity()
     if database is None:
-        return await load_units(), await load_successions()
+        return Tree(None, await load_units(), await load_successions())
     stamp = await OrgUnit.raw("SELECT version FROM unit_structure WHERE id = 1")
     key = content_key(database, require_tenant(), stamp[0]["version"] if stamp else None)
     async with _FLIGHTS.after_others(key):
         tree = _TREES.get(key)
         if tree is None:
-            tree = (await load_units(), await load_successions())
+            tree = Tree(key, await load_units(), await load_successions())
             _TREES.put(key, tree)
     return tree
+
+
+async def load_tree() -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """The tenant's units by id and its successions, as kept for the structure stamp."""
+    tree = await kept_tree()
+    return tree.units, tree.successions
 
 
 async def figures_versions(unit_ids: list[int]) -> dict[int, int]:
@@ -107,3 +119,16 @@ async def figures_versions(unit_ids: list[int]) -> dict[int, int]:
             in_tenant(OrgUnit), OrgUnit.id.is_in(unit_ids)
         )
     return {row["id"]: row["figures_version"] for row in rows}
+
+
+async def versions_stamp(unit_ids: list[int]) -> tuple[int, int]:
+    """How many of ``unit_ids`` there are and the sum of their figures versions, read in
+    the database (Postgres): a version only ever goes up, so the sum of a set of units'
+    versions moves with every write of their people's records or lists."""
+    rows = await OrgUnit.raw(
+        "SELECT count(*) AS n, coalesce(sum(figures_version), 0) AS total FROM org_unit"
+        " WHERE tenant_id = {} AND id = ANY({})",
+        require_tenant(),
+        unit_ids,
+    )
+    return int(rows[0]["n"]), int(rows[0]["total"])
