@@ -9,7 +9,7 @@ from nguon.accounts.permissions import Grant, user_access
 from nguon.accounts.service import access_for_user
 from nguon.accounts.tables import User
 from nguon.clock import today_in_vietnam
-from nguon.org.tables import Membership
+from nguon.org.tables import Membership, UnitSuccession
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
 from tests.conftest import Database
@@ -85,3 +85,40 @@ async def test_a_user_without_memberships_has_no_grants(db: Database) -> None:
     with tenant_context(world.tenant_id):
         access = await user_access(user.id)
     assert access is not None and access.grants == () and access.username == "no-roles"
+
+
+async def test_units_taken_over_are_seen_at_once_and_alike_on_both_paths(db: Database) -> None:
+    """A unit that took over others' work lets its users read theirs (``viewer``),
+    transitively. On Postgres the grants come from the tree each process keeps: a
+    succession recorded after a first view is seen by the next one, and the answer is the
+    database's own (``load_access``'s walk) for every user."""
+    world = await build_world(db, "access-taken")
+    units = world.units
+    with tenant_context(world.tenant_id):
+        before = await user_access(world.users["cell_x_editor"])
+    assert before is not None and [g.role for g in before.grants] == ["editor"]
+    with db.as_owner(), tenant_context(world.tenant_id):
+        for predecessor, successor in (("cell_y", "cell_x"), ("district_2", "cell_y")):
+            await UnitSuccession.insert(
+                UnitSuccession(
+                    tenant_id=world.tenant_id,
+                    predecessor=units[predecessor],
+                    successor=units[successor],
+                    effective_on=dt.date(2025, 7, 1),
+                    change="merge",
+                )
+            ).run()
+    with tenant_context(world.tenant_id):
+        after = await user_access(world.users["cell_x_editor"])
+        for user_id in world.users.values():
+            assert await user_access(user_id) == await access_for_user(user_id)
+    assert after is not None
+    assert sorted((g.unit_id, g.role) for g in after.grants) == sorted(
+        [
+            (units["cell_x"], "editor"),
+            (units["cell_y"], "viewer"),
+            (units["district_2"], "viewer"),
+        ]
+    )
+    assert after.can_see(f"{units['province']}.{units['district_2']}.{units['cell_z']}.")
+    assert not after.can(f"{units['province']}.{units['district_2']}.", "editor")

@@ -1,7 +1,8 @@
 """A subtree's figures are kept per process (Postgres) under the versions of the units
 whose people and lists count there: a view of unchanged figures is served as kept, and
-every write a dashboard shows — a person's record, a list made, submitted or removed —
-moves a version, so the next view makes them again. Plans' targets are read per view."""
+every write a dashboard shows — a person's record, a list made, submitted or removed, a
+step of a person's admission road — moves a version, so the next view makes them again.
+Plans' targets are read per view."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from nguon.db.binding import using_engine
 from nguon.db.transaction import atomic
 from nguon.org.tables import OrgUnit
 from nguon.people.tables import Candidate
+from nguon.pipeline.road_tables import AdmissionStep
 from nguon.pipeline.tables import AdmissionPlan, CandidateList
 from nguon.reports.figures import Figures, subtree_figures
 from nguon.rules.review_calendar import Period
@@ -44,9 +46,12 @@ async def _figures(root: dict[str, Any]) -> Figures:
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
-async def test_each_write_of_a_list_moves_its_units_version(db: Database) -> None:
-    """Made, changed (its state) and removed: the list's unit's figures version moves in
-    the same transaction, on both engines."""
+async def test_each_write_of_a_list_or_a_road_step_moves_the_units_version(
+    db: Database,
+) -> None:
+    """A list made, changed (its state) and removed, a step of a person's admission road
+    recorded, changed and removed: the unit's figures version moves in the same
+    transaction, on both engines."""
     world = await _world(db)
     cell = world.cells[1]["id"]
 
@@ -82,6 +87,21 @@ async def test_each_write_of_a_list_moves_its_units_version(db: Database) -> Non
         )
         await moves(
             "list removed", lambda: CandidateList.delete().where(CandidateList.id == made.id)
+        )
+        async with atomic():
+            person = await _person(world, world.cells[1], "Đỗ Văn H")
+        step = AdmissionStep(
+            tenant_id=world.tenant, candidate=person, step="cell_resolution", taken_on=DAY
+        )
+        await moves("road step recorded", step.save)
+        await moves(
+            "road step changed",
+            lambda: AdmissionStep.update({AdmissionStep.taken_on: DAY - dt.timedelta(1)}).where(
+                AdmissionStep.id == step.id
+            ),
+        )
+        await moves(
+            "road step removed", lambda: AdmissionStep.delete().where(AdmissionStep.id == step.id)
         )
 
 

@@ -96,16 +96,7 @@ async def dashboard(
     the rules ``package``, the road's deadlines late or due soon today."""
     figures = await subtree_figures(unit_id, path, year, today, periods)
     root = next(u for u in figures.units if u["id"] == unit_id)
-    pressing = (
-        [
-            d
-            for d in await open_deadlines(package, [path], today)
-            if d.status in ("late", "due_soon")
-        ]
-        if package is not None
-        else []
-    )
-    children, blocs = _rows(figures, root, bloc_labels)
+    children, blocs, pressing = await _parts(figures, root, path, today, bloc_labels, package)
     return Dashboard(
         road=counts(pressing),
         road_deadlines=pressing,
@@ -117,19 +108,40 @@ async def dashboard(
     )
 
 
-ROWS_KEPT = 64
-_ROWS: BoundedCache[tuple[list[Row], list[Row]]] = BoundedCache(ROWS_KEPT)
+PARTS_KEPT = 64
+_PARTS: BoundedCache[tuple[list[Row], list[Row], list[OpenDeadline]]] = BoundedCache(PARTS_KEPT)
 
 
-def _rows(
-    figures: Figures, root: dict[str, Any], bloc_labels: dict[str, str]
-) -> tuple[list[Row], list[Row]]:
-    """The rows by sub-unit and by bloc, kept with figures kept in the process."""
+async def _parts(
+    figures: Figures,
+    root: dict[str, Any],
+    path: str,
+    today: dt.date,
+    bloc_labels: dict[str, str],
+    package: RulesPackage | None,
+) -> tuple[list[Row], list[Row], list[OpenDeadline]]:
+    """The rows by sub-unit and by bloc and the pressing deadlines, kept with figures kept
+    in the process: the writes of a person's admission road move the same versions."""
+
+    async def made() -> tuple[list[Row], list[Row], list[OpenDeadline]]:
+        pressing = (
+            [
+                d
+                for d in await open_deadlines(package, [path], today)
+                if d.status in ("late", "due_soon")
+            ]
+            if package is not None
+            else []
+        )
+        return _children(figures, root), _blocs(figures, bloc_labels), pressing
+
     if not figures.key:
-        return _children(figures, root), _blocs(figures, bloc_labels)
-    key = content_key(figures.key, sorted(bloc_labels.items()))
-    kept = _ROWS.get(key)
+        return await made()
+    key = content_key(
+        figures.key, sorted(bloc_labels.items()), package.id if package is not None else None
+    )
+    kept = _PARTS.get(key)
     if kept is None:
-        kept = (_children(figures, root), _blocs(figures, bloc_labels))
-        _ROWS.put(key, kept)
+        kept = await made()
+        _PARTS.put(key, kept)
     return kept

@@ -88,7 +88,13 @@ async def kept_tree() -> Tree:
     if database is None:
         return Tree(None, await load_units(), await load_successions())
     stamp = await OrgUnit.raw("SELECT version FROM unit_structure WHERE id = 1")
-    key = content_key(database, require_tenant(), stamp[0]["version"] if stamp else None)
+    return await tree_at(database, stamp[0]["version"] if stamp else None)
+
+
+async def tree_at(database: str, stamp: int | None) -> Tree:
+    """The tree kept for the structure ``stamp`` of ``database`` (read by the caller
+    before this: the tree read here is that stamp's or newer), read if not kept."""
+    key = content_key(database, require_tenant(), stamp)
     async with _FLIGHTS.after_others(key):
         tree = _TREES.get(key)
         if tree is None:

@@ -3,9 +3,10 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 ID = "2026-12-04T14:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
-    "A list written (made, its state or period changed, removed) moves its unit's figures"
-    " version: the versions of a subtree's units then say when its figures and its lists'"
-    " submissions changed, and a process keeps the figures under them"
+    "A list written (made, its state or period changed, removed) and a step of a person's"
+    " admission road written move the unit's figures version: the versions of a subtree's"
+    " units then say when anything its dashboard shows changed, and a process keeps the"
+    " figures under them"
 )
 
 STATE_COLUMNS = ("unit", "step", "period_code", "state")
@@ -36,6 +37,19 @@ for _event, _referencing, _function in (
         f" FOR EACH STATEMENT EXECUTE FUNCTION {_function}()",
     ]
 
+# A person's admission road (the dashboard's deadlines), as the records of m0042.
+for _event, _referencing in (
+    ("INSERT", "NEW TABLE AS changed_rows"),
+    ("UPDATE", "NEW TABLE AS changed_rows"),
+    ("DELETE", "OLD TABLE AS changed_rows"),
+):
+    _name = f"figures_admission_step_{_event.lower()}"
+    POSTGRES += [
+        f"DROP TRIGGER IF EXISTS {_name} ON admission_step",
+        f"CREATE TRIGGER {_name} AFTER {_event} ON admission_step REFERENCING {_referencing}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION nguon_figures_records_changed()",
+    ]
+
 SQLITE = []
 for _event, _units in (
     ("INSERT", "NEW.unit"),
@@ -46,6 +60,18 @@ for _event, _units in (
     SQLITE += [
         f"DROP TRIGGER IF EXISTS {_name}",
         f"CREATE TRIGGER {_name} AFTER {_event} ON candidate_list BEGIN "
+        + _BUMP.format(units=_units)
+        + "; END",
+    ]
+for _event, _units in (
+    ("INSERT", "SELECT unit FROM candidate WHERE id = NEW.candidate"),
+    ("UPDATE", "SELECT unit FROM candidate WHERE id IN (OLD.candidate, NEW.candidate)"),
+    ("DELETE", "SELECT unit FROM candidate WHERE id = OLD.candidate"),
+):
+    _name = f"figures_admission_step_{_event.lower()}"
+    SQLITE += [
+        f"DROP TRIGGER IF EXISTS {_name}",
+        f"CREATE TRIGGER {_name} AFTER {_event} ON admission_step BEGIN "
         + _BUMP.format(units=_units)
         + "; END",
     ]
