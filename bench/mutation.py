@@ -59,6 +59,8 @@ GROUPS: dict[str, Group] = {
             "tests/security/test_isolation.py",
             "tests/portal/test_throttle.py",
         ),
+        # A request's access is derived from the kept tree on Postgres only.
+        select="not postgres or test_user_access",
     ),
     "tenancy": Group(
         sources=("src/nguon/tenancy/*",),
