@@ -20,6 +20,7 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
+from nguon.accounts.admin import administers
 from nguon.accounts.routes import LOGIN_ATTEMPTS_STORE
 from nguon.accounts.tokens import TokenSigner
 from nguon.api.csrf_renewal import StaleCsrfCookie
@@ -47,6 +48,7 @@ from nguon.plugins import get_plugin_manager
 from nguon.portal.jobs import JOBS_STORE
 from nguon.portal.list_people import PeopleHtml
 from nguon.portal.rendered import BoundedCache, SingleFlight
+from nguon.portal.rules_versions import board_member
 from nguon.settings import Settings, load_settings
 
 PORTAL = Path(__file__).parent / "portal"
@@ -88,6 +90,9 @@ def template_engine(debug: bool) -> JinjaTemplateEngine:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # What the layout asks of every signed-in user, in Python: a province's user holds
+    # hundreds of grants (the units taken over), too many to filter in the template.
+    environment.globals.update(administers=administers, board_member=board_member)
     return JinjaTemplateEngine.from_environment(environment)
 
 

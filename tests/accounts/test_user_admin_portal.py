@@ -171,3 +171,17 @@ async def test_a_unit_admin_pages_stay_in_the_subtree(db: Database, client: AppC
         assert f'href="{base}/admin/users"' not in home.text
         assert (await editor.get(f"{base}/admin/users")).status_code == 403
         assert (await editor.get(f"{base}/admin/sign-ins")).status_code == 403
+
+
+async def test_only_administrators_see_the_users_link(db: Database, client: AppClient) -> None:
+    """The layout's "Người dùng" link is for tenant and unit administrators; an editor or
+    an approver of any subtree does not see it."""
+    world = await build_world(db, "up-link")
+    base = f"/t/{world.slug}"
+    link = f'href="{base}/admin/users">Người dùng</a>'
+    await add_user(db, world, "cell_x_admin", ("cell_x", "unit_admin"))
+    for username, shown in (("cell_x_admin", True), ("district_1_editor", False)):
+        await portal_login(client, world.slug, username)
+        home = await client.get(f"{base}/")
+        assert home.status_code == 200
+        assert (link in home.text) is shown, username

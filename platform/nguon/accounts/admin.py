@@ -65,6 +65,11 @@ def actor_of(access: Access) -> Actor:
     return Actor(label=access.username, user_id=access.user_id)
 
 
+def administers(access: Access) -> bool:
+    """Whether the user administers users somewhere (the portal's "Người dùng" link)."""
+    return any(g.role in ADMIN_ROLES for g in access.grants)
+
+
 def admin_prefixes(access: Access) -> list[str]:
     """The subtrees the caller administers (``[""]``: the whole tenant)."""
     paths = sorted({g.path for g in access.grants if g.role in ADMIN_ROLES}, key=len)

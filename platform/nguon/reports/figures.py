@@ -424,7 +424,7 @@ async def _subtree_figures(
     if tree.key is None:
         figures = await _made(tree, unit_id, path, year, today, periods, holding)
     else:
-        wanted = await rollups.holders(tree.units, tree.successions, path, tree.key)
+        wanted = await rollups.subtree_holders(tree.units, tree.successions, path, tree.key)
         key = content_key(
             tree.key,
             unit_id,
@@ -432,8 +432,8 @@ async def _subtree_figures(
             today,
             list(periods),
             sorted(holding),
-            wanted,
-            await versions_stamp(wanted),
+            wanted.units,
+            await versions_stamp(path, wanted.outside),
         )
         async with _FLIGHTS.after_others(key):
             kept = _FIGURES.get(key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -73,6 +73,14 @@ def tree_digest(units: dict[int, dict[str, Any]], successions: list[dict[str, An
     return hashlib.blake2b(msgspec.msgpack.encode([COUNTING, key]), digest_size=16).hexdigest()
 
 
+class Holders(NamedTuple):
+    """The units whose people can count in a subtree (sorted), and which of them are
+    outside it (sorted)."""
+
+    units: list[int]
+    outside: list[int]
+
+
 def _in_tree(
     units: dict[int, dict[str, Any]], successions: list[dict[str, Any]], path: str
 ) -> tuple[frozenset[int], bool]:
@@ -82,12 +90,12 @@ def _in_tree(
     return frozenset(followers(subtree, successions)), len(subtree) < len(units)
 
 
-async def holders(
+async def subtree_holders(
     units: dict[int, dict[str, Any]],
     successions: list[dict[str, Any]],
     path: str,
     tree_key: bytes | None = None,
-) -> list[int]:
+) -> Holders:
     """The units whose people can count in the subtree at ``path``: its units, the units
     that took over their work, and the units people moved out of it are in now. With the
     key the tree is kept under, what the tree alone decides is kept with it."""
@@ -100,9 +108,17 @@ async def holders(
             kept = _in_tree(units, successions, path)
             _SUBTREES.put(key, kept)
         in_tree, partial = kept
-    if partial:
-        return sorted(in_tree | await moved_out_to(path))
-    return sorted(in_tree)
+    found = in_tree | await moved_out_to(path) if partial else in_tree
+    outside = sorted(u for u in found if not units[u]["path"].startswith(path))
+    return Holders(sorted(found), outside)
+
+
+async def holders(
+    units: dict[int, dict[str, Any]], successions: list[dict[str, Any]], path: str
+) -> list[int]:
+    """The units whose people can count in the subtree at ``path`` (see
+    :func:`subtree_holders`)."""
+    return (await subtree_holders(units, successions, path)).units
 
 
 async def _kept(unit_ids: list[int], year: int, as_of: dt.date) -> dict[int, tuple[int, str, str]]:

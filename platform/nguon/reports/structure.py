@@ -127,14 +127,16 @@ async def figures_versions(unit_ids: list[int]) -> dict[int, int]:
     return {row["id"]: row["figures_version"] for row in rows}
 
 
-async def versions_stamp(unit_ids: list[int]) -> tuple[int, int]:
-    """How many of ``unit_ids`` there are and the sum of their figures versions, read in
-    the database (Postgres): a version only ever goes up, so the sum of a set of units'
-    versions moves with every write of their people's records or lists."""
+async def versions_stamp(path: str, outside: list[int]) -> tuple[int, int]:
+    """How many units there are in the subtree at ``path`` and of ``outside``, and the sum
+    of their figures versions, read in the database (Postgres): a version only ever goes
+    up, so the sum over a set of units moves with every write of their people's records
+    or lists. The subtree is named by its path (digits and dots: no ``LIKE`` wildcard)."""
     rows = await OrgUnit.raw(
         "SELECT count(*) AS n, coalesce(sum(figures_version), 0) AS total FROM org_unit"
-        " WHERE tenant_id = {} AND id = ANY({})",
+        " WHERE tenant_id = {} AND (path LIKE {} OR id = ANY({}))",
         require_tenant(),
-        unit_ids,
+        f"{path}%",
+        outside,
     )
     return int(rows[0]["n"]), int(rows[0]["total"])
