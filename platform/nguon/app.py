@@ -45,6 +45,7 @@ from nguon.observability.metrics import MetricsAccess, metrics, prometheus_confi
 from nguon.observability.request_id import RequestIds, install_log_record_factory
 from nguon.pipeline.outbox import EventRelay
 from nguon.plugins import get_plugin_manager
+from nguon.portal.figure_cells import figure_cells, listed_cells
 from nguon.portal.jobs import JOBS_STORE
 from nguon.portal.list_people import PeopleHtml
 from nguon.portal.rendered import BoundedCache, SingleFlight
@@ -90,9 +91,14 @@ def template_engine(debug: bool) -> JinjaTemplateEngine:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # What the layout asks of every signed-in user, in Python: a province's user holds
-    # hundreds of grants (the units taken over), too many to filter in the template.
-    environment.globals.update(administers=administers, board_member=board_member)
+    # What the layout asks of every signed-in user, in Python (a province's user holds
+    # hundreds of grants: the units taken over), and the dashboard's hundreds of figures.
+    environment.globals.update(
+        administers=administers,
+        board_member=board_member,
+        figure_cells=figure_cells,
+        listed_cells=listed_cells,
+    )
     return JinjaTemplateEngine.from_environment(environment)
 
 

@@ -432,7 +432,7 @@ async def _subtree_figures(
             today,
             list(periods),
             sorted(holding),
-            wanted.units,
+            wanted.moved_to,
             await versions_stamp(path, wanted.outside),
         )
         async with _FLIGHTS.after_others(key):

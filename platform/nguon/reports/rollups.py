@@ -51,7 +51,7 @@ SUMS_KEPT = 16
 _SUMS: BoundedCache[dict[int, UnitFigures]] = BoundedCache(SUMS_KEPT)
 SUBTREES_KEPT = 512
 """Subtrees' holding units kept per process (a few per committee a process serves)."""
-_SUBTREES: BoundedCache[tuple[frozenset[int], bool]] = BoundedCache(SUBTREES_KEPT)
+_SUBTREES: BoundedCache[_InTree] = BoundedCache(SUBTREES_KEPT)
 _FLIGHTS = SingleFlight()
 
 
@@ -74,20 +74,34 @@ def tree_digest(units: dict[int, dict[str, Any]], successions: list[dict[str, An
 
 
 class Holders(NamedTuple):
-    """The units whose people can count in a subtree (sorted), and which of them are
-    outside it (sorted)."""
+    """The units whose people can count in a subtree: those the tree decides (its units
+    and those that took over their work), those people moved out of it are in now, and
+    which of either are outside the subtree."""
 
-    units: list[int]
+    in_tree: frozenset[int]
+    moved_to: list[int]
+    """Not in ``in_tree`` (sorted)."""
     outside: list[int]
+    """Sorted."""
+
+    @property
+    def units(self) -> list[int]:
+        return sorted(self.in_tree.union(self.moved_to))
+
+
+class _InTree(NamedTuple):
+    units: frozenset[int]
+    partial: bool
+    """The subtree is only part of the tree: people can have moved out of it."""
+    outside: tuple[int, ...]
 
 
 def _in_tree(
     units: dict[int, dict[str, Any]], successions: list[dict[str, Any]], path: str
-) -> tuple[frozenset[int], bool]:
-    """The subtree's units with those that took over their work, and whether the subtree
-    is only part of the tree (people can then have moved out of it)."""
+) -> _InTree:
     subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
-    return frozenset(followers(subtree, successions)), len(subtree) < len(units)
+    found = followers(subtree, successions)
+    return _InTree(frozenset(found), len(subtree) < len(units), tuple(sorted(found - subtree)))
 
 
 async def subtree_holders(
@@ -100,17 +114,17 @@ async def subtree_holders(
     that took over their work, and the units people moved out of it are in now. With the
     key the tree is kept under, what the tree alone decides is kept with it."""
     if tree_key is None:
-        in_tree, partial = _in_tree(units, successions, path)
+        kept = _in_tree(units, successions, path)
     else:
         key = content_key(tree_key, path)
-        kept = _SUBTREES.get(key)
-        if kept is None:
-            kept = _in_tree(units, successions, path)
-            _SUBTREES.put(key, kept)
-        in_tree, partial = kept
-    found = in_tree | await moved_out_to(path) if partial else in_tree
-    outside = sorted(u for u in found if not units[u]["path"].startswith(path))
-    return Holders(sorted(found), outside)
+        found = _SUBTREES.get(key)
+        if found is None:
+            found = _in_tree(units, successions, path)
+            _SUBTREES.put(key, found)
+        kept = found
+    moved_to = sorted(await moved_out_to(path) - kept.units) if kept.partial else []
+    outside = [u for u in moved_to if not units[u]["path"].startswith(path)]
+    return Holders(kept.units, moved_to, sorted([*kept.outside, *outside]))
 
 
 async def holders(
