@@ -45,11 +45,11 @@ from nguon.observability.metrics import MetricsAccess, metrics, prometheus_confi
 from nguon.observability.request_id import RequestIds, install_log_record_factory
 from nguon.pipeline.outbox import EventRelay
 from nguon.plugins import get_plugin_manager
-from nguon.portal.figure_cells import figure_cells, listed_cells
 from nguon.portal.jobs import JOBS_STORE
 from nguon.portal.list_people import PeopleHtml
 from nguon.portal.rendered import BoundedCache, SingleFlight
 from nguon.portal.rules_versions import board_member
+from nguon.portal.table_cells import figure_cells, form_table_body, listed_cells
 from nguon.settings import Settings, load_settings
 
 PORTAL = Path(__file__).parent / "portal"
@@ -98,6 +98,7 @@ def template_engine(debug: bool) -> JinjaTemplateEngine:
         board_member=board_member,
         figure_cells=figure_cells,
         listed_cells=listed_cells,
+        form_table_body=form_table_body,
     )
     return JinjaTemplateEngine.from_environment(environment)
 
