@@ -24,6 +24,7 @@ from nguon.pipeline.tables import (
     StageChange,
 )
 from nguon.reports.structure import load_tree
+from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
 
 CHUNK = 500
@@ -268,10 +269,14 @@ def predecessors_of(successions: list[dict[str, Any]]) -> dict[int, list[int]]:
 async def moved_out_to(path: str) -> set[int]:
     """The units now holding the people a recorded move took out of the subtree at
     ``path``."""
-    rows = (
-        await CandidateMove.select(CandidateMove.candidate.unit.as_alias("unit"))
-        .where(in_tenant(CandidateMove), CandidateMove.from_unit.path.like(f"{path}%"))
-        .distinct()
+    # Written out: the query builder's two joins cost more than the query (every view).
+    rows = await CandidateMove.raw(
+        "SELECT DISTINCT c.unit AS unit FROM candidate_move AS m"
+        " JOIN candidate AS c ON c.id = m.candidate"
+        " JOIN org_unit AS f ON f.id = m.from_unit"
+        " WHERE m.tenant_id = {} AND f.path LIKE {}",
+        require_tenant(),
+        f"{path}%",
     )
     return {row["unit"] for row in rows}
 
