@@ -63,6 +63,7 @@ async def test_add_a_candidate_fix_an_error_then_edit_with_a_stale_version(
     assert shown.status_code == 200
     assert "Phạm Thị Thu" in shown.text and "09/04/2001" in shown.text
     assert "********0123" in shown.text and "034201000123" not in shown.text
+    assert "<dt>Vùng đặc biệt khó khăn</dt><dd>Không</dd>" in shown.text
     assert "Đánh giá theo hướng dẫn" in shown.text
     assert "<blockquote>" in shown.text  # the guidance clause beside a reason
 
@@ -78,11 +79,14 @@ async def test_add_a_candidate_fix_an_error_then_edit_with_a_stale_version(
         data={
             **FORM,
             "occupation": "Giáo viên",
+            "hardship_area": "on",
             "version": version.group(1),
             "_csrf_token": csrf_token_in(form.text),
         },
     )
     assert first.status_code == 303
+    edited = await client.get(candidate_url)
+    assert "<dd>Có: sinh sống, làm việc ở vùng đặc biệt khó khăn</dd>" in edited.text
     stale = await client.post(
         edit_url,
         data={
