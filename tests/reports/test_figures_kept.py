@@ -14,15 +14,17 @@ import pytest
 
 from nguon.db.binding import using_engine
 from nguon.db.transaction import atomic
-from nguon.org.tables import OrgUnit
+from nguon.org.tables import OrgUnit, UnitSuccession
+from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate
 from nguon.pipeline.road_tables import AdmissionStep
 from nguon.pipeline.tables import AdmissionPlan, CandidateList
 from nguon.reports.figures import Figures, subtree_figures
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import tenant_context
+from nguon.tenancy.scoped import switch_tenant_in_transaction
 from tests.conftest import Database
-from tests.reports.test_rollup_versions import DAY, World, _person, _world
+from tests.reports.test_rollup_versions import DAY, World, _person, _unit, _world
 
 QUARTER = Period(
     code="2026-Q1",
@@ -163,3 +165,52 @@ async def test_sqlite_keeps_no_figures(db: Database) -> None:
         root = await _root(world)
         first, again = await _figures(root), await _figures(root)
         assert first.key == again.key == "" and first.totals is not again.totals
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+async def test_writes_outside_the_subtree_that_count_in_it_are_seen(db: Database) -> None:
+    """A commune's figures count the people of a unit elsewhere that took over the work of
+    one of its cells, and of the unit a person moved out of it is in now: a write there
+    makes the kept figures again, a write anywhere else does not."""
+    world = await _world(db)
+    a, b = world.cells
+    with db.as_owner():
+        async with db.owner.transaction():
+            await switch_tenant_in_transaction(world.tenant)
+            root = await OrgUnit.select().where(OrgUnit.id == a["id"]).first()
+            assert root is not None
+            commune = await OrgUnit.select().where(OrgUnit.id == root["parent"]).first()
+            province = await OrgUnit.select().where(OrgUnit.id == commune["parent"]).first()
+            elsewhere = await _unit(world.tenant, province, "commune_committee")
+            follower = await _unit(world.tenant, elsewhere, "subordinate_cell")
+            moved_to = await _unit(world.tenant, elsewhere, "subordinate_cell")
+            unrelated = await _unit(world.tenant, elsewhere, "subordinate_cell")
+            await UnitSuccession(
+                tenant_id=world.tenant,
+                predecessor=b["id"],
+                successor=follower["id"],
+                effective_on=DAY,
+                change="merge",
+            ).save()
+    with using_engine(db.app), tenant_context(world.tenant):
+        async with atomic():
+            mover = await _person(world, a, "Ngô Văn K")
+            await CandidateMove(
+                tenant_id=world.tenant,
+                candidate=mover,
+                from_unit=a["id"],
+                to_unit=moved_to["id"],
+                moved_on=DAY - dt.timedelta(days=3),
+                cause="transfer",
+            ).save()
+            await Candidate.update(
+                {Candidate.unit: moved_to["id"], Candidate.unit_path: moved_to["path"]}
+            ).where(Candidate.id == mover)
+        home = {"id": commune["id"], "path": commune["path"]}
+        seen = await _figures(home)
+        for where, counts in ((unrelated, False), (follower, True), (moved_to, True)):
+            async with atomic():
+                await _person(world, where, "Trịnh Thị L")
+            now = await _figures(home)
+            assert (now.key != seen.key) is counts, where
+            seen = now
