@@ -142,11 +142,13 @@ def people_html(
 ) -> PeopleHtml:
     """The people sections of the list ``read``; ``selected`` is the candidate already
     chosen in the add and in the remove form (a form shown again with its errors)."""
-    key = _digest(read, package, slug, selected)
     cache: BoundedCache[PeopleHtml] = request.app.state.rendered_people
+    engine = request.app.template_engine.engine  # type: ignore[union-attr]
+    if cache.size <= 0:  # nothing is kept (NGUON_RENDERED_PAGES=0): no digest to make
+        return _render(engine, read, package, slug, selected)
+    key = _digest(read, package, slug, selected)
     found = cache.get(key)
     if found is None:
-        engine = request.app.template_engine.engine  # type: ignore[union-attr]
         found = _render(engine, read, package, slug, selected)
         cache.put(key, found)
     return found
