@@ -4,7 +4,11 @@ and then the memberships, and nothing from another tenant or outside its validit
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pytest
+
+from nguon.accounts import permissions
 from nguon.accounts.permissions import Grant, user_access
 from nguon.accounts.service import access_for_user
 from nguon.accounts.tables import User
@@ -49,11 +53,22 @@ async def test_expired_and_future_memberships_grant_nothing(db: Database) -> Non
                 role="tenant_admin",
                 valid_from=today + dt.timedelta(days=1),
             ),
+            # Valid through today: still granted.
+            Membership(
+                tenant_id=world.tenant_id,
+                user=user_id,
+                unit=world.units["cell_z"],
+                role="viewer",
+                valid_from=today - dt.timedelta(days=30),
+                valid_to=today,
+            ),
         ).run()
     with tenant_context(world.tenant_id):
         access = await user_access(user_id)
     assert access is not None
-    assert [(g.unit_id, g.role) for g in access.grants] == [(world.units["cell_y"], "editor")]
+    assert sorted((g.unit_id, g.role) for g in access.grants) == sorted(
+        [(world.units["cell_y"], "editor"), (world.units["cell_z"], "viewer")]
+    )
 
 
 async def test_another_tenants_user_or_an_inactive_user_has_no_access(db: Database) -> None:
@@ -98,7 +113,11 @@ async def test_units_taken_over_are_seen_at_once_and_alike_on_both_paths(db: Dat
         before = await user_access(world.users["cell_x_editor"])
     assert before is not None and [g.role for g in before.grants] == ["editor"]
     with db.as_owner(), tenant_context(world.tenant_id):
-        for predecessor, successor in (("cell_y", "cell_x"), ("district_2", "cell_y")):
+        for predecessor, successor in (
+            ("cell_y", "cell_x"),
+            ("district_2", "cell_y"),
+            ("commune_1", "district_2"),
+        ):
             await UnitSuccession.insert(
                 UnitSuccession(
                     tenant_id=world.tenant_id,
@@ -118,7 +137,44 @@ async def test_units_taken_over_are_seen_at_once_and_alike_on_both_paths(db: Dat
             (units["cell_x"], "editor"),
             (units["cell_y"], "viewer"),
             (units["district_2"], "viewer"),
+            (units["commune_1"], "viewer"),
         ]
     )
     assert after.can_see(f"{units['province']}.{units['district_2']}.{units['cell_z']}.")
     assert not after.can(f"{units['province']}.{units['district_2']}.", "editor")
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+async def test_the_grants_are_derived_once_per_tree_and_memberships(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Postgres: a user's grants are worked out from the kept tree once, and again only
+    when the tree or their memberships change."""
+    world = await build_world(db, "access-once")
+    derived: list[int] = []
+    original = permissions.granted_in_tree
+
+    def counted(*args: Any) -> Any:
+        derived.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(permissions, "granted_in_tree", counted)
+    user_id = world.users["cell_y_editor"]
+    with tenant_context(world.tenant_id):
+        first = await user_access(user_id)
+        again = await user_access(user_id)
+    assert first == again and len(derived) == 1
+    with db.as_owner(), tenant_context(world.tenant_id):
+        await Membership.insert(
+            Membership(
+                tenant_id=world.tenant_id,
+                user=user_id,
+                unit=world.units["cell_x"],
+                role="viewer",
+                valid_from=today_in_vietnam(),
+            )
+        ).run()
+    with tenant_context(world.tenant_id):
+        widened = await user_access(user_id)
+        await user_access(user_id)
+    assert widened is not None and len(widened.grants) == 2 and len(derived) == 2
