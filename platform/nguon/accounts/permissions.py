@@ -236,21 +236,19 @@ def granted_in_tree(
     """Each membership's role on its unit's path, and ``viewer`` on every unit whose work
     a unit of a granted subtree took over, transitively (to read its history): what
     ``_GRANTED_CTE`` computes in the database."""
+    from nguon.reports.records import predecessors_of, reached
+
     granted = [(role, unit, units[unit]["path"]) for role, unit in memberships if unit in units]
     paths = [path for _, _, path in granted]
-    predecessors: dict[int, list[int]] = {}
-    taken: set[int] = set()
-    for row in successions:
-        predecessors.setdefault(row["successor"], []).append(row["predecessor"])
-        successor = units.get(row["successor"])
-        if successor is not None and any(successor["path"].startswith(p) for p in paths):
-            taken.add(row["predecessor"])
-    todo = list(taken)
-    while todo:
-        for predecessor in predecessors.get(todo.pop(), ()):
-            if predecessor not in taken:
-                taken.add(predecessor)
-                todo.append(predecessor)
+    taken = reached(
+        (
+            row["predecessor"]
+            for row in successions
+            if (successor := units.get(row["successor"])) is not None
+            and any(successor["path"].startswith(p) for p in paths)
+        ),
+        predecessors_of(successions),
+    )
     return granted + [
         ("viewer", unit, units[unit]["path"]) for unit in sorted(taken) if unit in units
     ]

@@ -121,15 +121,21 @@ def _chunks(values: Sequence[int]) -> Iterable[list[int]]:
 
 def followers(start: set[int], successions: list[dict[str, Any]]) -> set[int]:
     """``start`` and every unit that took over the work of one of them, transitively."""
-    following: dict[int, set[int]] = defaultdict(set)
+    following: dict[int, list[int]] = defaultdict(list)
     for row in successions:
-        following[row["predecessor"]].add(row["successor"])
-    found, todo = set(start), list(start)
+        following[row["predecessor"]].append(row["successor"])
+    return reached(start, following)
+
+
+def reached(start: Iterable[int], edges: dict[int, list[int]]) -> set[int]:
+    """``start`` and every unit ``edges`` lead to from one of them, transitively."""
+    found = set(start)
+    todo = list(found)
     while todo:
-        for successor in following.get(todo.pop(), ()):
-            if successor not in found:
-                found.add(successor)
-                todo.append(successor)
+        for unit in edges.get(todo.pop(), ()):
+            if unit not in found:
+                found.add(unit)
+                todo.append(unit)
     return found
 
 

@@ -23,59 +23,48 @@ POSTGRES = [
     + _BUMP.format(units="SELECT unit FROM changed_rows")
     + "; RETURN NULL; END $$",
 ]
-for _event, _referencing, _function in (
-    ("INSERT", "NEW TABLE AS changed_rows", "nguon_figures_lists_made"),
-    ("DELETE", "OLD TABLE AS changed_rows", "nguon_figures_lists_made"),
+_RECORDS = "nguon_figures_records_changed"
+"""m0042's function: the units of the people of the rows written."""
+for _table, _event, _referencing, _function in (
+    ("candidate_list", "INSERT", "NEW TABLE AS changed_rows", "nguon_figures_lists_made"),
+    ("candidate_list", "DELETE", "OLD TABLE AS changed_rows", "nguon_figures_lists_made"),
     # Postgres allows no column list on a trigger with transition tables: every update of
     # a list moves the version (its states change with its version column anyway).
-    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", "nguon_figures_lists_changed"),
+    (
+        "candidate_list",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "nguon_figures_lists_changed",
+    ),
+    # A person's admission road (the dashboard's deadlines), as the records of m0042.
+    ("admission_step", "INSERT", "NEW TABLE AS changed_rows", _RECORDS),
+    ("admission_step", "UPDATE", "NEW TABLE AS changed_rows", _RECORDS),
+    ("admission_step", "DELETE", "OLD TABLE AS changed_rows", _RECORDS),
 ):
-    _name = f"figures_candidate_list_{_event.lower()}"
+    _name = f"figures_{_table}_{_event.lower()}"
     POSTGRES += [
-        f"DROP TRIGGER IF EXISTS {_name} ON candidate_list",
-        f"CREATE TRIGGER {_name} AFTER {_event} ON candidate_list REFERENCING {_referencing}"
+        f"DROP TRIGGER IF EXISTS {_name} ON {_table}",
+        f"CREATE TRIGGER {_name} AFTER {_event} ON {_table} REFERENCING {_referencing}"
         f" FOR EACH STATEMENT EXECUTE FUNCTION {_function}()",
     ]
 
-# A person's admission road (the dashboard's deadlines), as the records of m0042.
-for _event, _referencing in (
-    ("INSERT", "NEW TABLE AS changed_rows"),
-    ("UPDATE", "NEW TABLE AS changed_rows"),
-    ("DELETE", "OLD TABLE AS changed_rows"),
-):
-    _name = f"figures_admission_step_{_event.lower()}"
-    POSTGRES += [
-        f"DROP TRIGGER IF EXISTS {_name} ON admission_step",
-        f"CREATE TRIGGER {_name} AFTER {_event} ON admission_step REFERENCING {_referencing}"
-        " FOR EACH STATEMENT EXECUTE FUNCTION nguon_figures_records_changed()",
-    ]
-
+_PERSONS_UNIT = "SELECT unit FROM candidate WHERE id"
 SQLITE = []
-for _event, _units in (
-    ("INSERT", "NEW.unit"),
-    ("DELETE", "OLD.unit"),
-    (f"UPDATE OF {', '.join(STATE_COLUMNS)}", "OLD.unit, NEW.unit"),
+for _table, _event, _units in (
+    ("candidate_list", "INSERT", "NEW.unit"),
+    ("candidate_list", "DELETE", "OLD.unit"),
+    ("candidate_list", f"UPDATE OF {', '.join(STATE_COLUMNS)}", "OLD.unit, NEW.unit"),
+    ("admission_step", "INSERT", f"{_PERSONS_UNIT} = NEW.candidate"),
+    ("admission_step", "UPDATE", f"{_PERSONS_UNIT} IN (OLD.candidate, NEW.candidate)"),
+    ("admission_step", "DELETE", f"{_PERSONS_UNIT} = OLD.candidate"),
 ):
-    _name = f"figures_candidate_list_{_event.split()[0].lower()}"
+    _name = f"figures_{_table}_{_event.split()[0].lower()}"
     SQLITE += [
         f"DROP TRIGGER IF EXISTS {_name}",
-        f"CREATE TRIGGER {_name} AFTER {_event} ON candidate_list BEGIN "
+        f"CREATE TRIGGER {_name} AFTER {_event} ON {_table} BEGIN "
         + _BUMP.format(units=_units)
         + "; END",
     ]
-for _event, _units in (
-    ("INSERT", "SELECT unit FROM candidate WHERE id = NEW.candidate"),
-    ("UPDATE", "SELECT unit FROM candidate WHERE id IN (OLD.candidate, NEW.candidate)"),
-    ("DELETE", "SELECT unit FROM candidate WHERE id = OLD.candidate"),
-):
-    _name = f"figures_admission_step_{_event.lower()}"
-    SQLITE += [
-        f"DROP TRIGGER IF EXISTS {_name}",
-        f"CREATE TRIGGER {_name} AFTER {_event} ON admission_step BEGIN "
-        + _BUMP.format(units=_units)
-        + "; END",
-    ]
-
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="nguon", description=DESCRIPTION)
