@@ -94,6 +94,8 @@ class _InTree(NamedTuple):
     partial: bool
     """The subtree is only part of the tree: people can have moved out of it."""
     outside: tuple[int, ...]
+    subtree: tuple[int, ...]
+    """The units under the subtree's path (sorted)."""
 
 
 def _in_tree(
@@ -101,7 +103,12 @@ def _in_tree(
 ) -> _InTree:
     subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
     found = followers(subtree, successions)
-    return _InTree(frozenset(found), len(subtree) < len(units), tuple(sorted(found - subtree)))
+    return _InTree(
+        frozenset(found),
+        len(subtree) < len(units),
+        tuple(sorted(found - subtree)),
+        tuple(sorted(subtree)),
+    )
 
 
 async def subtree_holders(
@@ -122,7 +129,7 @@ async def subtree_holders(
             found = _in_tree(units, successions, path)
             _SUBTREES.put(key, found)
         kept = found
-    moved_to = sorted(await moved_out_to(path) - kept.units) if kept.partial else []
+    moved_to = sorted(await moved_out_to(kept.subtree) - kept.units) if kept.partial else []
     outside = [u for u in moved_to if not units[u]["path"].startswith(path)]
     return Holders(kept.units, moved_to, sorted([*kept.outside, *outside]))
 
