@@ -159,6 +159,10 @@ def stage(name: str, group: Group, fresh: bool) -> Path:
         # processor time its tests' durations do not count); 1 s (the default) timed out
         # mutants the tests had failed.
         "timeout_constant": 20.0,
+        # Forked from a process that collected the tests but ran none: forked from mutmut's
+        # main process (its default), a mutant's portal tests inherited the stats run's
+        # pools and loops and hung until the timeout — survivors counted as timeouts.
+        "process_isolation": "forkserver",
     }
     lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
     (where / "pyproject.toml").write_text(

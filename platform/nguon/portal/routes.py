@@ -27,8 +27,7 @@ from nguon.org.visibility import (
 from nguon.people.service import search_candidates
 from nguon.pipeline.lists import inbox
 from nguon.plugin_admin.notices import home_notices
-from nguon.portal import rendered
-from nguon.portal.charts import Bar, bar_chart
+from nguon.portal import dashboard_body, rendered
 from nguon.portal.context import (
     LIST_STATE_LABELS,
     PERIOD_KIND_LABELS,
@@ -42,7 +41,7 @@ from nguon.portal.progress import (
     period_status,
 )
 from nguon.reports.dashboard import dashboard as build_dashboard
-from nguon.reports.definitions import DEFINITIONS, FLOWS, PIPELINE_STAGES, STEPS, label, legend
+from nguon.reports.definitions import DEFINITIONS, FLOWS, PIPELINE_STAGES, STEPS, legend
 from nguon.reports.figures import as_of_day
 from nguon.rules.registry import load_package
 from nguon.tenancy.package import tenant_package, tenant_package_id
@@ -167,36 +166,13 @@ async def _dashboard_context(
     current, previous = current_and_previous(package_id, as_of)
     periods = [p for p in (current, previous) if p is not None]
     view = await build_dashboard(unit.id, unit.path, year, today, periods, package.blocs, package)
-    total = view.total
-    charts = {
-        "stages": bar_chart(
-            "Số người đang trong nguồn ở mỗi bước",
-            [Bar(label(s), total.by_stage[s]) for s in PIPELINE_STAGES],
-            "chart-stages",
-        ),
-        "children": bar_chart(
-            "Số người đang trong nguồn, theo đơn vị trực thuộc",
-            [Bar(r.label, r.figures.in_source) for r in view.children],
-            "chart-children",
-        ),
-        "blocs": bar_chart(
-            "Số người đang trong nguồn, theo khối",
-            [Bar(r.label, r.figures.in_source) for r in view.blocs],
-            "chart-blocs",
-        ),
-        "quarters": bar_chart(
-            f"Kết nạp đảng viên năm {year} theo quý, so với chỉ tiêu",
-            [Bar(f"Quý {r.quarter}", r.flows["admitted"], r.target) for r in view.quarters],
-            "chart-quarters",
-        ),
-    }
-    return page_context(
+    context = page_context(
         request,
         access,
         unit=unit,
         year=year,
         view=view,
-        total=total,
+        total=view.total,
         pipeline_stages=PIPELINE_STAGES,
         flows=FLOWS,
         steps=STEPS,
@@ -216,12 +192,12 @@ async def _dashboard_context(
             "road_due_soon",
         ),
         statuses=view.figures.statuses,
-        charts=charts,
         period_kind_labels=PERIOD_KIND_LABELS,
         step_labels=STEP_LABELS,
         state_labels=LIST_STATE_LABELS,
         today=view.figures.as_of,
     )
+    return {**context, "body": dashboard_body.body(request, context, package_id)}
 
 
 @post(

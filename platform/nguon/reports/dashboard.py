@@ -94,7 +94,7 @@ async def dashboard(
 ) -> Dashboard:
     """The dashboard of the subtree of the unit ``unit_id`` at ``path`` for ``year``; with
     the rules ``package``, the road's deadlines late or due soon today."""
-    figures = await subtree_figures(unit_id, path, year, today, periods)
+    figures = await subtree_figures(unit_id, path, year, today, periods, package)
     root = next(u for u in figures.units if u["id"] == unit_id)
     children, blocs, pressing = await _parts(figures, root, path, today, bloc_labels, package)
     return Dashboard(

@@ -33,9 +33,10 @@ from nguon.reports.records import (
     load_list_records,
 )
 from nguon.reports.structure import Tree, kept_tree, versions_stamp
+from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
+from nguon.tenancy.context import require_tenant
 from nguon.tenancy.package import tenant_package
-from nguon.tenancy.scoped import in_tenant
 
 DONE_STATES = frozenset({"submitted", "accepted"})
 """A list in these states has been handed in for its period."""
@@ -266,10 +267,13 @@ def _statuses(
 
 async def _targets(path: str, unit_id: int, year: int) -> list[int] | None:
     """The unit's own plan's quarter targets, else the sum of the highest plans below it."""
-    plans = await AdmissionPlan.select().where(
-        in_tenant(AdmissionPlan),
-        AdmissionPlan.unit_path.like(f"{path}%"),
-        AdmissionPlan.year == year,
+    # Written out: the query builder cost more than the query (every view).
+    plans = await AdmissionPlan.raw(
+        "SELECT unit, unit_path, target_q1, target_q2, target_q3, target_q4"
+        " FROM admission_plan WHERE tenant_id = {} AND year = {} AND unit_path LIKE {}",
+        require_tenant(),
+        year,
+        f"{path}%",
     )
     if not plans:
         return None
@@ -378,13 +382,19 @@ def compute(
 
 
 async def subtree_figures(
-    unit_id: int, path: str, year: int, today: dt.date, periods: Sequence[Period] = ()
+    unit_id: int,
+    path: str,
+    year: int,
+    today: dt.date,
+    periods: Sequence[Period] = (),
+    package: RulesPackage | None = None,
 ) -> Figures:
     """Every figure of the subtree of the unit ``unit_id`` at ``path`` for ``year`` as of
     its day, and the review ``periods``' lists and submissions: people's figures from the
-    roll-ups (counted again only for units whose people changed)."""
+    roll-ups (counted again only for units whose people changed). ``package`` is the
+    tenant's rules package, if the caller has it at hand."""
     async with _at_once():
-        return await _subtree_figures(unit_id, path, year, today, periods)
+        return await _subtree_figures(unit_id, path, year, today, periods, package)
 
 
 FIGURES_AT_ONCE = 4
@@ -411,7 +421,12 @@ _FLIGHTS = SingleFlight()
 
 
 async def _subtree_figures(
-    unit_id: int, path: str, year: int, today: dt.date, periods: Sequence[Period]
+    unit_id: int,
+    path: str,
+    year: int,
+    today: dt.date,
+    periods: Sequence[Period],
+    package: RulesPackage | None,
 ) -> Figures:
     """On Postgres the figures are kept per process under the versions of the units whose
     people and lists count in the subtree (read *before* the figures are made: a write
@@ -420,7 +435,7 @@ async def _subtree_figures(
     from nguon.reports import rollups
 
     tree = await kept_tree()
-    holding = (await tenant_package()).people_holding_kinds
+    holding = (package or await tenant_package()).people_holding_kinds
     if tree.key is None:
         figures = await _made(tree, unit_id, path, year, today, periods, holding)
     else:
