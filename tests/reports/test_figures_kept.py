@@ -19,6 +19,7 @@ from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate
 from nguon.pipeline.road_tables import AdmissionStep
 from nguon.pipeline.tables import AdmissionPlan, CandidateList
+from nguon.reports import structure
 from nguon.reports.figures import Figures, subtree_figures
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import tenant_context
@@ -41,6 +42,15 @@ async def _root(world: World) -> dict[str, Any]:
     row = await OrgUnit.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id == cell["parent"]).first()
     assert row is not None
     return row
+
+
+@pytest.fixture(params=["by ids", "by path"])
+def stamp_read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the versions of a subtree are read: by its units' ids (small subtrees)
+    and by its path with the units outside it (large ones)."""
+    if request.param == "by path":
+        monkeypatch.setattr(structure, "NAMED_AT_MOST", 0)
+    return str(request.param)
 
 
 async def _figures(root: dict[str, Any]) -> Figures:
@@ -108,7 +118,7 @@ async def test_each_write_of_a_list_or_a_road_step_moves_the_units_version(
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
-async def test_the_figures_are_kept_until_a_write_they_show(db: Database) -> None:
+async def test_the_figures_are_kept_until_a_write_they_show(db: Database, stamp_read: str) -> None:
     world = await _world(db)
     with using_engine(db.app), tenant_context(world.tenant):
         root = await _root(world)
@@ -168,7 +178,9 @@ async def test_sqlite_keeps_no_figures(db: Database) -> None:
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
-async def test_writes_outside_the_subtree_that_count_in_it_are_seen(db: Database) -> None:
+async def test_writes_outside_the_subtree_that_count_in_it_are_seen(
+    db: Database, stamp_read: str
+) -> None:
     """A commune's figures count the people of a unit elsewhere that took over the work of
     one of its cells, and of the unit a person moved out of it is in now: a write there
     makes the kept figures again, a write anywhere else does not."""

@@ -448,7 +448,7 @@ async def _subtree_figures(
             list(periods),
             sorted(holding),
             wanted.moved_to,
-            await versions_stamp(path, wanted.outside),
+            await versions_stamp(path, wanted.outside, [*wanted.in_tree, *wanted.moved_to]),
         )
         async with _FLIGHTS.after_others(key):
             kept = _FIGURES.get(key)
