@@ -164,9 +164,7 @@ def test_the_heading_blocks_share_the_width_side_by_side(count: int) -> None:
 
 def test_texts_that_look_like_formulas_stay_texts_in_headers_and_headings() -> None:
     columns = (*COLUMNS[:5], DocumentColumn("notes", "=Ghi chú"))
-    sheet = read_back(
-        render_workbook(document(columns=columns, unit_name="=Chi bộ thôn Ngọc Đà"))
-    )
+    sheet = read_back(render_workbook(document(columns=columns, unit_name="=Chi bộ thôn Ngọc Đà")))
     header = sheet.cell(row=HEADER_ROW, column=6)
     assert header.value == "=Ghi chú" and header.data_type == "s"
     unit = sheet.cell(row=2, column=1)
