@@ -174,3 +174,91 @@ def test_texts_that_look_like_formulas_stay_texts_in_headers_and_headings() -> N
 def test_a_sheet_name_keeps_its_own_letters_at_the_ends() -> None:
     assert sheet_title("Danh sách khối X") == "Danh sách khối X"
     assert sheet_title("'XX Danh sách'") == "XX Danh sách"
+
+
+def test_people_taken_off_follow_their_heading_boxed_and_without_a_gap() -> None:
+    removed = (REMOVED, ("5", "Vũ Thị Lan", "01/02/2002", "Nữ", "Xã Minh Hải", "Đi học xa"))
+    for heading, shown in (("Quần chúng đưa ra khỏi danh sách", None), ("", "—")):
+        sheet = read_back(render_workbook(document(removed_rows=removed, removed_heading=heading)))
+        row = FIRST_DATA_ROW + len(ROWS)
+        first = sheet.cell(row=row, column=1)
+        assert first.value == (shown or heading)
+        assert first.font.b and first.font.i and first.font.sz == 12
+        assert first.alignment.horizontal == "left" and first.alignment.vertical == "center"
+        # One merged box over the table's width: its edges are the cells' outer sides.
+        edges = [sheet.cell(row=row, column=c).border for c in range(1, len(COLUMNS) + 1)]
+        assert all(e.top.style == e.bottom.style == "thin" for e in edges)
+        assert edges[0].left.style == edges[-1].right.style == "thin"
+        assert sheet.cell(row=row, column=len(COLUMNS) + 1).border.left.style is None
+        assert sheet.cell(row=row + 1, column=2).value == "Trần Văn Hòa"
+        assert sheet.cell(row=row + 2, column=2).value == "Vũ Thị Lan"
+
+
+def test_the_header_stays_in_view_when_the_table_scrolls() -> None:
+    sheet = read_back(render_workbook(document()))
+    assert sheet.freeze_panes == f"A{FIRST_DATA_ROW}"
+
+
+def test_the_signature_block_is_bold_and_the_recipients_left_aligned_to_the_last() -> None:
+    recipients = tuple(f"Đảng ủy xã số {n}" for n in range(1, 10))
+    sheet = read_back(render_workbook(document(recipients=recipients)))
+    texts = {cell.value: cell for line in sheet.iter_rows(min_row=FIRST_DATA_ROW) for cell in line}
+    for signature in ("T/M CHI BỘ", "BÍ THƯ", "Phạm Văn Đức"):
+        assert texts[signature].font.b, signature
+    label = texts["Nơi nhận:"]
+    assert label.font.u == "single" and label.font.sz == 12
+    assert label.alignment.horizontal == "left"
+    last = texts["- Lưu."] if "- Lưu." in texts else texts[f"- {recipients[-1]}."]
+    for line in (texts[f"- {recipients[0]},"], last):
+        assert line.font.sz == 12 and line.alignment.horizontal == "left"
+    # The recipients run below the signer's name: the print area reaches the last of them.
+    assert sheet.print_area.endswith(f"${last.row}")
+    assert last.row > texts["Phạm Văn Đức"].row
+
+
+def test_the_page_is_a4_landscape_one_page_wide_within_the_party_margins() -> None:
+    sheet = read_back(render_workbook(document()))
+    assert sheet.page_setup.fitToHeight == 0  # as many pages down as the list needs
+    margins = sheet.page_margins
+    assert (margins.left, margins.right, margins.top, margins.bottom) == (1.18, 0.59, 0.79, 0.79)
+    assert sheet.print_options.horizontalCentered
+
+
+def test_the_workbook_names_the_lists_period() -> None:
+    sheet = read_back(render_workbook(document()))
+    assert sheet.parent.properties.subject == "Kỳ rà soát 6 tháng đầu năm 2025"
+
+
+def test_a_malformed_document_is_refused_naming_the_field() -> None:
+    with pytest.raises(ValueError) as no_columns:
+        render_workbook(document(columns=(), rows=()))
+    assert str(no_columns.value) == "ListDocument.columns: a form needs at least one column"
+    with pytest.raises(ValueError, match=r"^ListDocument\.removed_rows\[0\]: 5 values"):
+        render_workbook(document(removed_rows=(REMOVED[:5],)))
+    with pytest.raises(ValueError, match=r"removed_rows\[0\]\[0\] \(seq\): int where text"):
+        render_workbook(document(removed_rows=((4, *REMOVED[1:]),)))
+
+
+def test_characters_a_workbook_cannot_hold_are_dropped() -> None:
+    rows = ((*ROWS[0][:1], "Nguyễn\x07 Thị\x00 Hằng", *ROWS[0][2:]),)
+    sheet = read_back(render_workbook(document(rows=rows, unit_name="Chi bộ\x0b thôn")))
+    assert sheet.cell(row=FIRST_DATA_ROW, column=2).value == "Nguyễn Thị Hằng"
+    assert sheet.cell(row=2, column=1).value == "CHI BỘ THÔN"
+
+
+def test_values_of_up_to_ten_characters_are_centred_longer_ones_start_left() -> None:
+    rows = ((*ROWS[0][:3], "Nam", "Xã Tân Lập", "Chuyển công"),)
+    assert (len(rows[0][4]), len(rows[0][5])) == (10, 11)
+    sheet = read_back(render_workbook(document(rows=rows)))
+    assert sheet.cell(row=FIRST_DATA_ROW, column=5).alignment.horizontal == "center"
+    assert sheet.cell(row=FIRST_DATA_ROW, column=6).alignment.horizontal == "left"
+
+
+def test_a_cell_wraps_at_its_width_less_a_margin() -> None:
+    """62 characters in the widest column (32) wrap to three lines: about 30.5 a line."""
+    note = "Đã học lớp bồi dưỡng nhận thức về Đảng năm 2024 chờ chi bộ xét"
+    assert len(note) == 62
+    rows = ((*ROWS[0][:5], note),)
+    sheet = read_back(render_workbook(document(rows=rows)))
+    assert width_of(sheet, 6) == 32
+    assert sheet.row_dimensions[FIRST_DATA_ROW].height == pytest.approx(3 * TABLE_LINE_POINTS)
