@@ -221,8 +221,8 @@ def _write_table(sheet: Worksheet, document: ListDocument, widths: Sequence[floa
     if document.removed_rows:
         heading = document.removed_heading or "—"
         _merge(sheet, row, (1, len(headers)), heading, _font(TABLE_SIZE, bold=True, italic=True))
-        for column in range(1, len(headers) + 1):
-            sheet.cell(row=row, column=column).border = _BOX
+        # A merged range is boxed by its first cell's border (openpyxl draws the edges).
+        sheet.cell(row=row, column=1).border = _BOX
         sheet.cell(row=row, column=1).alignment = Alignment(horizontal="left", vertical="center")
         row += 1
         for values in document.removed_rows:
