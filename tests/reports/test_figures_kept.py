@@ -19,7 +19,7 @@ from nguon.people.moves import CandidateMove
 from nguon.people.tables import Candidate
 from nguon.pipeline.road_tables import AdmissionStep
 from nguon.pipeline.tables import AdmissionPlan, CandidateList
-from nguon.reports import structure
+from nguon.reports import records, structure
 from nguon.reports.figures import Figures, subtree_figures
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import tenant_context
@@ -50,6 +50,15 @@ def stamp_read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     and by its path with the units outside it (large ones)."""
     if request.param == "by path":
         monkeypatch.setattr(structure, "NAMED_AT_MOST", 0)
+    return str(request.param)
+
+
+@pytest.fixture(params=["naming the subtree", "naming the rest"])
+def moves_read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the units people moved out to are read: naming the subtree's units, or
+    (a subtree of most units) the units outside it."""
+    rest = request.param == "naming the rest"
+    monkeypatch.setattr(records, "names_the_rest", lambda subtree, others: rest)
     return str(request.param)
 
 
@@ -179,7 +188,7 @@ async def test_sqlite_keeps_no_figures(db: Database) -> None:
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 async def test_writes_outside_the_subtree_that_count_in_it_are_seen(
-    db: Database, stamp_read: str
+    db: Database, stamp_read: str, moves_read: str
 ) -> None:
     """A commune's figures count the people of a unit elsewhere that took over the work of
     one of its cells, and of the unit a person moved out of it is in now: a write there

@@ -280,18 +280,30 @@ MOVED_OUT_SQL = (
 )
 
 
-async def moved_out_to(unit_ids: Sequence[int]) -> set[int]:
-    """The units now holding the people a recorded move took out of one of ``unit_ids``."""
+def names_the_rest(subtree: Sequence[int], rest: Sequence[int]) -> bool:
+    """Whether a subtree's moves are read naming the units outside it (fewer)."""
+    return len(rest) < len(subtree)
+
+
+async def moved_out_to(subtree: Sequence[int], rest: Sequence[int]) -> set[int]:
+    """The units now holding the people a recorded move took out of one of the units
+    ``subtree`` (the tree's other units being ``rest``)."""
     # Written out: the query builder's join costs more than the query (every view). The
     # units are named, not matched by path: a prepared statement's generic plan cannot use
     # the path index for a LIKE parameter and walked the people (5 ms on the province).
+    # The shorter list names them: a province's subtree is all but a few units.
     if is_postgres(current_engine()):
-        rows = await CandidateMove.raw(
-            f"{MOVED_OUT_SQL} = ANY({{}})", require_tenant(), list(unit_ids)
-        )
+        if not names_the_rest(subtree, rest):
+            rows = await CandidateMove.raw(
+                f"{MOVED_OUT_SQL} = ANY({{}})", require_tenant(), list(subtree)
+            )
+        else:
+            rows = await CandidateMove.raw(
+                f"{MOVED_OUT_SQL} <> ALL({{}})", require_tenant(), list(rest)
+            )
         return {row["unit"] for row in rows}
     found: set[int] = set()
-    for chunk in _chunks(unit_ids):
+    for chunk in _chunks(subtree):
         listed = ", ".join(["{}"] * len(chunk))
         rows = await CandidateMove.raw(f"{MOVED_OUT_SQL} IN ({listed})", require_tenant(), *chunk)
         found.update(row["unit"] for row in rows)

@@ -96,6 +96,8 @@ class _InTree(NamedTuple):
     outside: tuple[int, ...]
     subtree: tuple[int, ...]
     """The units under the subtree's path (sorted)."""
+    rest: tuple[int, ...]
+    """The tree's other units (sorted)."""
 
 
 def _in_tree(
@@ -108,6 +110,7 @@ def _in_tree(
         len(subtree) < len(units),
         tuple(sorted(found - subtree)),
         tuple(sorted(subtree)),
+        tuple(sorted(units.keys() - subtree)),
     )
 
 
@@ -129,7 +132,9 @@ async def subtree_holders(
             found = _in_tree(units, successions, path)
             _SUBTREES.put(key, found)
         kept = found
-    moved_to = sorted(await moved_out_to(kept.subtree) - kept.units) if kept.partial else []
+    moved_to = (
+        sorted(await moved_out_to(kept.subtree, kept.rest) - kept.units) if kept.partial else []
+    )
     outside = [u for u in moved_to if not units[u]["path"].startswith(path)]
     return Holders(kept.units, moved_to, sorted([*kept.outside, *outside]))
 
