@@ -108,3 +108,51 @@ def test_onboard_on_postgres_runs_as_the_owner(postgres_database: Database, tmp_
         line.startswith("cli-pg-thaibinh") and "units=171" in line
         for line in listed.output.splitlines()
     )
+
+
+def test_the_onboarding_report_says_what_was_made_and_what_to_do_next(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The operator reads every line: what was created, the passwords shown once, the
+    manifest's next steps; a manifest with one unit more updates the tenant."""
+    runner = CliRunner(env=sqlite_env)
+    first = runner.invoke(main, ["tenant", "onboard", str(TENANTS / "hungyen.toml")])
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert lines[0].startswith("Tenant hungyen created (id ") and lines[0].endswith(").")
+    assert lines[1:4] == [
+        "  units: 251 created, 0 unchanged",
+        "  users: 2 created, 0 unchanged",
+        "  memberships: 2 created, 0 unchanged",
+    ]
+    shown = [line for line in lines if line.startswith("  generated password for ")]
+    assert [line.split(":")[0] for line in shown] == [
+        "  generated password for admin.hungyen",
+        "  generated password for vanphong.btc",
+    ]
+    assert all(line.endswith("  (shown once; store it now)") for line in shown)
+    steps = lines[lines.index("Next steps:") + 1 :]
+    assert steps[1:] == [
+        "  nguon tenant onboard tenants/thaibinh.toml",
+        "  nguon tenant merge thaibinh --into hungyen --on 2025-07-01 "
+        "--structure tenants/hungyen-2025-07-01.toml",
+    ]
+
+    grown = tmp_path / "hungyen-more.toml"
+    grown.write_text(
+        (TENANTS / "hungyen.toml").read_text(encoding="utf-8")
+        + '\n[[units.children]]\ncode = "hy.moi"\nname = "Huyện ủy Mới"\n'
+        'kind = "district_committee"\nvalid_from = 2024-01-01\n',
+        encoding="utf-8",
+    )
+    again = runner.invoke(main, ["tenant", "onboard", str(grown)])
+    assert again.exit_code == 0, again.output
+    lines = again.output.splitlines()
+    assert lines[0].startswith("Tenant hungyen updated (id ")
+    assert lines[1:4] == [
+        "  units: 1 created, 251 unchanged",
+        "  users: 0 created, 2 unchanged",
+        "  memberships: 0 created, 2 unchanged",
+    ]
+    assert "generated password" not in again.output
+    assert "Next steps:" in lines
