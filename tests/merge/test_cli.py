@@ -94,6 +94,17 @@ def _merge_with_a_structure_file(runner: CliRunner, tmp_path: Path, tb: str, hy:
     assert again.exit_code == 0, again.output
     assert "already merged" in again.output and "nothing changed" in again.output
 
+    # The manifest describes the tree before the restructuring: it no longer applies.
+    onboarded = runner.invoke(main, ["tenant", "onboard", str(tmp_path / f"{hy}.toml")])
+    assert onboarded.exit_code == 1
+    assert onboarded.stderr.splitlines()[1] == (
+        "  $.units: the tenant's tree was restructured on 2025-07-01 (Nghị quyết"
+        " 202/2025/QH15 ngày 12/6/2025 về sắp xếp đơn vị hành chính cấp tỉnh), so this"
+        " manifest, which describes the tree before, no longer applies: add users with"
+        " `nguon users create` (or the portal's Người dùng), units with `nguon tenant"
+        " import-units`, plugin settings in the portal"
+    )
+
 
 def test_merge_with_a_structure_file_from_the_command_line(
     sqlite_env: dict[str, str],  # noqa: F811
