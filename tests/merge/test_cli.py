@@ -40,6 +40,10 @@ def test_merge_thaibinh_into_hungyen_from_the_command_line(
     assert merged.exit_code == 0, merged.output
     assert "Merged thaibinh into hungyen on 2025-07-01:" in merged.output
     assert "thaibinh is closed and its address points to hungyen" in merged.output
+    assert (
+        "Tenant administrators of thaibinh no longer administer the merged province (grant"
+        " roles again as hungyen's admin): admin.thaibinh\n"
+    ) in merged.output
     listed = runner.invoke(main, ["tenant", "list"]).output.splitlines()
     assert "units=422" in listed[0] and "merged" not in listed[0]
     assert listed[1].endswith("units=0      users=0  merged into hungyen on 2025-07-01")
