@@ -197,7 +197,8 @@ async def _dashboard_context(
         state_labels=LIST_STATE_LABELS,
         today=view.figures.as_of,
     )
-    return {**context, "body": dashboard_body.body(request, context, package_id)}
+    context["body"] = dashboard_body.body(request, context, package_id)
+    return context
 
 
 @post(

@@ -91,13 +91,16 @@ class Holders(NamedTuple):
 
 class _InTree(NamedTuple):
     units: frozenset[int]
-    partial: bool
-    """The subtree is only part of the tree: people can have moved out of it."""
     outside: tuple[int, ...]
     subtree: tuple[int, ...]
     """The units under the subtree's path (sorted)."""
     rest: tuple[int, ...]
     """The tree's other units (sorted)."""
+
+    @property
+    def partial(self) -> bool:
+        """The subtree is only part of the tree: people can have moved out of it."""
+        return bool(self.rest)
 
 
 def _in_tree(
@@ -107,7 +110,6 @@ def _in_tree(
     found = followers(subtree, successions)
     return _InTree(
         frozenset(found),
-        len(subtree) < len(units),
         tuple(sorted(found - subtree)),
         tuple(sorted(subtree)),
         tuple(sorted(units.keys() - subtree)),
