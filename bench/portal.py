@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument(
         "--unrendered-only",
         action="store_true",
-        help="only the server with every view rendered (NGUON_RENDERED_PAGES=0)",
+        help="only the servers with every view rendered (NGUON_RENDERED_PAGES=0)",
     )
     args = parser.parse_args()
     if args.quick:
@@ -153,7 +153,16 @@ def main() -> None:
 
 CONFIGURATIONS = (
     ("As deployed: a list page unchanged since it was last shown is served as kept", {}),
-    ("Every view rendered anew (NGUON_RENDERED_PAGES=0)", {"NGUON_RENDERED_PAGES": "0"}),
+    (
+        "Every view rendered anew (NGUON_RENDERED_PAGES=0; a list's people sections kept"
+        " by their content, as after writes elsewhere)",
+        {"NGUON_RENDERED_PAGES": "0"},
+    ),
+    (
+        "Every view rendered anew, people too (NGUON_RENDERED_PAGES=0"
+        " NGUON_RENDERED_PEOPLE=0: as after a write to the list shown)",
+        {"NGUON_RENDERED_PAGES": "0", "NGUON_RENDERED_PEOPLE": "0"},
+    ),
 )
 
 

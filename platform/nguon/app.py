@@ -189,7 +189,7 @@ def create_app(
                 "tenant_cache": TenantCache(),
                 "token_signer": TokenSigner(settings.secret_key, settings.previous_secret_key),
                 "rendered_pages": BoundedCache[str](settings.rendered_pages),
-                "rendered_people": BoundedCache[PeopleHtml](settings.rendered_pages),
+                "rendered_people": BoundedCache[PeopleHtml](settings.rendered_people),
                 "rendering": SingleFlight(),
                 "metrics_access": MetricsAccess(settings.metrics_token, settings.metrics_allow),
                 "cursor_key": derive_key("cursor", settings.secret_key),

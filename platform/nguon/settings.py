@@ -22,6 +22,9 @@ class Settings(msgspec.Struct, frozen=True):
     """The Postgres role the web processes connect as; migrations grant it what it needs."""
     rendered_pages: int = 256
     """How many rendered list pages each process keeps (``nguon.portal.rendered``); 0: none."""
+    rendered_people: int = 256
+    """How many lists' people sections each process keeps rendered under a digest of the
+    entries they show (``nguon.portal.list_people``); 0: none."""
     trusted_proxies: tuple[str, ...] = ()
     """Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)."""
     event_relay_seconds: int = 15
@@ -48,6 +51,7 @@ def load_settings() -> Settings:
         debug=os.environ.get("NGUON_DEBUG", "") in {"1", "true", "yes"},
         app_role=os.environ.get("NGUON_APP_ROLE", "nguon_app"),
         rendered_pages=_count("NGUON_RENDERED_PAGES", 256),
+        rendered_people=_count("NGUON_RENDERED_PEOPLE", 256),
         trusted_proxies=_networks("NGUON_TRUSTED_PROXIES"),
         event_relay_seconds=max(_count("NGUON_EVENT_RELAY_SECONDS", 15), 1),
         metrics_token=os.environ.get("NGUON_METRICS_TOKEN", "").strip() or None,

@@ -36,6 +36,7 @@ from litestar import Litestar
 from nguon.accounts.passwords import hash_password
 from nguon.accounts.tables import User
 from nguon.app import create_app
+from nguon.clock import today_in_vietnam
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
 from nguon.org.tables import Membership, OrgUnit
@@ -303,3 +304,23 @@ def member_body(unit_id: int, full_name: str = "Trần Thị Bình") -> dict:
         "admitted_on": "2005-09-02",
         "official_on": "2006-09-02",
     }
+
+
+async def survey_list_of_one(client: AppClient, world: World) -> tuple[str, dict[str, str], int]:
+    """A survey list of cell_x with one person on it: the page URL, admin API headers and
+    the person's id."""
+    slug, cell = world.slug, world.units["cell_x"]
+    headers = await token_for(client, slug, "admin")
+    made = await client.post(
+        f"/t/{slug}/api/v1/candidates",
+        json=candidate_body(cell, full_name="Đỗ Văn Bình", political_standard="passed"),
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    created = await client.post(
+        f"/t/{slug}/api/v1/lists",
+        json={"unit_id": cell, "step": "survey", "period": f"{today_in_vietnam().year}-annual"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    return f"/t/{slug}/lists/{created.json()['list']['id']}", headers, made.json()["id"]

@@ -28,28 +28,9 @@ from tests.http.conftest import (
     csrf_token_in,
     member_body,
     portal_login,
+    survey_list_of_one,
     token_for,
 )
-
-
-async def _survey_list(client: AppClient, world: World) -> tuple[str, dict[str, str], int]:
-    """A survey list of cell_x with one person on it: the page URL, admin API headers and
-    the person's id."""
-    slug, cell = world.slug, world.units["cell_x"]
-    headers = await token_for(client, slug, "admin")
-    made = await client.post(
-        f"/t/{slug}/api/v1/candidates",
-        json=candidate_body(cell, full_name="Đỗ Văn Bình", political_standard="passed"),
-        headers=headers,
-    )
-    assert made.status_code == 201, made.text
-    created = await client.post(
-        f"/t/{slug}/api/v1/lists",
-        json={"unit_id": cell, "step": "survey", "period": f"{today_in_vietnam().year}-annual"},
-        headers=headers,
-    )
-    assert created.status_code == 201, created.text
-    return f"/t/{slug}/lists/{created.json()['list']['id']}", headers, made.json()["id"]
 
 
 @pytest.fixture
@@ -78,7 +59,7 @@ async def test_a_kept_list_page_shows_every_change_at_once(
 ) -> None:
     client, db = pg_client, postgres_db
     world = await build_world(db, "giu-trang")
-    list_url, headers, person = await _survey_list(client, world)
+    list_url, headers, person = await survey_list_of_one(client, world)
     await portal_login(client, world.slug, "cell_x_editor")
 
     first = await client.get(list_url)
@@ -156,7 +137,7 @@ async def test_each_session_gets_its_own_csrf_field_in_a_kept_page(
     postgres_db: Database, pg_client: AppClient, renders: list[str]
 ) -> None:
     world = await build_world(postgres_db, "giu-trang-csrf")
-    list_url, _, _ = await _survey_list(pg_client, world)
+    list_url, _, _ = await survey_list_of_one(pg_client, world)
     other = AppClient(pg_client.app)
     async with other:
         for client in (pg_client, other):
@@ -180,7 +161,7 @@ async def test_a_page_kept_for_one_user_is_not_served_to_another(
     postgres_db: Database, pg_client: AppClient
 ) -> None:
     world = await build_world(postgres_db, "giu-trang-nguoi")
-    list_url, _, _ = await _survey_list(pg_client, world)
+    list_url, _, _ = await survey_list_of_one(pg_client, world)
     await portal_login(pg_client, world.slug, "cell_x_editor")
     editor = await pg_client.get(list_url)
     await portal_login(pg_client, world.slug, "cell_x_viewer")

@@ -144,7 +144,7 @@ def people_html(
     chosen in the add and in the remove form (a form shown again with its errors)."""
     cache: BoundedCache[PeopleHtml] = request.app.state.rendered_people
     engine = request.app.template_engine.engine  # type: ignore[union-attr]
-    if cache.size <= 0:  # nothing is kept (NGUON_RENDERED_PAGES=0): no digest to make
+    if cache.size <= 0:  # nothing is kept (NGUON_RENDERED_PEOPLE=0): no digest to make
         return _render(engine, read, package, slug, selected)
     key = _digest(read, package, slug, selected)
     found = cache.get(key)
