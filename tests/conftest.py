@@ -105,6 +105,18 @@ def postgres_db(postgres_database: Database) -> Iterator[Database]:
     yield postgres_database
 
 
+@pytest.fixture
+async def one_connection(postgres_db: Database) -> AsyncIterator[TenantPostgresEngine]:
+    """The app role with a pool of exactly one connection: every query reuses it."""
+    engine = TenantPostgresEngine(config=postgres_config(role_url(TEST_ROLES.app, TEST_DATABASE)))
+    await engine.start_connection_pool(min_size=1, max_size=1)
+    try:
+        with using_engine(engine):
+            yield engine
+    finally:
+        await engine.close_connection_pool()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request: pytest.FixtureRequest) -> Iterator[Database]:
     """Run the test once on SQLite and once on Postgres."""

@@ -4,29 +4,15 @@ across tenants, inside transactions whose BEGIN sets it, and after them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
-from nguon.db.binding import using_engine
-from nguon.db.engine import TenantPostgresEngine, begin_sql, postgres_config
+from nguon.db.engine import TenantPostgresEngine, begin_sql
 from nguon.org.tables import OrgUnit
 from nguon.tenancy.context import current_tenant_id, tenant_context
 from nguon.tenancy.tables import Tenant
-from tests.conftest import TEST_DATABASE, TEST_ROLES, Database, role_url
+from tests.conftest import Database
 from tests.http.conftest import World, build_world
-
-
-@pytest.fixture
-async def one_connection(postgres_db: Database) -> AsyncIterator[TenantPostgresEngine]:
-    """The app role with a pool of exactly one connection: every query reuses it."""
-    engine = TenantPostgresEngine(config=postgres_config(role_url(TEST_ROLES.app, TEST_DATABASE)))
-    await engine.start_connection_pool(min_size=1, max_size=1)
-    try:
-        with using_engine(engine):
-            yield engine
-    finally:
-        await engine.close_connection_pool()
 
 
 async def _setting() -> str:

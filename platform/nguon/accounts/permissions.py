@@ -17,6 +17,7 @@ from piccolo.table import Table
 
 from nguon.accounts.tables import User
 from nguon.clock import epoch_ms, today_in_vietnam
+from nguon.db import plain
 from nguon.errors import NotFound
 from nguon.kept import BoundedCache, content_key
 from nguon.tenancy.context import require_tenant
@@ -50,6 +51,11 @@ class Access(msgspec.Struct, frozen=True):
     """Sessions and tokens issued before this (ms since the epoch) are void."""
     must_change_password: bool = False
     """An administrator reset the password: nothing but changing it is allowed."""
+    structure: int | None = None
+    """Postgres: the tree's structure stamp the grants were derived under, read with them
+    at the start of the request (:func:`nguon.reports.structure.tree_of`)."""
+    rules_package: str | None = None
+    """Postgres: the tenant's rules package, read with the grants."""
 
     def role_on(self, path: str) -> Role | None:
         """The strongest role covering the unit with this path, or None."""
@@ -178,7 +184,13 @@ async def user_access(user_id: int) -> Access | None:
     )
 
 
-def _access(tenant_id: int, rows: list[dict[str, Any]], grants: tuple[Grant, ...]) -> Access:
+def _access(
+    tenant_id: int,
+    rows: list[dict[str, Any]],
+    grants: tuple[Grant, ...],
+    structure: int | None = None,
+    rules_package: str | None = None,
+) -> Access:
     first = rows[0]
     return Access(
         user_id=first["id"],
@@ -188,15 +200,19 @@ def _access(tenant_id: int, rows: list[dict[str, Any]], grants: tuple[Grant, ...
         grants=grants,
         valid_since_ms=epoch_ms(first["credentials_changed_at"]),
         must_change_password=bool(first["must_change_password"]),
+        structure=structure,
+        rules_package=rules_package,
     )
 
 
-# The user and their memberships valid today, with the tree's structure stamp: the units'
-# paths and the successions come from the tree each process keeps under that stamp.
+# The user and their memberships valid today, with the tree's structure stamp (the units'
+# paths and the successions come from the tree each process keeps under that stamp) and
+# the tenant's rules package, which most pages need.
 _USER_MEMBERSHIPS_SQL = """
 SELECT u.id, u.username, u.full_name, u.is_active, u.credentials_changed_at,
     u.must_change_password, m.role, m.unit,
-    (SELECT version FROM unit_structure WHERE id = 1) AS structure
+    (SELECT version FROM unit_structure WHERE id = 1) AS structure,
+    (SELECT t.rules_package FROM tenant AS t WHERE t.id = u.tenant_id) AS rules_package
 FROM app_user AS u LEFT JOIN membership AS m
     ON m.tenant_id = u.tenant_id AND m."user" = u.id AND m.valid_from <= {}
         AND (m.valid_to IS NULL OR m.valid_to >= {})
@@ -215,7 +231,7 @@ async def _access_in_kept_tree(
     of memberships."""
     from nguon.reports.structure import tree_at
 
-    rows = await User.raw(_USER_MEMBERSHIPS_SQL, today, today, tenant_id, user_id).run()
+    rows = await plain.fetch(_USER_MEMBERSHIPS_SQL, today, today, tenant_id, user_id)
     if not rows or not rows[0]["is_active"]:
         return None
     memberships = sorted((row["role"], row["unit"]) for row in rows if row["role"] is not None)
@@ -225,7 +241,7 @@ async def _access_in_kept_tree(
     if grants is None:
         grants = _grants(granted_in_tree(tree.units, tree.successions, memberships))
         _GRANTS.put(key, grants)
-    return _access(tenant_id, rows, grants)
+    return _access(tenant_id, rows, grants, rows[0]["structure"], rows[0]["rules_package"])
 
 
 def granted_in_tree(

@@ -8,6 +8,7 @@ from nguon.accounts.permissions import Access
 from nguon.errors import NotFound
 from nguon.org.schemas import UnitOut
 from nguon.org.tables import OrgUnit
+from nguon.reports.structure import Tree
 from nguon.tenancy.scoped import in_tenant
 
 
@@ -50,6 +51,17 @@ async def unit_in_reach(access: Access, unit_id: int) -> dict[str, Any]:
 
 async def get_visible_unit(access: Access, unit_id: int) -> UnitOut:
     return unit_out(await unit_in_reach(access, unit_id), access)
+
+
+async def visible_unit_in(tree: Tree, access: Access, unit_id: int) -> UnitOut:
+    """:func:`get_visible_unit` from the tenant's kept ``tree`` where there is one (the
+    same 404 for a unit missing, of another tenant or out of reach)."""
+    if tree.key is None:
+        return await get_visible_unit(access, unit_id)
+    row = tree.units.get(unit_id)
+    if row is None or not access.can_see(row["path"]):
+        raise NotFound("unit")
+    return unit_out(row, access)
 
 
 async def granted_units(access: Access) -> list[UnitOut]:

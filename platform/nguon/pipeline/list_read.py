@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from nguon.accounts.permissions import WRITE
+from nguon.db import plain
 from nguon.db.engine import TenantPostgresEngine
 from nguon.org.tables import OrgUnit
 from nguon.tenancy.context import require_tenant
@@ -36,6 +37,9 @@ WHERE l.tenant_id = {} AND l.id = {}
 
 # Every entry with what the list and its printed form show of the candidate, and the
 # member helping them on the period's deadline (the latest assignment of that day).
+# The entry's unit is joined by CASE, not COALESCE: under Row-Level Security Postgres
+# treats COALESCE as leaky, cannot use it as an index condition and scanned every unit
+# of the tenant for each view (1.4 ms of 2.5 on the full-size province).
 _ENTRIES_SQL = """
 SELECT e.id, e.candidate, e.source, e.source_list, e.outcome,
     CAST(e.reasons AS text) AS reasons, e.included, e.override_justification, e.removal_reason,
@@ -52,7 +56,8 @@ SELECT e.id, e.candidate, e.source, e.source_list, e.outcome,
 FROM list_entry AS e
 JOIN candidate_list AS l ON l.id = e.candidate_list AND l.tenant_id = e.tenant_id
 JOIN candidate AS c ON c.id = e.candidate AND c.tenant_id = e.tenant_id
-JOIN org_unit AS cu ON cu.id = COALESCE(e.unit, c.unit) AND cu.tenant_id = c.tenant_id
+JOIN org_unit AS cu ON cu.id = CASE WHEN e.unit IS NULL THEN c.unit ELSE e.unit END
+    AND cu.tenant_id = c.tenant_id
 WHERE e.tenant_id = {} AND e.candidate_list = {}
 """
 
@@ -127,7 +132,7 @@ def _ids(values: list[int]) -> str:
 
 
 async def _fetch(statement: Statement) -> list[dict[str, Any]]:
-    return await OrgUnit.raw(statement.sql, *statement.args).run()
+    return await plain.fetch(statement.sql, *statement.args)
 
 
 class ListRead(msgspec.Struct, kw_only=True):

@@ -59,7 +59,7 @@ from nguon.portal.next_steps import late_text
 from nguon.portal.progress import subtree_units
 from nguon.rules.package import RulesPackage
 from nguon.rules.registry import load_package
-from nguon.tenancy.package import tenant_package, tenant_package_id
+from nguon.tenancy.package import package_id_for, tenant_package
 from nguon.text import ascii_digits
 
 BELOW_SHOWN = 100
@@ -138,7 +138,7 @@ async def _unit_lists_page(
     below = [i for i in (await lists.search_lists(access)).items if i.unit_id in below_ids]
     # The latest periods first; the page shows the most recent ones.
     below.sort(key=lambda i: (i.period_opens, i.unit_name), reverse=True)
-    periods, current = period_options(await tenant_package_id(), today_in_vietnam(), unit)
+    periods, current = period_options(await package_id_for(access), today_in_vietnam(), unit)
     return Template(
         template_name="unit_lists.html",
         context=page_context(

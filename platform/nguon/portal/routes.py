@@ -22,6 +22,7 @@ from nguon.org.validity import closed_by, last_day
 from nguon.org.visibility import (
     get_visible_unit,
     granted_units,
+    visible_unit_in,
     visible_units,
 )
 from nguon.people.service import search_candidates
@@ -43,8 +44,9 @@ from nguon.portal.progress import (
 from nguon.reports.dashboard import dashboard as build_dashboard
 from nguon.reports.definitions import DEFINITIONS, FLOWS, PIPELINE_STAGES, STEPS, legend
 from nguon.reports.figures import as_of_day
+from nguon.reports.structure import Tree, tree_of
 from nguon.rules.registry import load_package
-from nguon.tenancy.package import tenant_package, tenant_package_id
+from nguon.tenancy.package import package_id_for, tenant_package
 from nguon.tenancy.scoped import in_tenant
 
 PAGE_SIZE = 20
@@ -57,7 +59,7 @@ async def home(request: Request[Any, Any, Any], access: NamedDependency[Access])
     # Units closed by a restructuring stay reachable for their history, listed apart.
     units = [u for u in granted if not closed_by(u, today)]
     closed = [u for u in granted if closed_by(u, today)]
-    package_id = await tenant_package_id()
+    package_id = await package_id_for(access)
     current, previous = current_and_previous(package_id, today)
     statuses = []
     for unit in units:
@@ -137,35 +139,43 @@ async def dashboard(
     unit_id: FromPath[int],
     year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
 ) -> Response[Any]:
-    unit = await get_visible_unit(access, unit_id)
+    tree = await tree_of(access)
+    unit = await visible_unit_in(tree, access, unit_id)
     today = today_in_vietnam()
     if year is None:
         # A unit closed by a restructuring shows its last year by default.
         year = min(today, last_day(unit) or today).year
 
     async def page() -> str:
-        context = await _dashboard_context(request, access, unit, year, today)
+        context = await _dashboard_context(request, access, unit, year, today, tree)
         return rendered.render_marked(request, "dashboard.html", context)
 
     if rendered.keeping(request):
         reader = rendered.reader_key(access)
         key = ("dashboard.html", tenant_of(request.scope), reader, unit.id, year, today)
         return await rendered.kept_until_written(request, key, page)
-    context = await _dashboard_context(request, access, unit, year, today)
+    context = await _dashboard_context(request, access, unit, year, today, tree)
     return Template(template_name="dashboard.html", context=context)
 
 
 async def _dashboard_context(
-    request: Request[Any, Any, Any], access: Access, unit: Any, year: int, today: dt.date
+    request: Request[Any, Any, Any],
+    access: Access,
+    unit: Any,
+    year: int,
+    today: dt.date,
+    tree: Tree,
 ) -> dict[str, Any]:
-    package_id = await tenant_package_id()
+    package_id = await package_id_for(access)
     package = load_package(package_id)
     # The figures as of today, or the end of a past year, or a closed unit's last day: the
     # periods shown are that day's and the one before.
     as_of = as_of_day(year, today, unit)
     current, previous = current_and_previous(package_id, as_of)
     periods = [p for p in (current, previous) if p is not None]
-    view = await build_dashboard(unit.id, unit.path, year, today, periods, package.blocs, package)
+    view = await build_dashboard(
+        unit.id, unit.path, year, today, periods, package.blocs, package, tree
+    )
     context = page_context(
         request,
         access,

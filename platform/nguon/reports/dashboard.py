@@ -12,6 +12,7 @@ from nguon.kept import BoundedCache, content_key
 from nguon.pipeline.road_watch import OpenDeadline, counts, open_deadlines
 from nguon.reports.definitions import FLOWS
 from nguon.reports.figures import Figures, UnitFigures, grouped, subtree_figures
+from nguon.reports.structure import Tree
 from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
 
@@ -91,10 +92,12 @@ async def dashboard(
     periods: list[Period],
     bloc_labels: dict[str, str],
     package: RulesPackage | None = None,
+    tree: Tree | None = None,
 ) -> Dashboard:
     """The dashboard of the subtree of the unit ``unit_id`` at ``path`` for ``year``; with
-    the rules ``package``, the road's deadlines late or due soon today."""
-    figures = await subtree_figures(unit_id, path, year, today, periods, package)
+    the rules ``package``, the road's deadlines late or due soon today (``tree``: the
+    tenant's kept tree, if the caller has it)."""
+    figures = await subtree_figures(unit_id, path, year, today, periods, package, tree)
     root = next(u for u in figures.units if u["id"] == unit_id)
     children, blocs, pressing = await _parts(figures, root, path, today, bloc_labels, package)
     return Dashboard(

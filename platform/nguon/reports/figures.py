@@ -20,9 +20,9 @@ from typing import Any
 
 import msgspec
 
+from nguon.db import plain
 from nguon.kept import BoundedCache, SingleFlight, content_key
 from nguon.org.validity import in_force_during, last_day
-from nguon.pipeline.tables import AdmissionPlan
 from nguon.reports.definitions import FLOWS, PIPELINE_STAGES, STEPS
 from nguon.reports.records import (
     Listed,
@@ -268,7 +268,7 @@ def _statuses(
 async def _targets(path: str, unit_id: int, year: int) -> list[int] | None:
     """The unit's own plan's quarter targets, else the sum of the highest plans below it."""
     # Written out: the query builder cost more than the query (every view).
-    plans = await AdmissionPlan.raw(
+    plans = await plain.fetch(
         "SELECT unit, unit_path, target_q1, target_q2, target_q3, target_q4"
         " FROM admission_plan WHERE tenant_id = {} AND year = {} AND unit_path LIKE {}",
         require_tenant(),
@@ -388,13 +388,14 @@ async def subtree_figures(
     today: dt.date,
     periods: Sequence[Period] = (),
     package: RulesPackage | None = None,
+    tree: Tree | None = None,
 ) -> Figures:
     """Every figure of the subtree of the unit ``unit_id`` at ``path`` for ``year`` as of
     its day, and the review ``periods``' lists and submissions: people's figures from the
     roll-ups (counted again only for units whose people changed). ``package`` is the
-    tenant's rules package, if the caller has it at hand."""
+    tenant's rules package and ``tree`` its kept tree, if the caller has them at hand."""
     async with _at_once():
-        return await _subtree_figures(unit_id, path, year, today, periods, package)
+        return await _subtree_figures(unit_id, path, year, today, periods, package, tree)
 
 
 FIGURES_AT_ONCE = 4
@@ -427,6 +428,7 @@ async def _subtree_figures(
     today: dt.date,
     periods: Sequence[Period],
     package: RulesPackage | None,
+    tree: Tree | None = None,
 ) -> Figures:
     """On Postgres the figures are kept per process under the versions of the units whose
     people and lists count in the subtree (read *before* the figures are made: a write
@@ -434,7 +436,7 @@ async def _subtree_figures(
     reverse), so a view of unchanged figures reads two numbers instead of every unit's."""
     from nguon.reports import rollups
 
-    tree = await kept_tree()
+    tree = tree or await kept_tree()
     holding = (package or await tenant_package()).people_holding_kinds
     if tree.key is None:
         figures = await _made(tree, unit_id, path, year, today, periods, holding)

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from nguon.db import plain
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
 from nguon.people.moves import CandidateMove
@@ -294,13 +295,11 @@ async def moved_out_to(subtree: Sequence[int], rest: Sequence[int]) -> set[int]:
     # The shorter list names them: a province's subtree is all but a few units.
     if is_postgres(current_engine()):
         if not names_the_rest(subtree, rest):
-            rows = await CandidateMove.raw(
+            rows = await plain.fetch(
                 f"{MOVED_OUT_SQL} = ANY({{}})", require_tenant(), list(subtree)
             )
         else:
-            rows = await CandidateMove.raw(
-                f"{MOVED_OUT_SQL} <> ALL({{}})", require_tenant(), list(rest)
-            )
+            rows = await plain.fetch(f"{MOVED_OUT_SQL} <> ALL({{}})", require_tenant(), list(rest))
         return {row["unit"] for row in rows}
     found: set[int] = set()
     for chunk in _chunks(subtree):

@@ -16,14 +16,18 @@ The units kept are shared by every view: they are read, never changed.
 from __future__ import annotations
 
 import weakref
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from nguon.db import plain
 from nguon.db.binding import current_engine
 from nguon.db.engine import is_postgres
 from nguon.kept import BoundedCache, SingleFlight, content_key
 from nguon.org.tables import OrgUnit, UnitSuccession
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.scoped import in_tenant
+
+if TYPE_CHECKING:
+    from nguon.accounts.permissions import Access
 
 TREES_KEPT = 8
 """Trees kept per process: one per tenant a process serves, with room for a restructuring."""
@@ -87,8 +91,19 @@ async def kept_tree() -> Tree:
     database = await database_identity()
     if database is None:
         return Tree(None, await load_units(), await load_successions())
-    stamp = await OrgUnit.raw("SELECT version FROM unit_structure WHERE id = 1")
+    stamp = await plain.fetch("SELECT version FROM unit_structure WHERE id = 1")
     return await tree_at(database, stamp[0]["version"] if stamp else None)
+
+
+async def tree_of(access: Access) -> Tree:
+    """The tree the request's ``access`` was derived from (its stamp read with the user's
+    memberships, one query earlier), without reading the stamp again; the current one
+    where the access has none (SQLite, an access made outside a request). For pages that
+    only read: a request that restructures reads :func:`kept_tree` after its write."""
+    database = await database_identity()
+    if database is None or access.structure is None or access.tenant_id != require_tenant():
+        return await kept_tree()
+    return await tree_at(database, access.structure)
 
 
 async def tree_at(database: str, stamp: int | None) -> Tree:
@@ -115,7 +130,7 @@ async def figures_versions(unit_ids: list[int]) -> dict[int, int]:
     if not unit_ids:
         return {}
     if is_postgres(current_engine()):
-        rows = await OrgUnit.raw(
+        rows = await plain.fetch(
             "SELECT id, figures_version FROM org_unit WHERE tenant_id = {} AND id = ANY({})",
             require_tenant(),
             unit_ids,
@@ -141,14 +156,14 @@ async def versions_stamp(path: str, outside: list[int], units: list[int]) -> tup
     # the path index for a LIKE parameter and scans every unit; a large one is most of
     # the units anyway, where a long list of ids costs more than the scan.
     if len(units) <= NAMED_AT_MOST:
-        rows = await OrgUnit.raw(
+        rows = await plain.fetch(
             "SELECT count(*) AS n, coalesce(sum(figures_version), 0) AS total FROM org_unit"
             " WHERE tenant_id = {} AND id = ANY({})",
             require_tenant(),
             units,
         )
     else:
-        rows = await OrgUnit.raw(
+        rows = await plain.fetch(
             "SELECT count(*) AS n, coalesce(sum(figures_version), 0) AS total FROM org_unit"
             " WHERE tenant_id = {} AND (path LIKE {} OR id = ANY({}))",
             require_tenant(),
