@@ -32,7 +32,7 @@ from nguon.reports.records import (
     list_states,
     load_list_records,
 )
-from nguon.reports.structure import Tree, kept_tree, versions_stamp
+from nguon.reports.structure import Tree, kept_tree, stamp_statement
 from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import require_tenant
@@ -265,16 +265,35 @@ def _statuses(
     return statuses
 
 
+_PLANS_SQL = (
+    "SELECT unit, unit_path, target_q1, target_q2, target_q3, target_q4"
+    " FROM admission_plan WHERE tenant_id = {} AND year = {} AND unit_path LIKE {}"
+)
+
+
 async def _targets(path: str, unit_id: int, year: int) -> list[int] | None:
     """The unit's own plan's quarter targets, else the sum of the highest plans below it."""
     # Written out: the query builder cost more than the query (every view).
-    plans = await plain.fetch(
-        "SELECT unit, unit_path, target_q1, target_q2, target_q3, target_q4"
-        " FROM admission_plan WHERE tenant_id = {} AND year = {} AND unit_path LIKE {}",
-        require_tenant(),
-        year,
-        f"{path}%",
+    return _chosen(await plain.fetch(_PLANS_SQL, require_tenant(), year, f"{path}%"), unit_id)
+
+
+async def _stamp_and_targets(
+    path: str, unit_id: int, year: int, outside: list[int], units: list[int]
+) -> tuple[tuple[int, int], list[int] | None]:
+    """Postgres: the versions stamp of ``units`` (:func:`structure.stamp_statement`) and the
+    targets (:func:`_targets`) in one round trip."""
+    stamp_sql, stamp_args = stamp_statement(path, outside, units)
+    sql = (
+        f"SELECT s.n, s.total, (SELECT coalesce(json_agg(p), '[]') FROM ({_PLANS_SQL}) AS p)"
+        f" AS plans FROM ({stamp_sql}) AS s"
     )
+    rows = await plain.fetch(sql, require_tenant(), year, f"{path}%", *stamp_args)
+    row = rows[0]
+    plans = msgspec.json.decode(row["plans"], type=list[dict[str, Any]])
+    return (int(row["n"]), int(row["total"])), _chosen(plans, unit_id)
+
+
+def _chosen(plans: list[dict[str, Any]], unit_id: int) -> list[int] | None:
     if not plans:
         return None
     chosen = [p for p in plans if p["unit"] == unit_id] or [
@@ -440,17 +459,15 @@ async def _subtree_figures(
     holding = (package or await tenant_package()).people_holding_kinds
     if tree.key is None:
         figures = await _made(tree, unit_id, path, year, today, periods, holding)
+        targets = await _targets(path, unit_id, year)
     else:
         wanted = await rollups.subtree_holders(tree.units, tree.successions, path, tree.key)
+        # Plans are not part of the versions: their targets are read for every view.
+        stamp, targets = await _stamp_and_targets(
+            path, unit_id, year, wanted.outside, [*wanted.in_tree, *wanted.moved_to]
+        )
         key = content_key(
-            tree.key,
-            unit_id,
-            year,
-            today,
-            list(periods),
-            sorted(holding),
-            wanted.moved_to,
-            await versions_stamp(path, wanted.outside, [*wanted.in_tree, *wanted.moved_to]),
+            tree.key, unit_id, year, today, list(periods), sorted(holding), wanted.moved_to, stamp
         )
         async with _FLIGHTS.after_others(key):
             kept = _FIGURES.get(key)
@@ -459,8 +476,7 @@ async def _subtree_figures(
                 kept.key = key.hex()
                 _FIGURES.put(key, kept)
         figures = kept
-    # Plans are not part of the versions: their targets are read for every view.
-    return msgspec.structs.replace(figures, targets=await _targets(path, unit_id, year))
+    return msgspec.structs.replace(figures, targets=targets)
 
 
 async def _made(
