@@ -16,7 +16,7 @@ import datetime as dt
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -31,12 +31,16 @@ from nguon.reports.records import (
     Records,
     list_states,
     load_list_records,
+    moved_out_statement,
 )
 from nguon.reports.structure import Tree, kept_tree, stamp_statement
 from nguon.rules.package import RulesPackage
 from nguon.rules.review_calendar import Period
 from nguon.tenancy.context import require_tenant
 from nguon.tenancy.package import tenant_package
+
+if TYPE_CHECKING:
+    from nguon.reports.rollups import Holders, InTree
 
 DONE_STATES = frozenset({"submitted", "accepted"})
 """A list in these states has been handed in for its period."""
@@ -277,20 +281,33 @@ async def _targets(path: str, unit_id: int, year: int) -> list[int] | None:
     return _chosen(await plain.fetch(_PLANS_SQL, require_tenant(), year, f"{path}%"), unit_id)
 
 
-async def _stamp_and_targets(
-    path: str, unit_id: int, year: int, outside: list[int], units: list[int]
-) -> tuple[tuple[int, int], list[int] | None]:
-    """Postgres: the versions stamp of ``units`` (:func:`structure.stamp_statement`) and the
-    targets (:func:`_targets`) in one round trip."""
-    stamp_sql, stamp_args = stamp_statement(path, outside, units)
-    sql = (
-        f"SELECT s.n, s.total, (SELECT coalesce(json_agg(p), '[]') FROM ({_PLANS_SQL}) AS p)"
-        f" AS plans FROM ({stamp_sql}) AS s"
+async def _fresh(
+    kept: InTree, units: dict[int, dict[str, Any]], path: str, unit_id: int, year: int
+) -> tuple[Holders, tuple[int, int], list[int] | None]:
+    """Postgres, in one round trip: the subtree's holders (the units people moved out of it
+    are in now, :func:`rollups.subtree_holders`), the versions stamp of every holder
+    (:func:`structure.stamp_statement`) and the targets (:func:`_targets`)."""
+    from nguon.reports import rollups
+
+    moved_sql, *moved_args = (
+        moved_out_statement(kept.subtree, kept.rest)
+        if kept.partial
+        else ("SELECT CAST(NULL AS integer) AS unit WHERE FALSE",)
     )
-    rows = await plain.fetch(sql, require_tenant(), year, f"{path}%", *stamp_args)
+    stamp_sql, stamp_args = stamp_statement(
+        path, list(kept.outside), sorted(kept.units), "id IN (SELECT unit FROM moved)"
+    )
+    sql = (
+        f"WITH moved AS ({moved_sql}) SELECT s.n, s.total,"
+        " (SELECT coalesce(array_agg(unit), ARRAY[]::integer[]) FROM moved) AS moved,"
+        f" (SELECT coalesce(json_agg(p), '[]') FROM ({_PLANS_SQL}) AS p) AS plans"
+        f" FROM ({stamp_sql}) AS s"
+    )
+    rows = await plain.fetch(sql, *moved_args, require_tenant(), year, f"{path}%", *stamp_args)
     row = rows[0]
     plans = msgspec.json.decode(row["plans"], type=list[dict[str, Any]])
-    return (int(row["n"]), int(row["total"])), _chosen(plans, unit_id)
+    wanted = rollups.holders_with(kept, set(row["moved"]), units, path)
+    return wanted, (int(row["n"]), int(row["total"])), _chosen(plans, unit_id)
 
 
 def _chosen(plans: list[dict[str, Any]], unit_id: int) -> list[int] | None:
@@ -461,11 +478,9 @@ async def _subtree_figures(
         figures = await _made(tree, unit_id, path, year, today, periods, holding)
         targets = await _targets(path, unit_id, year)
     else:
-        wanted = await rollups.subtree_holders(tree.units, tree.successions, path, tree.key)
+        kept_part = rollups.holders_in_tree(tree.units, tree.successions, path, tree.key)
         # Plans are not part of the versions: their targets are read for every view.
-        stamp, targets = await _stamp_and_targets(
-            path, unit_id, year, wanted.outside, [*wanted.in_tree, *wanted.moved_to]
-        )
+        wanted, stamp, targets = await _fresh(kept_part, tree.units, path, unit_id, year)
         key = content_key(
             tree.key, unit_id, year, today, list(periods), sorted(holding), wanted.moved_to, stamp
         )

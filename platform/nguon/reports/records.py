@@ -286,6 +286,14 @@ def names_the_rest(subtree: Sequence[int], rest: Sequence[int]) -> bool:
     return len(rest) < len(subtree)
 
 
+def moved_out_statement(subtree: Sequence[int], rest: Sequence[int]) -> tuple[str, Any, Any]:
+    """Postgres: the statement :func:`moved_out_to` reads (column ``unit``), with its
+    arguments, for a caller reading it with something else in one round trip."""
+    if not names_the_rest(subtree, rest):
+        return f"{MOVED_OUT_SQL} = ANY({{}})", require_tenant(), list(subtree)
+    return f"{MOVED_OUT_SQL} <> ALL({{}})", require_tenant(), list(rest)
+
+
 async def moved_out_to(subtree: Sequence[int], rest: Sequence[int]) -> set[int]:
     """The units now holding the people a recorded move took out of one of the units
     ``subtree`` (the tree's other units being ``rest``)."""
@@ -294,13 +302,7 @@ async def moved_out_to(subtree: Sequence[int], rest: Sequence[int]) -> set[int]:
     # the path index for a LIKE parameter and walked the people (5 ms on the province).
     # The shorter list names them: a province's subtree is all but a few units.
     if is_postgres(current_engine()):
-        if not names_the_rest(subtree, rest):
-            rows = await plain.fetch(
-                f"{MOVED_OUT_SQL} = ANY({{}})", require_tenant(), list(subtree)
-            )
-        else:
-            rows = await plain.fetch(f"{MOVED_OUT_SQL} <> ALL({{}})", require_tenant(), list(rest))
-        return {row["unit"] for row in rows}
+        return {row["unit"] for row in await plain.fetch(*moved_out_statement(subtree, rest))}
     found: set[int] = set()
     for chunk in _chunks(subtree):
         listed = ", ".join(["{}"] * len(chunk))

@@ -51,7 +51,7 @@ SUMS_KEPT = 16
 _SUMS: BoundedCache[dict[int, UnitFigures]] = BoundedCache(SUMS_KEPT)
 SUBTREES_KEPT = 512
 """Subtrees' holding units kept per process (a few per committee a process serves)."""
-_SUBTREES: BoundedCache[_InTree] = BoundedCache(SUBTREES_KEPT)
+_SUBTREES: BoundedCache[InTree] = BoundedCache(SUBTREES_KEPT)
 _FLIGHTS = SingleFlight()
 
 
@@ -89,7 +89,7 @@ class Holders(NamedTuple):
         return sorted(self.in_tree.union(self.moved_to))
 
 
-class _InTree(NamedTuple):
+class InTree(NamedTuple):
     units: frozenset[int]
     outside: tuple[int, ...]
     subtree: tuple[int, ...]
@@ -105,10 +105,10 @@ class _InTree(NamedTuple):
 
 def _in_tree(
     units: dict[int, dict[str, Any]], successions: list[dict[str, Any]], path: str
-) -> _InTree:
+) -> InTree:
     subtree = {unit_id for unit_id, unit in units.items() if unit["path"].startswith(path)}
     found = followers(subtree, successions)
-    return _InTree(
+    return InTree(
         frozenset(found),
         tuple(sorted(found - subtree)),
         tuple(sorted(subtree)),
@@ -125,18 +125,34 @@ async def subtree_holders(
     """The units whose people can count in the subtree at ``path``: its units, the units
     that took over their work, and the units people moved out of it are in now. With the
     key the tree is kept under, what the tree alone decides is kept with it."""
+    kept = holders_in_tree(units, successions, path, tree_key)
+    moved = await moved_out_to(kept.subtree, kept.rest) if kept.partial else set()
+    return holders_with(kept, moved, units, path)
+
+
+def holders_in_tree(
+    units: dict[int, dict[str, Any]],
+    successions: list[dict[str, Any]],
+    path: str,
+    tree_key: bytes | None = None,
+) -> InTree:
+    """What the tree alone decides of :func:`subtree_holders` (kept with the tree's key)."""
     if tree_key is None:
-        kept = _in_tree(units, successions, path)
-    else:
-        key = content_key(tree_key, path)
-        found = _SUBTREES.get(key)
-        if found is None:
-            found = _in_tree(units, successions, path)
-            _SUBTREES.put(key, found)
-        kept = found
-    moved_to = (
-        sorted(await moved_out_to(kept.subtree, kept.rest) - kept.units) if kept.partial else []
-    )
+        return _in_tree(units, successions, path)
+    key = content_key(tree_key, path)
+    found = _SUBTREES.get(key)
+    if found is None:
+        found = _in_tree(units, successions, path)
+        _SUBTREES.put(key, found)
+    return found
+
+
+def holders_with(
+    kept: InTree, moved: set[int], units: dict[int, dict[str, Any]], path: str
+) -> Holders:
+    """:func:`subtree_holders` from the tree's part and the units people ``moved`` out of
+    the subtree are in now (:func:`nguon.reports.records.moved_out_to`)."""
+    moved_to = sorted(moved - kept.units)
     outside = [u for u in moved_to if not units[u]["path"].startswith(path)]
     return Holders(kept.units, moved_to, sorted([*kept.outside, *outside]))
 

@@ -149,18 +149,24 @@ NAMED_AT_MOST = 256
 _STAMP = "SELECT count(*) AS n, coalesce(sum(figures_version), 0) AS total FROM org_unit"
 
 
-def stamp_statement(path: str, outside: list[int], units: list[int]) -> tuple[str, tuple[Any, ...]]:
+def stamp_statement(
+    path: str, outside: list[int], units: list[int], also: str = "FALSE"
+) -> tuple[str, tuple[Any, ...]]:
     """A statement, and its arguments, reading how many units there are in the subtree at
     ``path`` and of ``outside`` — that is of ``units``, the same set — and the sum of their
     figures versions (columns ``n`` and ``total``; Postgres): a version only ever goes up,
     so the sum over a set of units moves with every write of their people's records or
-    lists. The subtree is named by its path (digits and dots: no ``LIKE`` wildcard)."""
+    lists. The subtree is named by its path (digits and dots: no ``LIKE`` wildcard).
+    ``also``: a condition on ``id`` naming more units to count (written SQL, no argument)."""
     # A small subtree is named by its ids: a prepared statement's generic plan cannot use
     # the path index for a LIKE parameter and scans every unit; a large one is most of
     # the units anyway, where a long list of ids costs more than the scan.
     if len(units) <= NAMED_AT_MOST:
-        return f"{_STAMP} WHERE tenant_id = {{}} AND id = ANY({{}})", (require_tenant(), units)
+        return (
+            f"{_STAMP} WHERE tenant_id = {{}} AND (id = ANY({{}}) OR {also})",
+            (require_tenant(), units),
+        )
     return (
-        f"{_STAMP} WHERE tenant_id = {{}} AND (path LIKE {{}} OR id = ANY({{}}))",
+        f"{_STAMP} WHERE tenant_id = {{}} AND (path LIKE {{}} OR id = ANY({{}}) OR {also})",
         (require_tenant(), f"{path}%", outside),
     )
