@@ -150,23 +150,29 @@ _STAMP = "SELECT count(*) AS n, coalesce(sum(figures_version), 0) AS total FROM 
 
 
 def stamp_statement(
-    path: str, outside: list[int], units: list[int], also: str = "FALSE"
+    path: str, outside: list[int], units: list[int], more: str = ""
 ) -> tuple[str, tuple[Any, ...]]:
     """A statement, and its arguments, reading how many units there are in the subtree at
     ``path`` and of ``outside`` — that is of ``units``, the same set — and the sum of their
     figures versions (columns ``n`` and ``total``; Postgres): a version only ever goes up,
     so the sum over a set of units moves with every write of their people's records or
     lists. The subtree is named by its path (digits and dots: no ``LIKE`` wildcard).
-    ``also``: a condition on ``id`` naming more units to count (written SQL, no argument)."""
+    ``more``: a query of more unit ids to count (one column), written in SQL."""
     # A small subtree is named by its ids: a prepared statement's generic plan cannot use
     # the path index for a LIKE parameter and scans every unit; a large one is most of
-    # the units anyway, where a long list of ids costs more than the scan.
+    # the units anyway, where a long list of ids costs more than the scan. More ids join
+    # the named ones in one array read first: under Row-Level Security an index condition
+    # must be leakproof, which neither an OR with them nor an array concatenation is.
     if len(units) <= NAMED_AT_MOST:
-        return (
-            f"{_STAMP} WHERE tenant_id = {{}} AND (id = ANY({{}}) OR {also})",
-            (require_tenant(), units),
+        named = (
+            "id = ANY(ARRAY(SELECT w.id FROM"
+            f" (SELECT unnest({{}}::integer[]) AS id UNION {more}) AS w))"
+            if more
+            else "id = ANY({})"
         )
+        return f"{_STAMP} WHERE tenant_id = {{}} AND {named}", (require_tenant(), units)
+    also = f" OR id IN ({more})" if more else ""
     return (
-        f"{_STAMP} WHERE tenant_id = {{}} AND (path LIKE {{}} OR id = ANY({{}}) OR {also})",
+        f"{_STAMP} WHERE tenant_id = {{}} AND (path LIKE {{}} OR id = ANY({{}}){also})",
         (require_tenant(), f"{path}%", outside),
     )
