@@ -103,7 +103,7 @@ GROUPS: dict[str, Group] = {
     ),
     "webhooks": Group(
         sources=("src/nguon/plugins_builtin/webhooks/*",),
-        # deliver_one and enqueue_for_tenant run in the job queue: tests/jobs reaches them.
+        # deliver_one runs in the job queue: tests/jobs reaches it.
         tests=("tests/plugins", "tests/jobs/test_deliveries.py"),
         select="not postgres or test_deliveries",  # those run on Postgres only
     ),

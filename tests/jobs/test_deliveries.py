@@ -4,6 +4,7 @@ jobs name a delivery, and a failed attempt queued again for the delivery's backo
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +14,7 @@ from nguon.jobs.enqueue import enqueue
 from nguon.jobs.runner import drain_queue
 from nguon.outbound import OutboundPolicy, use_outbound_policy
 from nguon.plugin_admin.service import save_setting
-from nguon.plugins_builtin.webhooks.outbox import DELIVER_TASK, enqueue_for_tenant
+from nguon.plugins_builtin.webhooks.outbox import DELIVER_TASK
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
@@ -21,6 +22,7 @@ from tests.conftest import Database
 from tests.http.conftest import World, build_world
 from tests.jobs.world import admin_connection
 from tests.plugins.receiver import Receiver, free_port
+from tests.plugins.test_webhooks import _fire
 
 pytestmark = pytest.mark.postgres
 
@@ -79,11 +81,11 @@ async def test_a_delivery_is_queued_with_its_row_and_posted_once(
     with tenant_context(world.tenant_id):
         with pytest.raises(Rollback):
             async with atomic():
-                await enqueue_for_tenant(world.tenant_id, "list.submitted", {"list": 1})
+                await _fire(world, "submitted", 1)
                 raise Rollback
         assert await _deliveries(world) == []
         async with atomic():
-            await enqueue_for_tenant(world.tenant_id, "list.submitted", {"list": 2})
+            await _fire(world, "submitted", 2)
     [row] = await _deliveries(world)
     assert await _jobs(row["id"]) == [("todo", False)]
     with tenant_context(world.tenant_id):  # a second job naming the same delivery
@@ -92,6 +94,8 @@ async def test_a_delivery_is_queued_with_its_row_and_posted_once(
     receiver.start()
     await drain_queue()
     assert [r.headers["X-Nguon-Delivery"] for r in receiver.received] == [row["delivery_id"]]
+    event = json.loads(receiver.received[0].body)  # the list submitted, not the rolled back
+    assert (event["event"], event["data"]["list"]["id"]) == ("list.submitted", 2)
     [delivered] = await _deliveries(world)
     assert (delivered["status"], delivered["attempts"]) == ("delivered", 1)
     assert await _jobs(row["id"]) == [("succeeded", False), ("succeeded", False)]
@@ -104,7 +108,7 @@ async def test_a_failed_attempt_is_queued_again_for_the_deliverys_backoff(
     await _webhooks_on(world, receiver)
     with tenant_context(world.tenant_id):
         async with atomic():
-            await enqueue_for_tenant(world.tenant_id, "list.accepted", {"list": 3})
+            await _fire(world, "accepted", 3)
     [row] = await _deliveries(world)
     await drain_queue()  # the receiver is down
     [failed] = await _deliveries(world)

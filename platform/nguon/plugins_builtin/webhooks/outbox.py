@@ -158,14 +158,6 @@ async def enqueue(
     return [row.delivery_id for row in rows]
 
 
-async def enqueue_for_tenant(tenant_id: int, event_type: str, data: dict[str, Any]) -> list[str]:
-    """Enqueue if the tenant has the webhooks plugin on; nothing otherwise."""
-    plugins = await load_tenant_plugins(tenant_id)
-    if not plugins.enabled(PLUGIN_NAME):
-        return []
-    return await enqueue(plugins.configs[PLUGIN_NAME], tenant_id, event_type, data)
-
-
 def retry_delay(config: WebhooksConfig, attempts: int) -> dt.timedelta:
     """Exponential backoff with up to 25 % jitter, capped at ``MAX_DELAY``."""
     seconds = config.backoff_seconds * (2 ** max(attempts - 1, 0))
