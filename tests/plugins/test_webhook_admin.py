@@ -74,6 +74,11 @@ async def _admin(client: AppClient, world: World) -> dict[str, str]:
     return await token_for(client, world.slug, "admin")
 
 
+def _said(answer: Any) -> tuple[str, str]:
+    """What a refusal tells the administrator, in Vietnamese and in English."""
+    return answer.json()["detail"], answer.json()["detail_en"]
+
+
 async def _audit(world: World, action: str) -> list[dict]:
     with tenant_context(world.tenant_id):
         return await AuditEvent.select().where(
@@ -166,7 +171,10 @@ async def test_a_delivery_to_an_endpoint_no_longer_configured_is_not_posted_agai
     assert answer.status_code == 400, answer.text
     (problem,) = answer.json()["errors"]
     assert problem["field"] == "endpoint_url"
-    assert answer.json()["detail"].startswith("Địa chỉ nhận này không còn trong cấu hình")
+    assert _said(answer) == (
+        "Địa chỉ nhận này không còn trong cấu hình",
+        "This endpoint is no longer configured",
+    )
     assert receiver.received == []
     (row,) = await _rows(world)
     assert (row["status"], row["attempts"]) == ("failed", 1)
@@ -181,10 +189,18 @@ async def test_an_admin_sends_a_signed_test_event(
     admin = await _admin(client, world)
     url = f"/t/{world.slug}/api/v1/admin/webhooks/test"
     off = await client.post(url, json={}, headers=admin)
-    assert off.status_code == 400  # the plugin is off here
+    assert off.status_code == 400 and off.json()["errors"][0]["field"] == "plugin"
+    assert _said(off) == (
+        "Plugin webhooks chưa được bật cho tỉnh",
+        "The webhooks plugin is off here",
+    )
     await _webhooks_on(world, receiver.url)
     unknown = await client.post(url, json={"url": "https://example.org/x"}, headers=admin)
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "url"
+    assert _said(unknown) == (
+        "Không có địa chỉ nhận như vậy trong cấu hình",
+        "No such endpoint is configured",
+    )
     sent = await client.post(url, json={"url": receiver.url}, headers=admin)
     assert sent.status_code == 201, sent.text
     (delivery,) = sent.json()

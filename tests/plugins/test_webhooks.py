@@ -18,7 +18,7 @@ from nguon.hook_events import ListSummary
 from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
 from nguon.pipeline.events import ListEvent, dispatch
 from nguon.plugin_admin.service import save_setting
-from nguon.plugins_builtin.webhooks.outbox import deliver_due, verify
+from nguon.plugins_builtin.webhooks.outbox import deliver_due, deliver_one, verify
 from nguon.plugins_builtin.webhooks.plugin import POLL_ENV
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.tenancy.context import tenant_context
@@ -133,6 +133,63 @@ async def test_a_receiver_down_for_a_while_gets_every_event_once_signed_when_bac
     assert payloads[0]["data"]["actor"] == {"label": "user:cell_x_editor", "user_id": 7}
     assert [(r["status"], r["attempts"]) for r in await _rows(world)] == [("delivered", 2)] * 4
     assert await _rows(quiet) == []
+
+
+async def test_the_job_of_one_delivery_posts_that_delivery_only_and_says_when_to_retry(
+    db: Database, receiver: Receiver
+) -> None:
+    """On Postgres each delivery is a job of its own (its own lock and retry time): the job
+    posts the delivery it names, leaves the tenant's other due deliveries to their own jobs,
+    and answers when its delivery is to be tried again — nothing once it has arrived."""
+    receiver.start()
+    world = await build_world(db, "whone")
+    down = f"http://127.0.0.1:{free_port()}/down"
+    endpoints = [{"url": down, "secret": SECRET}, {"url": receiver.url, "secret": SECRET}]
+    with tenant_context(world.tenant_id):
+        await save_setting(
+            world.tenant_id, "webhooks", True, {"endpoints": endpoints, "backoff_seconds": 60}
+        )
+    await _fire(world, "submitted", 6)
+    lost, up = await _rows(world)
+    assert (lost["endpoint_url"], up["endpoint_url"]) == (down, receiver.url)
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+
+    async with guarded_client() as http:
+        with tenant_context(world.tenant_id):
+            assert await deliver_one(http, up["id"], now=now) is None  # arrived: no retry
+            assert [(r["status"], r["attempts"]) for r in await _rows(world)] == [
+                ("pending", 0),
+                ("delivered", 1),
+            ]
+            assert [r.headers["X-Nguon-Delivery"] for r in receiver.received] == [up["delivery_id"]]
+            retry_at = await deliver_one(http, lost["id"], now=now)
+            assert await deliver_one(http, up["id"], now=now) is None  # run twice: posted once
+
+    assert len(receiver.received) == 1
+    retried, _ = await _rows(world)
+    assert (retried["status"], retried["attempts"]) == ("pending", 1)
+    assert retry_at == retried["next_attempt_at"]
+    assert now + dt.timedelta(seconds=60) <= retry_at <= now + dt.timedelta(seconds=75)
+
+
+async def test_a_receiver_the_operators_policy_refuses_is_given_up_at_once(
+    db: Database, receiver: Receiver
+) -> None:
+    """A receiver whose address the outbound policy refuses when the request is made (its
+    name now resolves inside the network, the allow-list was narrowed) gets nothing, and its
+    delivery is not retried for days: it fails at the first attempt, saying why."""
+    receiver.start()
+    world = await build_world(db, "whrefused")
+    await _webhooks_on(world, receiver.url)
+    await _fire(world, "submitted", 10)
+    async with guarded_client(OutboundPolicy.parse("")) as http:  # loopback not allowed
+        report = await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+
+    assert (report.delivered, report.retried, report.gave_up) == (0, 0, 1)
+    (row,) = await _rows(world)
+    assert (row["status"], row["attempts"], row["last_status"]) == ("failed", 1, None)
+    assert row["last_error"] == "refused by policy: the receiver's address is not allowed"
+    assert receiver.received == []
 
 
 async def test_the_tenant_admin_sees_the_delivery_log(
