@@ -111,6 +111,43 @@ async def test_the_guides_verification_code_accepts_a_real_delivery_and_nothing_
         assert abs(int(got.headers["X-Nguon-Timestamp"]) - time.time()) < 60
 
 
+async def test_the_delivery_log_pages_newest_first_each_delivery_once_and_by_state(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    """A province with many deliveries reads its log page by page, newest first, each
+    delivery once and the last page without a link onwards; filtered by state, the pages
+    hold deliveries in that state only."""
+    world = await build_world(db, "whpages")
+    await _webhooks_on(world, receiver.url, max_attempts=1)
+    for list_id in (1, 2, 3):
+        await _fire(world, "submitted", list_id)
+    async with guarded_client() as http:  # the receiver is down: the three fail
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    for list_id in (4, 5):
+        await _fire(world, "accepted", list_id)
+    ids = [row["id"] for row in await _rows(world)]
+    admin = await _admin(client, world)
+    log = f"/t/{world.slug}/api/v1/admin/webhooks/deliveries"
+
+    async def pages(url: str) -> list[list[tuple[int, str]]]:
+        read = []
+        while url:
+            page = await client.get(url, headers=admin)
+            assert page.status_code == 200, page.text
+            read.append([(d["id"], d["status"]) for d in page.json()])
+            link = re.search(r'<([^>]+)>; rel="next"', page.headers.get("Link", ""))
+            url = link.group(1) if link else ""
+        return read
+
+    failed, pending = [(i, "failed") for i in ids[:3]], [(i, "pending") for i in ids[3:]]
+    newest_first = sorted(pending + failed, reverse=True)
+    assert await pages(f"{log}?limit=2") == [newest_first[:2], newest_first[2:4], newest_first[4:]]
+    assert await pages(f"{log}?limit=5") == [newest_first]
+    assert await pages(f"{log}?status=failed&limit=2") == [failed[::-1][:2], failed[::-1][2:]]
+    assert await pages(f"{log}?status=pending&limit=2") == [pending[::-1]]
+    assert await pages(f"{log}?status=delivered") == [[]]
+
+
 async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
     db: Database, client: AppClient, receiver: Receiver
 ) -> None:

@@ -9,11 +9,17 @@ import json
 import statistics
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from nguon.app import create_app
 from nguon.audit.service import Actor
+from nguon.cli import main
+from nguon.db.binding import using_engine
+from nguon.db.engine import make_engine
+from nguon.db.migrate import migrate
 from nguon.hook_events import ListSummary
 from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
 from nguon.pipeline.events import ListEvent, dispatch
@@ -190,6 +196,45 @@ async def test_a_receiver_the_operators_policy_refuses_is_given_up_at_once(
     assert (row["status"], row["attempts"], row["last_status"]) == ("failed", 1, None)
     assert row["last_error"] == "refused by policy: the receiver's address is not allowed"
     assert receiver.received == []
+
+
+async def test_the_operator_delivers_what_is_due_by_hand_and_reads_the_tally(
+    receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nguon webhooks deliver`` (no worker, the server's loop off) posts every due delivery
+    of every tenant once and tells the operator how many arrived, wait for a retry, and
+    were given up. (A database of its own: the tally counts every tenant's deliveries.)"""
+    url = f"sqlite:///{tmp_path / 'deliver.sqlite'}"
+    await migrate(url)
+    engine = make_engine(url)
+    receiver.start()
+    down = f"http://127.0.0.1:{free_port()}/down"
+    endpoints = [{"url": receiver.url, "secret": SECRET}, {"url": down, "secret": SECRET}]
+    with using_engine(engine):
+        database = Database(kind="sqlite", app=engine, owner=engine)
+        once, patient = await build_world(database, "whcli"), await build_world(database, "whre")
+        with tenant_context(once.tenant_id):
+            await save_setting(
+                once.tenant_id, "webhooks", True, {"endpoints": endpoints, "max_attempts": 1}
+            )
+        await _webhooks_on(patient, down)
+        for list_id in (1, 2):
+            await _fire(once, "submitted", list_id)
+        await _fire(patient, "accepted", 3)
+        monkeypatch.setenv("NGUON_DATABASE_URL", url)
+
+        result = await asyncio.to_thread(CliRunner().invoke, main, ["webhooks", "deliver"])
+
+        assert result.exit_code == 0, result.output
+        assert result.output == "2 delivered, 1 to retry, 2 given up.\n"
+        assert len(receiver.received) == 2
+        assert sorted((r["status"], r["attempts"]) for r in await _rows(once)) == [
+            ("delivered", 1),
+            ("delivered", 1),
+            ("failed", 1),
+            ("failed", 1),
+        ]
+        assert [(r["status"], r["attempts"]) for r in await _rows(patient)] == [("pending", 1)]
 
 
 async def test_the_tenant_admin_sees_the_delivery_log(
