@@ -23,11 +23,13 @@ def free_port() -> int:
 
 
 class Receiver:
-    """Down until ``start()``; answers 204 after ``delay`` seconds."""
+    """Down until ``start()``; answers ``status`` (204) after ``delay`` seconds, or with
+    ``status=None`` hangs up without answering."""
 
-    def __init__(self, port: int, delay: float = 0.0) -> None:
+    def __init__(self, port: int, delay: float = 0.0, status: int | None = 204) -> None:
         self.port = port
         self.delay = delay
+        self.status = status
         self.received: list[Received] = []
         self._server: ThreadingHTTPServer | None = None
 
@@ -45,7 +47,10 @@ class Receiver:
                 receiver.received.append(
                     Received(path=self.path, headers=dict(self.headers.items()), body=body)
                 )
-                self.send_response(204)
+                if receiver.status is None:
+                    self.close_connection = True
+                    return
+                self.send_response(receiver.status)
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:

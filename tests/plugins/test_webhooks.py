@@ -25,7 +25,7 @@ from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
 from nguon.pipeline.events import ListEvent, dispatch
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins_builtin.webhooks.outbox import deliver_due, deliver_one, verify
-from nguon.plugins_builtin.webhooks.plugin import POLL_ENV
+from nguon.plugins_builtin.webhooks.plugin import POLL_ENV, WORKER_ENV
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
@@ -237,6 +237,45 @@ async def test_the_operator_delivers_what_is_due_by_hand_and_reads_the_tally(
         assert [(r["status"], r["attempts"]) for r in await _rows(patient)] == [("pending", 1)]
 
 
+async def test_the_delivery_log_says_what_kind_of_failure_each_attempt_met(
+    db: Database, receiver: Receiver
+) -> None:
+    """What an administrator reads of a failed attempt: the receiver's status when it
+    answered (a redirect is not followed), otherwise the kind of failure only (a closed port
+    and a filtered one read alike); each is retried later."""
+    slow = Receiver(free_port(), delay=1.5)
+    broken, moved, hung_up = (Receiver(free_port(), status=s) for s in (500, 302, None))
+    up = [slow, broken, moved, hung_up]
+    for each in up:
+        each.start()
+    expected = {
+        receiver.url: (None, "ConnectError: the receiver could not be reached"),
+        slow.url: (None, "Timeout: the receiver did not answer in time"),
+        broken.url: (500, "HTTP 500"),
+        moved.url: (302, "HTTP 302"),
+        hung_up.url: (None, "RemoteProtocolError: the exchange with the receiver failed"),
+    }
+    world = await build_world(db, "whkinds")
+    endpoints = [{"url": url, "secret": SECRET} for url in expected]
+    with tenant_context(world.tenant_id):
+        await save_setting(
+            world.tenant_id, "webhooks", True, {"endpoints": endpoints, "timeout_seconds": 0.5}
+        )
+    await _fire(world, "submitted", 11)
+    try:
+        async with guarded_client() as http:
+            report = await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    finally:
+        for each in up:
+            each.stop()
+
+    assert (report.delivered, report.retried, report.gave_up) == (0, 5, 0)
+    rows = await _rows(world)
+    assert {r["endpoint_url"]: (r["last_status"], r["last_error"]) for r in rows} == expected
+    assert {(r["status"], r["attempts"]) for r in rows} == {("pending", 1)}
+    assert [len(each.received) for each in (broken, moved, hung_up)] == [1, 1, 1]
+
+
 async def test_the_tenant_admin_sees_the_delivery_log(
     db: Database, client: AppClient, receiver: Receiver
 ) -> None:
@@ -256,6 +295,43 @@ async def test_the_tenant_admin_sees_the_delivery_log(
     assert (await client.get(f"{url}?status=pending", headers=admin)).json() == []
     editor = await token_for(client, world.slug, "cell_x_editor")
     assert (await client.get(url, headers=editor)).status_code == 403
+
+
+async def test_an_operator_can_switch_the_servers_delivery_loop_off(
+    sqlite_db: Database, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the server posts due deliveries by itself unless the operator says
+    ``NGUON_WEBHOOK_WORKER=off`` (or 0, false, no, in any case): then nothing is posted
+    until ``nguon webhooks deliver`` runs."""
+    receiver.start()
+    world = await build_world(sqlite_db, "whloop")
+    await _webhooks_on(world, receiver.url)
+    monkeypatch.setenv(POLL_ENV, "0.05")
+    for list_id, setting in enumerate(("off", "OFF", "0", "false", "No", "on", None)):
+        if setting is None:
+            monkeypatch.delenv(WORKER_ENV, raising=False)
+        else:
+            monkeypatch.setenv(WORKER_ENV, setting)
+        app = create_app(app_settings(), engine=sqlite_db.app)
+        for hook in app.on_startup:
+            await hook()
+        try:
+            await _fire(world, "submitted", list_id)
+            for _ in range(8):  # the loop is woken at once: 0.4 s is plenty
+                await asyncio.sleep(0.05)
+                if len(receiver.received) > list_id:
+                    break
+        finally:
+            for hook in app.on_shutdown:
+                await hook()
+        posted = [json.loads(r.body)["data"]["list"]["id"] for r in receiver.received]
+        if setting in {"on", None}:
+            assert posted[-1] == list_id, setting
+        else:
+            assert list_id not in posted, setting
+            async with guarded_client() as http:
+                await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+            assert len(receiver.received) == list_id + 1, setting
 
 
 async def _timed(client: AppClient, url: str, headers: dict[str, str], n: int) -> list[float]:
