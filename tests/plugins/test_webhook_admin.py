@@ -100,6 +100,14 @@ async def test_the_guides_verification_code_accepts_a_real_delivery_and_nothing_
     (row,) = await _rows(world)
     assert row["status"] == "delivered", row["last_error"]
     (got,) = [r for r in receiver.received if r.headers["X-Nguon-Delivery"] == row["delivery_id"]]
+    # The other headers of the guides' table, each as a receiver reads it.
+    assert got.headers["Content-Type"] == "application/json"
+    assert got.headers["User-Agent"].startswith("Nguon-Webhooks/")
+    assert got.headers["X-Nguon-Event"] == json.loads(got.body)["event"] == "list.submitted"
+    signature = got.headers["X-Nguon-Signature-256"]
+    assert signature.startswith(f"t={got.headers['X-Nguon-Timestamp']},v1=")
+    body_only = hmac.new(SECRET.encode(), got.body, hashlib.sha256).hexdigest()
+    assert got.headers["X-Nguon-Signature"] == f"sha256={body_only}"  # deprecated, still sent
     for guide in GUIDES:
         verify = verifier_in(guide)
         assert verify(SECRET, got.body, got.headers) is True, guide
