@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import statistics
 import time
 from collections.abc import Iterator
@@ -196,6 +197,31 @@ async def test_a_receiver_the_operators_policy_refuses_is_given_up_at_once(
     assert (row["status"], row["attempts"], row["last_status"]) == ("failed", 1, None)
     assert row["last_error"] == "refused by policy: the receiver's address is not allowed"
     assert receiver.received == []
+
+
+async def test_a_pending_delivery_whose_endpoint_was_removed_is_given_up_not_posted(
+    db: Database, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An administrator who takes a receiver out of the configuration (compromised, moved)
+    stops its pending deliveries: the next round gives them up without posting, and the
+    operator's log says which delivery was given up and why."""
+    receiver.start()
+    world = await build_world(db, "whremoved")
+    await _webhooks_on(world, receiver.url)
+    await _fire(world, "returned", 12)
+    await _webhooks_on(world, f"http://127.0.0.1:{free_port()}/elsewhere")
+    with caplog.at_level(logging.WARNING, logger="nguon.webhooks"):
+        async with guarded_client() as http:
+            report = await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+
+    assert (report.delivered, report.retried, report.gave_up) == (0, 0, 1)
+    (row,) = await _rows(world)
+    assert (row["status"], row["attempts"], row["last_status"]) == ("failed", 1, None)
+    assert row["last_error"] == "endpoint no longer configured"
+    assert receiver.received == []
+    assert [r.getMessage() for r in caplog.records if r.name == "nguon.webhooks"] == [
+        f"webhook delivery {row['delivery_id']} given up: endpoint no longer configured"
+    ]
 
 
 async def test_the_operator_delivers_what_is_due_by_hand_and_reads_the_tally(
