@@ -190,9 +190,8 @@ async def test_a_receiver_the_operators_policy_refuses_is_given_up_at_once(
     await _webhooks_on(world, receiver.url)
     await _fire(world, "submitted", 10)
     async with guarded_client(OutboundPolicy.parse("")) as http:  # loopback not allowed
-        report = await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
 
-    assert (report.delivered, report.retried, report.gave_up) == (0, 0, 1)
     (row,) = await _rows(world)
     assert (row["status"], row["attempts"], row["last_status"]) == ("failed", 1, None)
     assert row["last_error"] == "refused by policy: the receiver's address is not allowed"
@@ -212,16 +211,70 @@ async def test_a_pending_delivery_whose_endpoint_was_removed_is_given_up_not_pos
     await _webhooks_on(world, f"http://127.0.0.1:{free_port()}/elsewhere")
     with caplog.at_level(logging.WARNING, logger="nguon.webhooks"):
         async with guarded_client() as http:
-            report = await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+            await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
 
-    assert (report.delivered, report.retried, report.gave_up) == (0, 0, 1)
     (row,) = await _rows(world)
     assert (row["status"], row["attempts"], row["last_status"]) == ("failed", 1, None)
     assert row["last_error"] == "endpoint no longer configured"
     assert receiver.received == []
-    assert [r.getMessage() for r in caplog.records if r.name == "nguon.webhooks"] == [
-        f"webhook delivery {row['delivery_id']} given up: endpoint no longer configured"
+    given_up = f"webhook delivery {row['delivery_id']} given up: endpoint no longer configured"
+    assert given_up in [r.getMessage() for r in caplog.records if r.name == "nguon.webhooks"]
+
+
+async def test_a_round_posts_the_oldest_due_deliveries_first_up_to_its_limit(
+    db: Database, receiver: Receiver
+) -> None:
+    """A round posts what is due by its time (a delivery due at that very instant too),
+    oldest first and no more than its limit per tenant; the rest waits for a later round."""
+    receiver.start()
+    world = await build_world(db, "whdue")
+    await _webhooks_on(world, receiver.url)
+    for list_id in (1, 2, 3):
+        await _fire(world, "submitted", list_id)
+    first, second, _ = await _rows(world)
+
+    def posted() -> list[str]:
+        return [r.headers["X-Nguon-Delivery"] for r in receiver.received]
+
+    async with guarded_client() as http:
+        await deliver_due(http, now=second["next_attempt_at"], limit=1)
+        assert posted() == [first["delivery_id"]]
+        await deliver_due(http, now=second["next_attempt_at"])
+        assert posted() == [first["delivery_id"], second["delivery_id"]]
+    assert [(r["status"], r["attempts"]) for r in await _rows(world)] == [
+        ("delivered", 1),
+        ("delivered", 1),
+        ("pending", 0),
     ]
+
+
+async def test_rounds_at_the_same_time_post_each_delivery_once(
+    db: Database, receiver: Receiver
+) -> None:
+    """Two delivery rounds at once (two workers, or a worker and ``nguon webhooks deliver``)
+    and a round while another's attempt is still in flight post each delivery once: a round
+    claims a delivery before posting it, for as long as the attempt may take."""
+    slow = Receiver(free_port(), delay=0.6)
+    slow.start()
+    world = await build_world(db, "whrace")
+    await _webhooks_on(world, slow.url)
+    for list_id in (1, 2):
+        await _fire(world, "submitted", list_id)
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+    try:
+        async with guarded_client() as http:
+            await asyncio.gather(deliver_due(http, now=now), deliver_due(http, now=now))
+            await _fire(world, "accepted", 3)
+            later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+            in_flight = asyncio.create_task(deliver_due(http, now=later))
+            await asyncio.sleep(0.3)  # its POST is waiting on the receiver
+            await deliver_due(http, now=later + dt.timedelta(seconds=1))
+            await in_flight
+    finally:
+        slow.stop()
+    ids = sorted(r.headers["X-Nguon-Delivery"] for r in slow.received)
+    assert ids == sorted(r["delivery_id"] for r in await _rows(world))
+    assert [(r["status"], r["attempts"]) for r in await _rows(world)] == [("delivered", 1)] * 3
 
 
 async def test_the_operator_delivers_what_is_due_by_hand_and_reads_the_tally(
@@ -235,7 +288,8 @@ async def test_the_operator_delivers_what_is_due_by_hand_and_reads_the_tally(
     engine = make_engine(url)
     receiver.start()
     down = f"http://127.0.0.1:{free_port()}/down"
-    endpoints = [{"url": receiver.url, "secret": SECRET}, {"url": down, "secret": SECRET}]
+    other = f"http://127.0.0.1:{free_port()}/down-too"
+    endpoints = [{"url": u, "secret": SECRET} for u in (receiver.url, down, other)]
     with using_engine(engine):
         database = Database(kind="sqlite", app=engine, owner=engine)
         once, patient = await build_world(database, "whcli"), await build_world(database, "whre")
@@ -246,21 +300,18 @@ async def test_the_operator_delivers_what_is_due_by_hand_and_reads_the_tally(
         await _webhooks_on(patient, down)
         for list_id in (1, 2):
             await _fire(once, "submitted", list_id)
-        await _fire(patient, "accepted", 3)
+        for list_id in (3, 4, 5):
+            await _fire(patient, "accepted", list_id)
         monkeypatch.setenv("NGUON_DATABASE_URL", url)
 
         result = await asyncio.to_thread(CliRunner().invoke, main, ["webhooks", "deliver"])
 
         assert result.exit_code == 0, result.output
-        assert result.output == "2 delivered, 1 to retry, 2 given up.\n"
+        assert result.output == "2 delivered, 3 to retry, 4 given up.\n"
         assert len(receiver.received) == 2
-        assert sorted((r["status"], r["attempts"]) for r in await _rows(once)) == [
-            ("delivered", 1),
-            ("delivered", 1),
-            ("failed", 1),
-            ("failed", 1),
-        ]
-        assert [(r["status"], r["attempts"]) for r in await _rows(patient)] == [("pending", 1)]
+        states = sorted((r["status"], r["attempts"]) for r in await _rows(once))
+        assert states == [("delivered", 1)] * 2 + [("failed", 1)] * 4
+        assert [(r["status"], r["attempts"]) for r in await _rows(patient)] == [("pending", 1)] * 3
 
 
 async def test_the_delivery_log_says_what_kind_of_failure_each_attempt_met(
@@ -290,12 +341,11 @@ async def test_the_delivery_log_says_what_kind_of_failure_each_attempt_met(
     await _fire(world, "submitted", 11)
     try:
         async with guarded_client() as http:
-            report = await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+            await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
     finally:
         for each in up:
             each.stop()
 
-    assert (report.delivered, report.retried, report.gave_up) == (0, 5, 0)
     rows = await _rows(world)
     assert {r["endpoint_url"]: (r["last_status"], r["last_error"]) for r in rows} == expected
     assert {(r["status"], r["attempts"]) for r in rows} == {("pending", 1)}
