@@ -258,7 +258,9 @@ async def test_an_admin_sends_a_signed_test_event(
     # its own (each test event is a new one) and the time it was sent.
     event = json.loads(got.body)
     assert event["event"] == "webhook.test" and event["tenant_id"] == world.tenant_id
-    assert "test event" in event["data"]["message"]
+    said = json.dumps(event["data"], ensure_ascii=False)
+    assert said == '{"message": "Sự kiện thử từ Nguồn / A test event from Nguồn"}'
+    assert f"`{said}`" in GUIDES[1].read_text()  # as docs/api-http.md says
     sent_at = dt.datetime.fromisoformat(event["occurred_at"])
     assert abs(dt.datetime.now(dt.UTC) - sent_at) < dt.timedelta(minutes=5)
     again = await client.post(url, json={"url": receiver.url}, headers=admin)
