@@ -195,6 +195,36 @@ async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
     assert event["actor_id"] == world.users["admin"]
 
 
+async def test_a_redelivery_that_fails_again_stays_failed_and_is_not_retried(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    """An administrator who raised the number of attempts and redelivers a failed delivery
+    while its receiver is still down reads one more failed attempt; the automatic retries
+    do not start again behind their back."""
+    world = await build_world(db, "whredofail")
+    await _webhooks_on(world, receiver.url, max_attempts=1)
+    await _fire(world, "accepted", 9)
+    async with guarded_client() as http:
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    await _webhooks_on(world, receiver.url, max_attempts=5)
+    (row,) = await _rows(world)
+    admin = await _admin(client, world)
+    redo = f"/t/{world.slug}/api/v1/admin/webhooks/deliveries/{row['id']}/redeliver"
+
+    answer = await client.post(redo, headers=admin)
+
+    assert answer.status_code == 200, answer.text
+    entry = answer.json()
+    assert (entry["status"], entry["attempts"], entry["next_attempt_at"]) == ("failed", 2, None)
+    assert entry["last_error"] == "ConnectError: the receiver could not be reached"
+    receiver.start()
+    async with guarded_client() as http:
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    assert receiver.received == []
+    (after,) = await _rows(world)
+    assert (after["status"], after["attempts"]) == ("failed", 2)
+
+
 async def test_a_delivery_to_an_endpoint_no_longer_configured_is_not_posted_again(
     db: Database, client: AppClient, receiver: Receiver
 ) -> None:
