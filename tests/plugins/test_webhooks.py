@@ -9,6 +9,7 @@ import json
 import logging
 import statistics
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -246,6 +247,33 @@ async def test_a_round_posts_the_oldest_due_deliveries_first_up_to_its_limit(
         ("delivered", 1),
         ("pending", 0),
     ]
+
+
+async def test_a_round_takes_at_most_200_deliveries_of_a_province(
+    db: Database, receiver: Receiver
+) -> None:
+    """A backlog (a receiver down for days, then a burst of events) is worked off 200
+    deliveries of a province a round, so that one round stays short and other provinces
+    are not kept waiting."""
+    world = await build_world(db, "whcap")
+    await _webhooks_on(world, receiver.url)
+    gone = "https://removed.example.vn/hook"  # given up without a request: a fast round
+    backlog = [
+        WebhookDelivery(
+            tenant_id=world.tenant_id,
+            delivery_id=str(uuid.uuid4()),
+            event_type="list.submitted",
+            endpoint_url=gone,
+            body="{}",
+        )
+        for _ in range(201)
+    ]
+    with tenant_context(world.tenant_id):
+        await WebhookDelivery.insert(*backlog).run()
+    async with guarded_client() as http:
+        await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    states = [row["status"] for row in await _rows(world)]
+    assert states == ["failed"] * 200 + ["pending"]
 
 
 async def test_rounds_at_the_same_time_post_each_delivery_once(

@@ -345,7 +345,7 @@ class DeliveryOut(msgspec.Struct, kw_only=True):
 
 
 async def delivery_log(
-    status: str | None = None, limit: int = 100, before_id: int | None = None
+    status: str | None, limit: int, before_id: int | None
 ) -> tuple[list[DeliveryOut], int | None]:
     """The tenant's deliveries, newest first, older than ``before_id``; and the id to page
     on when older ones remain (the tenant must be set)."""
