@@ -60,17 +60,22 @@ async def _deliveries(world: World) -> list[dict]:
 
 
 async def _jobs(delivery: int) -> list[tuple[str, bool]]:
+    return [(status, later) for status, later, _ in await _queued(delivery)]
+
+
+async def _queued(delivery: int) -> list[tuple[str, bool, str | None]]:
+    """Each job naming ``delivery``: its status, whether it waits for a later time, its lock."""
     connection = await admin_connection()
     try:
         rows = await connection.fetch(
-            "SELECT status::text, scheduled_at IS NOT NULL AS later FROM procrastinate_jobs"
+            "SELECT status::text, scheduled_at IS NOT NULL AS later, lock FROM procrastinate_jobs"
             " WHERE task_name = $1 AND (args->>'delivery')::int = $2 ORDER BY id",
             DELIVER_TASK,
             delivery,
         )
     finally:
         await connection.close()
-    return [(row["status"], row["later"]) for row in rows]
+    return [(row["status"], row["later"], row["lock"]) for row in rows]
 
 
 async def test_a_delivery_is_queued_with_its_row_and_posted_once(
@@ -87,7 +92,8 @@ async def test_a_delivery_is_queued_with_its_row_and_posted_once(
         async with atomic():
             await _fire(world, "submitted", 2)
     [row] = await _deliveries(world)
-    assert await _jobs(row["id"]) == [("todo", False)]
+    # Its jobs run one at a time: a retry never overlaps an attempt still in flight.
+    assert await _queued(row["id"]) == [("todo", False, f"webhook:{row['id']}")]
     with tenant_context(world.tenant_id):  # a second job naming the same delivery
         await enqueue(DELIVER_TASK, world.tenant_id, delivery=row["id"])
 

@@ -137,6 +137,7 @@ async def test_a_receiver_down_for_a_while_gets_every_event_once_signed_when_bac
         "list.accepted",
     ]
     assert {p["tenant_id"] for p in payloads} == {world.tenant_id}
+    assert len({uuid.UUID(p["event_id"]) for p in payloads}) == 4  # an id of its own each
     assert payloads[1]["data"]["comment"] == "Thiếu nghị quyết"
     assert payloads[0]["data"]["actor"] == {"label": "user:cell_x_editor", "user_id": 7}
     assert [(r["status"], r["attempts"]) for r in await _rows(world)] == [("delivered", 2)] * 4
