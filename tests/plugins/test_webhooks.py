@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -26,6 +27,7 @@ from nguon.hook_events import ListSummary
 from nguon.outbound import OutboundPolicy, guarded_client, use_outbound_policy
 from nguon.pipeline.events import ListEvent, dispatch
 from nguon.plugin_admin.service import save_setting
+from nguon.plugins_builtin.webhooks import outbox
 from nguon.plugins_builtin.webhooks.outbox import deliver_due, deliver_one, verify
 from nguon.plugins_builtin.webhooks.plugin import POLL_ENV, WORKER_ENV
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
@@ -405,9 +407,10 @@ async def test_the_tenant_admin_sees_the_delivery_log(
 async def test_an_operator_can_switch_the_servers_delivery_loop_off(
     sqlite_db: Database, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On SQLite the server posts due deliveries by itself unless the operator says
-    ``NGUON_WEBHOOK_WORKER=off`` (or 0, false, no, in any case): then nothing is posted
-    until ``nguon webhooks deliver`` runs."""
+    """On SQLite the server posts due deliveries by itself — woken by a new event, and every
+    ``NGUON_WEBHOOK_POLL_SECONDS`` for what came due meanwhile (retries, events of before
+    it started) — unless the operator says ``NGUON_WEBHOOK_WORKER=off`` (or 0, false, no,
+    in any case): then nothing is posted until ``nguon webhooks deliver`` runs."""
     receiver.start()
     world = await build_world(sqlite_db, "whloop")
     await _webhooks_on(world, receiver.url)
@@ -417,12 +420,15 @@ async def test_an_operator_can_switch_the_servers_delivery_loop_off(
             monkeypatch.delenv(WORKER_ENV, raising=False)
         else:
             monkeypatch.setenv(WORKER_ENV, setting)
+        if setting is None:  # due before the server started: found by polling
+            await _fire(world, "submitted", list_id)
         app = create_app(app_settings(), engine=sqlite_db.app)
         for hook in app.on_startup:
             await hook()
         try:
-            await _fire(world, "submitted", list_id)
-            for _ in range(8):  # the loop is woken at once: 0.4 s is plenty
+            if setting is not None:
+                await _fire(world, "submitted", list_id)
+            for _ in range(8):  # woken at once, or polling every 0.05 s: 0.4 s is plenty
                 await asyncio.sleep(0.05)
                 if len(receiver.received) > list_id:
                     break
@@ -437,6 +443,51 @@ async def test_an_operator_can_switch_the_servers_delivery_loop_off(
             async with guarded_client() as http:
                 await deliver_due(http, now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
             assert len(receiver.received) == list_id + 1, setting
+
+
+async def test_a_failed_round_of_the_servers_loop_is_logged_and_the_loop_goes_on(
+    sqlite_db: Database,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A delivery round that fails (the database restarting, say) is written to the
+    server's log with its cause, and the server's loop goes on: a later round posts what
+    is due."""
+    receiver.start()
+    world = await build_world(sqlite_db, "whflaky")
+    await _webhooks_on(world, receiver.url)
+    await _fire(world, "submitted", 1)
+    restarting = ConnectionError("the database is restarting")
+    rounds: list[int] = []
+
+    async def first_round_fails(client: httpx.AsyncClient) -> outbox.DeliveryReport:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise restarting
+        return await deliver_due(client)
+
+    monkeypatch.setattr(outbox, "deliver_due", first_round_fails)
+    monkeypatch.setenv(POLL_ENV, "0.05")
+    monkeypatch.delenv(WORKER_ENV, raising=False)
+    app = create_app(app_settings(), engine=sqlite_db.app)
+    for hook in app.on_startup:
+        await hook()
+    try:
+        for _ in range(20):
+            await asyncio.sleep(0.05)
+            if receiver.received:
+                break
+    finally:
+        for hook in app.on_shutdown:
+            await hook()
+
+    assert len(receiver.received) == 1 and len(rounds) >= 2
+    err = capsys.readouterr().err.splitlines()
+    logged = [json.loads(line) for line in err if line.startswith("{")]
+    (failed,) = [line for line in logged if line.get("logger") == "nguon.webhooks"]
+    assert (failed["level"], failed["message"]) == ("error", "webhook delivery round failed")
+    assert failed["exception"].endswith("ConnectionError: the database is restarting")
 
 
 async def _timed(client: AppClient, url: str, headers: dict[str, str], n: int) -> list[float]:
