@@ -9,17 +9,19 @@ from collections.abc import Iterator
 
 import pytest
 
+from nguon.app import create_app
 from nguon.db.transaction import atomic
 from nguon.jobs.enqueue import enqueue
 from nguon.jobs.runner import drain_queue
 from nguon.outbound import OutboundPolicy, use_outbound_policy
 from nguon.plugin_admin.service import save_setting
 from nguon.plugins_builtin.webhooks.outbox import DELIVER_TASK
+from nguon.plugins_builtin.webhooks.plugin import POLL_ENV, WORKER_ENV
 from nguon.plugins_builtin.webhooks.tables import WebhookDelivery
 from nguon.tenancy.context import tenant_context
 from nguon.tenancy.scoped import in_tenant
 from tests.conftest import Database
-from tests.http.conftest import World, build_world
+from tests.http.conftest import World, app_settings, build_world
 from tests.jobs.world import admin_connection
 from tests.plugins.receiver import Receiver, free_port
 from tests.plugins.test_webhooks import _fire
@@ -129,3 +131,30 @@ async def test_a_failed_attempt_is_queued_again_for_the_deliverys_backoff(
     [delivered] = await _deliveries(world)
     assert (delivered["status"], delivered["attempts"]) == ("delivered", 2)
     assert len(receiver.received) == 1
+
+
+async def test_on_postgres_the_web_server_leaves_deliveries_to_the_workers_jobs(
+    postgres_db: Database, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Postgres the web server runs no delivery loop of its own (its processes would
+    race the workers): an event waits for its job, which ``nguon worker`` runs."""
+    monkeypatch.delenv(WORKER_ENV, raising=False)
+    monkeypatch.setenv(POLL_ENV, "0.05")
+    receiver.start()
+    world = await build_world(postgres_db, "jobs-hook-server")
+    await _webhooks_on(world, receiver)
+    app = create_app(app_settings(), engine=postgres_db.app)
+    for hook in app.on_startup:
+        await hook()
+    try:
+        with tenant_context(world.tenant_id):
+            async with atomic():
+                await _fire(world, "submitted", 4)
+        await asyncio.sleep(0.5)
+        assert receiver.received == []
+    finally:
+        for hook in app.on_shutdown:
+            await hook()
+    await drain_queue()
+    [row] = await _deliveries(world)
+    assert [r.headers["X-Nguon-Delivery"] for r in receiver.received] == [row["delivery_id"]]
