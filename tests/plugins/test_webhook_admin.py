@@ -177,7 +177,12 @@ async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
     editor = await token_for(client, world.slug, "cell_x_editor")
     redo = f"{log}/{entry['id']}/redeliver"
     assert (await client.post(redo, headers=editor)).status_code == 403
-    assert (await client.post(f"{log}/999999/redeliver", headers=admin)).status_code == 404
+    missing = await client.post(f"{log}/999999/redeliver", headers=admin)
+    assert missing.status_code == 404
+    assert _said(missing) == (
+        "Không tìm thấy lần gửi webhook này, hoặc bạn không có quyền xem",
+        "Not found: delivery",
+    )
     answer = await client.post(redo, headers=admin)
     assert answer.status_code == 200, answer.text
     assert (answer.json()["status"], answer.json()["attempts"]) == ("delivered", 2)
@@ -193,6 +198,27 @@ async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
     assert after == {"status": "delivered", "attempts": 2}
     assert event["entity_id"] == entry["id"] and event["actor"] == "user:admin"
     assert event["actor_id"] == world.users["admin"]
+
+
+async def test_an_admin_cannot_redeliver_another_provinces_delivery(
+    db: Database, client: AppClient, receiver: Receiver
+) -> None:
+    """A delivery of another province, even one to the same receiver, is not found: its
+    body is not posted again, and the answer tells nothing of it."""
+    receiver.start()
+    ours, theirs = await build_world(db, "whmine"), await build_world(db, "whtheirs")
+    for world in (ours, theirs):
+        await _webhooks_on(world, receiver.url)
+    await _fire(theirs, "accepted", 9)
+    (their_row,) = await _rows(theirs)
+    admin = await _admin(client, ours)
+    log = f"/t/{ours.slug}/api/v1/admin/webhooks/deliveries"
+
+    answer = await client.post(f"{log}/{their_row['id']}/redeliver", headers=admin)
+
+    assert answer.status_code == 404, answer.text
+    assert receiver.received == []
+    assert (await client.get(log, headers=admin)).json() == []
 
 
 async def test_a_redelivery_that_fails_again_stays_failed_and_is_not_retried(
