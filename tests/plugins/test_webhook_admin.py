@@ -154,6 +154,20 @@ async def test_the_delivery_log_pages_newest_first_each_delivery_once_and_by_sta
     assert await pages(f"{log}?status=failed&limit=2") == [failed[::-1][:2], failed[::-1][2:]]
     assert await pages(f"{log}?status=pending&limit=2") == [pending[::-1]]
     assert await pages(f"{log}?status=delivered") == [[]]
+    # Each entry as the delivery stands; when it is tried next only while it is pending.
+    when = dt.datetime.fromisoformat
+    entries = (await client.get(log, headers=admin)).json()
+    for entry, row in zip(entries, (await _rows(world))[::-1], strict=True):
+        same = ("id", "delivery_id", "event_type", "endpoint_url", "status")
+        assert {k: entry[k] for k in same} == {k: row[k] for k in same}
+        assert entry["last_status"] is None and entry["delivered_at"] is None
+        if entry["status"] == "pending":
+            assert (entry["attempts"], entry["last_error"]) == (0, "")
+            assert when(entry["next_attempt_at"]) == row["next_attempt_at"]
+        else:
+            assert (entry["attempts"], entry["next_attempt_at"]) == (1, None)
+            assert entry["last_error"] == "ConnectError: the receiver could not be reached"
+        assert when(entry["created_at"]) == row["created_at"]
 
 
 async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
