@@ -170,6 +170,35 @@ async def test_the_delivery_log_pages_newest_first_each_delivery_once_and_by_sta
         assert when(entry["created_at"]) == row["created_at"]
 
 
+async def test_an_internal_receiver_is_refused_saying_why_and_who_may_allow_it(
+    db: Database, client: AppClient
+) -> None:
+    """An administrator who names a receiver inside the network reads, in Vietnamese and in
+    English, why it is refused and that only the operator can allow internal networks."""
+    world = await build_world(db, "whinternal")
+    admin = await _admin(client, world)
+    endpoints = [{"url": "http://10.20.0.5/hook", "secret": SECRET}]
+    refused = await client.put(
+        f"/t/{world.slug}/api/v1/admin/plugins/webhooks",
+        headers=admin,
+        json={"enabled": True, "config": {"endpoints": endpoints}},
+    )
+
+    assert refused.status_code == 400, refused.text
+    (error,) = refused.json()["errors"]
+    why = "refused by policy: 10.20.0.5: private address"
+    assert (error["field"], error["code"]) == ("config.endpoints[0].url", "rule")
+    assert error["detail"] == (
+        f"`config.endpoints[0].url`: Không được gửi webhook tới địa chỉ này ({why}): chỉ địa "
+        "chỉ công khai, hoặc mạng nội bộ nhà vận hành cho phép (NGUON_OUTBOUND_ALLOW)"
+    )
+    assert error["detail_en"] == (
+        f"`config.endpoints[0].url`: {why}: only public addresses, or internal networks the "
+        "operator allows (NGUON_OUTBOUND_ALLOW)"
+    )
+    assert refused.json()["detail_en"] == f"Invalid input: {error['detail_en']}."
+
+
 async def test_an_admin_redelivers_a_failed_delivery_as_one_more_attempt(
     db: Database, client: AppClient, receiver: Receiver
 ) -> None:

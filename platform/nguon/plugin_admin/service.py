@@ -217,8 +217,10 @@ def _settings_refused(name: str, config: Any, first: str) -> InvalidInput:
         checked = _FIELD_CHECK.fullmatch(vi)  # a struct's own check names its field first
         if checked:
             field = f"{checked.group('path')}.{checked.group('field')}"
-            vi, _, en = checked.group("text").partition(" / ")
-            vi, en, code = f"`{field}`: {vi}", f"`{field}`: {en or vi}", "rule"
+            said_vi, _, said_en = checked.group("text").partition(" / ")
+            if not said_en and en != vi:  # the English half, which the problem keeps apart
+                said_en = en.removeprefix(f"`{checked.group('path')}`: ")
+            vi, en, code = f"`{field}`: {said_vi}", f"`{field}`: {said_en or said_vi}", "rule"
         problems.append((field, code, vi, en or vi))
     if not problems:
         return _setting_refused(first)
