@@ -150,6 +150,7 @@ async def test_the_delivery_log_pages_newest_first_each_delivery_once_and_by_sta
     failed, pending = [(i, "failed") for i in ids[:3]], [(i, "pending") for i in ids[3:]]
     newest_first = sorted(pending + failed, reverse=True)
     assert await pages(f"{log}?limit=2") == [newest_first[:2], newest_first[2:4], newest_first[4:]]
+    assert await pages(f"{log}?limit=3") == [newest_first[:3], newest_first[3:]]
     assert await pages(f"{log}?limit=5") == [newest_first]
     assert await pages(f"{log}?status=failed&limit=2") == [failed[::-1][:2], failed[::-1][2:]]
     assert await pages(f"{log}?status=pending&limit=2") == [pending[::-1]]
