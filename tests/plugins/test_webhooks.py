@@ -414,12 +414,13 @@ async def test_an_operator_can_switch_the_servers_delivery_loop_off(
     receiver.start()
     world = await build_world(sqlite_db, "whloop")
     await _webhooks_on(world, receiver.url)
-    monkeypatch.setenv(POLL_ENV, "0.05")
     for list_id, setting in enumerate(("off", "OFF", "0", "false", "No", "on", None)):
         if setting is None:
             monkeypatch.delenv(WORKER_ENV, raising=False)
         else:
             monkeypatch.setenv(WORKER_ENV, setting)
+        # "on": polling only every 30 s, so the event must wake the loop to arrive at once.
+        monkeypatch.setenv(POLL_ENV, "30" if setting == "on" else "0.05")
         if setting is None:  # due before the server started: found by polling
             await _fire(world, "submitted", list_id)
         app = create_app(app_settings(), engine=sqlite_db.app)
