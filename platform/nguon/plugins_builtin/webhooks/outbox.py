@@ -379,7 +379,7 @@ def delivery_out(r: dict[str, Any]) -> DeliveryOut:
 class Worker:
     """The background delivery loop of one server process."""
 
-    def __init__(self, poll_seconds: float = 15.0) -> None:
+    def __init__(self, poll_seconds: float) -> None:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
