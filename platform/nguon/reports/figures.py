@@ -289,10 +289,10 @@ async def _fresh(
     (:func:`structure.stamp_statement`) and the targets (:func:`_targets`)."""
     from nguon.reports import rollups
 
-    moved_sql, *moved_args = (
+    moved_sql, moved_args = (
         moved_out_statement(kept.subtree, kept.rest)
         if kept.partial
-        else ("SELECT CAST(NULL AS integer) AS unit WHERE FALSE",)
+        else ("SELECT CAST(NULL AS integer) AS unit WHERE FALSE", ())
     )
     stamp_sql, stamp_args = stamp_statement(
         path, list(kept.outside), sorted(kept.units), "SELECT unit FROM moved"

@@ -286,12 +286,12 @@ def names_the_rest(subtree: Sequence[int], rest: Sequence[int]) -> bool:
     return len(rest) < len(subtree)
 
 
-def moved_out_statement(subtree: Sequence[int], rest: Sequence[int]) -> tuple[str, Any, Any]:
+def moved_out_statement(subtree: Sequence[int], rest: Sequence[int]) -> tuple[str, tuple[Any, ...]]:
     """Postgres: the statement :func:`moved_out_to` reads (column ``unit``), with its
     arguments, for a caller reading it with something else in one round trip."""
     if not names_the_rest(subtree, rest):
-        return f"{MOVED_OUT_SQL} = ANY({{}})", require_tenant(), list(subtree)
-    return f"{MOVED_OUT_SQL} <> ALL({{}})", require_tenant(), list(rest)
+        return f"{MOVED_OUT_SQL} = ANY({{}})", (require_tenant(), list(subtree))
+    return f"{MOVED_OUT_SQL} <> ALL({{}})", (require_tenant(), list(rest))
 
 
 async def moved_out_to(subtree: Sequence[int], rest: Sequence[int]) -> set[int]:
@@ -302,7 +302,8 @@ async def moved_out_to(subtree: Sequence[int], rest: Sequence[int]) -> set[int]:
     # the path index for a LIKE parameter and walked the people (5 ms on the province).
     # The shorter list names them: a province's subtree is all but a few units.
     if is_postgres(current_engine()):
-        return {row["unit"] for row in await plain.fetch(*moved_out_statement(subtree, rest))}
+        sql, args = moved_out_statement(subtree, rest)
+        return {row["unit"] for row in await plain.fetch(sql, *args)}
     found: set[int] = set()
     for chunk in _chunks(subtree):
         listed = ", ".join(["{}"] * len(chunk))
