@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import AbstractAsyncContextManager, nullcontext
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
 
@@ -111,6 +111,87 @@ _UNITS_SQL = """
 SELECT id, name, kind FROM org_unit WHERE tenant_id = {} AND id IN ({ids})
 """
 
+# The rows of each statement as asyncpg gives them, for reading them back from JSON.
+_EntryRow = TypedDict(
+    "_EntryRow",
+    {
+        "id": int,
+        "candidate": int,
+        "source": str,
+        "source_list": int | None,
+        "outcome": str,
+        "reasons": str,
+        "included": bool,
+        "override_justification": str | None,
+        "removal_reason": str | None,
+        "full_name": str,
+        "name_search": str,
+        "candidate.unit": int,
+        "unit.name": str,
+        "date_of_birth": dt.date | None,
+        "sex": str | None,
+        "ethnicity": str | None,
+        "religion": str | None,
+        "home_town": str | None,
+        "residence": str | None,
+        "education": str | None,
+        "occupation": str | None,
+        "youth_union_member": bool | None,
+        "trade_union_member": bool | None,
+        "certificate_number": str | None,
+        "certificate_date": dt.date | None,
+        "notes": str | None,
+        "helper": str | None,
+    },
+)
+
+
+class _TransitionRow(TypedDict):
+    id: int
+    from_state: str
+    to_state: str
+    actor: str
+    actor_id: int | None
+    comment: str
+    at: dt.datetime
+    actor_name: str | None
+
+
+class _ResolutionRow(TypedDict):
+    id: int
+    kind: str
+    number: str
+    adopted_on: dt.date
+    members_total: int
+    members_present: int
+    members_agreeing: int
+    notes: str
+
+
+_SourceRow = TypedDict("_SourceRow", {"id": int, "unit": int, "unit.name": str})
+_ActingRow = TypedDict(
+    "_ActingRow",
+    {
+        "id": int,
+        "user": int,
+        "role": str,
+        "full_name": str,
+        "is_active": bool,
+        "unit.name": str,
+    },
+)
+_PAGE_PARTS = msgspec.json.Decoder(
+    tuple[
+        list[_EntryRow],
+        list[_TransitionRow],
+        list[_ResolutionRow],
+        list[_SourceRow],
+        list[_ActingRow],
+    ]
+)
+_PART_ORDER = ("id", "id", "id", "id", '"user", x.id')
+"""How each part of :func:`whole_read` is ordered (as its own statement orders it)."""
+
 # Postgres: a digest of what a statement returns, each row hashed as text and the
 # hashes sorted, so the digest changes exactly when some row a page shows changes.
 _ROWS_DIGEST = (
@@ -142,6 +223,10 @@ class ListRead(msgspec.Struct, kw_only=True):
     row: dict[str, Any]
     entries: list[dict[str, Any]]
     resolutions: list[dict[str, Any]] | None = None
+    transitions: list[dict[str, Any]] | None = None
+    sources: dict[int, dict[str, Any]] | None = None
+    acting: tuple[dt.date, list[dict[str, Any]]] | None = None
+    """The members who may act on a day, if read with the rest (:func:`whole_read`)."""
 
 
 def list_statement(list_id: int) -> Statement:
@@ -192,8 +277,9 @@ def page_statements(list_id: int, on: dt.date) -> list[Statement]:
     ]
 
 
-def digests() -> bool:
-    """Whether this database computes ``row_and_digest`` (Postgres; SQLite has no md5)."""
+def on_postgres() -> bool:
+    """Whether lists are read in one statement, with digests (Postgres; SQLite has no md5
+    and no json_agg)."""
     return isinstance(OrgUnit._meta.db, TenantPostgresEngine)
 
 
@@ -228,6 +314,48 @@ async def row_and_digest(list_id: int, on: dt.date) -> tuple[dict[str, Any] | No
     return row, row.pop("page_digest")
 
 
+async def whole_read(
+    list_id: int, on: dt.date, *, digest: bool = False
+) -> tuple[ListRead | None, str]:
+    """Postgres only: everything a list page shows (``page_statements`` on ``on``) in one
+    statement — so in one state of the database without a transaction, and one round trip
+    instead of six — and, with ``digest``, the digest :func:`row_and_digest` gives."""
+    statements = page_statements(list_id, on)
+    first, rest = statements[0], statements[1:]
+    parts = ", ".join(
+        f"(SELECT coalesce(json_agg(x ORDER BY x.{order}), '[]') FROM ({s.sql}) AS x)"
+        for s, order in zip(rest, _PART_ORDER, strict=True)
+    )
+    args = tuple(arg for s in rest for arg in s.args)
+    columns = f"json_build_array({parts}) AS page_parts"
+    if digest:
+        digests = ", ".join(_ROWS_DIGEST.replace("{sql}", s.sql) for s in statements)
+        columns += f", md5(concat_ws('#', {digests})) AS page_digest"
+        args += tuple(arg for s in statements for arg in s.args)
+    # Placeholders are numbered in the order they appear: the parts', then the row's.
+    sql = f"SELECT q.*, {columns} FROM ({first.sql}) AS q"
+    rows = await _fetch(Statement(sql, args + first.args))
+    if not rows:
+        return None, ""
+    row = rows[0]
+    seen = row.pop("page_digest", "")
+    entries, transitions, resolutions, sources, acting = _PAGE_PARTS.decode(row.pop("page_parts"))
+    read = ListRead(
+        row=row,
+        entries=_sorted(list(entries)),
+        resolutions=list(resolutions),
+        transitions=list(transitions),
+        sources={source["id"]: source for source in sources},
+        acting=(on, list(acting) if next_step(row) is not None else []),
+    )
+    return read, seen
+
+
+def _sorted(entries: list[Any]) -> list[dict[str, Any]]:
+    entries.sort(key=lambda e: (e["unit.name"], e["name_search"], e["id"]))
+    return entries
+
+
 async def list_row(list_id: int) -> dict[str, Any] | None:
     rows = await _fetch(list_statement(list_id))
     return rows[0] if rows else None
@@ -237,12 +365,14 @@ async def entries_of(row: dict[str, Any]) -> list[dict[str, Any]]:
     entries = await _fetch(entries_statement(row["id"]))
     for entry in entries:
         entry["included"] = bool(entry["included"])
-    entries.sort(key=lambda e: (e["unit.name"], e["name_search"], e["id"]))
-    return entries
+    return _sorted(entries)
 
 
-async def transitions_of(list_id: int) -> list[dict[str, Any]]:
-    return await _fetch(transitions_statement(list_id))
+async def transitions_of(read: ListRead) -> list[dict[str, Any]]:
+    """The list's state changes, oldest first (read once per ``ListRead``)."""
+    if read.transitions is None:
+        read.transitions = await _fetch(transitions_statement(read.row["id"]))
+    return read.transitions
 
 
 async def resolutions_of(read: ListRead) -> list[dict[str, Any]]:
@@ -252,14 +382,20 @@ async def resolutions_of(read: ListRead) -> list[dict[str, Any]]:
     return read.resolutions
 
 
-async def source_units(list_id: int) -> dict[int, dict[str, Any]]:
-    return {row["id"]: row for row in await _fetch(sources_statement(list_id))}
+async def source_units(read: ListRead) -> dict[int, dict[str, Any]]:
+    """The lists the entries came from, by id, with their units (read once per ``ListRead``)."""
+    if read.sources is None:
+        read.sources = {row["id"]: row for row in await _fetch(sources_statement(read.row["id"]))}
+    return read.sources
 
 
-async def members_acting(row: dict[str, Any], on: dt.date) -> list[dict[str, Any]]:
-    if next_step(row) is None:
+async def members_acting(read: ListRead, on: dt.date) -> list[dict[str, Any]]:
+    """The members of the unit whose turn it is (or above it) valid on ``on``."""
+    if read.acting is not None and read.acting[0] == on:
+        return read.acting[1]
+    if next_step(read.row) is None:
         return []
-    return await _fetch(acting_statement(row["id"], on))
+    return await _fetch(acting_statement(read.row["id"], on))
 
 
 async def units_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -224,9 +224,9 @@ def allowed_actions(access: Access, row: dict[str, Any]) -> list[str]:
     return actions
 
 
-async def may_act(row: dict[str, Any], on: dt.date | None = None) -> list[MayAct]:
+async def may_act(read: list_read.ListRead, on: dt.date | None = None) -> list[MayAct]:
     """The users who may take the list's next step (on ``on``, by default today)."""
-    turn = list_read.next_step(row)
+    turn = list_read.next_step(read.row)
     if turn is None:
         return []
     least = RANK[turn[1]]
@@ -237,7 +237,7 @@ async def may_act(row: dict[str, Any], on: dt.date | None = None) -> list[MayAct
             role=r["role"],
             unit_name=r["unit.name"],
         )
-        for r in await list_read.members_acting(row, on or today_in_vietnam())
+        for r in await list_read.members_acting(read, on or today_in_vietnam())
         if r["role"] in RANK and RANK[r["role"]] >= least and r["is_active"]
     ]
 
@@ -245,6 +245,17 @@ async def may_act(row: dict[str, Any], on: dt.date | None = None) -> list[MayAct
 async def read_list(access: Access, list_id: int) -> list_read.ListRead:
     """The list ``list_id`` and its entries, if the caller may see it."""
     return await read_of(await visible_list(access, list_id))
+
+
+async def whole_list(
+    access: Access, list_id: int, on: dt.date, *, digest: bool = False
+) -> tuple[list_read.ListRead, str]:
+    """Postgres: the list and all its page shows in one statement (``list_read.whole_read``),
+    if the caller may see it, with the page's digest if asked for."""
+    read, seen = await list_read.whole_read(list_id, on, digest=digest)
+    _seen(access, read.row if read else None)
+    assert read is not None
+    return read, seen
 
 
 async def read_of(row: dict[str, Any]) -> list_read.ListRead:
@@ -263,7 +274,7 @@ async def _counts_by_source(read: list_read.ListRead) -> list[SourceCount]:
     """Included people per source: each accepted list below, then the list's own entries."""
     counts = Counter(e["source_list"] for e in read.entries if e["included"])
     source_ids = sorted(k for k in counts if k is not None)
-    sources = await list_read.source_units(read.row["id"]) if source_ids else {}
+    sources = await list_read.source_units(read) if source_ids else {}
     result = [
         SourceCount(
             unit_id=sources[k]["unit"],
@@ -314,11 +325,11 @@ async def facts_of(
                 at=t["at"],
                 actor_name=t["actor_name"] or "",
             )
-            for t in await list_read.transitions_of(row["id"])
+            for t in await list_read.transitions_of(read)
         ],
         resolutions=[resolution_out(r) for r in await list_read.resolutions_of(read)],
         allowed_actions=allowed_actions(access, row),
-        may_act=await may_act(row, on),
+        may_act=await may_act(read, on),
     )
 
 

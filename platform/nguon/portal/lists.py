@@ -42,7 +42,7 @@ from nguon.pipeline.documents_build import (
     may_export,
 )
 from nguon.pipeline.events import pipeline_transaction
-from nguon.pipeline.list_read import APPROVE, ListRead, snapshot
+from nguon.pipeline.list_read import APPROVE, ListRead, on_postgres, snapshot
 from nguon.pipeline.ownership import NOT_OWN_UNIT, NOT_OWNER, NOT_RECEIVER, acts_for
 from nguon.pipeline.schemas import STEPS, EntryAdd, EntryRemove, ListChange, ListCreate
 from nguon.portal import rendered
@@ -291,15 +291,15 @@ async def _read_page(
     done: str,
     digest: bool = False,
 ) -> tuple[dict[str, Any], str]:
-    """The page's context, read in one snapshot, and (``digest``, Postgres) the digest of
-    every row it shows, from the same snapshot."""
-    async with snapshot():
-        if digest:
-            row, seen = await lists.visible_list_digest(access, list_id, today)
-        else:
-            row, seen = await lists.visible_list(access, list_id), ""
-        read = await lists.read_of(row)
+    """The page's context, read in one state of the database, and (``digest``, Postgres)
+    the digest of every row it shows, from the same state."""
+    if on_postgres():
+        read, seen = await lists.whole_list(access, list_id, today, digest=digest)
         facts = await lists.facts_of(access, read, today)
+    else:
+        async with snapshot():
+            read, seen = await lists.read_of(await lists.visible_list(access, list_id)), ""
+            facts = await lists.facts_of(access, read, today)
     context = _list_context(
         request, access, read, facts, errors=errors, form=form, done=done, today=today
     )

@@ -20,7 +20,7 @@ from litestar.utils.scope.state import ScopeState
 
 from nguon.accounts.permissions import Access
 from nguon.kept import BoundedCache, SingleFlight, content_key
-from nguon.pipeline.list_read import digests, write_position
+from nguon.pipeline.list_read import on_postgres, write_position
 
 CSRF_MARK = "<nguon-csrf-input>"
 """Where a cached page's CSRF field goes; escaped user text cannot contain "<"."""
@@ -53,7 +53,7 @@ def render_marked(request: Request[Any, Any, Any], template: str, context: dict[
 
 def keeping(request: Request[Any, Any, Any]) -> bool:
     """Whether pages are kept here: on Postgres, with room for them."""
-    return pages(request).size > 0 and digests()
+    return pages(request).size > 0 and on_postgres()
 
 
 async def kept_until_written(

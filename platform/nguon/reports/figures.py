@@ -295,7 +295,7 @@ async def _fresh(
         else ("SELECT CAST(NULL AS integer) AS unit WHERE FALSE", ())
     )
     stamp_sql, stamp_args = stamp_statement(
-        path, list(kept.outside), sorted(kept.units), "SELECT unit FROM moved"
+        path, list(kept.outside), kept.units, "SELECT unit FROM moved"
     )
     sql = (
         f"WITH moved AS ({moved_sql}) SELECT s.n, s.total,"

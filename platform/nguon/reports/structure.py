@@ -16,6 +16,7 @@ The units kept are shared by every view: they are read, never changed.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nguon.db import plain
@@ -150,7 +151,7 @@ _STAMP = "SELECT count(*) AS n, coalesce(sum(figures_version), 0) AS total FROM 
 
 
 def stamp_statement(
-    path: str, outside: list[int], units: list[int], more: str = ""
+    path: str, outside: list[int], units: Collection[int], more: str = ""
 ) -> tuple[str, tuple[Any, ...]]:
     """A statement, and its arguments, reading how many units there are in the subtree at
     ``path`` and of ``outside`` — that is of ``units``, the same set — and the sum of their
@@ -170,7 +171,7 @@ def stamp_statement(
             if more
             else "id = ANY({})"
         )
-        return f"{_STAMP} WHERE tenant_id = {{}} AND {named}", (require_tenant(), units)
+        return f"{_STAMP} WHERE tenant_id = {{}} AND {named}", (require_tenant(), sorted(units))
     also = f" OR id IN ({more})" if more else ""
     return (
         f"{_STAMP} WHERE tenant_id = {{}} AND (path LIKE {{}} OR id = ANY({{}}){also})",
