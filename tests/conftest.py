@@ -8,6 +8,7 @@ can never pass unnoticed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
@@ -157,3 +158,11 @@ async def no_background_loop_outlives_its_test() -> AsyncIterator[None]:
         if t.get_name() in BACKGROUND_LOOPS and not t.done() and t not in before
     ]
     assert not left, f"background loops still running after the test: {left}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """What the session made is left to the process's exit: the interpreter's last full
+    garbage collection walked the whole suite's heap (gigabytes) for minutes after the
+    summary was printed."""
+    gc.freeze()
