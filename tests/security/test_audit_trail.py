@@ -34,6 +34,7 @@ from tests.security.test_isolation import (
     _seed_people,
     _seed_pipeline,
     _tenant_routes_with_ids,
+    send,
 )
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -103,7 +104,7 @@ async def _each_id_route(client: AppClient, world: World, ids: dict[str, Any]) -
         body = _body(method, path, ids)
         if "/lists/" in path:
             body = _LIST_BODIES.get(path.rsplit("/", 1)[-1], body)
-        await client.request(method, _fill(path, world.slug, ids), json=body, headers=headers)
+        await send(client, method, _fill(path, world.slug, ids), body, headers)
 
 
 async def _list_lifecycle(client: AppClient, world: World, headers: dict[str, str]) -> None:

@@ -221,6 +221,27 @@ _STATEFUL = {
 }
 
 
+_SHEETS = {
+    "candidates": "Họ và tên;Ngày sinh;Giới tính;Trình độ học vấn\r\n"
+    "Bị Nhập Trộm;01/01/2000;Nam;12/12\r\n",
+    "members": "Họ và tên;Ngày sinh;Giới tính;Số thẻ đảng viên;Ngày vào Đảng\r\n"
+    "Bị Nhập Trộm;01/01/1980;Nam;TROM.0001;01/01/2010\r\n",
+}
+"""A good sheet for each import route of the API (a multipart form, not JSON)."""
+
+
+async def send(
+    client: AppClient, method: str, path: str, body: Any, headers: dict[str, str]
+) -> Any:
+    """The request ``method`` ``path`` with ``body`` as JSON, or, for an API route taking a
+    sheet, with a good sheet as its ``file``."""
+    kind = path.removesuffix("/import").rsplit("/", 1)[-1]
+    if "/api/" in path and path.endswith("/import") and kind in _SHEETS:
+        sheet = ("trom.csv", _SHEETS[kind].encode(), "text/csv")
+        return await client.request(method, path, files={"file": sheet}, headers=headers)
+    return await client.request(method, path, json=body, headers=headers)
+
+
 def _body(method: str, path: str, ids: dict[str, int]) -> Any:
     if method not in {"PATCH", "PUT", "POST"}:
         return None
@@ -304,7 +325,7 @@ async def test_every_route_taking_an_id_answers_404_for_another_tenants_objects(
         body = _body(method, path, own_ids)
         if "/lists/" in path:
             body = _LIST_BODIES.get(path.rsplit("/", 1)[-1], body)
-        own = await client.request(method, _fill(path, a.slug, own_ids), json=body, headers=headers)
+        own = await send(client, method, _fill(path, a.slug, own_ids), body, headers)
         short = _API_PREFIX.sub("", path)
         state_dependent = (method != "GET" and _STATE_DEPENDENT.search(path)) or path.endswith(
             "/export"
@@ -318,9 +339,7 @@ async def test_every_route_taking_an_id_answers_404_for_another_tenants_objects(
         # must succeed for A's own ids (tests/portal covers the forms).
         elif "/api/" in path or method == "GET":
             assert own.status_code < 400, f"{method} {path} fails for A's own ids: {own.text}"
-        foreign = await client.request(
-            method, _fill(path, a.slug, foreign_ids), json=body, headers=headers
-        )
+        foreign = await send(client, method, _fill(path, a.slug, foreign_ids), body, headers)
         assert foreign.status_code == 404, f"{method} {path} with B's ids: {foreign.status_code}"
         if "/api/" in path:
             assert problem_faults(foreign) == [], f"{method} {path}: {foreign.text}"
@@ -431,9 +450,7 @@ async def _outsider_reaches_nothing(db: Database, client: AppClient, world: Worl
         body = _body(method, path, ids)
         if "/lists/" in path:
             body = _LIST_BODIES.get(path.rsplit("/", 1)[-1], body)
-        answer = await client.request(
-            method, _fill(path, world.slug, ids), json=body, headers=outsider
-        )
+        answer = await send(client, method, _fill(path, world.slug, ids), body, outsider)
         if answer.status_code not in {403, 404}:
             reached.append(f"{method} {path}: {answer.status_code}")
         elif "/api/" in path and problem_faults(answer):

@@ -38,6 +38,9 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_BODY = 1_048_576
 MAX_UPLOAD = 10 * MAX_BODY
 """File uploads (``multipart/form-data``: unit and member imports) may be larger."""
+SHEET_UPLOAD = "sheet_upload"
+"""The ``opt`` key of an operation whose body is a sheet in the ``file`` field of a
+``multipart/form-data`` form (anything else is 415; the handler reads the form itself)."""
 MAX_DEPTH = 32
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -72,6 +75,8 @@ def expected(handler: HTTPRouteHandler) -> Expected:
                 int_queries.add(kwarg.name or name)
         elif kwarg is None:
             int_queries.add(name)
+    if handler.opt.get(SHEET_UPLOAD):
+        body = "sheet"
     return Expected(int_queries=frozenset(int_queries), body=body)
 
 
@@ -231,6 +236,14 @@ def check_body(
         return
     media = _content_type(scope)
     is_json = media == "application/json" or media.endswith("+json")
+    if wanted.body == "sheet" and media != "multipart/form-data":
+        raise HTTPException(
+            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail=(
+                "Nội dung phải là multipart/form-data, tệp trong trường file"
+                " / The body must be multipart/form-data with the sheet as file"
+            ),
+        )
     if wanted.body == "json" and not is_json:
         raise HTTPException(
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,

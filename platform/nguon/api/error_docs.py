@@ -20,6 +20,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 
+from nguon.api.edge import SHEET_UPLOAD
 from nguon.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, Problem
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -41,6 +42,7 @@ class RouteFacts(msgspec.Struct, frozen=True, kw_only=True):
     json_body: bool
     body_fields: frozenset[str]
     throttled: bool
+    sheet_upload: bool = False
 
     @property
     def writes(self) -> bool:
@@ -123,6 +125,12 @@ ERROR_RESPONSE_RULES: list[ErrorResponseRule] = [
         lambda r: r.json_body,
     ),
     ErrorResponseRule(
+        415,
+        ("unsupported_media_type",),
+        "The body is not a multipart/form-data form with the sheet as `file`",
+        lambda r: r.sheet_upload,
+    ),
+    ErrorResponseRule(
         429,
         ("too_many_requests",),
         "Too many attempts: retry after `Retry-After` seconds",
@@ -170,6 +178,7 @@ def route_facts(route: HTTPRoute, handler: HTTPRouteHandler, method: str) -> Rou
         json_body=json_body,
         body_fields=fields,
         throttled=any(p.search(route.path) for p in THROTTLED_PATHS),
+        sheet_upload=bool(handler.opt.get(SHEET_UPLOAD)),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from typing import Any
 from urllib.parse import quote
@@ -461,10 +462,36 @@ def dependency_down(request: Request[Any, Any, Any], outage: Outage) -> Response
     return _answer(request, problem_body, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def _raised_by_form_parser(exc: BaseException) -> bool:
+    """Litestar's multipart parser decodes each field without a filename as UTF-8 and lets
+    the error out (a 500 for a client's bad form, in the CSRF check of every portal form)."""
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.endswith(_FORM_PARSER):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+_FORM_PARSER = os.path.join("litestar", "_multipart.py")
+
+
+def undecodable_form(request: Request[Any, Any, Any]) -> Response[Any]:
+    vi = "Biểu mẫu có trường không phải văn bản UTF-8 (tệp phải được gửi kèm tên tệp)."
+    en = "A form field is not UTF-8 text (send a file with its filename)."
+    errors = [
+        FieldProblem(field="body", pointer="", code=MALFORMED_BODY.code, detail=vi, detail_en=en)
+    ]
+    problem_body = problem_of(request, MALFORMED_BODY, vi, en, status=400, errors=errors)
+    return _answer(request, problem_body, f"{vi} / {en}")
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     outage = outage_of(exc)
     if outage is not None:
         return dependency_down(request, outage)
+    if isinstance(exc, UnicodeDecodeError) and _raised_by_form_parser(exc):
+        return undecodable_form(request)
     logger.error(
         "unhandled error",
         exc_info=exc,

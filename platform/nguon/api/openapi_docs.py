@@ -20,12 +20,14 @@ from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
+    RequestBody,
     Schema,
     SecurityScheme,
 )
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
+from nguon.api.edge import SHEET_UPLOAD
 from nguon.api.error_docs import route_facts
 from nguon.api.operation_texts import API_DESCRIPTION, BODY_EXAMPLES, DESCRIPTIONS
 
@@ -55,6 +57,22 @@ def export_media_types() -> list[str]:
     return list(dict.fromkeys([*found, XLSX, CSV]))
 
 
+def sheet_upload_body() -> RequestBody:
+    sheet = Schema(
+        type=OpenAPIType.STRING,
+        format="binary",
+        description=(
+            "The sheet: the package's XLSX form (the portal's template) or a CSV file in "
+            "UTF-8 (a BOM allowed; commas, semicolons or tabs), its header row naming the "
+            "columns in Vietnamese; at most 50 MB and 200,000 rows."
+        ),
+    )
+    form = Schema(type=OpenAPIType.OBJECT, properties={"file": sheet}, required=["file"])
+    return RequestBody(
+        required=True, content={"multipart/form-data": OpenAPIMediaType(schema=form)}
+    )
+
+
 def _is_file_export(route: HTTPRoute, handler: HTTPRouteHandler) -> bool:
     return route.path.endswith("/export") and "bytes" in str(
         handler.parsed_fn_signature.return_type.annotation
@@ -68,6 +86,8 @@ def _complete_operation(
     if facts.authenticated:
         operation.security = [{BEARER: []}]
     operation.description = operation.description or describe_operation(handler)
+    if SHEET_UPLOAD in handler.opt:
+        operation.request_body = sheet_upload_body()
     example = body_example(handler)
     if example is not None and operation.request_body is not None:
         struct, value = example

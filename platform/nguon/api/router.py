@@ -26,6 +26,7 @@ from nguon.api.query_check import QueryCheck
 from nguon.api.tenant import TenantMiddleware
 from nguon.api.versions import V1, V2, V1Deprecation, V2Vocabulary
 from nguon.org.routes import UnitController
+from nguon.people.import_routes import IMPORT_HANDLERS
 from nguon.people.routes import CandidateController, MemberController
 from nguon.pipeline.chain_routes import CHAIN_HANDLERS
 from nguon.pipeline.course_routes import CertificateController, CourseController
@@ -73,6 +74,7 @@ def api_router(version: str = V2) -> Router:
         UnitController,
         CandidateController,
         MemberController,
+        *IMPORT_HANDLERS,
         CourseController,
         CertificateController,
         HelperController,

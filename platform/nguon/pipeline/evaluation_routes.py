@@ -52,6 +52,10 @@ def job_out(request: Request[Any, Any, Any], job: Job) -> JobOut:
         started_at=job.started_at,
         finished_at=job.finished_at,
         url=_job_url(request, job.id),
+        filename=job.filename,
+        created=job.created,
+        problems=list(job.problems),
+        note=job.note,
     )
 
 

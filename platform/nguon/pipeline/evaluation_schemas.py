@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from nguon.jobs.progress import JobKind
+from nguon.jobs.progress import JobKind, JobProblem
 from nguon.pipeline.schemas import Outcome, Step
 
 
@@ -83,3 +83,11 @@ class JobOut(msgspec.Struct, kw_only=True):
     """Where to poll the job's progress."""
     file_url: str | None = None
     """A finished list export: where the user who asked downloads the file."""
+    filename: str = ""
+    """An import: the file's name."""
+    created: int | None = None
+    """A finished import: how many people it wrote (0 when the file was imported before)."""
+    problems: list[JobProblem] = []
+    """A finished import refused: every bad row (row 0: the file), located; nothing written."""
+    note: str = ""
+    """A finished import that wrote nothing although the file is good: why."""
