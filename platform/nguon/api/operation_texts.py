@@ -71,9 +71,10 @@ DESCRIPTIONS: dict[str, str] = {
         "editor role on the unit; audited."
     ),
     "get_job_progress": (
-        "A job of this tenant (a re-evaluation, a list export): its state and how many people "
-        "are done of the total; a finished export's `file_url`. Another tenant's job, or an "
-        "expired one, is 404."
+        "A job of this tenant (a re-evaluation, a list export, an import): its state and how "
+        "many people are done of the total; a finished export's `file_url`; a finished "
+        "import's `created`, or every bad row in `problems` (nothing written then). Another "
+        "tenant's job, or an expired one, is 404."
     ),
     "unit_figures": (
         "The unit's figures for a year, from the same source as its dashboard: people by "
