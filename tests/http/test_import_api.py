@@ -4,10 +4,11 @@ nothing written — the same import as the portal's, for a province's own system
 
 from __future__ import annotations
 
+from nguon.people.sheet_files import MAX_BYTES
 from nguon.people.tables import Candidate
 from nguon.portal.jobs import wait_for_jobs
 from tests.conftest import Database
-from tests.http.conftest import AppClient, build_world, portal_login, token_for
+from tests.http.conftest import AppClient, build_world, csrf_token_in, portal_login, token_for
 from tests.portal.members_world import members_of, rows_of
 
 CANDIDATES_HEADER = "Họ và tên;Ngày sinh;Giới tính;Trình độ học vấn;Số CCCD"
@@ -159,3 +160,36 @@ async def test_a_form_field_that_is_not_utf8_is_the_clients_error_on_the_api_and
         page = await client.post(f"/t/{slug}/units/{cell}/{path}", content=form, headers=multipart)
         assert page.status_code == 400, (path, page.status_code, page.text[:300])
         assert "UTF-8" in page.text
+
+
+async def test_a_province_sized_sheet_is_not_cut_at_the_edge(
+    db: Database, client: AppClient
+) -> None:
+    """A 100,000-person survey as CSV is about 13 MB: over the 10 MB of other uploads, within
+    the 50 MB the import routes take (API and portal)."""
+    world = await build_world(db, "api-nhap-lon")
+    slug, cell = world.slug, world.units["cell_x"]
+    big = _csv(CANDIDATES_HEADER, ["Người Thứ Nhất;01/01/2000;Nữ;9/12;"]) + b" " * 12_000_000
+    headers = await token_for(client, slug, "cell_x_editor")
+    sent = await client.post(
+        f"/t/{slug}/api/v2/units/{cell}/candidates/import",
+        files={"file": ("lon.csv", big, "text/csv")},
+        headers=headers,
+    )
+    assert sent.status_code == 202, sent.text[:300]
+    too_big = b"x" * (MAX_BYTES + 1)
+    refused = await client.post(
+        f"/t/{slug}/api/v2/units/{cell}/candidates/import",
+        files={"file": ("qua-lon.csv", too_big, "text/csv")},
+        headers=headers,
+    )
+    assert refused.status_code in (400, 413), refused.text[:300]
+    await portal_login(client, slug, "cell_x_editor")
+    page = await client.get(f"/t/{slug}/units/{cell}/candidates/import")
+    posted = await client.post(
+        f"/t/{slug}/units/{cell}/candidates/import",
+        data={"_csrf_token": csrf_token_in(page.text)},
+        files={"file": ("lon.csv", big, "text/csv")},
+    )
+    assert posted.status_code == 303, posted.text[:300]
+    await wait_for_jobs()

@@ -224,7 +224,13 @@ def check_parameters(scope: Scope, wanted: Expected) -> None:
 
 
 def _limit(scope: Scope) -> int:
-    return MAX_UPLOAD if _content_type(scope) == "multipart/form-data" else MAX_BODY
+    """A JSON body's limit, or a file upload's: ``MAX_UPLOAD``, or what its route declares
+    (``request_max_body_size``: the sheet imports take a province's file, 50 MB)."""
+    if _content_type(scope) != "multipart/form-data":
+        return MAX_BODY
+    handler = scope.get("route_handler")
+    declared = getattr(handler, "request_max_body_size", None)
+    return declared if isinstance(declared, int) and declared > MAX_UPLOAD else MAX_UPLOAD
 
 
 def check_body(
