@@ -190,8 +190,10 @@ PAYLOAD_TOO_LARGE = _type(
     413,
     "Nội dung quá lớn",
     "Payload too large",
-    "Nội dung vượt giới hạn: 1 MiB cho JSON, 10 MiB cho tệp tải lên.",
-    "The body is larger than the limit: 1 MiB for JSON, 10 MiB for file uploads.",
+    "Nội dung vượt giới hạn: 1 MiB cho JSON, 10 MiB cho tệp tải lên, 51 MiB cho tệp nhập"
+    " quần chúng, đảng viên (tệp 50 MB).",
+    "The body is larger than the limit: 1 MiB for JSON, 10 MiB for file uploads, 51 MiB for"
+    " the sheet imports (a file of 50 MB).",
 )
 UNSUPPORTED_MEDIA_TYPE = _type(
     "unsupported_media_type",
