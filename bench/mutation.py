@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.mutation accounts rules  # some groups
     .venv/bin/python -m bench.mutation --list          # the groups and their tests
     .venv/bin/python -m bench.mutation --report        # the scores of the last runs
+    .venv/bin/python -m bench.mutation --sample 120 rules  # a seeded sample of each group
 
 Each group is mutated in its own staging copy of the repository under ``.mutation/GROUP``
 (``platform/`` renamed ``src/``, so that mutmut names the modules ``nguon.…`` as they are
@@ -12,18 +13,27 @@ the tests that reach the mutated function. The score of a group is killed / (kil
 survived + no tests + timeouts); suspicious and skipped mutants are listed apart. A
 re-run continues where the last one stopped (mutmut keeps its state per staging copy);
 ``--fresh`` starts over.
+
+``--sample N`` runs, in each group, a uniform random sample of N of its mutants (all of them
+if it has no more): the N whose hash with ``--seed`` ranks first, so the same seed chooses
+the same mutants again (a re-run after new tests re-checks them) and a mutant added or
+removed changes the sample by one. The score of a sample is given with its 95 % Wilson
+interval.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -117,10 +127,76 @@ UNSCORED = {"skipped", "suspicious", "not checked", "check was interrupted by us
 """Statuses left out of a score (mutmut's names); every other counts, killed or not."""
 
 
+SEED = 17
+"""The default ``--seed``: one fixed sample per group, run after run."""
+ARGUMENTS_LENGTH = 100_000
+"""Characters of mutant names given to one ``mutmut run`` (the system allows about 2 MB;
+each call also runs the clean tests of its mutants once, so fewer calls are faster)."""
+
+# Generates the mutants of a staged group, as ``mutmut run`` does before its first test
+# (mutmut 3.8 has no command for it): run in the staging copy.
+GENERATE = """
+from mutmut.__main__ import (
+    copy_also_copy_files, copy_src_dir, create_mutants, set_mutant_under_test,
+    setup_source_paths, store_lines_covered_by_tests,
+)
+set_mutant_under_test("mutant_generation")
+copy_src_dir()
+copy_also_copy_files()
+setup_source_paths()
+store_lines_covered_by_tests()
+create_mutants(1)
+"""
+
+
+class Mutant(msgspec.Struct, frozen=True):
+    name: str
+    module: str
+    """The mutated file, relative to ``src/``."""
+    status: str
+    """mutmut's name for its last result ("not checked" before any)."""
+
+
+class Count(msgspec.Struct):
+    counts: dict[str, int]
+
+    @property
+    def killed(self) -> int:
+        return self.counts.get("killed", 0)
+
+    @property
+    def survived(self) -> int:
+        return self.counts.get("survived", 0)
+
+    @property
+    def scored(self) -> int:
+        return sum(n for status, n in self.counts.items() if status not in UNSCORED)
+
+    @property
+    def other(self) -> int:
+        """Scored but neither killed nor survived: no tests, timeouts, segfaults."""
+        return self.scored - self.killed - self.survived
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.killed / self.scored if self.scored else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.killed, self.scored)
+
+
 class Score(msgspec.Struct):
     group: str
     counts: dict[str, int]
     seconds: float | None = None
+    mutants: int | None = None
+    """Mutants generated in the group (of a sampled run)."""
+    sample: int | None = None
+    """Mutants in the sample; None when the whole group ran."""
+    seed: int | None = None
+    by_module: dict[str, dict[str, int]] = {}
+    """The sample's counts by mutated file (of a sampled run)."""
 
     @property
     def scored(self) -> int:
@@ -129,6 +205,59 @@ class Score(msgspec.Struct):
     @property
     def percent(self) -> float:
         return 100.0 * self.counts.get("killed", 0) / self.scored if self.scored else 0.0
+
+
+def wilson(killed: int, scored: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion, in percent ((0, 100) with no trials)."""
+    if scored == 0:
+        return (0.0, 100.0)
+    p = killed / scored
+    denominator = 1 + z * z / scored
+    centre = (p + z * z / (2 * scored)) / denominator
+    half = z * math.sqrt(p * (1 - p) / scored + z * z / (4 * scored * scored)) / denominator
+    low = 0.0 if killed == 0 else 100.0 * (centre - half)
+    high = 100.0 if killed == scored else 100.0 * (centre + half)
+    return (low, high)
+
+
+def rank(name: str, seed: int) -> bytes:
+    return hashlib.blake2b(f"{seed}:{name}".encode(), digest_size=16).digest()
+
+
+def sample(names: Iterable[str], size: int, seed: int = SEED) -> list[str]:
+    """A uniform random sample of ``size`` names (all of them if fewer), sorted.
+
+    Each name is ranked by a hash of it with the seed, and the first ``size`` are taken: the
+    same seed gives the same sample, and adding or removing one name changes it by at most
+    one name.
+    """
+    return sorted(sorted(set(names), key=lambda name: rank(name, seed))[: max(size, 0)])
+
+
+def batches(names: Sequence[str], length: int = ARGUMENTS_LENGTH) -> list[list[str]]:
+    """The names in consecutive batches of at most ``length`` characters (one name at least)."""
+    out: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+    for name in names:
+        if current and used + len(name) + 1 > length:
+            out.append(current)
+            current, used = [], 0
+        current.append(name)
+        used += len(name) + 1
+    if current:
+        out.append(current)
+    return out
+
+
+def tally(mutants: Iterable[Mutant]) -> tuple[Count, dict[str, Count]]:
+    """Counts of statuses, over all and by module."""
+    total: Counter[str] = Counter()
+    by_module: dict[str, Counter[str]] = {}
+    for mutant in mutants:
+        total[mutant.status] += 1
+        by_module.setdefault(mutant.module, Counter())[mutant.status] += 1
+    return Count(dict(total)), {m: Count(dict(c)) for m, c in sorted(by_module.items())}
 
 
 def stage(name: str, group: Group, fresh: bool) -> Path:
@@ -173,7 +302,14 @@ def stage(name: str, group: Group, fresh: bool) -> Path:
     return where
 
 
-def run(name: str, group: Group, fresh: bool, children: int) -> Score:
+def run(
+    name: str,
+    group: Group,
+    fresh: bool,
+    children: int,
+    size: int | None = None,
+    seed: int = SEED,
+) -> Score:
     if children > 1 and group.select != "not postgres":
         # Every mutant's test session drops and makes the group's test database again.
         print(f"{name}: its tests use Postgres: one mutant at a time, not {children}")
@@ -191,15 +327,40 @@ def run(name: str, group: Group, fresh: bool, children: int) -> Score:
     }
     mutmut = Path(sys.executable).with_name("mutmut")
     started = time.monotonic()
-    subprocess.run(
-        [str(mutmut), "run", "--max-children", str(children)],
-        cwd=where,
-        env=environment,
-        stdout=(where / "mutmut.log").open("w"),
-        stderr=subprocess.STDOUT,
-        check=False,
-    )
-    score = score_of(name)
+    if size is None:
+        subprocess.run(
+            [str(mutmut), "run", "--max-children", str(children)],
+            cwd=where,
+            env=environment,
+            stdout=(where / "mutmut.log").open("w"),
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        score = score_of(name)
+    else:
+        subprocess.run(
+            [sys.executable, "-c", GENERATE],
+            cwd=where,
+            env=environment,
+            stdout=(where / "generate.log").open("w"),
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
+        chosen = set(sample((m.name for m in mutants_of(name)), size, seed))
+        # Killed stays killed while its function is unchanged (mutmut forgets the result of
+        # a changed one): the rest is run again, which also continues a stopped run.
+        pending = [m.name for m in mutants_of(name) if m.name in chosen and m.status != "killed"]
+        with (where / "mutmut.log").open("w") as log:
+            for names in batches(pending):
+                subprocess.run(
+                    [str(mutmut), "run", "--max-children", str(children), *names],
+                    cwd=where,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                )
+        score = sampled_score(name, size, seed)
     score.seconds = time.monotonic() - started
     (where / "score.json").write_bytes(msgspec.json.encode(score))
     return score
@@ -212,6 +373,32 @@ def score_of(name: str) -> Score:
         for code in data.get("exit_code_by_key", {}).values():
             counts[status_by_exit_code[code]] += 1
     return Score(group=name, counts=dict(counts))
+
+
+def mutants_of(name: str) -> list[Mutant]:
+    """Every mutant generated in a staged group, with its last result."""
+    found: list[Mutant] = []
+    mutants = STAGING / name / "mutants"
+    for meta in sorted(mutants.rglob("*.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        module = str(meta.relative_to(mutants / "src").with_suffix(""))
+        for key, code in data.get("exit_code_by_key", {}).items():
+            found.append(Mutant(name=key, module=module, status=status_by_exit_code[code]))
+    return found
+
+
+def sampled_score(name: str, size: int, seed: int) -> Score:
+    everything = mutants_of(name)
+    chosen = set(sample((m.name for m in everything), size, seed))
+    total, by_module = tally(m for m in everything if m.name in chosen)
+    return Score(
+        group=name,
+        counts=total.counts,
+        mutants=len(everything),
+        sample=len(chosen),
+        seed=seed,
+        by_module={module: count.counts for module, count in by_module.items()},
+    )
 
 
 def survivors(name: str) -> list[str]:
@@ -228,15 +415,30 @@ def survivors(name: str) -> list[str]:
 
 
 def report(names: list[str]) -> None:
-    columns = ("killed", "survived", "no tests", "timeout")
-    print(f"{'group':<12} " + " ".join(f"{c:>9}" for c in columns) + f" {'score':>7}")
+    print(
+        f"{'group / module':<44} {'mutants':>7} {'sample':>6} {'killed':>6} {'survived':>8}"
+        f" {'other':>5} {'unrun':>5} {'score':>7}  95 % interval"
+    )
     for name in names:
         saved = STAGING / name / "score.json"
         if not saved.exists():
             continue
         score = msgspec.json.decode(saved.read_bytes(), type=Score)
-        counts = " ".join(f"{score.counts.get(c, 0):>9}" for c in columns)
-        print(f"{name:<12} {counts} {score.percent:>6.1f}%")
+        mutants = score.mutants if score.mutants is not None else sum(score.counts.values())
+        sample = "all" if score.sample is None else str(score.sample)
+        print(line(name, mutants, sample, Count(score.counts)))
+        for module, counts in score.by_module.items():
+            print(line(f"  {module}", None, str(sum(counts.values())), Count(counts)))
+
+
+def line(label: str, mutants: int | None, sample: str, count: Count) -> str:
+    low, high = count.interval
+    unrun = sum(count.counts.values()) - count.scored
+    return (
+        f"{label:<44} {'' if mutants is None else mutants:>7} {sample:>6} {count.killed:>6}"
+        f" {count.survived:>8} {count.other:>5} {unrun:>5} {count.percent:>6.1f}%"
+        f"  {low:.1f}–{high:.1f} %"
+    )
 
 
 def main() -> None:
@@ -247,6 +449,10 @@ def main() -> None:
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants")
     parser.add_argument("--fresh", action="store_true", help="start the groups over")
     parser.add_argument("--children", type=int, default=1, help="mutants run at once")
+    parser.add_argument(
+        "--sample", type=int, metavar="N", help="run a seeded sample of N mutants of each group"
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help=f"of the sample (default {SEED})")
     arguments = parser.parse_args()
     unknown = set(arguments.groups) - GROUPS.keys()
     if unknown:
@@ -265,7 +471,14 @@ def main() -> None:
             print("\n".join(survivors(name)))
         return
     for name in names:
-        score = run(name, GROUPS[name], arguments.fresh, arguments.children)
+        score = run(
+            name,
+            GROUPS[name],
+            arguments.fresh,
+            arguments.children,
+            arguments.sample,
+            arguments.seed,
+        )
         seconds = f"{score.seconds:.0f} s"
         print(f"{name}: {score.percent:.1f}% of {score.scored} mutants killed in {seconds}")
     report(names)
