@@ -295,3 +295,39 @@ def test_a_top_level_typo_in_the_manifest_is_named_at_its_line(package: Path) ->
         f"manifest.toml:{line}: top level: unknown key `extend`; did you mean `extends`?"
         in _refused(package)
     )
+
+
+def test_a_deadline_of_an_unknown_step_names_the_steps_there_are(package: Path) -> None:
+    _edit(
+        package / "cases" / "first.yaml",
+        "    chain:",
+        "    deadlines: {admission_decisions: 2027-01-01}\n    chain:",
+    )
+    result = CliRunner().invoke(main, ["rules", "test", str(package)])
+    assert result.exit_code == 1
+    said = (
+        "deadlines: unknown step 'admission_decisions' "
+        "(one of admission_decision, probation_end, recognition)"
+    )
+    assert any(said in line and "first.yaml:" in line for line in result.output.splitlines()), (
+        result.output
+    )
+
+
+def test_a_new_package_of_a_province_with_an_underscore_gets_a_hyphenated_slug(
+    tmp_path: Path,
+) -> None:
+    made = CliRunner().invoke(
+        main, ["rules", "new", "ba_ria", "--title", "Tỉnh Bà Rịa", "--dir", str(tmp_path)]
+    )
+    assert made.exit_code == 0, made.output
+    tenant = (tmp_path / "ba_ria" / "tenant.toml").read_text(encoding="utf-8")
+    assert 'slug = "ba-ria"' in tenant
+    assert 'username = "admin.ba-ria"' in tenant
+
+
+def test_an_unknown_key_inside_an_expectation_is_named_at_its_line(package: Path) -> None:
+    line = _edit(package / "cases" / "first.yaml", "reasons: []}", "reason: []}")
+    result = CliRunner().invoke(main, ["rules", "test", str(package)])
+    assert result.exit_code == 1
+    assert f"first.yaml:{line}: unknown key 'reason'" in result.output, result.output

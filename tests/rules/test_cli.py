@@ -57,3 +57,19 @@ def test_explain_shows_fired_rule_and_clause():
     assert "đủ 18 tuổi đến đủ 60 tuổi" in result.output
     assert "course_nominee_list: not_eligible" in result.output
     assert "survey_list: eligible" in result.output  # 18 by the end of the year it serves
+
+
+def test_explain_reads_each_operator_as_its_sign() -> None:
+    from nguon.rules.conditions import Group, Leaf, describe
+
+    signs = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in"}
+    signs["not_in"] = "not in"
+    for op, sign in signs.items():
+        assert describe(Leaf("education", op, "upper_secondary")) == (
+            f"education {sign} upper_secondary"
+        )
+    either = Group("any", (Leaf("sex", "not_in", ["male"]), Leaf("age_months", "lt", 216)))
+    assert describe(either) == "(sex not in ['male'] OR age_months < 216)"
+    assert describe(Leaf("age_months", "lt", "$min_age_months"), {"min_age_months": 216}) == (
+        "age_months < $min_age_months (216)"
+    )

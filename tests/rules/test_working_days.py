@@ -108,3 +108,8 @@ def test_a_province_adds_a_year_over_the_national_files(tmp_path: Path) -> None:
     assert cal is not None
     assert not cal.is_working_day(dt.date(2029, 2, 12))
     assert not cal.is_working_day(dt.date(2026, 2, 16))  # the national years are kept
+
+
+def test_a_negative_count_of_working_days_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^count must not be negative$"):
+        calendar().add_working_days(dt.date(2026, 2, 13), -1)
