@@ -331,3 +331,45 @@ def test_an_unknown_key_inside_an_expectation_is_named_at_its_line(package: Path
     result = CliRunner().invoke(main, ["rules", "test", str(package)])
     assert result.exit_code == 1
     assert f"first.yaml:{line}: unknown key 'reason'" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "said"),
+    [
+        (
+            "manifest.toml",
+            "date = 2026-01-01",
+            "date = 2026-01-01\nvalid_to = 2025-12-31",
+            "manifest.toml:7: document 'guidance': is replaced before it is dated",
+        ),
+        (
+            "manifest.toml",
+            'documents = ["guidance"]',
+            'documents = ["guidance", "guidanse"]',
+            "manifest.toml:15: version '2026.1': names document 'guidanse' that does not exist"
+            " (known: dieu-le, guidance, hd01, hd01-2016, hd06tw, qd126, qd232, qd24, qd294,"
+            " qd58); did you mean 'guidance'?",
+        ),
+        (
+            "manifest.toml",
+            '# [[parameter]]\n# name = "certificate_validity_months"\n# override = true\n',
+            '[[parameter]]\nname = "certificate_validity_months"\n'
+            '[[parameter.value]]\nvalue = 60\nvalid_from = 2021-07-30\nconfidence = "M"\n'
+            'reference = "Hướng dẫn 06-HD/TW mục 5.4"\n',
+            "manifest.toml:23: parameter 'certificate_validity_months': exists in the baseline:"
+            " set override = true",
+        ),
+        (
+            "structure.toml",
+            'kind = "province_committee"\ntop = true',
+            'kind = "province_committee"',
+            "structure.toml:41: placement of 'province_committee': names no parent kind and is not"
+            " at the top",
+        ),
+    ],
+)
+def test_each_manifest_and_structure_mistake_is_named_at_its_item(
+    package: Path, file: str, old: str, new: str, said: str
+) -> None:
+    _edit(package / file, old, new)
+    assert said in _refused(package)
