@@ -73,3 +73,23 @@ def test_explain_reads_each_operator_as_its_sign() -> None:
     assert describe(Leaf("age_months", "lt", "$min_age_months"), {"min_age_months": 216}) == (
         "age_months < $min_age_months (216)"
     )
+
+
+def test_explain_gives_an_inferred_rules_own_note() -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "rules",
+            "explain",
+            "hungyen",
+            "--set",
+            "date_of_birth=2007-05-15",
+            "--date",
+            "2025-05-14",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "INFERENCE (confidence L): Tuổi được tính 'tại thời điểm chi bộ xét kết nạp', không phải"
+        " ngày lập danh sách khảo sát." in result.output
+    )

@@ -53,3 +53,24 @@ def test_every_road_rule_is_named_by_a_case() -> None:
         assert rules[rule_id].clause, rule_id
     assert rules["age_below_minimum_at_consideration"].inferred
     assert rules["admission_decision_after_deadline"].inferred
+
+
+def test_before_the_decision_the_probation_has_minus_one_month_elapsed() -> None:
+    """``probation_months_elapsed`` is documented as -1 before the decision: a province's rule
+    comparing it with a number must not see a decided probation of some months."""
+    import datetime as dt
+
+    from nguon.rules.road import RoadDates, road_engine_facts
+
+    package = load_package("hungyen")
+    undecided = road_engine_facts(
+        package, RoadDates(cell_resolution=dt.date(2026, 2, 13)), dt.date(2026, 3, 1)
+    )
+    assert undecided["admission_decision_recorded"] == 0
+    assert undecided["probation_months_elapsed"] == -1
+    decided = road_engine_facts(
+        package,
+        RoadDates(cell_resolution=dt.date(2026, 2, 13), admission_decision=dt.date(2026, 3, 2)),
+        dt.date(2026, 6, 3),
+    )
+    assert (decided["admission_decision_recorded"], decided["probation_months_elapsed"]) == (1, 3)

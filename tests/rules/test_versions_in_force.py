@@ -74,3 +74,17 @@ def test_a_rule_naming_a_version_the_package_lacks_is_refused(tmp_path: Path) ->
     with pytest.raises(PackageLoadError) as refused:
         load_package(_package(tmp_path, 'versions = ["c"]\n'))
     assert "rules.toml:1: rule 'r1': names version 'c' that does not exist" in str(refused.value)
+
+
+def test_a_rule_naming_a_decision_that_does_not_exist_is_refused_at_its_line(
+    tmp_path: Path,
+) -> None:
+    folder = _package(tmp_path)
+    rules = folder / "rules.toml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace('"survey_list"', '"survey_lists"', 1), encoding="utf-8")
+    with pytest.raises(PackageLoadError) as refused:
+        load_package(folder)
+    assert "rules.toml:1: rule 'r1': names decision 'survey_lists' that does not exist" in str(
+        refused.value
+    )
