@@ -366,6 +366,13 @@ def test_an_unknown_key_inside_an_expectation_is_named_at_its_line(package: Path
             "structure.toml:41: placement of 'province_committee': names no parent kind and is not"
             " at the top",
         ),
+        (
+            "structure.toml",
+            'clause = "guidance.lists"',
+            'clause = "hd01-2016.over60"',
+            "structure.toml:64: chain 'cell': cites clause 'hd01-2016.over60' (document"
+            " 'hd01-2016'), which is not in force from 2026-01-01 to open (version '2026.1')",
+        ),
     ],
 )
 def test_each_manifest_and_structure_mistake_is_named_at_its_item(
