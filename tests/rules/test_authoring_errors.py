@@ -368,8 +368,10 @@ def test_an_unknown_key_inside_an_expectation_is_named_at_its_line(package: Path
         ),
         (
             "structure.toml",
-            'clause = "guidance.lists"',
-            'clause = "hd01-2016.over60"',
+            'kind = "grassroots_cell"\npath = ["grassroots_cell", "organisation_board",'
+            ' "province_committee"]\nclause = "guidance.lists"',
+            'kind = "grassroots_cell"\npath = ["grassroots_cell", "organisation_board",'
+            ' "province_committee"]\nclause = "hd01-2016.over60"',
             "structure.toml:64: chain 'cell': cites clause 'hd01-2016.over60' (document"
             " 'hd01-2016'), which is not in force from 2026-01-01 to open (version '2026.1')",
         ),
