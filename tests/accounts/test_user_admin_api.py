@@ -352,3 +352,24 @@ async def test_search_finds_names_without_diacritics(db: Database, client: AppCl
     assert [u["username"] for u in found.json()["items"]] == ["duc.pham"]
     by_name = await client.get(f"{api}/admin/users/", headers=admin, params={"q": "cell_x"})
     assert {u["username"] for u in by_name.json()["items"]} == {"cell_x_editor", "cell_x_viewer"}
+
+
+async def test_a_unit_without_a_role_or_a_role_without_a_unit_says_to_give_both(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "ua-both")
+    api = API.format(slug=world.slug)
+    admin = await token_for(client, world.slug, "admin")
+    for missing, body in (
+        ("role", {"unit_id": world.units["cell_x"]}),
+        ("unit_id", {"role": "viewer"}),
+    ):
+        body = {"username": "ok.name", "full_name": "A", **body}
+        response = await client.post(f"{api}/admin/users/", headers=admin, json=body)
+        assert response.status_code == 400, response.text
+        refused = response.json()
+        assert (refused["detail"], refused["detail_en"]) == (
+            "Hãy chọn cả đơn vị và vai trò.",
+            "Give both unit_id and role",
+        )
+        assert [(e["field"], e["pointer"]) for e in refused["errors"]] == [(missing, f"/{missing}")]
