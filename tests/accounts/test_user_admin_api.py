@@ -373,3 +373,38 @@ async def test_a_unit_without_a_role_or_a_role_without_a_unit_says_to_give_both(
             "Give both unit_id and role",
         )
         assert [(e["field"], e["pointer"]) for e in refused["errors"]] == [(missing, f"/{missing}")]
+
+
+async def test_the_audit_trail_names_the_administrator_by_account_not_only_by_name(
+    db: Database, client: AppClient
+) -> None:
+    """An auditor follows an administrator's actions by account (a name can be reused)."""
+    from nguon.audit.tables import AuditEvent
+    from nguon.tenancy.scoped import in_tenant
+
+    world = await build_world(db, "ua-actor")
+    api = API.format(slug=world.slug)
+    admin = await token_for(client, world.slug, "admin")
+    body = {
+        "username": "hoa.tran",
+        "full_name": "Trần Thị Hoa",
+        "unit_id": world.units["cell_x"],
+        "role": "viewer",
+    }
+    created = await client.post(f"{api}/admin/users/", headers=admin, json=body)
+    assert created.status_code == 201, created.text
+    with db.as_owner(), tenant_context(world.tenant_id):
+        rows = await (
+            AuditEvent.select(AuditEvent.action, AuditEvent.actor, AuditEvent.actor_id)
+            .where(
+                in_tenant(AuditEvent),
+                AuditEvent.entity_type == "user",
+                AuditEvent.entity_id == created.json()["user"]["id"],
+            )
+            .order_by(AuditEvent.id)
+            .run()
+        )
+    assert [(r["action"], r["actor"], r["actor_id"]) for r in rows] == [
+        ("create", "admin", world.users["admin"]),
+        ("grant_role", "admin", world.users["admin"]),
+    ]
