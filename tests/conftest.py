@@ -40,6 +40,15 @@ if os.environ.get("NGUON_MUTATION"):
     )
     settings.load_profile("mutation")
 
+    @pytest.fixture(scope="session", autouse=True)
+    def _rules_packages_loaded_under_the_mutant() -> None:
+        """A mutant's tests are collected in a process forked after a first collection, which
+        loaded the bundled rules packages (parametrised tests read their cases) with the
+        code unmutated, and the registry keeps them: load them again under the mutant."""
+        from nguon.rules.registry import clear_cache
+
+        clear_cache()
+
 
 class Database(msgspec.Struct):
     """One database as the tests see it: the app's engine and the owner's."""
