@@ -4,7 +4,7 @@ password, and only a trusted proxy may say where a request comes from."""
 from __future__ import annotations
 
 from tests.conftest import Database
-from tests.http.conftest import PASSWORD, AppClient, build_world
+from tests.http.conftest import PASSWORD, AppClient, build_world, csrf_token_in
 from tests.problems import assert_problem
 
 
@@ -62,3 +62,30 @@ async def test_behind_a_trusted_proxy_each_user_is_counted_at_their_own_address(
     forged = {"X-Forwarded-For": "203.0.113.5, 198.51.100.66"}
     url, kwargs = _token(world.slug, "admin", PASSWORD, **forged)
     assert (await proxied.post(url, **kwargs)).status_code == 429
+
+
+async def test_after_signing_in_the_portal_goes_only_to_a_page_of_the_same_province(
+    db: Database, client: AppClient
+) -> None:
+    """A link's ``next`` is followed inside the province's portal only: another site, a
+    protocol-relative ``//`` path or a backslash (which browsers read as ``/``) lead home."""
+    world = await build_world(db, "sign-in-next")
+    home = f"/t/{world.slug}/"
+    for target, lands in (
+        (f"{home}lists?page=2", f"{home}lists?page=2"),
+        ("https://evil.example/", home),
+        (f"{home}/evil.example/", home),
+        (f"{home}\\evil.example/", home),
+        (f"{home}..\\..\\evil.example", home),
+    ):
+        page = await client.get(f"{home}login")
+        response = await client.post(
+            f"{home}login",
+            data={
+                "username": "admin",
+                "password": PASSWORD,
+                "next": target,
+                "_csrf_token": csrf_token_in(page.text),
+            },
+        )
+        assert response.headers["location"] == lands, target
