@@ -3,6 +3,11 @@ password, and only a trusted proxy may say where a request comes from."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
+from tests.accounts.conftest import sign_in_rows
 from tests.conftest import Database
 from tests.http.conftest import PASSWORD, AppClient, build_world, csrf_token_in
 from tests.problems import assert_problem
@@ -89,3 +94,25 @@ async def test_after_signing_in_the_portal_goes_only_to_a_page_of_the_same_provi
             },
         )
         assert response.headers["location"] == lands, target
+
+
+async def test_a_locked_out_attempt_and_each_failure_are_recorded_for_the_administrator(
+    db: Database, client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sign-in log says an attempt was refused by the lock-out (not a wrong password),
+    and the log line of a wrong password names the province and the account."""
+    world = await build_world(db, "sign-in-locked")
+    with caplog.at_level(logging.INFO, logger="nguon.accounts"):
+        for _ in range(5):
+            url, kwargs = _token(world.slug, "admin", "sai-mat-khau-123")
+            assert (await client.post(url, **kwargs)).status_code == 401
+    failures = [r for r in caplog.records if r.getMessage() == "login failed"]
+    assert [(r.tenant_id, r.user_id) for r in failures] == [
+        (world.tenant_id, world.users["admin"])
+    ] * 5
+    url, kwargs = _token(world.slug, "admin", PASSWORD)
+    assert (await client.post(url, **kwargs)).status_code == 429
+    rows = await sign_in_rows(db, world)
+    assert [(r["username"], r["result"]) for r in rows] == [("admin", "failed")] * 5 + [
+        ("admin", "locked")
+    ]
