@@ -424,6 +424,9 @@ def report(names: list[str]) -> None:
         if not saved.exists():
             continue
         score = msgspec.json.decode(saved.read_bytes(), type=Score)
+        if score.sample is not None and score.seed is not None:
+            # Read again: mutants re-run by name since (``mutmut run NAME``) count as they are.
+            score = sampled_score(name, score.sample, score.seed)
         mutants = score.mutants if score.mutants is not None else sum(score.counts.values())
         sample = "all" if score.sample is None else str(score.sample)
         print(line(name, mutants, sample, Count(score.counts)))
