@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from nguon.cli import main
 from nguon.rules.errors import PackageLoadError
-from nguon.rules.registry import load_package
+from nguon.rules.registry import clear_cache, load_package
 
 FIRST_FILES = "(the checks between files run once every file above can be read: fix these first)"
 
@@ -382,3 +382,17 @@ def test_each_manifest_and_structure_mistake_is_named_at_its_item(
 ) -> None:
     _edit(package / file, old, new)
     assert said in _refused(package)
+
+
+def test_a_calendar_exception_cites_only_a_clause_in_force_in_its_year(package: Path) -> None:
+    exception = "\n[[calendar.exception]]\nyear = 2026\nfirst_review_quarter = 2\nclause = "
+    quarters = "supplement_quarters = [1, 2, 3]"
+    line = _edit(package / "calendar.toml", quarters, quarters + exception + '"guidance.lists"')
+    assert load_package(package).id == "thaibinh"
+    clear_cache()  # the registry keeps a loaded folder
+    _edit(package / "calendar.toml", '"guidance.lists"', '"hd01-2016.over60"')
+    assert _refused(package) == [
+        f"calendar.toml:{line + 1}: calendar exception 2026: cites clause 'hd01-2016.over60'"
+        " (document 'hd01-2016'), which is not in force from 2026-01-01 to 2027-01-01"
+        " (version '2026.1')"
+    ]
