@@ -118,6 +118,10 @@ async def test_number_and_signer_are_filled_in_at_export(db: Database, client: A
     with_symbol = await drive.call("x_viewer", "GET", f"{url}?number=07-DS/CB")
     assert with_symbol.status_code == 400
     assert with_symbol.json()["detail"].startswith("Chỉ ghi số văn bản (ví dụ 05)")
+    for half_a_symbol in ("07-DS", "07/CB"):  # either half of the symbol is refused too
+        refused = await drive.call("x_viewer", "GET", f"{url}?number={half_a_symbol}")
+        assert refused.status_code == 400, half_a_symbol
+        assert refused.json()["detail"].startswith("Chỉ ghi số văn bản (ví dụ 05)")
     too_long = await drive.call("x_viewer", "GET", f"{url}?signer={'x' * 121}")
     assert too_long.status_code == 400 and "signer" in too_long.text
 
