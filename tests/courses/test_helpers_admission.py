@@ -154,6 +154,17 @@ async def test_propose_for_admission_follows_the_rules(db: Database, client: App
     assert one.status_code == 409
     assert "Chưa đủ người giới thiệu vào Đảng: cần hai đảng viên chính thức" in one.json()["detail"]
     assert "[dieu-le.4.introducers]" in one.json()["detail"]
+    twice = await client.post(
+        url,
+        json={"version": candidate["version"], "introducer_member_ids": introducers[:1] * 2},
+        headers=headers,
+    )
+    assert twice.status_code == 400
+    assert (twice.json()["detail"], twice.json()["detail_en"]) == (
+        "Một đảng viên được ghi hai lần là người giới thiệu",
+        "An introducer is listed twice",
+    )
+    assert [e["field"] for e in twice.json()["errors"]] == ["introducer_member_ids"]
     stale = await client.post(
         url,
         json={"version": candidate["version"] - 1, "introducer_member_ids": introducers},
