@@ -105,6 +105,10 @@ async def test_a_course_runs_from_opening_to_certificates(db: Database, client: 
     assert attended.json()["attended_sessions"] == 9 and attended.json()["version"] == 2
     stale = await client.patch(url, json={"version": 1, "completed": True}, headers=headers)
     assert stale.status_code == 409
+    assert (stale.json()["detail"], stale.json()["detail_en"]) == (
+        "Dữ liệu đã được người khác sửa; hãy tải lại.",
+        "The enrolment was changed by someone else; reload it",
+    )
     done = await client.patch(url, json={"version": 2, "completed": True}, headers=headers)
     assert done.json()["completed"] is True and done.json()["attended_sessions"] == 9
 
