@@ -63,6 +63,7 @@ async def test_a_course_runs_from_opening_to_certificates(db: Database, client: 
     course = await open_course(client, world, headers)
     assert course["run_by"] == "organisation_board"
     assert course["training_centre_id"] is None and course["state"] == "open"
+    assert course["enrolled"] == 0  # a course just opened has no one enrolled
 
     listed = await add_candidate(client, world, headers, "cell_x", "Nguyễn Văn An")
     drafted = await add_candidate(client, world, headers, "cell_y", "Lê Thị Hoa")
