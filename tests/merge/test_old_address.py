@@ -11,7 +11,7 @@ from litestar.routes import HTTPRoute
 from nguon.plugin_admin.tables import TenantPlugin
 from nguon.tenancy.context import tenant_context
 from tests.conftest import Database
-from tests.http.conftest import BASE_URL, PASSWORD, portal_login, serving, token_for
+from tests.http.conftest import BASE_URL, PASSWORD, portal_login, send, serving, token_for
 from tests.merge.conftest import MERGED_ON, Provinces, merge_as_owner
 
 
@@ -110,7 +110,7 @@ async def test_every_route_of_the_old_address_answers_gone(
             # Portal forms are guarded by CSRF before any route runs; their GET pages are not.
             methods = route.methods - {"OPTIONS", "HEAD"} if api else route.methods & {"GET"}
             for method in sorted(methods):
-                response = await client.request(method, path, headers=token, json={})
+                response = await send(client, method, path, {}, token)
                 assert response.status_code == 410, (method, path, response.text)
                 if api:
                     assert response.json()["merged_into"] == p.target.slug

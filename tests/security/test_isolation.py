@@ -28,6 +28,7 @@ from tests.http.conftest import (
     csrf_token_in,
     member_body,
     portal_login,
+    send,
     token_for,
 )
 from tests.problems import assert_problem, problem_faults
@@ -219,27 +220,6 @@ _STATEFUL = {
     "/members/{member_id:int}/end",
     "/admin/webhooks/deliveries/{delivery_id:int}/redeliver",  # the plugin is off here
 }
-
-
-_SHEETS = {
-    "candidates": "Họ và tên;Ngày sinh;Giới tính;Trình độ học vấn\r\n"
-    "Bị Nhập Trộm;01/01/2000;Nam;12/12\r\n",
-    "members": "Họ và tên;Ngày sinh;Giới tính;Số thẻ đảng viên;Ngày vào Đảng\r\n"
-    "Bị Nhập Trộm;01/01/1980;Nam;TROM.0001;01/01/2010\r\n",
-}
-"""A good sheet for each import route of the API (a multipart form, not JSON)."""
-
-
-async def send(
-    client: AppClient, method: str, path: str, body: Any, headers: dict[str, str]
-) -> Any:
-    """The request ``method`` ``path`` with ``body`` as JSON, or, for an API route taking a
-    sheet, with a good sheet as its ``file``."""
-    kind = path.removesuffix("/import").rsplit("/", 1)[-1]
-    if "/api/" in path and path.endswith("/import") and kind in _SHEETS:
-        sheet = ("trom.csv", _SHEETS[kind].encode(), "text/csv")
-        return await client.request(method, path, files={"file": sheet}, headers=headers)
-    return await client.request(method, path, json=body, headers=headers)
 
 
 def _body(method: str, path: str, ids: dict[str, int]) -> Any:
