@@ -1,10 +1,16 @@
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from nguon.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def explain(*facts: str, on: str) -> Result:
+    """`nguon rules explain hungyen --set FACT… --date ON`."""
+    sets = [part for fact in facts for part in ("--set", fact)]
+    return CliRunner().invoke(main, ["rules", "explain", "hungyen", *sets, "--date", on])
 
 
 def test_rules_test_passes_for_registered_packages():
@@ -38,20 +44,7 @@ def test_rules_test_refuses_broken_package():
 
 
 def test_explain_shows_fired_rule_and_clause():
-    result = CliRunner().invoke(
-        main,
-        [
-            "rules",
-            "explain",
-            "hungyen",
-            "--set",
-            "date_of_birth=2007-05-15",
-            "--set",
-            "political_standard=passed",
-            "--date",
-            "2025-05-14",
-        ],
-    )
+    result = explain("date_of_birth=2007-05-15", "political_standard=passed", on="2025-05-14")
     assert result.exit_code == 0, result.output
     assert "[FIRED] age_below_minimum" in result.output
     assert "đủ 18 tuổi đến đủ 60 tuổi" in result.output
@@ -76,18 +69,7 @@ def test_explain_reads_each_operator_as_its_sign() -> None:
 
 
 def test_explain_gives_an_inferred_rules_own_note() -> None:
-    result = CliRunner().invoke(
-        main,
-        [
-            "rules",
-            "explain",
-            "hungyen",
-            "--set",
-            "date_of_birth=2007-05-15",
-            "--date",
-            "2025-05-14",
-        ],
-    )
+    result = explain("date_of_birth=2007-05-15", on="2025-05-14")
     assert result.exit_code == 0, result.output
     assert (
         "INFERENCE (confidence L): Tuổi được tính 'tại thời điểm chi bộ xét kết nạp', không phải"

@@ -34,9 +34,9 @@ UPLOAD_LIMIT = MAX_BYTES + 1024 * 1024
 
 
 async def _sheet(request: Request[Any, Any, Any]) -> UploadFile:
-    """The uploaded sheet, or a 400 naming the `file` field. The form is read here, not
-    by the signature: Litestar's parser fails with a server error on a field that is not
-    UTF-8 text."""
+    """The uploaded sheet, or a 400 naming the `file` field (an unreadable form too, which
+    the app-wide answer to the parser's error would not name). The form is read here, not
+    by the signature, because the edge decides the body's media type (415)."""
     try:
         form = await request.form()
     except (UnicodeDecodeError, ValueError):

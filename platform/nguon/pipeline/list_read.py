@@ -208,6 +208,15 @@ class Statement(msgspec.Struct, frozen=True):
     args: tuple[Any, ...]
 
 
+def _digest(statements: list[Statement]) -> Statement:
+    """An expression of the digest of every row the statements return (``page_digest``)."""
+    parts = ", ".join(_ROWS_DIGEST.replace("{sql}", s.sql) for s in statements)
+    return Statement(
+        f"md5(concat_ws('#', {parts})) AS page_digest",
+        tuple(arg for s in statements for arg in s.args),
+    )
+
+
 def _ids(values: list[int]) -> str:
     return ", ".join(str(int(value)) for value in values) or "NULL"
 
@@ -302,12 +311,10 @@ async def row_and_digest(list_id: int, on: dt.date) -> tuple[dict[str, Any] | No
     """Postgres only, one statement: the list's row and a digest of every row its page
     shows (``page_statements`` on ``on``)."""
     statements = page_statements(list_id, on)
-    parts = ", ".join(_ROWS_DIGEST.replace("{sql}", s.sql) for s in statements)
-    first = statements[0]
-    sql = f"SELECT q.*, md5(concat_ws('#', {parts})) AS page_digest FROM ({first.sql}) AS q"
+    digest, first = _digest(statements), statements[0]
+    sql = f"SELECT q.*, {digest.sql} FROM ({first.sql}) AS q"
     # Placeholders are numbered in the order they appear: the digest's, then the row's.
-    args = tuple(arg for s in statements for arg in s.args) + first.args
-    rows = await _fetch(Statement(sql, args))
+    rows = await _fetch(Statement(sql, digest.args + first.args))
     if not rows:
         return None, ""
     row = rows[0]
@@ -329,9 +336,9 @@ async def whole_read(
     args = tuple(arg for s in rest for arg in s.args)
     columns = f"json_build_array({parts}) AS page_parts"
     if digest:
-        digests = ", ".join(_ROWS_DIGEST.replace("{sql}", s.sql) for s in statements)
-        columns += f", md5(concat_ws('#', {digests})) AS page_digest"
-        args += tuple(arg for s in statements for arg in s.args)
+        digested = _digest(statements)
+        columns += f", {digested.sql}"
+        args += digested.args
     # Placeholders are numbered in the order they appear: the parts', then the row's.
     sql = f"SELECT q.*, {columns} FROM ({first.sql}) AS q"
     rows = await _fetch(Statement(sql, args + first.args))
