@@ -264,3 +264,32 @@ async def test_propose_is_refused_when_the_helper_has_ended(
     )
     assert refused.status_code == 409
     assert "phân công đảng viên chính thức giúp đỡ" in refused.json()["detail"]
+
+
+async def test_an_introducer_whose_membership_has_ended_is_refused_by_name_and_date(
+    db: Database, client: AppClient
+) -> None:
+    world = await build_world(db, "gt-het")
+    headers = await token_for(client, world.slug, "admin")
+    candidate, introducers = await _admission_source(client, db, world, headers)
+    gone = introducers[1]
+    member = (await client.get(f"{api(world)}/members/{gone}", headers=headers)).json()
+    on = today_in_vietnam()
+    ended = await client.post(
+        f"{api(world)}/members/{gone}/end",
+        json={"version": member["version"], "on": on.isoformat(), "reason": "deceased"},
+        headers=headers,
+    )
+    assert ended.status_code == 201, ended.text
+    refused = await client.post(
+        f"{api(world)}/candidates/{candidate['id']}/propose-admission",
+        json={"version": candidate["version"], "introducer_member_ids": introducers},
+        headers=headers,
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["detail"] == (
+        f"Đảng viên Phạm Văn Giới đã kết thúc sinh hoạt ngày {on.strftime('%d/%m/%Y')}"
+    )
+    assert [e["field"] for e in refused.json()["errors"]] == ["introducer_member_ids"]
+    kept = await client.get(f"{api(world)}/candidates/{candidate['id']}", headers=headers)
+    assert kept.json()["stage"] == "admission_source"

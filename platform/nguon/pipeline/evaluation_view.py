@@ -34,12 +34,11 @@ STEP_OF_DECISION: dict[str, Step] = {
 
 
 def _clause(package: RulesPackage, clause_id: str | None) -> ClauseOut | None:
+    """The clause a reason cites (a rule's clause: the loader refuses a package citing one
+    it does not have); None for a reason of invalid facts, which cites none."""
     if not clause_id:
         return None
-    try:
-        clause = package.clause(clause_id)
-    except RulesError:
-        return ClauseOut(id=clause_id, ref="", text="", document="")
+    clause = package.clause(clause_id)
     doc = package.documents.get(clause.document)
     document = f"{doc.number} — {doc.title}" if doc else clause.document
     return ClauseOut(id=clause_id, ref=clause.ref, text=clause.text, document=document)
