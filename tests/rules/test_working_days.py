@@ -3,6 +3,7 @@ compensatory and bridge days, swapped Saturdays, and no guessing past the files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -60,7 +61,17 @@ def test_a_year_without_a_file_is_an_error_naming_it() -> None:
     late_road = RoadDates(cell_resolution=dt.date(2028, 12, 1))
     (deadline,) = road_deadlines(package, late_road, dt.date(2028, 12, 2))
     assert (deadline.due, deadline.status) == (None, "uncounted")
-    assert "2029" in deadline.note
+    assert deadline.note == "Chưa có lịch nghỉ lễ, Tết năm 2029 trong gói quy tắc"
+
+
+def test_a_package_without_any_holidays_file_says_so_not_a_year() -> None:
+    package = dataclasses.replace(load_package("hungyen"), working_calendar=None)
+    road = RoadDates(cell_resolution=dt.date(2026, 3, 2))
+    (deadline,) = road_deadlines(package, road, dt.date(2026, 3, 3))
+    assert (deadline.due, deadline.status) == (None, "uncounted")
+    assert deadline.note == "Gói quy tắc chưa có lịch nghỉ lễ, Tết nào (thư mục holidays)"
+    with pytest.raises(YearNotCovered, match=r"^no holidays files: add holidays/YEAR\.toml"):
+        raise YearNotCovered(None)
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ class Deadline(msgspec.Struct, kw_only=True, frozen=True):
 
 def _calendar(package: RulesPackage) -> WorkingCalendar:
     if package.working_calendar is None:
-        raise YearNotCovered(0)
+        raise YearNotCovered(None)
     return package.working_calendar
 
 
@@ -93,12 +93,14 @@ def _status(package: RulesPackage, due: date, done: date | None, on: date) -> tu
     return ("due_soon" if left <= soon else "open"), left
 
 
-def _due(compute, package: RulesPackage, road: RoadDates) -> tuple[date | None, int | None]:
-    """(the due date, None) or (None, the year whose holidays file is missing)."""
+def _due(
+    compute, package: RulesPackage, road: RoadDates
+) -> tuple[date | None, YearNotCovered | None]:
+    """(the due date, None) or (None, the missing holidays file)."""
     try:
         return compute(package, road), None
     except YearNotCovered as missing:
-        return None, missing.year
+        return None, missing
 
 
 def road_deadlines(package: RulesPackage, road: RoadDates, on: date) -> list[Deadline]:
@@ -122,7 +124,7 @@ def road_deadlines(package: RulesPackage, road: RoadDates, on: date) -> list[Dea
         note = ""
         if due is None:
             status, left = "uncounted", 0
-            note = f"Chưa có lịch nghỉ lễ, Tết năm {missing} trong gói quy tắc"
+            note = missing.note if missing is not None else ""
         elif step == "probation_end":
             status, left = ("done" if on >= due else "open"), 0
         else:
@@ -130,7 +132,7 @@ def road_deadlines(package: RulesPackage, road: RoadDates, on: date) -> list[Dea
                 status, left = _status(package, due, done, on)
             except YearNotCovered as gap:
                 status, left = "uncounted", 0
-                note = f"Chưa có lịch nghỉ lễ, Tết năm {gap.year} trong gói quy tắc"
+                note = gap.note
         found.append(
             Deadline(
                 step=step,

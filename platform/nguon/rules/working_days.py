@@ -68,11 +68,21 @@ class HolidayYear(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fiel
 class YearNotCovered(RulesError):
     """A working-day count reached a year the package has no holidays file for."""
 
-    def __init__(self, year: int) -> None:
+    def __init__(self, year: int | None) -> None:
         self.year = year
+        """None: the package has no holidays file at all."""
         super().__init__(
             f"no holidays file for {year}: add holidays/{year}.toml to the rules package"
+            if year is not None
+            else "no holidays files: add holidays/YEAR.toml to the rules package"
         )
+
+    @property
+    def note(self) -> str:
+        """What a deadline left uncounted says, in Vietnamese."""
+        if self.year is None:
+            return "Gói quy tắc chưa có lịch nghỉ lễ, Tết nào (thư mục holidays)"
+        return f"Chưa có lịch nghỉ lễ, Tết năm {self.year} trong gói quy tắc"
 
 
 @dataclass(frozen=True)
