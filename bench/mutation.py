@@ -114,7 +114,15 @@ GROUPS: dict[str, Group] = {
     "reports": Group(
         sources=("src/nguon/reports/*",),
         # The figures API (reports/routes.py) is read by tests/api/test_reads.py.
-        tests=("tests/reports", "tests/portal/test_plans.py", "tests/api/test_reads.py"),
+        # A dashboard's pressing deadlines are checked with the admission road's tests.
+        tests=(
+            "tests/reports",
+            "tests/portal/test_plans.py",
+            "tests/api/test_reads.py",
+            "tests/courses/test_admission_road.py",
+        ),
+        # Figures are kept (and their versions summed) on Postgres only.
+        select="not postgres or test_figures_kept or test_a_process_keeps_the_sum",
     ),
     "webhooks": Group(
         sources=("src/nguon/plugins_builtin/webhooks/*",),

@@ -137,6 +137,9 @@ async def test_the_figures_are_kept_until_a_write_they_show(db: Database, stamp_
 
         again = await _figures(root)
         assert again.key == first.key and again.totals is first.totals  # served as kept
+        # Asked for other review periods, the same subtree is not served these figures.
+        no_period = await subtree_figures(root["id"], root["path"], DAY.year, DAY, [])
+        assert no_period.key != first.key and no_period.statuses == []
 
         async with atomic():
             await CandidateList.update({CandidateList.state: "submitted"}).where(
