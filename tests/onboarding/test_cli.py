@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,16 @@ def test_the_onboarding_report_says_what_was_made_and_what_to_do_next(
     ]
     assert "generated password" not in again.output
     assert "Next steps:" in lines
+
+
+def test_a_bad_setting_is_one_line_and_no_work_is_left_unawaited(
+    sqlite_env: dict[str, str], recwarn: pytest.WarningsRecorder
+) -> None:
+    runner = CliRunner(env={**sqlite_env, "NGUON_EVENT_RELAY_SECONDS": "mười"})
+    listed = runner.invoke(main, ["tenant", "list"])
+    assert isinstance(listed.exception, SystemExit), listed.exception
+    assert listed.exit_code == 1
+    assert listed.output == "NGUON_EVENT_RELAY_SECONDS must be a whole number, not 'mười'\n"
+    del listed  # its traceback holds the work
+    gc.collect()
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]
