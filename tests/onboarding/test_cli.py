@@ -50,7 +50,7 @@ def test_onboard_with_a_broken_manifest_fails_and_names_every_key(
     runner = CliRunner(env=sqlite_env)
     result = runner.invoke(main, ["tenant", "onboard", str(FIXTURES / "malformed.toml")])
     assert result.exit_code == 1
-    assert "nothing was written. 14 problem(s)" in result.stderr
+    assert "nothing was written. 15 problem(s)" in result.stderr
     assert "$.units[0].children[0].children[0].kind: unknown unit kind 'grasroots_cell'" in (
         result.stderr
     )

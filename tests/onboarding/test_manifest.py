@@ -64,6 +64,7 @@ def test_every_mistake_in_a_manifest_is_reported_with_its_key_path() -> None:
     expected = [
         "$.colour: unknown field",
         "$.slug: 'Bad Slug' must be",
+        "$.name: name is empty",
         "$.units[0].children[1].code: Expected `str`, got `int`",
         "$.units[0].children[2].valid_from: Invalid RFC3339 encoded date",
         "$.units[0].children[0].children[0].kind: unknown unit kind 'grasroots_cell'",
@@ -76,7 +77,8 @@ def test_every_mistake_in_a_manifest_is_reported_with_its_key_path() -> None:
         "$.users[0].username: duplicate username (first used at $.admin)",
         "$.users[0].password_hash: not an argon2id hash",
         "$.users[0].memberships[0].unit: unknown unit 't.nowhere'",
-        "$.users[0].memberships[1].role: unknown role 'emperor'",
+        "$.users[0].memberships[1].role: unknown role 'emperor' "
+        "(one of viewer, editor, approver, unit_admin, tenant_admin)",
     ]
     for start in expected:
         assert any(p.startswith(start) for p in problems), (start, problems)
