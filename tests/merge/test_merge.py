@@ -121,6 +121,10 @@ async def test_rows_written_under_the_old_tenant_after_the_merge_move_on_the_nex
             AuditEvent(tenant_id=p.source.tenant_id, actor="late", action="update", entity_type="x")
         ).run()
 
+    dry = await merge_as_owner(db, p, dry_run=True)
+    assert dry.already_merged and dry.rows["audit_event"] == 1
+    assert sum(counts(await tenant_state(db, p.source.tenant_id)).values()) == 1  # not moved
+
     report = await merge_as_owner(db, p)
 
     assert report.already_merged and report.rows["audit_event"] == 1 and report.total == 1
